@@ -1,0 +1,124 @@
+"""Export the trained models into the package: ``python -m export.export_models``.
+
+Writes rc_plugin/weights/{rc,qc}.onnx and manifest.json, after checking that
+onnxruntime's integer outputs equal both PyTorch's and the numpy int64 reference
+on real photos.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.rc import ResidualCompressor
+from models.train_rc import CHECKPOINT, load_model
+from rc_plugin import grids
+
+from .int_reference import rc_forward
+from .onnx_rc import build_rc_onnx
+
+WEIGHTS = Path(__file__).resolve().parents[1] / "rc_plugin" / "weights"
+VAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "val"
+
+
+def integer_layers(model: ResidualCompressor) -> dict:
+    return {name: layer.integer_params() for name, layer in model.layers()}
+
+
+def torch_integer_output(model: ResidualCompressor, xl: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        out = model(torch.from_numpy(xl[None].astype(np.float32)))
+    return np.round(out[0].double().numpy() * 2**grids.OUT_FRAC).astype(np.int64)
+
+
+def ort_output(path: Path, xl: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    return sess.run(None, {"xl": xl[None].astype(np.float32)})[0][0].astype(np.int64)
+
+
+def parity_crops(n: int = 3, size: int = 256) -> list[np.ndarray]:
+    """Lossy reconstructions of crops of real validation photos, (3, H, W) uint8."""
+    from PIL import Image
+
+    from rc_plugin.lossy import HevcLayer
+
+    out = []
+    layer = HevcLayer(preset="medium")
+    for path in sorted(VAL_DIR.glob("*.png"))[:n]:
+        img = np.asarray(Image.open(path).convert("RGB"))[:size, :size]
+        xl = layer.decode(layer.encode(img, 16), *img.shape[:2])
+        out.append(np.ascontiguousarray(xl.transpose(2, 0, 1)))
+    return out
+
+
+def check_parity(model: ResidualCompressor, onnx_path: Path, layers: dict) -> None:
+    for xl in parity_crops():
+        ref = rc_forward(layers, xl, model.cfg.blocks)
+        got = ort_output(onnx_path, xl)
+        if not np.array_equal(ref, got):
+            raise SystemExit(f"onnxruntime differs from the int64 reference in {np.sum(ref != got)} outputs")
+        tor = torch_integer_output(model, xl)
+        if not np.array_equal(ref, tor):
+            raise SystemExit(f"PyTorch differs from the int64 reference in {np.sum(ref != tor)} outputs")
+    print("parity: onnxruntime == int64 reference == PyTorch on real photos")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS) -> dict:
+    model = load_model(checkpoint)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    layers = integer_layers(model)
+    doc = json.dumps({"config": state["config"], "steps": state["step"]})
+    onnx_model = build_rc_onnx(layers, model.cfg.blocks, grids.OUT_CHANNELS, doc)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "rc.onnx"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(onnx_model.SerializeToString())
+    check_parity(model, tmp, layers)
+    tmp.replace(path)
+    return {
+        "file": path.name,
+        "sha256": sha256(path),
+        "config": state["config"],
+        "training_steps": state["step"],
+        "final_train_loss_bpsp": state["history"][-1][1] if state["history"] else None,
+        "data": "shared/data/train (669 photos), Lanczos x[0.6,0.8], 192px patches, HEVC Q in 12..20",
+    }
+
+
+def update_manifest(section: str, entry: dict, out_dir: Path = WEIGHTS) -> None:
+    path = out_dir / "manifest.json"
+    manifest = json.loads(path.read_text()) if path.exists() else {}
+    manifest[section] = entry
+    manifest["tables"] = {"file": "tables.npz", "sha256": sha256(out_dir / "tables.npz")}
+    manifest["exported"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
+    p.add_argument("--qc-checkpoint", type=Path, default=None)
+    args = p.parse_args(argv)
+    update_manifest("rc", export_rc(args.checkpoint))
+    if args.qc_checkpoint:
+        from .onnx_qc import export_qc
+
+        update_manifest("qc", export_qc(args.qc_checkpoint))
+    print(f"wrote {WEIGHTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Training data: downscaled photo patches paired with their lossy reconstructions.
+
+As in the paper, each JPEG is Lanczos-downscaled by a random factor in [0.6, 0.8]
+to remove JPEG artifacts. Random patches of it are coded with the codec's own lossy
+layer (the same code path as encoding, so training sees exactly what decoding
+sees) at a random Q. The HEVC encoder is the slow part, so the pairs are cached
+once in shards under the cache folder and training crops from them.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import random
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from rc_plugin.lossy import HevcLayer
+
+TRAIN_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "train"
+CACHE_DIR = Path(os.environ.get("RCL_CACHE", Path.home() / ".cache" / "rcl"))
+#: Quantizers the RC is trained on; the Q-classifier chooses among QC_RANGE.
+Q_TRAIN = tuple(range(12, 21))
+PATCH = 192
+PATCHES_PER_IMAGE = 4
+
+
+def list_images(root: Path = TRAIN_DIR) -> list[str]:
+    files = sorted(glob.glob(str(root / "**" / "*.jpg"), recursive=True))
+    files += sorted(glob.glob(str(root / "**" / "*.png"), recursive=True))
+    return files
+
+
+def downscaled(path: str, rng: random.Random) -> np.ndarray:
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        f = rng.uniform(0.6, 0.8)
+        size = (max(1, round(im.width * f)), max(1, round(im.height * f)))
+        return np.asarray(im.resize(size, Image.LANCZOS))
+
+
+def make_pairs(job: tuple[str, int, int, tuple[int, ...], int]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Patches of one image with their lossy reconstructions at random Q."""
+    path, seed, patches, qs, size = job
+    rng = random.Random(seed)
+    img = downscaled(path, rng)
+    h, w = img.shape[:2]
+    if h < size or w < size:
+        return []
+    layer = HevcLayer()
+    out = []
+    for _ in range(patches):
+        y = rng.randrange(0, (h - size) // 8 + 1) * 8
+        x = rng.randrange(0, (w - size) // 8 + 1) * 8
+        patch = np.ascontiguousarray(img[y : y + size, x : x + size])
+        q = rng.choice(qs)
+        xl = layer.decode(layer.encode(patch, q), size, size)
+        out.append((patch, xl, q))
+    return out
+
+
+def build_cache(
+    name: str,
+    files: list[str],
+    patches: int = PATCHES_PER_IMAGE,
+    qs: tuple[int, ...] = Q_TRAIN,
+    size: int = PATCH,
+    workers: int = 2,
+    seed: int = 0,
+) -> Path:
+    """Write (x, x_l, q) arrays for the given photos to CACHE_DIR/name.npz once; return its path."""
+    target = CACHE_DIR / f"{name}.npz"
+    if target.exists():
+        return target
+    from tqdm import tqdm
+
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    jobs = [(f, seed * 100003 + i, patches, qs, size) for i, f in enumerate(files)]
+    xs, xls, q = [], [], []
+    with Pool(workers) as pool:
+        for pairs in tqdm(pool.imap(make_pairs, jobs), total=len(jobs), desc=f"caching {name}"):
+            for a, b, c in pairs:
+                xs.append(a)
+                xls.append(b)
+                q.append(c)
+    tmp = target.with_suffix(".tmp.npz")
+    np.savez(tmp, x=np.stack(xs), xl=np.stack(xls), q=np.array(q, np.uint8))
+    os.replace(tmp, target)
+    return target
+
+
+class PatchSampler:
+    """Random crops and flips from a cache, as (x_l, r) float tensors for the RC."""
+
+    def __init__(self, path: Path, crop: int = 64, seed: int = 0) -> None:
+        data = np.load(path)
+        self.x, self.xl = data["x"], data["xl"]
+        self.crop = crop
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, n: int):
+        import torch
+
+        size = self.x.shape[1]
+        idx = self.rng.integers(0, len(self.x), n)
+        xs, xls = [], []
+        for i in idx:
+            # 8-aligned crops keep the HEVC block phase the network sees consistent
+            y, x = (self.rng.integers(0, (size - self.crop) // 8 + 1, 2) * 8).tolist()
+            a = self.x[i, y : y + self.crop, x : x + self.crop]
+            b = self.xl[i, y : y + self.crop, x : x + self.crop]
+            if self.rng.random() < 0.5:
+                a, b = a[:, ::-1], b[:, ::-1]
+            xs.append(a)
+            xls.append(b)
+        x = torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).float()
+        xl = torch.from_numpy(np.stack(xls)).permute(0, 3, 1, 2).float()
+        return xl, x - xl

@@ -1,0 +1,108 @@
+"""The residual compressor (RC): p(r | x_l) as a K-logistic mixture per subpixel.
+
+The paper's layout (head, stride-2 down, residual blocks, up, U-Net skip, tails
+for pi, mu, sigma, lambda) with width and depth as configuration, built from
+integer-exact QConv layers. GDN is not integer-exact, so the residual blocks use
+clipped ReLUs; the transposed convolution is a 1x1 convolution followed by a
+depth-to-space, which is the same operator and exact.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from rc_plugin import grids
+from .quant import QConv, clamp_ste, floor_ste
+
+ACT = 4  # activations on a 1/16 grid in [0, 255/16]
+
+
+@dataclasses.dataclass(frozen=True)
+class RCConfig:
+    full: int = 16
+    half: int = 32
+    blocks: int = 4
+    k: int = grids.K
+
+    @classmethod
+    def paper(cls) -> "RCConfig":
+        return cls(full=128, half=128, blocks=16)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.c1 = QConv(ch, ch, 3)
+        self.c2 = QConv(ch, ch, 3, lo=-255, hi=255)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return clamp_ste(x + self.c2(self.c1(x)), 0.0, 255 / 2**ACT)
+
+
+class ResidualCompressor(nn.Module):
+    def __init__(self, cfg: RCConfig = RCConfig()) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.head = QConv(3, cfg.full, 3)
+        self.down = QConv(cfg.full, cfg.half, 3, stride=2)
+        self.blocks = nn.ModuleList(ResBlock(cfg.half) for _ in range(cfg.blocks))
+        self.up = QConv(cfg.half, 4 * cfg.full, 1)
+        self.merge = QConv(2 * cfg.full, cfg.full, 1)
+        self.tail = QConv(cfg.full, cfg.full, 1)
+        self.out = QConv(cfg.full, 12 * cfg.k, 1, fa_out=grids.OUT_FRAC, lo=-32767, hi=32767)
+
+    def forward(self, xl: torch.Tensor) -> torch.Tensor:
+        """xl: (B, 3, H, W) float holding integers 0..255, H and W even -> (B, 12K, H, W) on the 1/8 grid."""
+        f = self.head(xl / 2**ACT)
+        d = self.down(f)
+        for blk in self.blocks:
+            d = blk(d)
+        u = F.pixel_shuffle(self.up(d), 2)
+        m = self.merge(torch.cat([f, u], dim=1))
+        return self.out(self.tail(m))
+
+    def layers(self) -> list[tuple[str, QConv]]:
+        return [(n, m) for n, m in self.named_modules() if isinstance(m, QConv)]
+
+
+def _log_prob_bin(upper: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:
+    """log(sigmoid(upper) - sigmoid(lower)), stable on both tails."""
+    mid = 0.5 * (upper + lower)
+    pos = mid > 0
+    a = torch.where(pos, -lower, upper)
+    b = torch.where(pos, -upper, lower)
+    # sigmoid(a) - sigmoid(b) with a > b
+    diff = torch.sigmoid(a) - torch.sigmoid(b)
+    return torch.log(diff.clamp_min(1e-12))
+
+
+def mixture_bits(out: torch.Tensor, r: torch.Tensor, k: int = grids.K) -> torch.Tensor:
+    """Bits per subpixel of r (B, 3, H, W, integer-valued) under the RC output, as the coder computes it."""
+    b, _, h, w = out.shape
+    o = out.view(b, 4, 3, k, h, w) * 2**grids.OUT_FRAC  # integer indices
+    logit = clamp_ste(o[:, 0], -32767, 32767)
+    mean = clamp_ste(o[:, 1], -grids.MEAN_LIMIT, grids.MEAN_LIMIT)
+    logscale = clamp_ste(o[:, 2], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
+    lam = clamp_ste(o[:, 3], -grids.LAMBDA_LIMIT, grids.LAMBDA_LIMIT)
+    rr = r[:, :, None]  # (B, 3, 1, H, W)
+    half_unit = 1 << (grids.LAMBDA_FRAC - grids.OUT_FRAC - 1)
+    div = 2 ** (grids.LAMBDA_FRAC - grids.OUT_FRAC)
+    mg = mean[:, 1] + floor_ste((lam[:, 0] * rr[:, 0] + half_unit) / div)
+    mb = mean[:, 2] + floor_ste((lam[:, 1] * rr[:, 0] + lam[:, 2] * rr[:, 1] + half_unit) / div)
+    mean = torch.stack([mean[:, 0], mg, mb], 1)
+    mean = clamp_ste(mean, -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
+    inv_sigma = torch.exp2(-logscale / 2**grids.OUT_FRAC)
+    unit = 2**grids.OUT_FRAC
+    centre = rr * unit - mean
+    upper = (centre + unit / 2) / unit * inv_sigma
+    lower = (centre - unit / 2) / unit * inv_sigma
+    logp = _log_prob_bin(upper, lower)
+    logit = logit - logit.amax(dim=2, keepdim=True).detach()
+    logit = torch.clamp(logit, min=-grids.LOGIT_SPAN)
+    log_pi = torch.log_softmax(logit / unit * math.log(2), dim=2)
+    logp_mix = torch.logsumexp(log_pi + logp, dim=2)
+    return -logp_mix.mean() / math.log(2)

@@ -1,0 +1,123 @@
+"""Train the residual compressor, resumably: ``python -m models.train_rc --minutes 150``.
+
+Runs on CUDA when there is a GPU, on the CPU otherwise. Every few minutes the
+model, optimizer and step are written atomically to the checkpoint, and a rerun
+resumes from it; the learning rate follows a cosine schedule over --total-steps.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from .data import PatchSampler, build_cache, list_images
+from .rc import RCConfig, ResidualCompressor, mixture_bits
+
+CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "rc.pt"
+
+
+def save_checkpoint(path: Path, model, opt, step: int, history: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {"config": dataclasses.asdict(model.cfg), "model": model.state_dict(), "opt": opt.state_dict(),
+         "step": step, "history": history},
+        tmp,
+    )
+    os.replace(tmp, path)
+
+
+def load_model(path: Path = CHECKPOINT) -> ResidualCompressor:
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model = ResidualCompressor(RCConfig(**state["config"]))
+    model.load_state_dict(state["model"])
+    return model.eval()
+
+
+def lr_at(step: int, base: float, total: int, warmup: int = 200) -> float:
+    if step < warmup:
+        return base * (step + 1) / warmup
+    t = min(1.0, (step - warmup) / max(1, total - warmup))
+    return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this run")
+    p.add_argument("--total-steps", type=int, default=60000, help="length of the learning-rate schedule")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--crop", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--full", type=int, default=RCConfig.full)
+    p.add_argument("--half", type=int, default=RCConfig.half)
+    p.add_argument("--blocks", type=int, default=RCConfig.blocks)
+    p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
+    p.add_argument("--cache", default="rc_train_v1", help="name of the patch cache (built if missing)")
+    p.add_argument("--images", type=str, default=None, help="folder of training photos (default: shared train set)")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all)")
+    p.add_argument("--save-every", type=float, default=300.0, help="seconds between checkpoints")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    args = p.parse_args(argv)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
+    files = list_images(Path(args.images)) if args.images else list_images()
+    if not files:
+        raise SystemExit("no training images found")
+    cache = build_cache(args.cache, files)
+    sampler = PatchSampler(cache, crop=args.crop, seed=int(time.time()))
+
+    if args.checkpoint.exists():
+        state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+        model = ResidualCompressor(RCConfig(**state["config"]))
+        model.load_state_dict(state["model"])
+        model.to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+        opt.load_state_dict(state["opt"])
+        step, history = state["step"], state["history"]
+        print(f"resumed from {args.checkpoint} at step {step}", flush=True)
+    else:
+        model = ResidualCompressor(RCConfig(full=args.full, half=args.half, blocks=args.blocks)).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+        step, history = 0, []
+
+    from tqdm import tqdm
+
+    deadline = time.time() + args.minutes * 60
+    last_save = time.time()
+    running = None
+    bar = tqdm(desc="train rc", unit="step", initial=step)
+    model.train()
+    while time.time() < deadline and step < args.total_steps:
+        xl, r = sampler.batch(args.batch)
+        xl, r = xl.to(device), r.to(device)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.lr, args.total_steps)
+        loss = mixture_bits(model(xl), r)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        bar.update(1)
+        if step % 100 == 0:
+            history.append((step, running))
+            bar.set_postfix(bpsp=f"{running:.4f}", lr=f"{opt.param_groups[0]['lr']:.2e}")
+            print(f"step {step} loss_bpsp {running:.4f} lr {opt.param_groups[0]['lr']:.3e}", flush=True)
+        if time.time() - last_save > args.save_every:
+            save_checkpoint(args.checkpoint, model.cpu(), opt, step, history)
+            model.to(device)
+            last_save = time.time()
+    save_checkpoint(args.checkpoint, model.cpu(), opt, step, history)
+    print(f"saved {args.checkpoint} at step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""encode() and decode(): QC -> lossy layer at Q -> RC -> tau -> range coding, per tile.
+
+Tiles are coded independently (own lossy stream, own residual streams), so peak
+memory depends on the tile size, not on the image size.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Callable
+
+import numpy as np
+
+from . import entropy, grids
+from .alpha import decode_alpha, encode_alpha
+from .container import (
+    FLAG_CHANNEL_AXIS,
+    META_CHUNKS,
+    Header,
+    Tile,
+    chunk,
+    parse_chunks,
+    parse_header,
+    parse_tile,
+)
+from .errors import RclError
+from .lossy import LAYER_BY_ID, get_layer
+from .mixture import MixtureParams, frequencies
+from .models import choose_q, model_id, rc_outputs
+from .tables import load_tables
+from .tau import optimise_tau
+
+#: Side of the square tiles coded independently (a tile is at most 1 MP).
+TILE = 1024
+#: Subsampling of the grid tau is fitted on (every 4th row and column).
+TAU_STRIDE = 4
+#: Default decode limit when Pillow's is not set: 2**31 pixels.
+DEFAULT_MAX_PIXELS = 1 << 31
+Progress = Callable[[int, int], None]
+
+
+def pixel_checksum(pixels: np.ndarray) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(pixels).tobytes(), digest_size=8).digest()
+
+
+def max_pixels() -> int | None:
+    """Pillow's MAX_IMAGE_PIXELS doubled (where Pillow itself refuses), or our own default."""
+    try:
+        from PIL import Image
+
+        limit = Image.MAX_IMAGE_PIXELS
+    except ImportError:
+        limit = None
+    return DEFAULT_MAX_PIXELS if limit is None else 2 * int(limit)
+
+
+def _as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
+    """(H, W, C) uint8 pixels, mode, flags and metadata from a PIL image or an array."""
+    meta: dict = {}
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - pillow is a dependency
+        Image = None
+    if Image is not None and isinstance(image, Image.Image):
+        if image.mode not in ("L", "LA", "RGB", "RGBA"):
+            raise RclError(
+                f"cannot encode a PIL image of mode {image.mode!r}: convert it to L, LA, RGB or RGBA first "
+                "(saving through Pillow does this for P and 1)"
+            )
+        for key in ("icc_profile", "exif", "xmp"):
+            if image.info.get(key):
+                meta[key] = image.info[key]
+        arr = np.asarray(image)
+        return (arr[..., None] if arr.ndim == 2 else arr), image.mode, 0, meta
+    arr = np.asarray(image)
+    if arr.dtype != np.uint8:
+        raise RclError(f"pixels must be uint8, not {arr.dtype}")
+    flags = 0
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    elif arr.ndim == 3 and arr.shape[2] == 1:
+        flags = FLAG_CHANNEL_AXIS
+    if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
+        raise RclError(f"pixels must have shape (H, W), (H, W, 3) or (H, W, 4), not {arr.shape}")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise RclError(f"cannot encode an empty image of shape {arr.shape}")
+    mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[arr.shape[2]]
+    return arr, mode, flags, meta
+
+
+def _colour(pixels: np.ndarray) -> np.ndarray:
+    """The (H, W, 3) RGB the lossy layer codes: grey is replicated into all three channels."""
+    c = pixels[..., :3] if pixels.shape[2] >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
+    return np.ascontiguousarray(c)
+
+
+def _sample(h: int, w: int) -> np.ndarray:
+    ys = np.arange(TAU_STRIDE // 2, h, TAU_STRIDE) if h > TAU_STRIDE else np.arange(h)
+    xs = np.arange(TAU_STRIDE // 2, w, TAU_STRIDE) if w > TAU_STRIDE else np.arange(w)
+    return (ys[:, None] * w + xs[None, :]).ravel()
+
+
+def _code_tile(pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, device: str, threads) -> Tile:
+    tables = load_tables()
+    h, w = pixels.shape[:2]
+    rgb = _colour(pixels)
+    lossy = layer.encode(rgb, q)
+    xl = layer.decode(lossy, h, w)  # the decoder's x_l, never the encoder's own reconstruction
+    params = MixtureParams.from_output(rc_outputs(xl, device, threads), tables)
+    r = (rgb.astype(np.int64) - xl.astype(np.int64)).reshape(-1, 3).T[:channels]  # (C, N)
+    ranges = [(int(rc.min()), int(rc.max())) for rc in r]
+    tau = np.zeros((3, grids.K), np.int64)
+    if tau_on:
+        idx = _sample(h, w)
+        tau = optimise_tau(tables, params.subset(idx), r[:, idx], ranges)
+    streams = []
+    for c, (lo, hi) in enumerate(ranges):
+        if lo == hi:
+            streams.append(b"")
+            continue
+        mean = params.channel_mean(c, r)
+        logscale = params.channel_logscale(c, tau)
+        weight = params.weight[c]
+
+        def freqs_for(sl: slice, mean=mean, logscale=logscale, weight=weight, lo=lo, hi=hi) -> np.ndarray:
+            return frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi)
+
+        streams.append(entropy.encode(r[c] - lo, freqs_for, hi - lo + 1))
+    alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
+    return Tile(tau.astype(np.int8).tobytes(), ranges, lossy, streams, alpha)
+
+
+def encode(
+    image: Any,
+    *,
+    lossy: str = "hevc",
+    q: int | None = None,
+    tau: bool = True,
+    threads: int | None = None,
+    device: str = "auto",
+    icc_profile: bytes | None = None,
+    exif: bytes | None = None,
+    xmp: bytes | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """Code an 8-bit image (PIL Image or uint8 array (H, W), (H, W, 3) or (H, W, 4)) losslessly."""
+    pixels, mode, flags, meta = _as_array(image)
+    for key, value in (("icc_profile", icc_profile), ("exif", exif), ("xmp", xmp)):
+        if value is not None:
+            meta[key] = value
+    layer = get_layer(lossy)
+    if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 1 <= q <= 51):
+        raise RclError(f"q must be an integer quantizer in 1..51 (the Q-classifier picks from 11..20), not {q!r}")
+    h, w = pixels.shape[:2]
+    if q is None:
+        q = choose_q(_colour(pixels), device, threads)
+    header = Header(mode, layer.layer_id, int(q), w, h, TILE, flags, model_id(), pixel_checksum(pixels))
+    channels = header.colour_channels
+    parts = [header.pack()]
+    for kind, key in META_CHUNKS.items():
+        if meta.get(key):
+            value = meta[key]
+            parts.append(chunk(kind, value.encode() if isinstance(value, str) else bytes(value)))
+    tiles = header.tiles()
+    for i, (y, x, th, tw) in enumerate(tiles):
+        tile = _code_tile(pixels[y : y + th, x : x + tw], channels, layer, int(q), tau, device, threads)
+        parts.append(chunk(b"TILE", tile.pack()))
+        if progress:
+            progress(i + 1, len(tiles))
+    parts.append(chunk(b"IEND", b""))
+    return b"".join(parts)
+
+
+def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str, threads) -> np.ndarray:
+    tables = load_tables()
+    xl = layer.decode(tile.lossy, th, tw)
+    params = MixtureParams.from_output(rc_outputs(xl, device, threads), tables)
+    tau = np.frombuffer(tile.tau, np.int8).astype(np.int64).reshape(3, grids.K)
+    if np.abs(tau).max() > grids.TAU_LIMIT:
+        raise RclError("corrupt .rcl tile: tau out of range")
+    n = th * tw
+    r = np.zeros((header.colour_channels, n), np.int64)
+    for c, ((lo, hi), stream) in enumerate(zip(tile.ranges, tile.residual)):
+        if lo == hi:
+            if stream:
+                raise RclError("corrupt .rcl tile: a constant channel carries data")
+            r[c] = lo
+            continue
+        mean = params.channel_mean(c, r)
+        logscale = params.channel_logscale(c, tau)
+        weight = params.weight[c]
+
+        def freqs_for(sl: slice, mean=mean, logscale=logscale, weight=weight, lo=lo, hi=hi) -> np.ndarray:
+            return frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi)
+
+        r[c] = entropy.decode(stream, n, freqs_for, hi - lo + 1) + lo
+    colour = xl.reshape(-1, 3).T[: header.colour_channels].astype(np.int64) + r
+    if colour.min() < 0 or colour.max() > 255:
+        raise RclError("corrupt .rcl tile: decoded pixels fall outside 0..255")
+    out = colour.T.reshape(th, tw, header.colour_channels).astype(np.uint8)
+    if header.has_alpha:
+        out = np.concatenate([out, decode_alpha(tile.alpha, th, tw)[..., None]], axis=2)
+    elif tile.alpha:
+        raise RclError("corrupt .rcl tile: alpha data in an image without alpha")
+    return out
+
+
+def _check_model(header: Header) -> None:
+    if header.model_id != model_id():
+        raise RclError(
+            f"this file was coded with residual model {header.model_id.hex()}, but this rc_plugin ships model "
+            f"{model_id().hex()}: decode it with the rc_plugin version that wrote it"
+        )
+
+
+def read_header(data: bytes) -> Header:
+    return parse_header(bytes(data[:64]) if len(data) > 64 else bytes(data), max_pixels())
+
+
+def decode(data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None) -> np.ndarray:
+    """The exact pixels of an .rcl file as uint8 (H, W), (H, W, 1), (H, W, 3) or (H, W, 4)."""
+    pixels, _ = decode_with_metadata(data, threads=threads, device=device, progress=progress)
+    return pixels
+
+
+def decode_with_metadata(
+    data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None
+) -> tuple[np.ndarray, dict]:
+    data = bytes(data)
+    header = parse_header(data, max_pixels())
+    _check_model(header)
+    if header.layer_id not in LAYER_BY_ID:
+        raise RclError(f"unknown lossy layer id {header.layer_id}")
+    layer = get_layer(LAYER_BY_ID[header.layer_id])
+    meta, payloads = parse_chunks(data, header)
+    channels = header.colour_channels + header.has_alpha
+    out = np.empty((header.height, header.width, channels), np.uint8)
+    tiles = header.tiles()
+    for i, ((y, x, th, tw), payload) in enumerate(zip(tiles, payloads)):
+        tile = parse_tile(payload, header.colour_channels)
+        out[y : y + th, x : x + tw] = _decode_tile(tile, header, layer, th, tw, device, threads)
+        if progress:
+            progress(i + 1, len(tiles))
+    if pixel_checksum(out) != header.checksum:
+        raise RclError("decoded pixels fail the file's checksum: the file is corrupt")
+    if channels == 1 and not header.flags & FLAG_CHANNEL_AXIS:
+        out = out[..., 0]
+    return out, meta
+
+
+def info(data: bytes) -> dict:
+    """Header facts and the byte split between lossy and residual parts, without decoding pixels."""
+    data = bytes(data)
+    header = parse_header(data, max_pixels())
+    meta, payloads = parse_chunks(data, header)
+    lossy = residual = alpha = 0
+    for payload in payloads:
+        tile = parse_tile(payload, header.colour_channels)
+        lossy += len(tile.lossy)
+        residual += sum(len(s) for s in tile.residual)
+        alpha += len(tile.alpha)
+    subpixels = header.width * header.height * (header.colour_channels + header.has_alpha)
+    return {
+        "width": header.width,
+        "height": header.height,
+        "mode": header.mode,
+        "lossy": LAYER_BY_ID.get(header.layer_id, f"unknown({header.layer_id})"),
+        "q": header.q,
+        "model_id": header.model_id.hex(),
+        "model_matches": header.model_id == model_id(),
+        "tiles": len(payloads),
+        "bytes": len(data),
+        "lossy_bytes": lossy,
+        "residual_bytes": residual,
+        "alpha_bytes": alpha,
+        "overhead_bytes": len(data) - lossy - residual - alpha,
+        "bpsp": 8 * len(data) / subpixels,
+        "metadata": sorted(meta),
+    }

@@ -1,0 +1,168 @@
+"""The .rcl byte layout: header, chunks and tile records (specified in docs/format.md).
+
+Parsing validates every length and count against the bytes actually present
+and against the pixel limit before anything is allocated.
+"""
+from __future__ import annotations
+
+import dataclasses
+import struct
+import zlib
+
+from . import grids
+from .errors import RclError
+
+MAGIC = b"\x89RCL\r\n\x1a\n"
+VERSION = 1
+HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
+HEADER_SIZE = HEADER.size + 4  # + crc32
+CHUNK_HEAD = struct.Struct("<4sI")
+
+MODES = {0: "L", 1: "LA", 2: "RGB", 3: "RGBA"}
+MODE_IDS = {v: k for k, v in MODES.items()}
+#: flags bit 0: the array had an explicit channel axis of size 1 ((H, W, 1) rather than (H, W)).
+FLAG_CHANNEL_AXIS = 1
+META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
+TAU_BYTES = 3 * grids.K
+
+
+@dataclasses.dataclass
+class Header:
+    mode: str
+    layer_id: int
+    q: int
+    width: int
+    height: int
+    tile: int
+    flags: int
+    model_id: bytes
+    checksum: bytes
+
+    @property
+    def colour_channels(self) -> int:
+        return 1 if self.mode in ("L", "LA") else 3
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.mode in ("LA", "RGBA")
+
+    def tiles(self) -> list[tuple[int, int, int, int]]:
+        """(y, x, h, w) of every tile in raster order."""
+        return [
+            (y, x, min(self.tile, self.height - y), min(self.tile, self.width - x))
+            for y in range(0, self.height, self.tile)
+            for x in range(0, self.width, self.tile)
+        ]
+
+    def pack(self) -> bytes:
+        raw = HEADER.pack(MAGIC, VERSION, MODE_IDS[self.mode], self.layer_id, self.q, self.width, self.height,
+                          self.tile, self.flags, self.model_id, self.checksum)
+        return raw + struct.pack("<I", zlib.crc32(raw))
+
+
+@dataclasses.dataclass
+class Tile:
+    tau: bytes  # 3*K signed offsets
+    ranges: list[tuple[int, int]]  # per coded colour channel (lo, hi) of the residual
+    lossy: bytes
+    residual: list[bytes]  # per coded colour channel
+    alpha: bytes
+
+    def pack(self) -> bytes:
+        parts = [self.tau]
+        for (lo, hi), stream in zip(self.ranges, self.residual):
+            parts.append(struct.pack("<hhI", lo, hi, len(stream)))
+        parts.append(struct.pack("<II", len(self.lossy), len(self.alpha)))
+        parts.append(self.lossy)
+        parts.extend(self.residual)
+        parts.append(self.alpha)
+        return b"".join(parts)
+
+
+def chunk(kind: bytes, payload: bytes) -> bytes:
+    return CHUNK_HEAD.pack(kind, len(payload)) + payload + struct.pack("<I", zlib.crc32(kind + payload))
+
+
+def is_rcl(prefix: bytes) -> bool:
+    return prefix[: len(MAGIC)] == MAGIC
+
+
+def parse_header(data: bytes, max_pixels: int | None) -> Header:
+    if len(data) < len(MAGIC) or not is_rcl(data):
+        raise RclError("not an .rcl file (bad magic bytes)")
+    if len(data) < HEADER_SIZE:
+        raise RclError("truncated .rcl file: the header is incomplete")
+    fields = HEADER.unpack_from(data, 0)
+    (crc,) = struct.unpack_from("<I", data, HEADER.size)
+    if fields[1] != VERSION:
+        raise RclError(f"unsupported .rcl version {fields[1]}; this rc_plugin reads version {VERSION}")
+    if zlib.crc32(data[: HEADER.size]) != crc:
+        raise RclError("corrupt .rcl header (checksum mismatch)")
+    _, _, mode_id, layer_id, q, width, height, tile, flags, model_id, checksum = fields
+    if mode_id not in MODES:
+        raise RclError(f"corrupt .rcl header: unknown mode {mode_id}")
+    if width < 1 or height < 1 or tile < 16 or q > 51 or flags & ~FLAG_CHANNEL_AXIS:
+        raise RclError(f"corrupt .rcl header: size {width}x{height}, tile {tile}, q {q}, flags {flags}")
+    if max_pixels is not None and width * height > max_pixels:
+        raise RclError(f"image of {width}x{height} pixels exceeds the limit of {max_pixels} pixels")
+    return Header(MODES[mode_id], layer_id, q, width, height, tile, flags, model_id, checksum)
+
+
+def parse_chunks(data: bytes, header: Header) -> tuple[dict, list[bytes]]:
+    """Metadata and the raw TILE payloads, with every chunk's length and CRC checked."""
+    pos = HEADER_SIZE
+    meta: dict = {}
+    tiles: list[bytes] = []
+    expected = len(header.tiles())
+    while True:
+        if pos + CHUNK_HEAD.size > len(data):
+            raise RclError("truncated .rcl file: a chunk header is missing")
+        kind, length = CHUNK_HEAD.unpack_from(data, pos)
+        end = pos + CHUNK_HEAD.size + length
+        if end + 4 > len(data):
+            raise RclError(f"truncated .rcl file: chunk {kind!r} needs {length} bytes")
+        payload = data[pos + CHUNK_HEAD.size : end]
+        (crc,) = struct.unpack_from("<I", data, end)
+        if zlib.crc32(kind + payload) != crc:
+            raise RclError(f"corrupt .rcl file: chunk {kind!r} fails its checksum")
+        pos = end + 4
+        if kind == b"IEND":
+            break
+        if kind == b"TILE":
+            if len(tiles) >= expected:
+                raise RclError("corrupt .rcl file: more tiles than the image size implies")
+            tiles.append(payload)
+        elif kind in META_CHUNKS:
+            meta[META_CHUNKS[kind]] = payload
+        else:
+            raise RclError(f"corrupt .rcl file: unknown chunk {kind!r}")
+    if len(tiles) != expected:
+        raise RclError(f"truncated .rcl file: {len(tiles)} of {expected} tiles present")
+    return meta, tiles
+
+
+def parse_tile(payload: bytes, channels: int) -> Tile:
+    need = TAU_BYTES + channels * 8 + 8
+    if len(payload) < need:
+        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
+    tau = payload[:TAU_BYTES]
+    pos = TAU_BYTES
+    ranges, lengths = [], []
+    for _ in range(channels):
+        lo, hi, n = struct.unpack_from("<hhI", payload, pos)
+        pos += 8
+        if not -255 <= lo <= hi <= 255:
+            raise RclError(f"corrupt .rcl tile: residual range {lo}..{hi}")
+        ranges.append((lo, hi))
+        lengths.append(n)
+    lossy_len, alpha_len = struct.unpack_from("<II", payload, pos)
+    pos += 8
+    if pos + lossy_len + sum(lengths) + alpha_len != len(payload):
+        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+    lossy = payload[pos : pos + lossy_len]
+    pos += lossy_len
+    residual = []
+    for n in lengths:
+        residual.append(payload[pos : pos + n])
+        pos += n
+    return Tile(tau, ranges, lossy, residual, payload[pos : pos + alpha_len])

@@ -1,0 +1,56 @@
+"""The shipped models as the codec uses them: the RC's integer outputs, the QC's choice of Q, the model id."""
+from __future__ import annotations
+
+import functools
+import hashlib
+
+import numpy as np
+
+from . import grids, runtime
+from .errors import RclError
+from .tables import load_tables
+
+#: Q used when no Q-classifier is shipped or the image is too small for it.
+DEFAULT_Q = 16
+#: The Q-classifier chooses among these quantizers.
+QC_RANGE = tuple(range(11, 21))
+
+
+@functools.lru_cache(maxsize=1)
+def model_id() -> bytes:
+    """8 bytes naming the RC weights, the lookup tables and the grids a file was coded with."""
+    path = runtime.WEIGHTS / "rc.onnx"
+    try:
+        h = hashlib.sha256(path.read_bytes())
+    except OSError as exc:
+        raise RclError(f"model file {path} is missing or unreadable; reinstall rc_plugin") from exc
+    h.update(load_tables().digest)
+    h.update(repr(sorted((k, v) for k, v in vars(grids).items() if k.isupper())).encode())
+    return h.digest()[:8]
+
+
+def rc_outputs(xl: np.ndarray, device: str = "auto", threads: int | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 lossy reconstruction -> (12K, H, W) int32 RC outputs."""
+    h, w = xl.shape[:2]
+    ph, pw = h + h % 2, w + w % 2
+    x = xl
+    if (ph, pw) != (h, w):
+        x = np.pad(xl, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+    inp = np.ascontiguousarray(x.transpose(2, 0, 1)[None], dtype=np.float32)
+    out = runtime.run("rc", inp, device, threads)
+    if out.shape != (1, grids.OUT_CHANNELS, ph, pw):
+        raise RclError(f"the RC model returned shape {out.shape}; reinstall rc_plugin")
+    return out[0, :, :h, :w].astype(np.int32)
+
+
+def qc_available() -> bool:
+    return (runtime.WEIGHTS / "qc.onnx").exists()
+
+
+def choose_q(rgb: np.ndarray, device: str = "auto", threads: int | None = None) -> int:
+    """The Q-classifier's quantizer for this image (one forward pass)."""
+    if not qc_available() or min(rgb.shape[:2]) < 32:
+        return DEFAULT_Q
+    x = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], dtype=np.float32)
+    logits = runtime.run("qc", x, device, threads)
+    return QC_RANGE[int(np.argmax(logits.reshape(-1)[: len(QC_RANGE)]))]

@@ -1,0 +1,38 @@
+"""The shipped integer lookup tables (logistic CDF and mixture weights)."""
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from . import grids
+from .errors import RclError
+
+TABLES_PATH = Path(__file__).resolve().parent / "weights" / "tables.npz"
+#: |d| in 1/8 residual units past which every scale's CDF has saturated at 16 bits.
+TABLE_HALF_WIDTH = 12 * (1 << (grids.LOGSCALE_MAX >> grids.OUT_FRAC)) << grids.OUT_FRAC
+
+
+class Tables:
+    def __init__(self, logistic_cdf: np.ndarray, mixture_weight: np.ndarray) -> None:
+        nscale = grids.LOGSCALE_MAX - grids.LOGSCALE_MIN + 1
+        if logistic_cdf.shape != (nscale, 2 * TABLE_HALF_WIDTH + 1) or mixture_weight.shape != (grids.LOGIT_SPAN + 1,):
+            raise RclError("the coder's lookup tables have the wrong shape; reinstall rc_plugin")
+        self.cdf = np.ascontiguousarray(logistic_cdf, dtype=np.int64).ravel()
+        self.width = 2 * TABLE_HALF_WIDTH + 1
+        self.weight = np.ascontiguousarray(mixture_weight, dtype=np.int64)
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(logistic_cdf, dtype="<i4").tobytes())
+        h.update(np.ascontiguousarray(mixture_weight, dtype="<i4").tobytes())
+        self.digest = h.digest()
+
+
+@functools.lru_cache(maxsize=1)
+def load_tables(path: Path = TABLES_PATH) -> Tables:
+    try:
+        with np.load(path) as data:
+            return Tables(data["logistic_cdf"], data["mixture_weight"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise RclError(f"cannot read the coder's lookup tables at {path}: {exc}; reinstall rc_plugin") from exc
