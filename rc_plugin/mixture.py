@@ -23,7 +23,7 @@ _LAMBDA_HALF = _LAMBDA_DIV >> 1
 
 @dataclasses.dataclass
 class MixtureParams:
-    """RC outputs of one tile as clipped integers, each (3, K, N) over the N pixels."""
+    """RC outputs of one tile as clipped integers, each (3, K, N) over the N pixels (int32; weight int64)."""
 
     weight: np.ndarray  # integer mixture weights from the logits
     mean: np.ndarray  # 1/8 residual units, before the R->G->B shift
@@ -34,15 +34,14 @@ class MixtureParams:
     def from_output(cls, out: np.ndarray, tables: Tables) -> "MixtureParams":
         """out: (12K, H, W) integers from the RC network."""
         k = grids.K
-        o = np.asarray(out).reshape(4, 3, k, -1).astype(np.int64)
+        o = np.asarray(out, dtype=np.int32).reshape(4, 3, k, -1)
         logit = o[0]
-        gap = np.clip(logit.max(axis=1, keepdims=True) - logit, 0, grids.LOGIT_SPAN)
-        return cls(
-            weight=tables.weight[gap],
-            mean=np.clip(o[1], -grids.MEAN_LIMIT, grids.MEAN_LIMIT),
-            logscale=np.clip(o[2], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX),
-            lam=np.clip(o[3], -grids.LAMBDA_LIMIT, grids.LAMBDA_LIMIT),
-        )
+        gap = logit.max(axis=1, keepdims=True) - logit
+        np.clip(gap, 0, grids.LOGIT_SPAN, out=gap)
+        mean = np.clip(o[1], -grids.MEAN_LIMIT, grids.MEAN_LIMIT)
+        logscale = np.clip(o[2], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
+        lam = np.clip(o[3], -grids.LAMBDA_LIMIT, grids.LAMBDA_LIMIT)
+        return cls(weight=tables.weight[gap], mean=mean, logscale=logscale, lam=lam)
 
     def subset(self, idx: np.ndarray) -> "MixtureParams":
         return MixtureParams(self.weight[..., idx], self.mean[..., idx], self.logscale[..., idx], self.lam[..., idx])
@@ -56,7 +55,7 @@ class MixtureParams:
         else:
             shift = self.lam[1] * r[0] + self.lam[2] * r[1]
         # floor division of integers: identical everywhere
-        mean = self.mean[c] + (shift + _LAMBDA_HALF) // _LAMBDA_DIV
+        mean = self.mean[c] + (shift.astype(np.int64) + _LAMBDA_HALF) // _LAMBDA_DIV
         return np.clip(mean, -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
 
     def channel_logscale(self, c: int, tau: np.ndarray) -> np.ndarray:

@@ -1,0 +1,93 @@
+"""Truncated, altered and foreign data raise RclError with a message that says which."""
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+import rc_plugin
+from rc_plugin import container
+
+
+@pytest.fixture(scope="module")
+def sample(photo_crop) -> bytes:
+    return rc_plugin.encode(photo_crop[:48, :64], q=16)
+
+
+def test_foreign_data():
+    with pytest.raises(rc_plugin.RclError, match="not an .rcl file"):
+        rc_plugin.decode(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    with pytest.raises(rc_plugin.RclError):
+        rc_plugin.decode(b"")
+
+
+@pytest.mark.parametrize("cut", [4, 20, 43, 44, 50, 200, -200, -9, -1])
+def test_truncated(sample, cut):
+    with pytest.raises(rc_plugin.RclError):
+        rc_plugin.decode(sample[:cut])
+
+
+def _with_header(sample: bytes, **changes) -> bytes:
+    h = container.parse_header(sample, None)
+    for k, v in changes.items():
+        setattr(h, k, v)
+    return h.pack() + sample[container.HEADER_SIZE :]
+
+
+def test_unknown_version(sample):
+    raw = bytearray(sample)
+    raw[8] = 9
+    raw[container.HEADER.size : container.HEADER_SIZE] = struct.pack("<I", zlib.crc32(bytes(raw[: container.HEADER.size])))
+    with pytest.raises(rc_plugin.RclError, match="version 9"):
+        rc_plugin.decode(bytes(raw))
+
+
+def test_wrong_model(sample):
+    with pytest.raises(rc_plugin.RclError, match="residual model"):
+        rc_plugin.decode(_with_header(sample, model_id=b"\x00" * 8))
+
+
+def test_checksum_mismatch(sample):
+    with pytest.raises(rc_plugin.RclError, match="checksum"):
+        rc_plugin.decode(_with_header(sample, checksum=b"\x01" * 8))
+
+
+def test_huge_dimensions_refused_before_allocation(sample):
+    with pytest.raises(rc_plugin.RclError, match="exceeds the limit"):
+        rc_plugin.decode(_with_header(sample, width=1 << 30, height=1 << 30))
+
+
+def test_every_bit_flip_in_header_and_some_in_payload_is_caught(sample):
+    positions = list(range(0, container.HEADER_SIZE)) + list(range(container.HEADER_SIZE, len(sample), 97))
+    for pos in positions:
+        raw = bytearray(sample)
+        raw[pos] ^= 1 << (pos % 8)
+        with pytest.raises(rc_plugin.RclError):
+            rc_plugin.decode(bytes(raw))
+
+
+def _recrc(data: bytes) -> bytes:
+    """Recompute every chunk CRC, so corruption must be caught by the deeper checks."""
+    out = bytearray(data[: container.HEADER_SIZE])
+    pos = container.HEADER_SIZE
+    while pos < len(data):
+        kind, length = container.CHUNK_HEAD.unpack_from(data, pos)
+        payload = data[pos + 8 : pos + 8 + length]
+        out += data[pos : pos + 8 + length] + struct.pack("<I", zlib.crc32(kind + payload))
+        pos += 12 + length
+    return bytes(out)
+
+
+def test_altered_residual_payload_is_never_returned_as_an_image(sample, photo_crop):
+    """Flips inside the coded residual with valid chunk CRCs: exact image or RclError, nothing else."""
+    info = rc_plugin.info(sample)
+    end = len(sample) - 12 - 4  # before the IEND chunk and the tile's CRC
+    start = end - info["residual_bytes"]
+    for pos in range(start, end, max(1, (end - start) // 40)):
+        raw = bytearray(sample)
+        raw[pos] ^= 0x10
+        try:
+            out = rc_plugin.decode(_recrc(bytes(raw)))
+        except rc_plugin.RclError:
+            continue
+        assert np.array_equal(out, photo_crop[:48, :64])
