@@ -65,3 +65,23 @@ def build_rc_onnx(layers: dict, blocks: int, out_channels: int, doc: str = "") -
     model.doc_string = doc
     onnx.checker.check_model(model)
     return model
+
+
+def layers_from_onnx(model: onnx.ModelProto) -> tuple[dict, int]:
+    """Recover the integer layers (and the block count) from a shipped RC graph."""
+    inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    convs = {n.input[1][: -len(".w")]: n for n in model.graph.node if n.op_type == "Conv"}
+    layers = {}
+    for name, node in convs.items():
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        w = inits[f"{name}.w"]
+        layers[name] = {
+            "w": w.astype(np.int64),
+            "b": inits[f"{name}.b"].astype(np.int64),
+            "shift": np.round(-np.log2(inits[f"{name}.scale"].reshape(-1).astype(np.float64))).astype(np.int64),
+            "stride": int(attrs["strides"][0]),
+            "lo": int(inits[f"{name}.lo"]),
+            "hi": int(inits[f"{name}.hi"]),
+        }
+    blocks = sum(1 for n in layers if n.endswith(".c1"))
+    return layers, blocks

@@ -84,7 +84,7 @@ class RclImageFile(ImageFile.ImageFile):
         return super().load()
 
 
-def _convert_for_save(im: Image.Image) -> Image.Image:
+def convert_for_save(im: Image.Image) -> Image.Image:
     """P, PA and 1 as Pillow converts them; other modes outside L/LA/RGB/RGBA are refused."""
     if im.mode in ("L", "LA", "RGB", "RGBA"):
         return im
@@ -109,7 +109,7 @@ def _save(im: Image.Image, fp, filename) -> None:
     icc = info.get("icc_profile", im.info.get("icc_profile"))
     exif = _exif_bytes(info.get("exif", im.info.get("exif")))
     xmp = info.get("xmp", im.info.get("xmp"))
-    im = _convert_for_save(im)
+    im = convert_for_save(im)
     im.load()
     try:
         data = codec.encode(im, icc_profile=icc or None, exif=exif or None, xmp=xmp or None, **options)

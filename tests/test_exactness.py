@@ -1,0 +1,70 @@
+"""The integer network is exact: onnxruntime equals an independent int64 numpy implementation."""
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from PIL import Image
+
+import rc_plugin
+from export.int_reference import rc_forward
+from export.onnx_rc import layers_from_onnx
+from rc_plugin import models, runtime
+from rc_plugin.lossy import HevcLayer
+
+RC_PATH = runtime.WEIGHTS / "rc.onnx"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return layers_from_onnx(onnx.load(str(RC_PATH)))
+
+
+@pytest.fixture(scope="module")
+def lossy_crops(val_paths):
+    layer = HevcLayer()
+    out = []
+    for i, path in enumerate(val_paths[:3]):
+        img = np.asarray(Image.open(path).convert("RGB"))[64 * i : 64 * i + 130, 32 * i : 32 * i + 162]
+        out.append(layer.decode(layer.encode(img, 14 + 2 * i), *img.shape[:2]))
+    return out
+
+
+def test_weights_respect_the_exactness_bounds(reference):
+    layers, _ = reference
+    for name, p in layers.items():
+        assert np.abs(p["w"]).max() <= 127, name
+        # every partial sum of an input in 0..255 stays below 2**24: float32 sums are exact in any order
+        assert (np.abs(p["w"]).sum(axis=(1, 2, 3)) * 255 + np.abs(p["b"])).max() < 2**24, name
+        assert (p["shift"] >= 0).all(), name
+
+
+def test_onnxruntime_equals_int64_reference_on_photos(reference, lossy_crops):
+    layers, blocks = reference
+    for xl in lossy_crops:
+        h, w = xl.shape[:2]
+        ref = rc_forward(layers, np.pad(xl, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge").transpose(2, 0, 1), blocks)
+        got = models.rc_outputs(xl)
+        assert np.array_equal(ref[:, :h, :w], got)
+
+
+@pytest.mark.parametrize("level", ["ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_every_optimization_level_and_thread_count_agree(lossy_crops, level, threads):
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+    opts.intra_op_num_threads = threads
+    sess = ort.InferenceSession(str(RC_PATH), opts, providers=["CPUExecutionProvider"])
+    xl = lossy_crops[0][:128, :160]
+    got = sess.run(None, {"xl": xl.transpose(2, 0, 1)[None].astype(np.float32)})[0][0]
+    assert np.array_equal(got.astype(np.int32), models.rc_outputs(xl))
+
+
+def test_same_bytes_with_different_thread_counts(photo_crop):
+    a = rc_plugin.encode(photo_crop, q=15, threads=1)
+    b = rc_plugin.encode(photo_crop, q=15, threads=2)
+    assert a == b
+    assert np.array_equal(rc_plugin.decode(a, threads=2), rc_plugin.decode(b, threads=1))
+
+
+def test_provider_reported():
+    assert runtime.active_provider() in ("CPUExecutionProvider", "CUDAExecutionProvider")
