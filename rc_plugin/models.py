@@ -11,9 +11,11 @@ from .errors import RclError
 from .tables import load_tables
 
 #: Q used when no Q-classifier is shipped or the image is too small for it.
-DEFAULT_Q = 16
+DEFAULT_Q = 15
 #: The Q-classifier chooses among these quantizers.
 QC_RANGE = tuple(range(11, 21))
+#: The QC looks at a central crop of at most this side, so its cost is bounded for any image.
+QC_CROP = 1024
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,6 +53,9 @@ def choose_q(rgb: np.ndarray, device: str = "auto", threads: int | None = None) 
     """The Q-classifier's quantizer for this image (one forward pass)."""
     if not qc_available() or min(rgb.shape[:2]) < 32:
         return DEFAULT_Q
-    x = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], dtype=np.float32)
+    h, w = rgb.shape[:2]
+    y, x0 = max(0, (h - QC_CROP) // 2), max(0, (w - QC_CROP) // 2)
+    crop = rgb[y : y + QC_CROP, x0 : x0 + QC_CROP]
+    x = np.ascontiguousarray(crop.transpose(2, 0, 1)[None], dtype=np.float32)
     logits = runtime.run("qc", x, device, threads)
     return QC_RANGE[int(np.argmax(logits.reshape(-1)[: len(QC_RANGE)]))]

@@ -7,6 +7,7 @@ import pytest
 
 import rc_plugin
 from rc_plugin import container
+from rcl_testutil import recrc
 
 
 @pytest.fixture(scope="module")
@@ -66,18 +67,6 @@ def test_every_bit_flip_in_header_and_some_in_payload_is_caught(sample):
             rc_plugin.decode(bytes(raw))
 
 
-def _recrc(data: bytes) -> bytes:
-    """Recompute every chunk CRC, so corruption must be caught by the deeper checks."""
-    out = bytearray(data[: container.HEADER_SIZE])
-    pos = container.HEADER_SIZE
-    while pos < len(data):
-        kind, length = container.CHUNK_HEAD.unpack_from(data, pos)
-        payload = data[pos + 8 : pos + 8 + length]
-        out += data[pos : pos + 8 + length] + struct.pack("<I", zlib.crc32(kind + payload))
-        pos += 12 + length
-    return bytes(out)
-
-
 def test_altered_residual_payload_is_never_returned_as_an_image(sample, photo_crop):
     """Flips inside the coded residual with valid chunk CRCs: exact image or RclError, nothing else."""
     info = rc_plugin.info(sample)
@@ -87,7 +76,7 @@ def test_altered_residual_payload_is_never_returned_as_an_image(sample, photo_cr
         raw = bytearray(sample)
         raw[pos] ^= 0x10
         try:
-            out = rc_plugin.decode(_recrc(bytes(raw)))
+            out = rc_plugin.decode(recrc(bytes(raw)))
         except rc_plugin.RclError:
             continue
         assert np.array_equal(out, photo_crop[:48, :64])

@@ -1,0 +1,127 @@
+"""Train the Q-classifier: ``python -m models.train_qc --images 120 --minutes 10``.
+
+As in the paper: each training photo (downscaled like the RC's data) is coded at
+every Q in QC_RANGE with the shipped lossy layer and residual model; its label is
+the Q' with the smallest total size (lossy bytes plus the exact residual code
+length). The QC is then trained with cross-entropy on random crops. Labels are
+cached, as they need the slow HEVC encoder.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rc_plugin.lossy import HevcLayer
+from rc_plugin.mixture import MixtureParams, symbol_bits
+from rc_plugin.models import QC_RANGE, rc_outputs
+from rc_plugin.tables import load_tables
+
+from .data import CACHE_DIR, downscaled, list_images
+from .qc import QClassifier
+
+CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "qc.pt"
+LABEL_SIZE = 192
+
+
+def total_bits(img: np.ndarray, q: int, layer: HevcLayer) -> float:
+    """Size in bits of img coded at q (lossy bytes + exact residual code length, tau = 0)."""
+    tables = load_tables()
+    lossy = layer.encode(img, q)
+    xl = layer.decode(lossy, *img.shape[:2])
+    params = MixtureParams.from_output(rc_outputs(xl), tables)
+    r = (img.astype(np.int64) - xl).reshape(-1, 3).T
+    bits = 8.0 * len(lossy)
+    tau = np.zeros((3, params.mean.shape[1]), np.int64)
+    for c in range(3):
+        lo, hi = int(r[c].min()), int(r[c].max())
+        if lo < hi:
+            bits += symbol_bits(tables, params.weight[c], params.channel_mean(c, r), params.channel_logscale(c, tau),
+                                r[c], lo, hi)
+    return bits
+
+
+def make_labels(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images (n, S, S, 3), labels (n,) indices into QC_RANGE, bits (n, |Q|))."""
+    from tqdm import tqdm
+
+    rng = random.Random(seed)
+    files = rng.sample(list_images(), n)
+    layer = HevcLayer()
+    imgs, labels, costs = [], [], []
+    for f in tqdm(files, desc="labelling Q"):
+        img = downscaled(f, rng)
+        h, w = img.shape[:2]
+        if min(h, w) < LABEL_SIZE:
+            continue
+        y, x = (h - LABEL_SIZE) // 2, (w - LABEL_SIZE) // 2
+        crop = np.ascontiguousarray(img[y : y + LABEL_SIZE, x : x + LABEL_SIZE])
+        bits = [total_bits(crop, q, layer) for q in QC_RANGE]
+        imgs.append(crop)
+        costs.append(bits)
+        labels.append(int(np.argmin(bits)))
+    return np.stack(imgs), np.array(labels), np.array(costs)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--images", type=int, default=120, help="training photos to label")
+    p.add_argument("--minutes", type=float, default=5.0)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--crop", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--labels", type=Path, default=None, help="label cache (default: in the cache folder, per model)")
+    p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
+    args = p.parse_args(argv)
+
+    from rc_plugin.models import model_id
+
+    label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_{args.images}.npz"
+    if label_path.exists():
+        d = np.load(label_path)
+        imgs, labels, costs = d["imgs"], d["labels"], d["costs"]
+    else:
+        imgs, labels, costs = make_labels(args.images)
+        label_path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(label_path, imgs=imgs, labels=labels, costs=costs)
+    hist = np.bincount(labels, minlength=len(QC_RANGE))
+    print("label histogram over Q", dict(zip(QC_RANGE, hist.tolist())), flush=True)
+
+    n_val = max(1, len(imgs) // 6)
+    model = QClassifier()
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    rng = np.random.default_rng(0)
+    deadline = time.time() + args.minutes * 60
+    step = 0
+    while time.time() < deadline:
+        idx = rng.integers(n_val, len(imgs), args.batch)
+        ys, xs = rng.integers(0, imgs.shape[1] - args.crop + 1, (2, args.batch))
+        batch = np.stack([imgs[i, y : y + args.crop, x : x + args.crop] for i, y, x in zip(idx, ys, xs)])
+        x = torch.from_numpy(batch).permute(0, 3, 1, 2).float()
+        loss = torch.nn.functional.cross_entropy(model(x), torch.from_numpy(labels[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 100 == 0:
+            print(f"step {step} loss {loss.item():.3f}", flush=True)
+    model.eval()
+    with torch.no_grad():
+        pred = model(torch.from_numpy(imgs[:n_val]).permute(0, 3, 1, 2).float()).argmax(1).numpy()
+    chosen = costs[np.arange(n_val), pred].sum()
+    best = costs[np.arange(n_val), labels[:n_val]].sum()
+    fixed = costs[:n_val].sum(axis=0).min()
+    print(f"held-out: QC costs {100 * (chosen / best - 1):.2f}% over the optimal Q', "
+          f"the best fixed Q costs {100 * (fixed / best - 1):.2f}%", flush=True)
+    args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": model.state_dict(), "steps": step, "labels": str(label_path),
+                "heldout_over_optimal": float(chosen / best - 1), "fixed_over_optimal": float(fixed / best - 1),
+                "best_fixed_q": int(QC_RANGE[int(np.argmin(costs[:n_val].sum(axis=0)))])}, args.checkpoint)
+
+
+if __name__ == "__main__":
+    main()

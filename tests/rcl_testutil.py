@@ -1,0 +1,24 @@
+"""Helpers shared by the corruption and fuzz tests."""
+import struct
+import zlib
+
+from rc_plugin import container
+
+
+def recrc(data: bytes) -> bytes:
+    """Recompute the header CRC and every chunk CRC that can be located, so damage must be caught deeper."""
+    if len(data) < container.HEADER_SIZE:
+        return data
+    head = data[: container.HEADER.size]
+    out = bytearray(head + struct.pack("<I", zlib.crc32(head)))
+    pos = container.HEADER_SIZE
+    while pos + 8 <= len(data):
+        kind, length = container.CHUNK_HEAD.unpack_from(data, pos)
+        if pos + 12 + length > len(data):
+            out += data[pos:]
+            return bytes(out)
+        payload = data[pos + 8 : pos + 8 + length]
+        out += data[pos : pos + 8 + length] + struct.pack("<I", zlib.crc32(kind + payload))
+        pos += 12 + length
+    out += data[pos:]
+    return bytes(out)

@@ -1,0 +1,194 @@
+"""Hostile files, failing tools, concurrency and determinism."""
+import io
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+import rc_plugin
+from rc_plugin import lossy, runtime
+from rcl_testutil import recrc
+
+FUZZ_EXAMPLES = int(os.environ.get("RCL_FUZZ_EXAMPLES", "150"))
+
+
+@pytest.fixture(scope="module")
+def seeds(photo_crop):
+    """Valid files to mutate: RGB, grey with alpha, and a multi-tile one with metadata."""
+    a = rc_plugin.encode(photo_crop[:24, :40], q=16)
+    b = rc_plugin.encode(np.dstack([photo_crop[:20, :20, 0], photo_crop[:20, :20, 1]]), q=18)
+    from rc_plugin import codec
+
+    old = codec.TILE
+    codec.TILE = 16
+    try:
+        c = rc_plugin.encode(photo_crop[:20, :36], q=14, icc_profile=b"icc", xmp=b"<x/>")
+    finally:
+        codec.TILE = old
+    originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36]}
+    originals[b] = rc_plugin.decode(b)
+    return originals
+
+
+def _mutate(data: bytes, ops) -> bytes:
+    raw = bytearray(data)
+    for kind, pos, value in ops:
+        if not raw:
+            break
+        pos %= len(raw)
+        if kind == 0:
+            raw[pos] ^= value or 1
+        elif kind == 1:
+            del raw[pos:]
+        elif kind == 2:
+            raw[pos:pos] = bytes([value]) * (value % 7 + 1)
+        else:
+            del raw[pos : pos + value % 16 + 1]
+    return bytes(raw)
+
+
+def check_outcome(data: bytes, originals: dict) -> None:
+    """The only allowed outcomes: the exact original image, or RclError."""
+    try:
+        out = rc_plugin.decode(data)
+    except rc_plugin.RclError:
+        return
+    assert any(out.shape == o.shape and np.array_equal(out, o) for o in originals.values()), "wrong pixels returned"
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(
+    which=st.integers(0, 2),
+    ops=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=4),
+)
+def test_fuzz_decode(seeds, which, ops):
+    data = list(seeds)[which]
+    check_outcome(_mutate(data, ops), seeds)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(
+    which=st.integers(0, 2),
+    ops=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=3),
+)
+def test_fuzz_decode_past_the_crcs(seeds, which, ops):
+    """Mutations with every CRC made valid again, so the deeper parsing and decoding must cope."""
+    data = list(seeds)[which]
+    check_outcome(recrc(_mutate(data, ops)), seeds)
+
+
+@settings(max_examples=max(20, FUZZ_EXAMPLES // 5), deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(which=st.integers(0, 2), other=st.integers(0, 2), cut_a=st.integers(0, 1 << 16), cut_b=st.integers(0, 1 << 16))
+def test_fuzz_splice(seeds, which, other, cut_a, cut_b):
+    a, b = list(seeds)[which], list(seeds)[other]
+    data = a[: cut_a % (len(a) + 1)] + b[cut_b % (len(b) + 1) :]
+    check_outcome(data, seeds)
+
+
+@settings(max_examples=max(20, FUZZ_EXAMPLES // 5), deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(ops=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=3))
+def test_fuzz_through_pillow(seeds, ops):
+    data = _mutate(list(seeds)[0], ops)
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            out = np.asarray(im)
+    except (OSError, SyntaxError, Image.DecompressionBombError):
+        return
+    assert any(np.array_equal(out, o) for o in seeds.values())
+
+
+# -- failing BPG tools: real subprocesses that crash, hang or write garbage --------------------------
+
+def _script(tmp_path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + textwrap.dedent(body))
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+def _temp_leftovers() -> set:
+    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("rcl-bpg-")}
+
+
+@pytest.mark.parametrize(
+    "enc_body, message",
+    [
+        ("echo 'bpgenc: boom' >&2; exit 3\n", "exit code 3"),
+        ("sleep 30\n", "did not finish"),
+        ("exit 0\n", "without writing"),
+    ],
+)
+def test_failing_bpgenc(tmp_path, monkeypatch, photo_crop, enc_body, message):
+    monkeypatch.setenv("RCL_BPGENC", _script(tmp_path, "bpgenc", enc_body))
+    monkeypatch.setenv("RCL_BPGDEC", _script(tmp_path, "bpgdec", "exit 1\n"))
+    monkeypatch.setattr(lossy, "TOOL_TIMEOUT", 1.0)
+    before = _temp_leftovers()
+    with pytest.raises(rc_plugin.RclError, match=message):
+        rc_plugin.encode(photo_crop[:16, :16], lossy="bpg", q=16)
+    assert _temp_leftovers() == before
+
+
+def test_bpgdec_writing_garbage(tmp_path, monkeypatch, photo_crop):
+    # an encoder that "succeeds" and a decoder that writes a non-image
+    monkeypatch.setenv("RCL_BPGENC", _script(tmp_path, "bpgenc", 'while [ "$1" != "-o" ]; do shift; done; echo x > "$2"\n'))
+    monkeypatch.setenv("RCL_BPGDEC", _script(tmp_path, "bpgdec", 'echo junk > "$2"\n'))
+    with pytest.raises(rc_plugin.RclError, match="bpgdec wrote no readable image"):
+        rc_plugin.encode(photo_crop[:16, :16], lossy="bpg", q=16)
+
+
+def test_damaged_weight_file_gives_clear_error(tmp_path):
+    """A separate process with a copy of the package whose model file is damaged."""
+    import shutil
+
+    pkg = tmp_path / "rc_plugin"
+    shutil.copytree(runtime.WEIGHTS.parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    (pkg / "weights" / "rc.onnx").write_bytes(b"this is not onnx")
+    code = (
+        "import numpy as np, rc_plugin\n"
+        "try:\n    rc_plugin.encode(np.zeros((8, 8, 3), np.uint8), q=15)\n"
+        "except rc_plugin.RclError as e:\n    print('RclError:', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert "RclError:" in out.stdout and "rc.onnx" in out.stdout, out.stderr
+    (pkg / "weights" / "rc.onnx").unlink()
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert "RclError:" in out.stdout and "missing" in out.stdout, out.stderr
+
+
+# -- concurrency and determinism --------------------------------------------------------------------
+
+def test_many_threads_encode_and_decode_exactly(photo_crop):
+    images = [np.ascontiguousarray(photo_crop[i * 8 : i * 8 + 40, i * 4 : i * 4 + 48]) for i in range(8)]
+
+    def job(i):
+        img = images[i]
+        if i % 2:
+            buf = io.BytesIO()
+            Image.fromarray(img).save(buf, format="RCL", q=15)
+            with Image.open(io.BytesIO(buf.getvalue())) as im:
+                return np.array_equal(np.asarray(im), img)
+        return np.array_equal(rc_plugin.decode(rc_plugin.encode(img, q=15)), img)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(job, range(len(images))))
+
+
+def test_same_bytes_after_process_restart(photo_crop, tmp_path):
+    np.save(tmp_path / "img.npy", photo_crop)
+    code = (
+        "import sys, numpy as np, rc_plugin\n"
+        f"img = np.load({str(tmp_path / 'img.npy')!r})\n"
+        "sys.stdout.buffer.write(rc_plugin.encode(img, q=15, threads=int(sys.argv[1])))\n"
+    )
+    outs = [subprocess.run([sys.executable, "-c", code, t], capture_output=True).stdout for t in ("1", "2")]
+    assert outs[0] == outs[1] == rc_plugin.encode(photo_crop, q=15)
