@@ -68,11 +68,15 @@ class QConv(nn.Module):
         fw_range = torch.floor(torch.log2(WEIGHT_MAX / wmax))
         wsum = w.abs().sum(dim=(1, 2, 3)).clamp_min(1e-12)
         fw_acc = torch.floor(torch.log2(ACC_LIMIT / (wsum * self.in_max)))
-        fw = torch.minimum(fw_range, fw_acc)
+        # and the bias must fit its integer range on the accumulator grid 2**-(fw + fa_in)
+        babs = self.bias.detach().double().abs().clamp_min(1e-12)
+        fw_bias = torch.floor(torch.log2(BIAS_LIMIT / babs)) - self.fa_in
+        fw = torch.minimum(torch.minimum(fw_range, fw_acc), fw_bias)
         # the partial-sum check uses the rounded weights; lower fw until it holds
         for _ in range(4):
             wint = torch.round(w * torch.exp2(fw)[:, None, None, None]).clamp(-WEIGHT_MAX, WEIGHT_MAX)
             bad = wint.abs().sum(dim=(1, 2, 3)) * self.in_max > ACC_LIMIT
+            bad |= torch.round(self.bias.detach().double() * torch.exp2(fw + self.fa_in)).abs() > BIAS_LIMIT
             if not bad.any():
                 break
             fw = fw - bad.double()

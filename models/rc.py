@@ -38,6 +38,8 @@ class ResBlock(nn.Module):
         super().__init__()
         self.c1 = QConv(ch, ch, 3)
         self.c2 = QConv(ch, ch, 3, lo=-255, hi=255)
+        with torch.no_grad():  # start near identity so the residual stream does not saturate
+            self.c2.weight.mul_(0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return clamp_ste(x + self.c2(self.c1(x)), 0.0, 255 / 2**ACT)

@@ -1,0 +1,67 @@
+"""A few real training steps on tiny data, resuming from the checkpoint, and the export's parity check."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from models import data as data_mod
+from models import train_rc
+from models.quant import QConv
+from models.rc import RCConfig, ResidualCompressor, mixture_bits
+
+
+@pytest.fixture
+def tiny_photos(tmp_path, photo_crop):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        base = np.asarray(Image.fromarray(photo_crop).resize((400, 340), Image.BICUBIC)).astype(np.int16)
+        img = np.clip(base + rng.integers(-3, 4, base.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(img).save(folder / f"p{i}.png")
+    return folder
+
+
+def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch):
+    monkeypatch.setattr(data_mod, "CACHE_DIR", tmp_path / "cache")
+    ckpt = tmp_path / "rc.pt"
+    common = ["--images", str(tiny_photos), "--cache", "tiny", "--checkpoint", str(ckpt), "--batch", "2",
+              "--crop", "32", "--full", "4", "--half", "8", "--blocks", "1", "--threads", "1"]
+    train_rc.main(common + ["--total-steps", "3"])
+    state = torch.load(ckpt, weights_only=False)
+    assert state["step"] == 3 and state["config"] == {"full": 4, "half": 8, "blocks": 1, "k": 5}
+    first = {k: v.clone() for k, v in state["model"].items()}
+
+    train_rc.main(common + ["--total-steps", "6"])  # resumes: three more steps, same model
+    state = torch.load(ckpt, weights_only=False)
+    assert state["step"] == 6
+    assert any(not torch.equal(first[k], state["model"][k]) for k in first)
+
+    from export.export_models import export_rc
+
+    entry = export_rc(ckpt, tmp_path / "weights")  # raises unless onnxruntime == PyTorch == int64 reference
+    assert entry["training_steps"] == 6 and (tmp_path / "weights" / "rc.onnx").exists()
+
+
+def test_loss_is_bits_per_subpixel():
+    """A model that predicts a wide, centred logistic gives about log2(alphabet) bits on uniform residuals."""
+    model = ResidualCompressor(RCConfig(full=4, half=8, blocks=1))
+    with torch.no_grad():
+        for _, layer in model.layers():
+            layer.weight.zero_()
+            layer.bias.zero_()
+        # log-scale index 40 -> sigma = 32 for every mixture
+        model.out.bias[30:45] = 5.0
+    xl = torch.full((1, 3, 16, 16), 128.0)
+    r = torch.randint(-2, 3, (1, 3, 16, 16)).float()
+    bits = mixture_bits(model(xl), r).item()
+    # a logistic with sigma 32 puts about 1/(4*32) on each value near its centre: 7 bits
+    assert 6.9 < bits < 7.1
+
+
+def test_qconv_partial_sums_bounded():
+    layer = QConv(64, 8, 3)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    p = layer.integer_params()
+    assert (np.abs(p["w"]).sum(axis=(1, 2, 3)) * 255 + np.abs(p["b"])).max() < 2**24
