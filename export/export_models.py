@@ -30,43 +30,45 @@ def integer_layers(model: ResidualCompressor) -> dict:
     return {name: layer.integer_params() for name, layer in model.layers()}
 
 
-def torch_integer_output(model: ResidualCompressor, xl: np.ndarray) -> np.ndarray:
+def torch_integer_output(model: ResidualCompressor, inp: np.ndarray) -> np.ndarray:
     with torch.no_grad():
-        out = model(torch.from_numpy(xl[None].astype(np.float32)))
+        out = model(torch.from_numpy(inp[None].astype(np.float32)))
     return np.round(out[0].double().numpy() * 2**grids.OUT_FRAC).astype(np.int64)
 
 
-def ort_output(path: Path, xl: np.ndarray) -> np.ndarray:
+def ort_output(path: Path, inp: np.ndarray) -> np.ndarray:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    return sess.run(None, {"xl": xl[None].astype(np.float32)})[0][0].astype(np.int64)
+    return sess.run(None, {"xl": inp[None].astype(np.float32)})[0][0].astype(np.int64)
 
 
-def parity_crops(n: int = 3, size: int = 256) -> list[np.ndarray]:
-    """Lossy reconstructions of crops of real validation photos, (3, H, W) uint8."""
+def parity_inputs(n: int = 3, size: int = 256) -> list[np.ndarray]:
+    """Network inputs for lossy reconstructions of crops of real validation photos, (IN_CHANNELS, H, W)."""
     from PIL import Image
 
     from rc_plugin.lossy import HevcLayer
+    from rc_plugin.models import rc_input
 
     out = []
     layer = HevcLayer(preset="medium")
-    for path in sorted(VAL_DIR.glob("*.png"))[:n]:
+    for i, path in enumerate(sorted(VAL_DIR.glob("*.png"))[:n]):
         img = np.asarray(Image.open(path).convert("RGB"))[:size, :size]
-        xl = layer.decode(layer.encode(img, 16), *img.shape[:2])
-        out.append(np.ascontiguousarray(xl.transpose(2, 0, 1)))
+        q = 12 + 3 * i
+        xl = layer.decode(layer.encode(img, q), *img.shape[:2])
+        out.append(rc_input(xl, q)[0])
     return out
 
 
 def check_parity(model: ResidualCompressor, onnx_path: Path, layers: dict) -> None:
-    for xl in parity_crops():
-        ref = rc_forward(layers, xl, model.cfg.blocks)
-        got = ort_output(onnx_path, xl)
+    for inp in parity_inputs():
+        ref = rc_forward(layers, inp, model.cfg.blocks)
+        got = ort_output(onnx_path, inp)
         if not np.array_equal(ref, got):
             raise SystemExit(f"onnxruntime differs from the int64 reference in {np.sum(ref != got)} outputs")
-        tor = torch_integer_output(model, xl)
+        tor = torch_integer_output(model, inp)
         if not np.array_equal(ref, tor):
             raise SystemExit(f"PyTorch differs from the int64 reference in {np.sum(ref != tor)} outputs")
     print("parity: onnxruntime == int64 reference == PyTorch on real photos")

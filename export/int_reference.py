@@ -43,7 +43,7 @@ def depth_to_space(x: np.ndarray, block: int = 2) -> np.ndarray:
 
 
 def rc_forward(layers: dict, xl: np.ndarray, blocks: int) -> np.ndarray:
-    """xl: (3, H, W) integers 0..255, H and W even -> (12K, H, W) int64."""
+    """xl: (IN_CHANNELS, H, W) network input, integers 0..255, H and W even -> (12K, H, W) int64."""
     f = conv(xl.astype(np.int64), layers["head"])
     d = conv(f, layers["down"])
     for i in range(blocks):

@@ -10,6 +10,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from rc_plugin import grids
+
 OPSET = 17
 
 
@@ -56,7 +58,7 @@ def build_rc_onnx(layers: dict, blocks: int, out_channels: int, doc: str = "") -
     graph = helper.make_graph(
         g.nodes,
         "rcl_residual_compressor",
-        [helper.make_tensor_value_info("xl", TensorProto.FLOAT, [1, 3, "height", "width"])],
+        [helper.make_tensor_value_info("xl", TensorProto.FLOAT, [1, grids.IN_CHANNELS, "height", "width"])],
         [helper.make_tensor_value_info("params", TensorProto.FLOAT, [1, out_channels, "height", "width"])],
         g.inits,
     )

@@ -92,16 +92,22 @@ def build_cache(
 
 
 class PatchSampler:
-    """Random crops and flips from a cache, as (x_l, r) float tensors for the RC."""
+    """Random 8-aligned crops from a cache, as (network input, r) float tensors for the RC.
+
+    No flips: they would reverse the HEVC block phase the network is given.
+    """
 
     def __init__(self, path: Path, crop: int = 64, seed: int = 0) -> None:
         data = np.load(path)
-        self.x, self.xl = data["x"], data["xl"]
+        self.x, self.xl, self.q = data["x"], data["xl"], data["q"]
         self.crop = crop
         self.rng = np.random.default_rng(seed)
 
     def batch(self, n: int):
+        """(network input, residual) for n random crops."""
         import torch
+
+        from .rc import rc_input
 
         size = self.x.shape[1]
         idx = self.rng.integers(0, len(self.x), n)
@@ -111,10 +117,8 @@ class PatchSampler:
             y, x = (self.rng.integers(0, (size - self.crop) // 8 + 1, 2) * 8).tolist()
             a = self.x[i, y : y + self.crop, x : x + self.crop]
             b = self.xl[i, y : y + self.crop, x : x + self.crop]
-            if self.rng.random() < 0.5:
-                a, b = a[:, ::-1], b[:, ::-1]
             xs.append(a)
             xls.append(b)
         x = torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).float()
         xl = torch.from_numpy(np.stack(xls)).permute(0, 3, 1, 2).float()
-        return xl, x - xl
+        return rc_input(xl, torch.from_numpy(self.q[idx].astype(np.int64))), x - xl

@@ -24,6 +24,15 @@ BIAS_LIMIT = 1 << 22
 WEIGHT_MAX = 127
 
 
+#: When False, QConv is a plain float convolution with ReLU (for measuring what integer-exactness costs).
+QUANTIZE = True
+
+
+def set_quantization(enabled: bool) -> None:
+    global QUANTIZE
+    QUANTIZE = enabled
+
+
 def round_ste(x: torch.Tensor) -> torch.Tensor:
     """Round half to even forward, identity backward."""
     return x + (torch.round(x) - x).detach()
@@ -92,6 +101,9 @@ class QConv(nn.Module):
         return wq, bq
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not QUANTIZE:
+            y = F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.kernel // 2)
+            return F.relu(y) if self.lo == 0 else y
         wq, bq = self.quantized()
         y = F.conv2d(x, wq, bq, stride=self.stride, padding=self.kernel // 2)
         g = 2.0**self.fa_out

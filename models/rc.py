@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from rc_plugin import grids
+from . import quant
 from .quant import QConv, clamp_ste, floor_ste
 
 ACT = 4  # activations on a 1/16 grid in [0, 255/16]
@@ -42,14 +43,15 @@ class ResBlock(nn.Module):
             self.c2.weight.mul_(0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return clamp_ste(x + self.c2(self.c1(x)), 0.0, 255 / 2**ACT)
+        y = x + self.c2(self.c1(x))
+        return clamp_ste(y, 0.0, 255 / 2**ACT) if quant.QUANTIZE else F.relu(y)
 
 
 class ResidualCompressor(nn.Module):
     def __init__(self, cfg: RCConfig = RCConfig()) -> None:
         super().__init__()
         self.cfg = cfg
-        self.head = QConv(3, cfg.full, 3)
+        self.head = QConv(grids.IN_CHANNELS, cfg.full, 3)
         self.down = QConv(cfg.full, cfg.half, 3, stride=2)
         self.blocks = nn.ModuleList(ResBlock(cfg.half) for _ in range(cfg.blocks))
         self.up = QConv(cfg.half, 4 * cfg.full, 1)
@@ -57,9 +59,9 @@ class ResidualCompressor(nn.Module):
         self.tail = QConv(cfg.full, cfg.full, 1)
         self.out = QConv(cfg.full, 12 * cfg.k, 1, fa_out=grids.OUT_FRAC, lo=-32767, hi=32767)
 
-    def forward(self, xl: torch.Tensor) -> torch.Tensor:
-        """xl: (B, 3, H, W) float holding integers 0..255, H and W even -> (B, 12K, H, W) on the 1/8 grid."""
-        f = self.head(xl / 2**ACT)
+    def forward(self, inp: torch.Tensor) -> torch.Tensor:
+        """inp: (B, IN_CHANNELS, H, W) from rc_input(), integers 0..255, H and W even -> (B, 12K, H, W) on the 1/8 grid."""
+        f = self.head(inp / 2**ACT)
         d = self.down(f)
         for blk in self.blocks:
             d = blk(d)
@@ -69,6 +71,15 @@ class ResidualCompressor(nn.Module):
 
     def layers(self) -> list[tuple[str, QConv]]:
         return [(n, m) for n, m in self.named_modules() if isinstance(m, QConv)]
+
+
+def rc_input(xl: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """The network input of rc_plugin.models.rc_input for a batch: xl (B, 3, H, W), q (B,) quantizers."""
+    b, _, h, w = xl.shape
+    qp = torch.clamp(q.float() * grids.Q_PLANE_SCALE, max=255).view(b, 1, 1, 1).expand(b, 1, h, w)
+    px = (torch.arange(w) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, 1, w).expand(b, 1, h, w)
+    py = (torch.arange(h) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, h, 1).expand(b, 1, h, w)
+    return torch.cat([xl, qp, px.to(xl.device), py.to(xl.device)], dim=1)
 
 
 def _log_prob_bin(upper: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:

@@ -33,7 +33,7 @@ def total_bits(img: np.ndarray, q: int, layer: HevcLayer) -> float:
     tables = load_tables()
     lossy = layer.encode(img, q)
     xl = layer.decode(lossy, *img.shape[:2])
-    params = MixtureParams.from_output(rc_outputs(xl), tables)
+    params = MixtureParams.from_output(rc_outputs(xl, q), tables)
     r = (img.astype(np.int64) - xl).reshape(-1, 3).T
     bits = 8.0 * len(lossy)
     tau = np.zeros((3, params.mean.shape[1]), np.int64)

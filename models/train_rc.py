@@ -62,7 +62,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all)")
     p.add_argument("--save-every", type=float, default=300.0, help="seconds between checkpoints")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--float", action="store_true", help="train the float model of the same size (not exportable)")
     args = p.parse_args(argv)
+    if args.float:
+        from .quant import set_quantization
+
+        set_quantization(False)
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -95,11 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     bar = tqdm(desc="train rc", unit="step", initial=step)
     model.train()
     while time.time() < deadline and step < args.total_steps:
-        xl, r = sampler.batch(args.batch)
-        xl, r = xl.to(device), r.to(device)
+        inp, r = sampler.batch(args.batch)
+        inp, r = inp.to(device), r.to(device)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.lr, args.total_steps)
-        loss = mixture_bits(model(xl), r)
+        loss = mixture_bits(model(inp), r)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

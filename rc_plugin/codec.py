@@ -105,7 +105,7 @@ def _code_tile(pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, d
     rgb = _colour(pixels)
     lossy = layer.encode(rgb, q)
     xl = layer.decode(lossy, h, w)  # the decoder's x_l, never the encoder's own reconstruction
-    params = MixtureParams.from_output(rc_outputs(xl, device, threads), tables)
+    params = MixtureParams.from_output(rc_outputs(xl, q, device, threads), tables)
     r = (rgb.astype(np.int64) - xl.astype(np.int64)).reshape(-1, 3).T[:channels]  # (C, N)
     ranges = [(int(rc.min()), int(rc.max())) for rc in r]
     tau = np.zeros((3, grids.K), np.int64)
@@ -173,7 +173,7 @@ def encode(
 def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str, threads) -> np.ndarray:
     tables = load_tables()
     xl = layer.decode(tile.lossy, th, tw)
-    params = MixtureParams.from_output(rc_outputs(xl, device, threads), tables)
+    params = MixtureParams.from_output(rc_outputs(xl, header.q, device, threads), tables)
     tau = np.frombuffer(tile.tau, np.int8).astype(np.int64).reshape(3, grids.K)
     if np.abs(tau).max() > grids.TAU_LIMIT:
         raise RclError("corrupt .rcl tile: tau out of range")

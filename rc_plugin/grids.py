@@ -4,6 +4,13 @@ The RC network outputs integers; these constants say what they mean. Changing an
 of them changes the file format's meaning, so they are hashed into the model id.
 """
 
+#: RC input planes: x_l's R, G, B, then the quantizer Q and the HEVC block phase (x mod 8, y mod 8),
+#: all as integers 0..255: Q * Q_PLANE_SCALE and phase * PHASE_PLANE_SCALE.
+IN_CHANNELS = 6
+Q_PLANE_SCALE = 5
+PHASE = 8
+PHASE_PLANE_SCALE = 32
+
 #: Mixture components per subpixel (the paper's K).
 K = 5
 #: Output groups of the RC network, each 3 x K channels, in this order.
@@ -24,9 +31,11 @@ LOGIT_SPAN = 15 << OUT_FRAC
 LAMBDA_FRAC = 6
 LAMBDA_LIMIT = 1 << LAMBDA_FRAC
 
-#: Bits of the logistic CDF table and of the mixture weights.
+#: Bits of the logistic CDF table and of the mixture weights' exponential table.
 CDF_BITS = 16
 WEIGHT_BITS = 15
+#: Mixture weights are normalized to sum to at most this, so sum_k w_k * CDF fits in int32.
+WEIGHT_SUM = 32000
 #: The range coder's frequencies sum to 2**FREQ_BITS.
 FREQ_BITS = 24
 #: tau: integer offsets of the log-scale index per (channel, mixture).

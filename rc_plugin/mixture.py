@@ -23,9 +23,9 @@ _LAMBDA_HALF = _LAMBDA_DIV >> 1
 
 @dataclasses.dataclass
 class MixtureParams:
-    """RC outputs of one tile as clipped integers, each (3, K, N) over the N pixels (int32; weight int64)."""
+    """RC outputs of one tile as clipped integers, each (3, K, N) int32 over the N pixels."""
 
-    weight: np.ndarray  # integer mixture weights from the logits
+    weight: np.ndarray  # integer mixture weights from the logits, summing to at most WEIGHT_SUM
     mean: np.ndarray  # 1/8 residual units, before the R->G->B shift
     logscale: np.ndarray  # log2(sigma) in 1/8 steps, before tau
     lam: np.ndarray  # (3, K, N): R->G, R->B, G->B coefficients, 1/64 units
@@ -41,7 +41,9 @@ class MixtureParams:
         mean = np.clip(o[1], -grids.MEAN_LIMIT, grids.MEAN_LIMIT)
         logscale = np.clip(o[2], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
         lam = np.clip(o[3], -grids.LAMBDA_LIMIT, grids.LAMBDA_LIMIT)
-        return cls(weight=tables.weight[gap], mean=mean, logscale=logscale, lam=lam)
+        expo = tables.weight[gap]  # int64, the largest component has 2**15
+        weight = (expo * grids.WEIGHT_SUM // expo.sum(axis=1, keepdims=True)).astype(np.int32)
+        return cls(weight=weight, mean=mean, logscale=logscale, lam=lam)
 
     def subset(self, idx: np.ndarray) -> "MixtureParams":
         return MixtureParams(self.weight[..., idx], self.mean[..., idx], self.logscale[..., idx], self.lam[..., idx])
@@ -64,13 +66,20 @@ class MixtureParams:
 
 
 def _cumulative(tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, b8: np.ndarray) -> np.ndarray:
-    """Unnormalized mixture CDF at boundaries b8 (1/8 units). weight/mean/logscale: (K, N); b8: (N, J) or (J,)."""
-    row = (logscale - grids.LOGSCALE_MIN) * tables.width + TABLE_HALF_WIDTH  # (K, N)
+    """Unnormalized mixture CDF (int32) at boundaries b8 (1/8 units). weight/mean/logscale: (K, N); b8: (N, J) or (1, J).
+
+    Weights sum to at most WEIGHT_SUM < 2**15 and the table holds at most 2**16, so int32 cannot overflow.
+    """
+    offset = ((logscale - grids.LOGSCALE_MIN) * tables.width + TABLE_HALF_WIDTH - mean).astype(np.int32)  # (K, N)
+    b8 = b8.astype(np.int32)
     acc = None
     for k in range(weight.shape[0]):
-        d = np.clip(b8 - mean[k][:, None], -TABLE_HALF_WIDTH, TABLE_HALF_WIDTH)
-        term = tables.cdf[d + row[k][:, None]] * weight[k][:, None]
-        acc = term if acc is None else acc + term
+        term = tables.cdf[b8 + offset[k][:, None]]
+        term *= weight[k][:, None]
+        if acc is None:
+            acc = term
+        else:
+            acc += term
     return acc
 
 
@@ -81,14 +90,14 @@ def frequencies(
     n = weight.shape[1]
     size = hi - lo + 1
     scaled = FREQ_TOTAL - size
-    total = weight.sum(axis=0) << grids.CDF_BITS  # (N,)
+    total = weight.sum(axis=0, dtype=np.int64) << grids.CDF_BITS  # (N,)
     cum = np.empty((n, size + 1), np.int64)
     cum[:, 0] = 0
     cum[:, -1] = scaled
     if size > 1:
         b8 = (np.arange(lo + 1, hi + 1, dtype=np.int64) * UNIT) - UNIT // 2
         c = _cumulative(tables, weight, mean, logscale, b8[None, :])
-        cum[:, 1:-1] = (c * scaled) // total[:, None]
+        cum[:, 1:-1] = (c.astype(np.int64) * scaled) // total[:, None]
     return np.diff(cum, axis=1) + 1
 
 
@@ -98,9 +107,9 @@ def symbol_bits(
     """Exact code length in bits of symbols (residual values) under frequencies(), from two CDF lookups each."""
     size = hi - lo + 1
     scaled = FREQ_TOTAL - size
-    total = weight.sum(axis=0) << grids.CDF_BITS
+    total = weight.sum(axis=0, dtype=np.int64) << grids.CDF_BITS
     b8 = np.stack([symbols * UNIT - UNIT // 2, symbols * UNIT + UNIT // 2], axis=1)
-    c = (_cumulative(tables, weight, mean, logscale, b8) * scaled) // total[:, None]
+    c = (_cumulative(tables, weight, mean, logscale, b8).astype(np.int64) * scaled) // total[:, None]
     c[symbols == lo, 0] = 0
     c[symbols == hi, 1] = scaled
     freq = c[:, 1] - c[:, 0] + 1

@@ -31,14 +31,25 @@ def model_id() -> bytes:
     return h.digest()[:8]
 
 
-def rc_outputs(xl: np.ndarray, device: str = "auto", threads: int | None = None) -> np.ndarray:
-    """(H, W, 3) uint8 lossy reconstruction -> (12K, H, W) int32 RC outputs."""
+def rc_input(xl: np.ndarray, q: int) -> np.ndarray:
+    """(1, IN_CHANNELS, H', W') float32 network input: x_l padded to even sides, the Q plane and the block phase."""
     h, w = xl.shape[:2]
     ph, pw = h + h % 2, w + w % 2
-    x = xl
     if (ph, pw) != (h, w):
-        x = np.pad(xl, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-    inp = np.ascontiguousarray(x.transpose(2, 0, 1)[None], dtype=np.float32)
+        xl = np.pad(xl, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+    inp = np.empty((1, grids.IN_CHANNELS, ph, pw), np.float32)
+    inp[0, :3] = xl.transpose(2, 0, 1)
+    inp[0, 3] = min(255, q * grids.Q_PLANE_SCALE)
+    inp[0, 4] = (np.arange(pw) % grids.PHASE * grids.PHASE_PLANE_SCALE)[None, :]
+    inp[0, 5] = (np.arange(ph) % grids.PHASE * grids.PHASE_PLANE_SCALE)[:, None]
+    return inp
+
+
+def rc_outputs(xl: np.ndarray, q: int, device: str = "auto", threads: int | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 lossy reconstruction at quantizer q -> (12K, H, W) int32 RC outputs."""
+    h, w = xl.shape[:2]
+    inp = rc_input(xl, q)
+    ph, pw = inp.shape[2:]
     out = runtime.run("rc", inp, device, threads)
     if out.shape != (1, grids.OUT_CHANNELS, ph, pw):
         raise RclError(f"the RC model returned shape {out.shape}; reinstall rc_plugin")

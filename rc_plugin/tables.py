@@ -11,8 +11,10 @@ from . import grids
 from .errors import RclError
 
 TABLES_PATH = Path(__file__).resolve().parent / "weights" / "tables.npz"
-#: |d| in 1/8 residual units past which every scale's CDF has saturated at 16 bits.
-TABLE_HALF_WIDTH = 12 * (1 << (grids.LOGSCALE_MAX >> grids.OUT_FRAC)) << grids.OUT_FRAC
+#: Largest |boundary - mean| in 1/8 units (|r| + 1/2 <= 255.5, |shifted mean| <= MEAN_SHIFTED_LIMIT), rounded up:
+#: the table covers every index the coder can form, so no clipping is needed.
+TABLE_HALF_WIDTH = 4096
+assert TABLE_HALF_WIDTH >= (255 << grids.OUT_FRAC) + (1 << (grids.OUT_FRAC - 1)) + grids.MEAN_SHIFTED_LIMIT
 
 
 class Tables:
@@ -20,7 +22,7 @@ class Tables:
         nscale = grids.LOGSCALE_MAX - grids.LOGSCALE_MIN + 1
         if logistic_cdf.shape != (nscale, 2 * TABLE_HALF_WIDTH + 1) or mixture_weight.shape != (grids.LOGIT_SPAN + 1,):
             raise RclError("the coder's lookup tables have the wrong shape; reinstall rc_plugin")
-        self.cdf = np.ascontiguousarray(logistic_cdf, dtype=np.int64).ravel()
+        self.cdf = np.ascontiguousarray(logistic_cdf, dtype=np.int32).ravel()
         self.width = 2 * TABLE_HALF_WIDTH + 1
         self.weight = np.ascontiguousarray(mixture_weight, dtype=np.int64)
         h = hashlib.sha256()

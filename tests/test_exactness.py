@@ -25,7 +25,8 @@ def lossy_crops(val_paths):
     out = []
     for i, path in enumerate(val_paths[:3]):
         img = np.asarray(Image.open(path).convert("RGB"))[64 * i : 64 * i + 130, 32 * i : 32 * i + 162]
-        out.append(layer.decode(layer.encode(img, 14 + 2 * i), *img.shape[:2]))
+        q = 14 + 2 * i
+        out.append((layer.decode(layer.encode(img, q), *img.shape[:2]), q))
     return out
 
 
@@ -40,10 +41,10 @@ def test_weights_respect_the_exactness_bounds(reference):
 
 def test_onnxruntime_equals_int64_reference_on_photos(reference, lossy_crops):
     layers, blocks = reference
-    for xl in lossy_crops:
+    for xl, q in lossy_crops:
         h, w = xl.shape[:2]
-        ref = rc_forward(layers, np.pad(xl, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge").transpose(2, 0, 1), blocks)
-        got = models.rc_outputs(xl)
+        ref = rc_forward(layers, models.rc_input(xl, q)[0], blocks)
+        got = models.rc_outputs(xl, q)
         assert np.array_equal(ref[:, :h, :w], got)
 
 
@@ -54,9 +55,21 @@ def test_every_optimization_level_and_thread_count_agree(lossy_crops, level, thr
     opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
     opts.intra_op_num_threads = threads
     sess = ort.InferenceSession(str(RC_PATH), opts, providers=["CPUExecutionProvider"])
-    xl = lossy_crops[0][:128, :160]
-    got = sess.run(None, {"xl": xl.transpose(2, 0, 1)[None].astype(np.float32)})[0][0]
-    assert np.array_equal(got.astype(np.int32), models.rc_outputs(xl))
+    xl, q = lossy_crops[0]
+    xl = xl[:128, :160]
+    got = sess.run(None, {"xl": models.rc_input(xl, q)})[0][0]
+    assert np.array_equal(got.astype(np.int32), models.rc_outputs(xl, q))
+
+
+def test_numpy_and_torch_inputs_agree():
+    import torch
+
+    from models.rc import rc_input
+
+    xl = np.random.default_rng(0).integers(0, 256, (20, 34, 3)).astype(np.uint8)
+    a = models.rc_input(xl, 17)
+    b = rc_input(torch.from_numpy(xl.transpose(2, 0, 1)[None].astype(np.float32)), torch.tensor([17])).numpy()
+    assert np.array_equal(a, b)
 
 
 def test_same_bytes_with_different_thread_counts(photo_crop):

@@ -52,7 +52,7 @@ def test_loss_is_bits_per_subpixel():
             layer.bias.zero_()
         # log-scale index 40 -> sigma = 32 for every mixture
         model.out.bias[30:45] = 5.0
-    xl = torch.full((1, 3, 16, 16), 128.0)
+    xl = torch.full((1, 6, 16, 16), 128.0)
     r = torch.randint(-2, 3, (1, 3, 16, 16)).float()
     bits = mixture_bits(model(xl), r).item()
     # a logistic with sigma 32 puts about 1/(4*32) on each value near its centre: 7 bits
