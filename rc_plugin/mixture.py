@@ -41,7 +41,7 @@ class MixtureParams:
         mean = np.clip(o[1], -grids.MEAN_LIMIT, grids.MEAN_LIMIT)
         logscale = np.clip(o[2], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
         lam = np.clip(o[3], -grids.LAMBDA_LIMIT, grids.LAMBDA_LIMIT)
-        expo = tables.weight[gap]  # int64, the largest component has 2**15
+        expo = tables.weight[gap]  # the largest component has 2**15, so expo * WEIGHT_SUM fits int32
         weight = (expo * grids.WEIGHT_SUM // expo.sum(axis=1, keepdims=True)).astype(np.int32)
         return cls(weight=weight, mean=mean, logscale=logscale, lam=lam)
 

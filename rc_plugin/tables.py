@@ -24,7 +24,7 @@ class Tables:
             raise RclError("the coder's lookup tables have the wrong shape; reinstall rc_plugin")
         self.cdf = np.ascontiguousarray(logistic_cdf, dtype=np.int32).ravel()
         self.width = 2 * TABLE_HALF_WIDTH + 1
-        self.weight = np.ascontiguousarray(mixture_weight, dtype=np.int64)
+        self.weight = np.ascontiguousarray(mixture_weight, dtype=np.int32)
         h = hashlib.sha256()
         h.update(np.ascontiguousarray(logistic_cdf, dtype="<i4").tobytes())
         h.update(np.ascontiguousarray(mixture_weight, dtype="<i4").tobytes())
