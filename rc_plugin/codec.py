@@ -24,7 +24,7 @@ from .container import (
 )
 from .errors import RclError
 from .lossy import LAYER_BY_ID, get_layer
-from .mixture import MixtureParams, frequencies
+from .mixture import MixtureParams
 from .models import choose_q, model_id, rc_outputs
 from .tables import load_tables
 from .tau import optimise_tau
@@ -117,13 +117,7 @@ def _code_tile(pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, d
         if lo == hi:
             streams.append(b"")
             continue
-        mean = params.channel_mean(c, r)
-        logscale = params.channel_logscale(c, tau)
-        weight = params.weight[c]
-
-        def freqs_for(sl: slice, mean=mean, logscale=logscale, weight=weight, lo=lo, hi=hi) -> np.ndarray:
-            return frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi)
-
+        freqs_for = params.channel_frequencies(tables, c, r, tau, lo, hi)
         streams.append(entropy.encode(r[c] - lo, freqs_for, hi - lo + 1))
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     return Tile(tau.astype(np.int8).tobytes(), ranges, lossy, streams, alpha)
@@ -185,13 +179,7 @@ def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: st
                 raise RclError("corrupt .rcl tile: a constant channel carries data")
             r[c] = lo
             continue
-        mean = params.channel_mean(c, r)
-        logscale = params.channel_logscale(c, tau)
-        weight = params.weight[c]
-
-        def freqs_for(sl: slice, mean=mean, logscale=logscale, weight=weight, lo=lo, hi=hi) -> np.ndarray:
-            return frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi)
-
+        freqs_for = params.channel_frequencies(tables, c, r, tau, lo, hi)
         r[c] = entropy.decode(stream, n, freqs_for, hi - lo + 1) + lo
     colour = xl.reshape(-1, 3).T[: header.colour_channels].astype(np.int64) + r
     if colour.min() < 0 or colour.max() > 255:

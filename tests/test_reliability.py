@@ -19,6 +19,11 @@ from rc_plugin import lossy, runtime
 from rcl_testutil import recrc
 
 FUZZ_EXAMPLES = int(os.environ.get("RCL_FUZZ_EXAMPLES", "150"))
+MUTATIONS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=4)
+
+
+def fuzz_settings(examples: int):
+    return settings(max_examples=examples, deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
 @pytest.fixture(scope="module")
@@ -65,28 +70,22 @@ def check_outcome(data: bytes, originals: dict) -> None:
     assert any(out.shape == o.shape and np.array_equal(out, o) for o in originals.values()), "wrong pixels returned"
 
 
-@settings(max_examples=FUZZ_EXAMPLES, deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
-@given(
-    which=st.integers(0, 2),
-    ops=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=4),
-)
+@fuzz_settings(FUZZ_EXAMPLES)
+@given(which=st.integers(0, 2), ops=MUTATIONS)
 def test_fuzz_decode(seeds, which, ops):
     data = list(seeds)[which]
     check_outcome(_mutate(data, ops), seeds)
 
 
-@settings(max_examples=FUZZ_EXAMPLES, deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
-@given(
-    which=st.integers(0, 2),
-    ops=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=3),
-)
+@fuzz_settings(FUZZ_EXAMPLES)
+@given(which=st.integers(0, 2), ops=MUTATIONS)
 def test_fuzz_decode_past_the_crcs(seeds, which, ops):
     """Mutations with every CRC made valid again, so the deeper parsing and decoding must cope."""
     data = list(seeds)[which]
     check_outcome(recrc(_mutate(data, ops)), seeds)
 
 
-@settings(max_examples=max(20, FUZZ_EXAMPLES // 5), deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
+@fuzz_settings(max(20, FUZZ_EXAMPLES // 5))
 @given(which=st.integers(0, 2), other=st.integers(0, 2), cut_a=st.integers(0, 1 << 16), cut_b=st.integers(0, 1 << 16))
 def test_fuzz_splice(seeds, which, other, cut_a, cut_b):
     a, b = list(seeds)[which], list(seeds)[other]
@@ -94,8 +93,8 @@ def test_fuzz_splice(seeds, which, other, cut_a, cut_b):
     check_outcome(data, seeds)
 
 
-@settings(max_examples=max(20, FUZZ_EXAMPLES // 5), deadline=10000, suppress_health_check=list(HealthCheck), derandomize=True)
-@given(ops=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=3))
+@fuzz_settings(max(20, FUZZ_EXAMPLES // 5))
+@given(ops=MUTATIONS)
 def test_fuzz_through_pillow(seeds, ops):
     data = _mutate(list(seeds)[0], ops)
     try:
