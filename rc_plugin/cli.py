@@ -49,7 +49,7 @@ def _write_atomic(target: Path, write) -> None:
             tmp.unlink()
 
 
-def _encode_one(src: str, dst: str, options: dict) -> tuple[str, int, int]:
+def _encode_one(src: str, dst: str, options: dict, progress=None) -> tuple[str, int, int]:
     import io
 
     import numpy as np
@@ -63,7 +63,7 @@ def _encode_one(src: str, dst: str, options: dict) -> tuple[str, int, int]:
     with Image.open(src) as im:
         im.load()
         buf = io.BytesIO()
-        im.save(buf, format="RCL", **options)
+        im.save(buf, format="RCL", progress=progress, **options)
         data = buf.getvalue()
         if verify:
             expected = np.asarray(convert_for_save(im))
@@ -73,39 +73,69 @@ def _encode_one(src: str, dst: str, options: dict) -> tuple[str, int, int]:
     return dst, os.path.getsize(src), len(data)
 
 
-def _decode_one(src: str, dst: str, options: dict) -> tuple[str, int, int]:
+#: Lossless formats the decoder may write, with the options that keep them lossless.
+OUTPUT_FORMATS = {
+    ".png": ("PNG", {}),
+    ".tif": ("TIFF", {"compression": "tiff_adobe_deflate"}),
+    ".tiff": ("TIFF", {"compression": "tiff_adobe_deflate"}),
+    ".webp": ("WEBP", {"lossless": True, "quality": 100}),
+    ".bmp": ("BMP", {}),
+    ".ppm": ("PPM", {}),
+    ".pnm": ("PPM", {}),
+}
+
+
+def _decode_one(src: str, dst: str, options: dict, progress=None) -> tuple[str, int, int]:
     from PIL import Image
 
-    import rc_plugin
+    from rc_plugin import codec
 
-    rc_plugin.register_rcl_opener(**options)
-    fmt = {".jpg": "PNG", ".jpeg": "PNG"}.get(Path(dst).suffix.lower())
-    with Image.open(src) as im:
-        if im.format != "RCL":
-            raise ValueError("not an .rcl file")
-        im.load()
-        _write_atomic(Path(dst), lambda fh: im.save(fh, format=fmt or Image.registered_extensions()[Path(dst).suffix.lower()]))
+    fmt, save_options = OUTPUT_FORMATS[Path(dst).suffix.lower()]
+    pixels, meta = codec.decode_with_metadata(Path(src).read_bytes(), progress=progress, **options)
+    im = Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels)
+    extra = {k: v for k, v in meta.items() if k in ("icc_profile", "exif") and fmt in ("PNG", "TIFF", "WEBP")}
+    _write_atomic(Path(dst), lambda fh: im.save(fh, format=fmt, **save_options, **extra))
     return dst, os.path.getsize(src), os.path.getsize(dst)
+
+
+def _run_one_here(func, src: Path, dst: Path, options: dict, quiet: bool) -> tuple[int, int, int]:
+    """A single file runs in this process, with progress over its tiles."""
+    from tqdm import tqdm
+
+    with tqdm(unit="tile", disable=quiet, file=sys.stderr, desc=src.name) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            _, size_in, size_out = func(str(src), str(dst), options, progress)
+            return 0, size_in, size_out
+        except Exception as exc:
+            bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
+            return 1, 0, 0
 
 
 def _run_jobs(func, jobs: list[tuple[Path, Path]], workers: int, options: dict, quiet: bool) -> int:
     from tqdm import tqdm
 
-    failures = 0
-    total_in = total_out = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(func, str(s), str(d), options): s for s, d in jobs}
-        with tqdm(total=len(futures), unit="file", disable=quiet, file=sys.stderr) as bar:
-            for fut in as_completed(futures):
-                src = futures[fut]
-                try:
-                    _, size_in, size_out = fut.result()
-                    total_in += size_in
-                    total_out += size_out
-                except Exception as exc:  # report and go on with the rest
-                    failures += 1
-                    bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
-                bar.update(1)
+    if len(jobs) == 1:
+        failures, total_in, total_out = _run_one_here(func, *jobs[0], options, quiet)
+    else:
+        failures = total_in = total_out = 0
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(func, str(s), str(d), options): s for s, d in jobs}
+            with tqdm(total=len(futures), unit="file", disable=quiet, file=sys.stderr) as bar:
+                for fut in as_completed(futures):
+                    src = futures[fut]
+                    try:
+                        _, size_in, size_out = fut.result()
+                        total_in += size_in
+                        total_out += size_out
+                    except Exception as exc:  # report and go on with the rest
+                        failures += 1
+                        bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
+                    bar.update(1)
     if not quiet:
         print(f"{len(jobs) - failures} of {len(jobs)} files done, {total_in} -> {total_out} bytes", file=sys.stderr)
     return 1 if failures else 0
@@ -142,8 +172,13 @@ def cmd_encode(args) -> int:
 
 
 def cmd_decode(args) -> int:
+    suffix = "." + args.format.lower().lstrip(".")
+    if suffix not in OUTPUT_FORMATS:
+        print(f"rcl: cannot decode to {args.format!r}: choose a lossless format, one of "
+              f"{', '.join(sorted(s[1:] for s in OUTPUT_FORMATS))}", file=sys.stderr)
+        return 2
     files = _collect(args.inputs, {".rcl"})
-    jobs, skipped = _plan(files, args.output, "." + args.format.lower().lstrip("."), args.force)
+    jobs, skipped = _plan(files, args.output, suffix, args.force)
     workers, threads = _workers(args)
     options = {"threads": threads, "device": args.device}
     rc = _run_jobs(_decode_one, jobs, workers, options, args.quiet) if jobs else 0
@@ -201,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dec = sub.add_parser("decode", help=".rcl -> images")
     common(dec)
-    dec.add_argument("--format", default="png", help="output file extension, e.g. png, tiff (default png)")
+    dec.add_argument("--format", default="png", help="lossless output format: png (default), tiff, webp, bmp, ppm")
     dec.set_defaults(func=cmd_decode)
 
     inf = sub.add_parser("info", help="show what an .rcl file holds")

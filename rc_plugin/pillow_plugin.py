@@ -18,7 +18,7 @@ from .errors import RclError
 FORMAT = "RCL"
 MIME = "image/x-rcl"
 _decode_options: dict[str, Any] = {}
-SAVE_OPTIONS = ("lossy", "q", "tau", "threads", "device")
+SAVE_OPTIONS = ("lossy", "q", "tau", "threads", "device", "progress")
 
 
 def _accept(prefix: bytes) -> bool:

@@ -49,3 +49,15 @@ def test_encode_decode_folder_with_a_bad_file(tmp_path, photo_crop):
 def test_info_device():
     out = rcl("info", "--device")
     assert out.returncode == 0 and "ExecutionProvider" in out.stdout
+
+
+def test_single_file_progress_and_lossless_outputs_only(tmp_path, photo_crop):
+    Image.fromarray(photo_crop).save(tmp_path / "one.png")
+    enc = rcl("encode", tmp_path / "one.png", "--q", 15)
+    assert enc.returncode == 0 and "tile" in enc.stderr  # per-tile progress for a single file
+    bad = rcl("decode", tmp_path / "one.rcl", "--format", "jpg")
+    assert bad.returncode == 2 and "lossless" in bad.stderr
+    for fmt in ("tiff", "webp"):
+        dec = rcl("decode", tmp_path / "one.rcl", "--format", fmt)
+        assert dec.returncode == 0, dec.stderr
+        assert np.array_equal(np.asarray(Image.open(tmp_path / f"one.{fmt}")), photo_crop)
