@@ -9,6 +9,7 @@ import hashlib
 from typing import Any, Callable
 
 import numpy as np
+from PIL import Image
 
 from . import entropy, grids
 from .alpha import decode_alpha, encode_alpha
@@ -42,25 +43,16 @@ def pixel_checksum(pixels: np.ndarray) -> bytes:
     return hashlib.blake2b(np.ascontiguousarray(pixels).tobytes(), digest_size=8).digest()
 
 
-def max_pixels() -> int | None:
-    """Pillow's MAX_IMAGE_PIXELS doubled (where Pillow itself refuses), or our own default."""
-    try:
-        from PIL import Image
-
-        limit = Image.MAX_IMAGE_PIXELS
-    except ImportError:
-        limit = None
+def max_pixels() -> int:
+    """Pillow's MAX_IMAGE_PIXELS doubled (where Pillow itself refuses), or our own default when it is None."""
+    limit = Image.MAX_IMAGE_PIXELS
     return DEFAULT_MAX_PIXELS if limit is None else 2 * int(limit)
 
 
 def _as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
     """(H, W, C) uint8 pixels, mode, flags and metadata from a PIL image or an array."""
     meta: dict = {}
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - pillow is a dependency
-        Image = None
-    if Image is not None and isinstance(image, Image.Image):
+    if isinstance(image, Image.Image):
         if image.mode not in ("L", "LA", "RGB", "RGBA"):
             raise RclError(
                 f"cannot encode a PIL image of mode {image.mode!r}: convert it to L, LA, RGB or RGBA first "
