@@ -14,6 +14,7 @@ from PIL import Image, ImageFile
 
 from . import codec, container
 from .errors import RclError
+from .lossy import LAYER_BY_ID
 
 FORMAT = "RCL"
 MIME = "image/x-rcl"
@@ -59,9 +60,11 @@ class RclImageFile(ImageFile.ImageFile):
         self._size = (header.width, header.height)
         self._mode = header.mode
         self.info.update(meta)
-        if "xmp" in meta:
-            self.info["xmp"] = meta["xmp"]
-        self.info["rcl"] = {"lossy": header.layer_id, "q": header.q, "model_id": header.model_id.hex()}
+        self.info["rcl"] = {
+            "lossy": LAYER_BY_ID.get(header.layer_id, f"unknown({header.layer_id})"),
+            "q": header.q,
+            "model_id": header.model_id.hex(),
+        }
         self.tile = []
         self._rcl_pending = True
 

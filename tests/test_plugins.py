@@ -25,7 +25,7 @@ def test_pillow_save_open_load(tmp_path, small):
     Image.fromarray(small).save(path, q=15)
     with Image.open(path) as im:
         assert im.format == "RCL" and im.mode == "RGB" and im.size == (52, 40)
-        assert im.info["rcl"]["q"] == 15
+        assert im.info["rcl"]["q"] == 15 and im.info["rcl"]["lossy"] == "hevc"
         assert np.array_equal(np.asarray(im), small)
 
 
