@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import math
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -95,11 +96,15 @@ def main(argv: list[str] | None = None) -> None:
     from tqdm import tqdm
 
     deadline = time.time() + args.minutes * 60
+    stop = []
+    # an interrupted run (Ctrl-C, kill, end of a session) still writes its checkpoint
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.append(True))
     last_save = time.time()
     running = None
     bar = tqdm(desc="train rc", unit="step", initial=step)
     model.train()
-    while time.time() < deadline and step < args.total_steps:
+    while time.time() < deadline and step < args.total_steps and not stop:
         inp, r = sampler.batch(args.batch)
         inp, r = inp.to(device), r.to(device)
         for g in opt.param_groups:
