@@ -116,7 +116,7 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 def markdown(table: list[dict]) -> str:
     lines = [
-        "| codec | bpsp | enc s/MP | dec s/MP | enc / JXL e7 | dec / JXL e7 | peak MiB | exact |",
+        "| codec | bpsp | enc s/MP | dec s/MP | enc / JXL e7 | dec / JXL e7 | process peak MiB | exact |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     def ratio(v):
@@ -242,7 +242,9 @@ def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics
         f"{rc.get('training_steps')} training steps",
         "",
         "Means over the images; speeds are seconds per megapixel on this machine's CPU, and as a ratio to "
-        "JPEG XL lossless effort 7 timed in the same run. `exact` checks every decode against its input.",
+        "JPEG XL lossless effort 7 timed in the same run. `exact` checks every decode against its input. "
+        "`process peak MiB` is the benchmark process's peak resident memory once that codec has run (it includes "
+        "every library loaded so far); docs/reliability.md measures rcl's memory on its own.",
         "",
         md,
         "",
