@@ -1,6 +1,6 @@
 """Integer discretized-logistic mixtures: from RC outputs to range-coder frequencies.
 
-Everything here is int64 numpy arithmetic on integers and lookup tables, so the
+Everything here is int32/int64 numpy arithmetic on integers and lookup tables, so the
 encoder and the decoder build exactly the same frequency tables on any machine.
 """
 from __future__ import annotations
@@ -15,8 +15,6 @@ from .tables import TABLE_HALF_WIDTH, Tables
 UNIT = 1 << grids.OUT_FRAC
 #: Frequencies of one subpixel sum to 2**FREQ_BITS; each symbol gets at least 1.
 FREQ_TOTAL = 1 << grids.FREQ_BITS
-#: Largest alphabet a channel may have (residuals lie in -255..255).
-MAX_ALPHABET = 511
 _LAMBDA_DIV = 1 << (grids.LAMBDA_FRAC - grids.OUT_FRAC)
 _LAMBDA_HALF = _LAMBDA_DIV >> 1
 
