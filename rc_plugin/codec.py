@@ -62,8 +62,18 @@ def _as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
             if image.info.get(key):
                 meta[key] = image.info[key]
         arr = np.asarray(image)
-        return (arr[..., None] if arr.ndim == 2 else arr), image.mode, 0, meta
-    arr = np.asarray(image)
+        arr, mode, flags = (arr[..., None] if arr.ndim == 2 else arr), image.mode, 0
+    else:
+        arr, mode, flags = _array_layout(np.asarray(image))
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise RclError(f"cannot encode an empty image of shape {arr.shape}")
+    if arr.shape[0] * arr.shape[1] > max_pixels():
+        raise RclError(f"image of {arr.shape[1]}x{arr.shape[0]} pixels exceeds the decode limit of {max_pixels()}")
+    return arr, mode, flags, meta
+
+
+def _array_layout(arr: np.ndarray) -> tuple[np.ndarray, str, int]:
+    """(H, W, C) view, mode and flags of a numpy image."""
     if arr.dtype != np.uint8:
         raise RclError(f"pixels must be uint8, not {arr.dtype}")
     flags = 0
@@ -73,10 +83,7 @@ def _as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
         flags = FLAG_CHANNEL_AXIS
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
         raise RclError(f"pixels must have shape (H, W), (H, W, 3) or (H, W, 4), not {arr.shape}")
-    if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise RclError(f"cannot encode an empty image of shape {arr.shape}")
-    mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[arr.shape[2]]
-    return arr, mode, flags, meta
+    return arr, {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[arr.shape[2]], flags
 
 
 def _colour(pixels: np.ndarray) -> np.ndarray:
@@ -134,8 +141,8 @@ def encode(
         if value is not None:
             meta[key] = value
     layer = get_layer(lossy)
-    if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 1 <= q <= 51):
-        raise RclError(f"q must be an integer quantizer in 1..51 (the Q-classifier picks from 11..20), not {q!r}")
+    if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= 51):
+        raise RclError(f"q must be an integer quantizer in 0..51 (the Q-classifier picks from 11..20), not {q!r}")
     h, w = pixels.shape[:2]
     if q is None:
         q = choose_q(_colour(pixels), device, threads)
@@ -193,7 +200,7 @@ def _check_model(header: Header) -> None:
 
 
 def read_header(data: bytes) -> Header:
-    return parse_header(bytes(data[:64]) if len(data) > 64 else bytes(data), max_pixels())
+    return parse_header(bytes(data[:64]), max_pixels())
 
 
 def decode(data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None) -> np.ndarray:
@@ -214,7 +221,7 @@ def decode_with_metadata(
     meta, payloads = parse_chunks(data, header)
     channels = header.colour_channels + header.has_alpha
     out = np.empty((header.height, header.width, channels), np.uint8)
-    tiles = header.tiles()
+    tiles = header.tiles()  # as many as payloads: parse_chunks checked the count
     for i, ((y, x, th, tw), payload) in enumerate(zip(tiles, payloads)):
         tile = parse_tile(payload, header.colour_channels)
         out[y : y + th, x : x + tw] = _decode_tile(tile, header, layer, th, tw, device, threads)

@@ -24,6 +24,12 @@ MODE_IDS = {v: k for k, v in MODES.items()}
 FLAG_CHANNEL_AXIS = 1
 META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
 TAU_BYTES = 3 * grids.K
+#: Tile sides a decoder accepts; the tile bounds decoding memory, so larger ones are refused.
+MIN_TILE, MAX_TILE = 16, 1024
+#: Lossy layer ids (0: HEVC in HEIF, 1: BPG).
+LAYER_IDS = (0, 1)
+#: Smallest possible TILE chunk: head, CRC, tau, per-channel ranges and lengths, two lengths.
+MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + TAU_BYTES + 8 + 8
 
 
 @dataclasses.dataclass
@@ -45,6 +51,9 @@ class Header:
     @property
     def has_alpha(self) -> bool:
         return self.mode in ("LA", "RGBA")
+
+    def tile_count(self) -> int:
+        return -(-self.height // self.tile) * -(-self.width // self.tile)
 
     def tiles(self) -> list[tuple[int, int, int, int]]:
         """(y, x, h, w) of every tile in raster order."""
@@ -101,19 +110,24 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
     _, _, mode_id, layer_id, q, width, height, tile, flags, model_id, checksum = fields
     if mode_id not in MODES:
         raise RclError(f"corrupt .rcl header: unknown mode {mode_id}")
-    if width < 1 or height < 1 or tile < 16 or q > 51 or flags & ~FLAG_CHANNEL_AXIS:
-        raise RclError(f"corrupt .rcl header: size {width}x{height}, tile {tile}, q {q}, flags {flags}")
+    bad_flags = flags & ~FLAG_CHANNEL_AXIS or (flags and MODES[mode_id] != "L")
+    if width < 1 or height < 1 or not MIN_TILE <= tile <= MAX_TILE or q > 51 or bad_flags or layer_id not in LAYER_IDS:
+        raise RclError(
+            f"corrupt .rcl header: size {width}x{height}, tile {tile}, q {q}, flags {flags}, lossy layer {layer_id}"
+        )
     if max_pixels is not None and width * height > max_pixels:
         raise RclError(f"image of {width}x{height} pixels exceeds the limit of {max_pixels} pixels")
     return Header(MODES[mode_id], layer_id, q, width, height, tile, flags, model_id, checksum)
 
 
 def parse_chunks(data: bytes, header: Header) -> tuple[dict, list[bytes]]:
-    """Metadata and the raw TILE payloads, with every chunk's length and CRC checked."""
+    """Metadata and the raw TILE payloads, with every chunk's length, CRC and place checked."""
     pos = HEADER_SIZE
     meta: dict = {}
     tiles: list[bytes] = []
-    expected = len(header.tiles())
+    expected = header.tile_count()
+    if expected * MIN_TILE_CHUNK > len(data):  # before any per-tile work or allocation
+        raise RclError(f"truncated .rcl file: {expected} tiles cannot fit in {len(data)} bytes")
     while True:
         if pos + CHUNK_HEAD.size > len(data):
             raise RclError("truncated .rcl file: a chunk header is missing")
@@ -127,12 +141,16 @@ def parse_chunks(data: bytes, header: Header) -> tuple[dict, list[bytes]]:
             raise RclError(f"corrupt .rcl file: chunk {kind!r} fails its checksum")
         pos = end + 4
         if kind == b"IEND":
+            if pos != len(data):
+                raise RclError("corrupt .rcl file: data after the end chunk")
             break
         if kind == b"TILE":
             if len(tiles) >= expected:
                 raise RclError("corrupt .rcl file: more tiles than the image size implies")
             tiles.append(payload)
         elif kind in META_CHUNKS:
+            if tiles or META_CHUNKS[kind] in meta:
+                raise RclError(f"corrupt .rcl file: metadata chunk {kind!r} repeated or after the tiles")
             meta[META_CHUNKS[kind]] = payload
         else:
             raise RclError(f"corrupt .rcl file: unknown chunk {kind!r}")

@@ -8,6 +8,7 @@ decoded in load().
 from __future__ import annotations
 
 import struct
+import zlib
 from typing import Any
 
 from PIL import Image, ImageFile
@@ -37,9 +38,11 @@ def _read_metadata(fp) -> dict:
         if kind not in container.META_CHUNKS:
             return meta
         payload = fp.read(length)
-        fp.read(4)
-        if len(payload) != length:
+        crc = fp.read(4)
+        if len(payload) != length or len(crc) != 4:
             raise SyntaxError("truncated .rcl metadata chunk")
+        if struct.unpack("<I", crc)[0] != zlib.crc32(kind + payload) or container.META_CHUNKS[kind] in meta:
+            raise SyntaxError(f"corrupt .rcl metadata chunk {kind!r}")
         meta[container.META_CHUNKS[kind]] = payload
 
 

@@ -129,7 +129,7 @@ def test_bad_input_raises_rclerror(bad, message):
         rc_plugin.encode(bad)
 
 
-@pytest.mark.parametrize("q", [0, 52, 14.5, "14", True])
+@pytest.mark.parametrize("q", [-1, 52, 14.5, "14", True])
 def test_bad_q_raises(q):
     with pytest.raises(rc_plugin.RclError, match="q must be"):
         rc_plugin.encode(np.zeros((4, 4, 3), np.uint8), q=q)

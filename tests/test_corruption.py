@@ -80,3 +80,23 @@ def test_altered_residual_payload_is_never_returned_as_an_image(sample, photo_cr
         except rc_plugin.RclError:
             continue
         assert np.array_equal(out, photo_crop[:48, :64])
+
+
+def test_chunk_rules(sample):
+    """No data after IEND, metadata only once and before the tiles, tile sizes within bounds."""
+    with pytest.raises(rc_plugin.RclError, match="after the end"):
+        rc_plugin.decode(sample + b"\0")
+    head, body = sample[: container.HEADER_SIZE], sample[container.HEADER_SIZE :]
+    meta = container.chunk(b"XMP ", b"<x/>")
+    with pytest.raises(rc_plugin.RclError, match="repeated"):
+        rc_plugin.decode(head + meta + meta + body)
+    tail = container.chunk(b"IEND", b"")
+    with pytest.raises(rc_plugin.RclError, match="after the tiles"):
+        rc_plugin.decode(head + body[: -len(tail)] + meta + tail)
+    with pytest.raises(rc_plugin.RclError, match="tile 4096"):
+        rc_plugin.decode(_with_header(sample, tile=4096))
+
+
+def test_tile_count_checked_before_work(sample):
+    with pytest.raises(rc_plugin.RclError, match="cannot fit"):
+        rc_plugin.decode(_with_header(sample, width=100_000_000, height=1, tile=16))
