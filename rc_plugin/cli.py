@@ -67,7 +67,8 @@ def _encode_one(src: str, dst: str, options: dict, progress=None) -> tuple[str, 
         data = buf.getvalue()
         if verify:
             expected = np.asarray(convert_for_save(im))
-            if not np.array_equal(rc_plugin.decode(data).reshape(expected.shape), expected):
+            decoded = rc_plugin.decode(data, threads=options.get("threads"), device=options.get("device", "auto"))
+            if not np.array_equal(decoded.reshape(expected.shape), expected):
                 raise rc_plugin.RclError("verification failed: the decoded file differs from the input")
     _write_atomic(Path(dst), lambda fh: fh.write(data))
     return dst, os.path.getsize(src), len(data)
@@ -224,12 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: up to 4)")
             sp.add_argument("--threads", type=int, default=0, help="threads per worker")
             sp.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-            sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+            sp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
     enc = sub.add_parser("encode", help="images -> .rcl")
     common(enc)
     enc.add_argument("--lossy", default="hevc", choices=["hevc", "bpg"], help="lossy layer")
-    enc.add_argument("--q", type=int, default=None, help="quantizer (default: the Q-classifier chooses)")
+    enc.add_argument("-q", "--q", type=int, default=None, help="quantizer 0..51 (default: the Q-classifier chooses)")
     enc.add_argument("--no-tau", action="store_true", help="skip the per-image tau optimization")
     enc.add_argument("--verify", action="store_true", help="decode each written file and compare it with its input")
     enc.set_defaults(func=cmd_encode)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import RclError
 
-#: Subpixels per call into the coder; bounds the (N, L) frequency tables in memory.
+#: Frequency-table entries (subpixels x alphabet size) per call into the coder; bounds memory.
 CHUNK_ELEMENTS = 1 << 22
 
 
@@ -43,12 +43,13 @@ def decode(data: bytes, n: int, freqs_for: Callable[[slice], np.ndarray], alphab
     words = np.frombuffer(data, dtype="<u4").astype(np.uint32)
     model = constriction.stream.model.Categorical(perfect=False)
     out = np.empty(n, np.int64)
-    try:
-        dec = constriction.stream.queue.RangeDecoder(words)
-        for sl in chunks(n, alphabet):
-            out[sl] = dec.decode(model, (freqs_for(sl) - 1).astype(np.float64))
-    except BaseException as exc:  # pyo3 turns Rust panics into BaseException subclasses
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
-            raise
-        raise RclError(f"corrupt residual stream: {exc}") from exc
+    dec = constriction.stream.queue.RangeDecoder(words)
+    for sl in chunks(n, alphabet):
+        probabilities = (freqs_for(sl) - 1).astype(np.float64)
+        try:
+            out[sl] = dec.decode(model, probabilities)
+        except BaseException as exc:  # pyo3 turns Rust panics into BaseException subclasses
+            if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
+                raise
+            raise RclError(f"corrupt residual stream: {exc}") from exc
     return out

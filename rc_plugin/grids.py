@@ -36,6 +36,7 @@ CDF_BITS = 16
 WEIGHT_BITS = 15
 #: Mixture weights are normalized to sum to at most this, so sum_k w_k * CDF fits in int32.
 WEIGHT_SUM = 32000
+assert WEIGHT_SUM << CDF_BITS < 2**31
 #: The range coder's frequencies sum to 2**FREQ_BITS.
 FREQ_BITS = 24
 #: tau: integer offsets of the log-scale index per (channel, mixture).

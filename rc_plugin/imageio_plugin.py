@@ -63,12 +63,18 @@ class RclPlugin(PluginV3):
             if arr.shape[0] != 1:
                 raise RclError("an .rcl file holds one image; write a batch of one or each image to its own file")
             arr = arr[0]
-        data = codec.encode(arr, **options)
+        try:
+            data = codec.encode(arr, **options)
+        except RclError as exc:
+            raise OSError(f"cannot write .rcl image: {exc}") from exc
         self.request.get_file().write(data)
         return data if self.request._uri_type == URI_BYTES else None
 
     def properties(self, index: int | None = 0) -> ImageProperties:
-        header = codec.read_header(self._bytes())
+        try:
+            header = codec.read_header(self._bytes())
+        except RclError as exc:
+            raise OSError(f"cannot read .rcl header: {exc}") from exc
         c = header.colour_channels + header.has_alpha
         shape: tuple = (header.height, header.width)
         if c > 1 or header.flags & container.FLAG_CHANNEL_AXIS:

@@ -140,6 +140,27 @@ def _run(cmd: list[str], what: str) -> None:
         raise RclError(f"{what} failed with exit code {proc.returncode}: {msg}")
 
 
+def bpg_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a BPG file's header, read before bpgdec is trusted with the file."""
+    if len(data) < 8 or data[:4] != b"BPG\xfb":
+        raise RclError("lossy layer is not a BPG file")
+    pos, values = 6, []
+    for _ in range(2):  # picture_width, picture_height: ue7(32)
+        value = 0
+        for _ in range(5):
+            if pos >= len(data):
+                raise RclError("truncated BPG header")
+            byte = data[pos]
+            pos += 1
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        else:
+            raise RclError("corrupt BPG header")
+        values.append(value)
+    return values[0], values[1]
+
+
 class BpgLayer:
     """The BPG command-line tools, ``bpgenc -f 444 -q Q`` and ``bpgdec``."""
 
@@ -171,6 +192,9 @@ class BpgLayer:
     def decode(self, data: bytes, height: int, width: int) -> np.ndarray:
         from PIL import Image
 
+        ph, pw = padded_shape(height, width)
+        if bpg_size(data) != (pw, ph):
+            raise RclError(f"BPG layer is {bpg_size(data)}, expected {(pw, ph)}")
         dec = _tool("RCL_BPGDEC", "bpgdec")
         with tempfile.TemporaryDirectory(prefix="rcl-bpg-") as tmp:
             src, dst = os.path.join(tmp, "in.bpg"), os.path.join(tmp, "out.png")
@@ -183,7 +207,6 @@ class BpgLayer:
                     out = np.asarray(im.convert("RGB"))
             except Exception as exc:
                 raise RclError(f"bpgdec wrote no readable image: {exc}") from exc
-        ph, pw = padded_shape(height, width)
         if out.shape[:2] != (ph, pw):
             raise RclError(f"bpgdec returned {out.shape[1]}x{out.shape[0]}, expected {pw}x{ph}")
         return np.ascontiguousarray(out[:height, :width])

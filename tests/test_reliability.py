@@ -138,10 +138,20 @@ def test_failing_bpgenc(tmp_path, monkeypatch, photo_crop, enc_body, message):
 
 
 def test_bpgdec_writing_garbage(tmp_path, monkeypatch, photo_crop):
-    # an encoder that "succeeds" and a decoder that writes a non-image
-    monkeypatch.setenv("RCL_BPGENC", _script(tmp_path, "bpgenc", 'while [ "$1" != "-o" ]; do shift; done; echo x > "$2"\n'))
+    # an encoder that writes a BPG header of the right size, and a decoder that writes a non-image
+    enc = 'while [ "$1" != "-o" ]; do shift; done; printf "BPG\\373\\000\\000\\020\\020" > "$2"\n'
+    monkeypatch.setenv("RCL_BPGENC", _script(tmp_path, "bpgenc", enc))
     monkeypatch.setenv("RCL_BPGDEC", _script(tmp_path, "bpgdec", 'echo junk > "$2"\n'))
     with pytest.raises(rc_plugin.RclError, match="bpgdec wrote no readable image"):
+        rc_plugin.encode(photo_crop[:16, :16], lossy="bpg", q=16)
+
+
+def test_bpg_header_checked_before_bpgdec(tmp_path, monkeypatch, photo_crop):
+    # a BPG that declares a huge picture never reaches bpgdec
+    enc = 'while [ "$1" != "-o" ]; do shift; done; printf "BPG\\373\\000\\000\\377\\177\\377\\177" > "$2"\n'
+    monkeypatch.setenv("RCL_BPGENC", _script(tmp_path, "bpgenc", enc))
+    monkeypatch.setenv("RCL_BPGDEC", _script(tmp_path, "bpgdec", "touch /nonexistent/ran\n"))
+    with pytest.raises(rc_plugin.RclError, match="BPG layer is"):
         rc_plugin.encode(photo_crop[:16, :16], lossy="bpg", q=16)
 
 
