@@ -137,20 +137,23 @@ def test_failing_bpgenc(tmp_path, monkeypatch, photo_crop, enc_body, message):
     assert _temp_leftovers() == before
 
 
-def test_bpgdec_writing_garbage(tmp_path, monkeypatch, photo_crop):
-    # an encoder that writes a BPG header of the right size, and a decoder that writes a non-image
-    enc = 'while [ "$1" != "-o" ]; do shift; done; printf "BPG\\373\\000\\000\\020\\020" > "$2"\n'
+def _fake_bpg_tools(tmp_path, monkeypatch, written: str, dec_body: str) -> None:
+    """A bpgenc that writes the given bytes (printf octal escapes) and a bpgdec running dec_body."""
+    enc = f'while [ "$1" != "-o" ]; do shift; done; printf "{written}" > "$2"\n'
     monkeypatch.setenv("RCL_BPGENC", _script(tmp_path, "bpgenc", enc))
-    monkeypatch.setenv("RCL_BPGDEC", _script(tmp_path, "bpgdec", 'echo junk > "$2"\n'))
+    monkeypatch.setenv("RCL_BPGDEC", _script(tmp_path, "bpgdec", dec_body))
+
+
+def test_bpgdec_writing_garbage(tmp_path, monkeypatch, photo_crop):
+    # a BPG header of the right size (16x16), and a decoder that writes a non-image
+    _fake_bpg_tools(tmp_path, monkeypatch, "BPG\\373\\000\\000\\020\\020", 'echo junk > "$2"\n')
     with pytest.raises(rc_plugin.RclError, match="bpgdec wrote no readable image"):
         rc_plugin.encode(photo_crop[:16, :16], lossy="bpg", q=16)
 
 
 def test_bpg_header_checked_before_bpgdec(tmp_path, monkeypatch, photo_crop):
     # a BPG that declares a huge picture never reaches bpgdec
-    enc = 'while [ "$1" != "-o" ]; do shift; done; printf "BPG\\373\\000\\000\\377\\177\\377\\177" > "$2"\n'
-    monkeypatch.setenv("RCL_BPGENC", _script(tmp_path, "bpgenc", enc))
-    monkeypatch.setenv("RCL_BPGDEC", _script(tmp_path, "bpgdec", "touch /nonexistent/ran\n"))
+    _fake_bpg_tools(tmp_path, monkeypatch, "BPG\\373\\000\\000\\377\\177\\377\\177", "touch /nonexistent/ran\n")
     with pytest.raises(rc_plugin.RclError, match="BPG layer is"):
         rc_plugin.encode(photo_crop[:16, :16], lossy="bpg", q=16)
 
