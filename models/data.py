@@ -11,7 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import random
-from multiprocessing import Pool
+import multiprocessing
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +61,17 @@ def make_pairs(job: tuple[str, int, int, tuple[int, ...], int]) -> list[tuple[np
     return out
 
 
+def make_packed_pairs(job: tuple[str, int, int, tuple[int, ...], int]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """A patch already downscaled and cut (models.patch_pack), coded at `copies` distinct random Q."""
+    path, seed, copies, qs, _size = job
+    rng = random.Random(seed)
+    with Image.open(path) as im:
+        patch = np.asarray(im.convert("RGB"))
+    layer = HevcLayer()
+    h, w = patch.shape[:2]
+    return [(patch, layer.decode(layer.encode(patch, q), h, w), q) for q in rng.sample(qs, copies)]
+
+
 def build_cache(
     name: str,
     files: list[str],
@@ -69,8 +80,12 @@ def build_cache(
     size: int = PATCH,
     workers: int = 2,
     seed: int = 0,
+    packed: bool = False,
 ) -> Path:
-    """Write (x, x_l, q) arrays for the given photos to CACHE_DIR/name.npz once; return its path."""
+    """Write (x, x_l, q) arrays for the given photos to CACHE_DIR/name.npz once; return its path.
+
+    packed: `files` are patches from models.patch_pack, each coded at `patches` distinct Q.
+    """
     target = CACHE_DIR / f"{name}.npz"
     if target.exists():
         return target
@@ -79,8 +94,10 @@ def build_cache(
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     jobs = [(f, seed * 100003 + i, patches, qs, size) for i, f in enumerate(files)]
     xs, xls, q = [], [], []
-    with Pool(workers) as pool:
-        for pairs in tqdm(pool.imap(make_pairs, jobs), total=len(jobs), desc=f"caching {name}"):
+    # spawn, not fork: a fork after torch has started its thread pools can deadlock
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        work = pool.imap(make_packed_pairs if packed else make_pairs, jobs, chunksize=4)
+        for pairs in tqdm(work, total=len(jobs), desc=f"caching {name}", mininterval=10):
             for a, b, c in pairs:
                 xs.append(a)
                 xls.append(b)
@@ -92,16 +109,35 @@ def build_cache(
 
 
 class PatchSampler:
-    """Random 8-aligned crops from a cache, as (network input, r) float tensors for the RC.
+    """Random 8-aligned crops from caches, as (network input, r) float tensors for the RC.
 
-    No flips: they would reverse the HEVC block phase the network is given.
+    The patches live on the training device and are cropped there, so a GPU is
+    not starved by Python-side slicing. No flips: they would reverse the HEVC
+    block phase the network is given.
     """
 
-    def __init__(self, path: Path, crop: int = 64, seed: int = 0) -> None:
-        data = np.load(path)
-        self.x, self.xl, self.q = data["x"], data["xl"], data["q"]
+    def __init__(self, paths: Path | list[Path], crop: int = 64, seed: int = 0, device: str = "cpu") -> None:
+        import torch
+
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        xs, xls, qs = [], [], []
+        for path in paths:
+            data = np.load(path)
+            xs.append(data["x"])
+            xls.append(data["xl"])
+            qs.append(data["q"])
+        if len({a.shape[1:] for a in xs}) != 1:
+            raise ValueError("all caches of one run must hold patches of one size")
+        self.x = torch.from_numpy(np.concatenate(xs)).to(device)
+        self.xl = torch.from_numpy(np.concatenate(xls)).to(device)
+        self.q = torch.from_numpy(np.concatenate(qs).astype(np.int64)).to(device)
         self.crop = crop
-        self.rng = np.random.default_rng(seed)
+        self.device = device
+        self.gen = torch.Generator(device=device)
+        self.gen.manual_seed(seed)
+
+    def __len__(self) -> int:
+        return len(self.x)
 
     def batch(self, n: int):
         """(network input, residual) for n random crops."""
@@ -110,15 +146,14 @@ class PatchSampler:
         from .rc import rc_input
 
         size = self.x.shape[1]
-        idx = self.rng.integers(0, len(self.x), n)
-        xs, xls = [], []
-        for i in idx:
-            # 8-aligned crops keep the HEVC block phase the network sees consistent
-            y, x = (self.rng.integers(0, (size - self.crop) // 8 + 1, 2) * 8).tolist()
-            a = self.x[i, y : y + self.crop, x : x + self.crop]
-            b = self.xl[i, y : y + self.crop, x : x + self.crop]
-            xs.append(a)
-            xls.append(b)
-        x = torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).float()
-        xl = torch.from_numpy(np.stack(xls)).permute(0, 3, 1, 2).float()
-        return rc_input(xl, torch.from_numpy(self.q[idx].astype(np.int64))), x - xl
+        dev = self.device
+        idx = torch.randint(0, len(self.x), (n,), generator=self.gen, device=dev)
+        # 8-aligned crops keep the HEVC block phase the network sees consistent
+        y0, x0 = (torch.randint(0, (size - self.crop) // 8 + 1, (2, n), generator=self.gen, device=dev) * 8).unbind(0)
+        ar = torch.arange(self.crop, device=dev)
+        rows = (y0[:, None] + ar)[:, :, None]
+        cols = (x0[:, None] + ar)[:, None, :]
+        pick = idx[:, None, None]
+        x = self.x[pick, rows, cols].permute(0, 3, 1, 2).float()
+        xl = self.xl[pick, rows, cols].permute(0, 3, 1, 2).float()
+        return rc_input(xl, self.q[idx]), x - xl

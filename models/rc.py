@@ -28,6 +28,21 @@ class RCConfig:
     half: int = 32
     blocks: int = 4
     k: int = grids.K
+    #: Activation grids as powers of two (an activation is int / 2**frac, int in 0..255):
+    #: (head/up, body stream, merge, tail, then one per block's inner layer). None: all ACT.
+    #: Chosen per layer from a float model's activation ranges (models.calibrate), so
+    #: that neither clipping nor rounding dominates.
+    fracs: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.fracs is not None:
+            object.__setattr__(self, "fracs", tuple(int(f) for f in self.fracs))
+            if len(self.fracs) != 4 + self.blocks:
+                raise ValueError(f"fracs needs {4 + self.blocks} entries, got {len(self.fracs)}")
+
+    def grid_fracs(self) -> tuple[int, int, int, int, tuple[int, ...]]:
+        f = self.fracs or (ACT,) * (4 + self.blocks)
+        return f[0], f[1], f[2], f[3], tuple(f[4:])
 
     @classmethod
     def paper(cls) -> "RCConfig":
@@ -35,29 +50,32 @@ class RCConfig:
 
 
 class ResBlock(nn.Module):
-    def __init__(self, ch: int) -> None:
+    def __init__(self, ch: int, stream: int = ACT, inner: int = ACT) -> None:
         super().__init__()
-        self.c1 = QConv(ch, ch, 3)
-        self.c2 = QConv(ch, ch, 3, lo=-255, hi=255)
+        self.stream = stream
+        self.c1 = QConv(ch, ch, 3, fa_in=stream, fa_out=inner)
+        self.c2 = QConv(ch, ch, 3, fa_in=inner, fa_out=stream, lo=-255, hi=255)
         with torch.no_grad():  # start near identity so the residual stream does not saturate
             self.c2.weight.mul_(0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = x + self.c2(self.c1(x))
-        return clamp_ste(y, 0.0, 255 / 2**ACT) if quant.QUANTIZE else F.relu(y)
+        return clamp_ste(y, 0.0, 255 / 2**self.stream) if quant.QUANTIZE else F.relu(y)
 
 
 class ResidualCompressor(nn.Module):
     def __init__(self, cfg: RCConfig = RCConfig()) -> None:
         super().__init__()
         self.cfg = cfg
-        self.head = QConv(grids.IN_CHANNELS, cfg.full, 3)
-        self.down = QConv(cfg.full, cfg.half, 3, stride=2)
-        self.blocks = nn.ModuleList(ResBlock(cfg.half) for _ in range(cfg.blocks))
-        self.up = QConv(cfg.half, 4 * cfg.full, 1)
-        self.merge = QConv(2 * cfg.full, cfg.full, 1)
-        self.tail = QConv(cfg.full, cfg.full, 1)
-        self.out = QConv(cfg.full, 12 * cfg.k, 1, fa_out=grids.OUT_FRAC, lo=-32767, hi=32767)
+        f, d, m, t, inner = cfg.grid_fracs()
+        # the input planes are integers 0..255 presented on the 1/2**ACT grid
+        self.head = QConv(grids.IN_CHANNELS, cfg.full, 3, fa_in=ACT, fa_out=f)
+        self.down = QConv(cfg.full, cfg.half, 3, stride=2, fa_in=f, fa_out=d)
+        self.blocks = nn.ModuleList(ResBlock(cfg.half, d, inner[i]) for i in range(cfg.blocks))
+        self.up = QConv(cfg.half, 4 * cfg.full, 1, fa_in=d, fa_out=f)  # shares the head's grid: they are concatenated
+        self.merge = QConv(2 * cfg.full, cfg.full, 1, fa_in=f, fa_out=m)
+        self.tail = QConv(cfg.full, cfg.full, 1, fa_in=m, fa_out=t)
+        self.out = QConv(cfg.full, 12 * cfg.k, 1, fa_in=t, fa_out=grids.OUT_FRAC, lo=-32767, hi=32767)
 
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
         """inp: (B, IN_CHANNELS, H, W) from rc_input(), integers 0..255, H and W even -> (B, 12K, H, W) on the 1/8 grid."""
@@ -76,10 +94,10 @@ class ResidualCompressor(nn.Module):
 def rc_input(xl: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     """The network input of rc_plugin.models.rc_input for a batch: xl (B, 3, H, W), q (B,) quantizers."""
     b, _, h, w = xl.shape
-    qp = torch.clamp(q.float() * grids.Q_PLANE_SCALE, max=255).view(b, 1, 1, 1).expand(b, 1, h, w)
-    px = (torch.arange(w) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, 1, w).expand(b, 1, h, w)
-    py = (torch.arange(h) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, h, 1).expand(b, 1, h, w)
-    return torch.cat([xl, qp, px.to(xl.device), py.to(xl.device)], dim=1)
+    qp = torch.clamp(q.to(xl.device).float() * grids.Q_PLANE_SCALE, max=255).view(b, 1, 1, 1).expand(b, 1, h, w)
+    px = (torch.arange(w, device=xl.device) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, 1, w).expand(b, 1, h, w)
+    py = (torch.arange(h, device=xl.device) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, h, 1).expand(b, 1, h, w)
+    return torch.cat([xl, qp, px, py], dim=1)
 
 
 def _log_prob_bin(upper: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:

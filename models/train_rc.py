@@ -22,12 +22,12 @@ from .rc import RCConfig, ResidualCompressor, mixture_bits
 CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "rc.pt"
 
 
-def save_checkpoint(path: Path, model, opt, step: int, history: list) -> None:
+def save_checkpoint(path: Path, model, opt, step: int, history: list, seconds: float = 0.0) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     torch.save(
         {"config": dataclasses.asdict(model.cfg), "model": model.state_dict(), "opt": opt.state_dict(),
-         "step": step, "history": history},
+         "step": step, "history": history, "seconds": seconds},
         tmp,
     )
     os.replace(tmp, path)
@@ -40,10 +40,11 @@ def load_model(path: Path = CHECKPOINT) -> ResidualCompressor:
     return model.eval()
 
 
-def lr_at(step: int, base: float, total: int, warmup: int = 200) -> float:
+def lr_at(step: int, base: float, total: int, warmup: int = 200, progress: float | None = None) -> float:
+    """Warm-up, then cosine decay to 5 %; progress (0..1) replaces step/total when the schedule is timed."""
     if step < warmup:
         return base * (step + 1) / warmup
-    t = min(1.0, (step - warmup) / max(1, total - warmup))
+    t = min(1.0, (step - warmup) / max(1, total - warmup)) if progress is None else min(1.0, progress)
     return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this run")
     p.add_argument("--total-steps", type=int, default=60000, help="length of the learning-rate schedule")
+    p.add_argument("--schedule-minutes", type=float, default=None,
+                   help="time the schedule instead: it ends after this much training time, summed over resumes")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--crop", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
@@ -60,6 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
     p.add_argument("--cache", default="rc_train_v1", help="name of the patch cache (built if missing)")
     p.add_argument("--images", type=str, default=None, help="folder of training photos (default: shared train set)")
+    p.add_argument("--packed", type=Path, nargs="*", default=None,
+                   help="folders from models.patch_pack to train on instead of the photos (one cache each)")
+    p.add_argument("--copies", type=int, default=2, help="with --packed: distinct Q per patch")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes coding the cache")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start a new run (new optimizer, step 0) from this checkpoint's weights")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all)")
     p.add_argument("--save-every", type=float, default=300.0, help="seconds between checkpoints")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -73,11 +82,21 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
-    files = list_images(Path(args.images)) if args.images else list_images()
-    if not files:
-        raise SystemExit("no training images found")
-    cache = build_cache(args.cache, files)
-    sampler = PatchSampler(cache, crop=args.crop, seed=int(time.time()))
+    if args.packed:
+        caches = []
+        for folder in args.packed:
+            files = sorted(str(f) for f in folder.glob("*.webp"))
+            if not files:
+                raise SystemExit(f"no packed patches in {folder}")
+            caches.append(build_cache(f"packed_{folder.name}_{args.copies}", files, patches=args.copies,
+                                      workers=args.workers, packed=True))
+    else:
+        files = list_images(Path(args.images)) if args.images else list_images()
+        if not files:
+            raise SystemExit("no training images found")
+        caches = [build_cache(args.cache, files, workers=args.workers)]
+    sampler = PatchSampler(caches, crop=args.crop, seed=int(time.time()), device=device)
+    print(f"{len(sampler)} patch pairs on {device}", flush=True)
 
     if args.checkpoint.exists():
         state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
@@ -87,11 +106,17 @@ def main(argv: list[str] | None = None) -> None:
         opt = torch.optim.Adam(model.parameters(), lr=args.lr)
         opt.load_state_dict(state["opt"])
         step, history = state["step"], state["history"]
+        seconds = state.get("seconds", 0.0)
         print(f"resumed from {args.checkpoint} at step {step}", flush=True)
     else:
-        model = ResidualCompressor(RCConfig(full=args.full, half=args.half, blocks=args.blocks)).to(device)
+        if args.init_from:
+            model = load_model(args.init_from).train()
+            print(f"new run from the weights of {args.init_from}", flush=True)
+        else:
+            model = ResidualCompressor(RCConfig(full=args.full, half=args.half, blocks=args.blocks))
+        model.to(device)
         opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-        step, history = 0, []
+        step, history, seconds = 0, [], 0.0
 
     from tqdm import tqdm
 
@@ -104,28 +129,36 @@ def main(argv: list[str] | None = None) -> None:
     running = None
     bar = tqdm(desc="train rc", unit="step", initial=step)
     model.train()
-    while time.time() < deadline and step < args.total_steps and not stop:
+    budget = None if args.schedule_minutes is None else args.schedule_minutes * 60
+    t_last = time.time()
+    while time.time() < deadline and not stop and (step < args.total_steps if budget is None else seconds < budget):
         inp, r = sampler.batch(args.batch)
         inp, r = inp.to(device), r.to(device)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args.lr, args.total_steps)
+            g["lr"] = lr_at(step, args.lr, args.total_steps, progress=None if budget is None else seconds / budget)
         loss = mixture_bits(model(inp), r)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        now = time.time()
+        seconds += now - t_last
+        t_last = now
+        # a running mean kept on the device: no host sync every step
+        loss = loss.detach()
+        running = loss if running is None else 0.98 * running + 0.02 * loss
         bar.update(1)
         if step % 100 == 0:
+            running = float(running)
             history.append((step, running))
             bar.set_postfix(bpsp=f"{running:.4f}", lr=f"{opt.param_groups[0]['lr']:.2e}")
             print(f"step {step} loss_bpsp {running:.4f} lr {opt.param_groups[0]['lr']:.3e}", flush=True)
         if time.time() - last_save > args.save_every:
-            save_checkpoint(args.checkpoint, model.cpu(), opt, step, history)
+            save_checkpoint(args.checkpoint, model.cpu(), opt, step, history, seconds)
             model.to(device)
             last_save = time.time()
-    save_checkpoint(args.checkpoint, model.cpu(), opt, step, history)
+    save_checkpoint(args.checkpoint, model.cpu(), opt, step, history, seconds)
     print(f"saved {args.checkpoint} at step {step}", flush=True)
 
 

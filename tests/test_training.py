@@ -29,7 +29,7 @@ def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch):
               "--crop", "32", "--full", "4", "--half", "8", "--blocks", "1", "--threads", "1"]
     train_rc.main(common + ["--total-steps", "3"])
     state = torch.load(ckpt, weights_only=False)
-    assert state["step"] == 3 and state["config"] == {"full": 4, "half": 8, "blocks": 1, "k": 5}
+    assert state["step"] == 3 and state["config"] == {"full": 4, "half": 8, "blocks": 1, "k": 5, "fracs": None}
     first = {k: v.clone() for k, v in state["model"].items()}
 
     train_rc.main(common + ["--total-steps", "6"])  # resumes: three more steps, same model
@@ -41,6 +41,34 @@ def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch):
 
     entry = export_rc(ckpt, tmp_path / "weights")  # raises unless onnxruntime == PyTorch == int64 reference
     assert entry["training_steps"] == 6 and (tmp_path / "weights" / "rc.onnx").exists()
+
+
+def test_float_calibrate_finetune_export(tmp_path, tiny_photos, monkeypatch):
+    """The float -> calibrated grids -> integer fine-tune path ends in an exact export."""
+    from models import calibrate
+    from models.quant import set_quantization
+
+    monkeypatch.setattr(data_mod, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(calibrate, "CACHE_DIR", tmp_path / "cache")
+    common = ["--images", str(tiny_photos), "--cache", "tiny", "--batch", "2", "--crop", "32",
+              "--full", "4", "--half", "8", "--blocks", "2", "--threads", "1"]
+    try:
+        train_rc.main(common + ["--checkpoint", str(tmp_path / "float.pt"), "--total-steps", "20", "--float"])
+    finally:
+        set_quantization(True)
+    calibrate.main([str(tmp_path / "float.pt"), str(tmp_path / "cal.pt"), "--cache", "tiny"])
+    fracs = torch.load(tmp_path / "cal.pt", weights_only=False)["config"]["fracs"]
+    assert len(fracs) == 4 + 2 and all(0 <= f <= 8 for f in fracs)
+
+    ckpt = tmp_path / "int.pt"
+    train_rc.main(common + ["--checkpoint", str(ckpt), "--init-from", str(tmp_path / "cal.pt"),
+                            "--schedule-minutes", "0.05"])
+    state = torch.load(ckpt, weights_only=False)
+    assert state["step"] > 0 and state["seconds"] >= 3 and tuple(state["config"]["fracs"]) == tuple(fracs)
+
+    from export.export_models import export_rc
+
+    export_rc(ckpt, tmp_path / "weights")  # parity: onnxruntime == PyTorch == int64 reference
 
 
 def test_loss_is_bits_per_subpixel():

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One lent-GPU session of RC training, started in the repository root of the GPU machine:
+#   bash models/gpu_train.sh start PACK_DIR...   build caches, start the runs in the background
+#   bash models/gpu_train.sh wait SECONDS        let them run, then copy checkpoints and logs to $OUT
+#   bash models/gpu_train.sh stop                stop them (each saves its checkpoint), copy to $OUT
+# Wheels for what the machine lacks (pillow-heif, constriction) travel in .whl/.
+# The runs are listed in RUNS below; each resumes from /tmp/rcl_runs/NAME.pt.
+set -u
+RUNS=/tmp/rcl_runs
+export RCL_CACHE=/tmp/rcl_cache PYTHONUNBUFFERED=1
+if [ -d .whl ] && [ ! -d /tmp/site ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl || exit 1
+fi
+export PYTHONPATH=/tmp/site:$PWD
+mkdir -p $RUNS
+MIN=${RCL_SCHEDULE_MINUTES:-24}
+
+collect() {
+  for f in $RUNS/*.pt $RUNS/*.log; do [ -e "$f" ] && cp "$f" "$OUT/"; done
+  tail -n 2 $RUNS/*.log
+}
+
+case "$1" in
+start)
+  shift
+  nvidia-smi -L
+  # build each pack's cache once, with every core
+  python3 -m models.train_rc --packed "$@" --minutes 0 --checkpoint /tmp/cache_only.pt --device cpu | tail -n 1
+  common=(--packed "$@" --batch 64 --crop 128 --schedule-minutes $MIN --save-every 120 --minutes 60)
+  launch() { name=$1; shift; setsid nohup python3 -m models.train_rc "${common[@]}" --checkpoint $RUNS/$name.pt "$@" > $RUNS/$name.log 2>&1 < /dev/null & }
+  launch rc24 --full 24 --half 48 --blocks 4 --lr 2e-3
+  launch rc16ft --init-from models/checkpoints/rc.pt --lr 1e-3
+  launch rc24float --full 24 --half 48 --blocks 4 --lr 2e-3 --float
+  sleep 60; collect ;;
+wait)
+  sleep "$2"; collect ;;
+stop)
+  pkill -TERM -f models.train_rc; sleep 20; collect ;;
+esac

@@ -1,0 +1,77 @@
+"""Pack downscaled training patches into a folder of lossless WebP files: ``python -m models.patch_pack OUT``.
+
+A lent GPU machine cannot read ../shared and takes only a small working tree, so
+the photos are downscaled (Lanczos, random factor 0.6..0.8, as for every RC
+patch) and cut here, and the lossy reconstructions are made there by the same
+HEVC layer (``models.data.build_cache(..., packed=True)``). Patches are drawn in
+proportion to each photo's downscaled area, so large photos are not
+under-sampled the way a fixed number of patches per photo would.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .data import downscaled, list_images
+
+
+def pack(out: Path, budget_mib: float, size: int = 192, seed: int = 1) -> int:
+    """Write patches until the folder holds about budget_mib; return how many."""
+    rng = random.Random(seed)
+    files = list_images()
+    rng.shuffle(files)
+    out.mkdir(parents=True, exist_ok=True)
+    # first pass: downscale each photo once and note where its patches go
+    candidates = []
+    for i, path in enumerate(files):
+        img = downscaled(path, random.Random(seed * 7919 + i))
+        h, w = img.shape[:2]
+        if h < size or w < size:
+            continue
+        # more patches from larger photos, but few enough per photo that every photo fits
+        n = min(4, max(1, round(h * w / (size * size) / 4)))
+        for _ in range(n):
+            y = rng.randrange(0, (h - size) // 8 + 1) * 8
+            x = rng.randrange(0, (w - size) // 8 + 1) * 8
+            candidates.append((path, i, y, x))
+    rng.shuffle(candidates)
+    by_file: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    total = 0
+    written = 0
+    limit = budget_mib * 2**20
+    for path, i, y, x in candidates:
+        by_file.setdefault((path, i), []).append((y, x))
+    # second pass: write in a random order of patches until the budget is met
+    order = list(by_file.items())
+    rng.shuffle(order)
+    for (path, i), spots in order:
+        if total >= limit:
+            break
+        img = downscaled(path, random.Random(seed * 7919 + i))
+        for y, x in spots:
+            name = out / f"p{i:04d}_{y:05d}_{x:05d}.webp"
+            Image.fromarray(np.ascontiguousarray(img[y : y + size, x : x + size])).save(name, lossless=True, method=4)
+            total += name.stat().st_size
+            written += 1
+            if total >= limit:
+                break
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("out", type=Path)
+    p.add_argument("--mib", type=float, default=45.0, help="size budget of the folder")
+    p.add_argument("--size", type=int, default=192)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    n = pack(args.out, args.mib, args.size, args.seed)
+    print(f"{n} patches of {args.size}x{args.size} in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
