@@ -4,7 +4,7 @@
 #   bash models/gpu_train.sh wait SECONDS        let them run, then copy checkpoints and logs to $OUT
 #   bash models/gpu_train.sh stop                stop them (each saves its checkpoint), copy to $OUT
 # Wheels for what the machine lacks (pillow-heif, constriction) travel in .whl/.
-# The runs are listed in RUNS below; each resumes from /tmp/rcl_runs/NAME.pt.
+# The runs are listed in models/gpu_runs.txt; each resumes from /tmp/rcl_runs/NAME.pt.
 set -u
 RUNS=/tmp/rcl_runs
 export RCL_CACHE=/tmp/rcl_cache PYTHONUNBUFFERED=1
@@ -27,13 +27,16 @@ start)
   # build each pack's cache once, with every core
   python3 -m models.train_rc --packed "$@" --minutes 0 --checkpoint /tmp/cache_only.pt --device cpu | tail -n 1
   common=(--packed "$@" --batch 64 --crop 128 --schedule-minutes $MIN --save-every 120 --minutes 60)
-  launch() { name=$1; shift; setsid nohup python3 -m models.train_rc "${common[@]}" --checkpoint $RUNS/$name.pt "$@" > $RUNS/$name.log 2>&1 < /dev/null & }
-  launch rc24 --full 24 --half 48 --blocks 4 --lr 2e-3
-  launch rc16ft --init-from models/checkpoints/rc.pt --lr 1e-3
-  launch rc24float --full 24 --half 48 --blocks 4 --lr 2e-3 --float
+  launch() { name=$1; shift; setsid nohup python3 -m models.train_rc "${common[@]}" --checkpoint $RUNS/$name.pt "$@" > $RUNS/$name.log 2>&1 < /dev/null & echo $! > $RUNS/$name.pid; }
+  grep -v '^#' models/gpu_runs.txt | while read -r name opts; do
+    [ -n "$name" ] && launch "$name" $opts
+  done
   sleep 60; collect ;;
 wait)
   sleep "$2"; collect ;;
 stop)
-  pkill -TERM -f models.train_rc; sleep 20; collect ;;
+  # by pid: a pattern would also match the command line that called this script
+  for f in $RUNS/*.pid; do kill -TERM "$(cat "$f")" 2>/dev/null; done
+  for f in $RUNS/*.pid; do while kill -0 "$(cat "$f")" 2>/dev/null; do sleep 1; done; done
+  collect ;;
 esac
