@@ -78,7 +78,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS) -> dict:
+DEFAULT_DATA = "shared/data/train (669 photos), Lanczos x[0.6,0.8], 192px patches, HEVC Q in 12..20"
+
+
+def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS, data: str | None = None,
+              validation: str | None = None) -> dict:
+    """Write rc.onnx after the parity check; return its manifest entry.
+
+    data and validation: provenance for the manifest (training data and recipe, measured
+    validation figures); data defaults to what the checkpoint records.
+    """
     model = load_model(checkpoint)
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     layers = integer_layers(model)
@@ -90,14 +99,17 @@ def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS) -> dict:
     tmp.write_bytes(onnx_model.SerializeToString())
     check_parity(model, tmp, layers)
     tmp.replace(path)
-    return {
+    entry = {
         "file": path.name,
         "sha256": sha256(path),
         "config": state["config"],
         "training_steps": state["step"],
         "final_train_loss_bpsp": state["history"][-1][1] if state["history"] else None,
-        "data": "shared/data/train (669 photos), Lanczos x[0.6,0.8], 192px patches, HEVC Q in 12..20",
+        "data": data or state.get("data", DEFAULT_DATA),
     }
+    if validation:
+        entry["validation"] = validation
+    return entry
 
 
 def update_manifest(section: str, entry: dict, out_dir: Path = WEIGHTS) -> None:
@@ -113,8 +125,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
     p.add_argument("--qc-checkpoint", type=Path, default=None)
+    p.add_argument("--data", default=None, help="training data and recipe, for the manifest")
+    p.add_argument("--validation", default=None, help="measured validation figures, for the manifest")
     args = p.parse_args(argv)
-    update_manifest("rc", export_rc(args.checkpoint))
+    update_manifest("rc", export_rc(args.checkpoint, data=args.data, validation=args.validation))
     if args.qc_checkpoint:
         from .onnx_qc import export_qc
 

@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> None:
     calibrated = ResidualCompressor(cfg)
     calibrated.load_state_dict(model.state_dict())
     opt = torch.optim.Adam(calibrated.parameters())
-    save_checkpoint(args.out, calibrated, opt, 0, [])
+    before = torch.load(args.float_checkpoint, map_location="cpu", weights_only=False)
+    data = f"{before.get('data', args.float_checkpoint.name)} ({before['step']} steps) | then grids calibrated {fracs}"
+    save_checkpoint(args.out, calibrated, opt, before["step"], [], data=data)
     print(f"wrote {args.out} with fracs {fracs}")
 
 

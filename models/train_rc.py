@@ -16,20 +16,22 @@ from pathlib import Path
 
 import torch
 
-from .data import PatchSampler, build_cache, list_images
+from .data import PATCH, Q_TRAIN, PatchSampler, build_cache, list_images
 from .rc import RCConfig, ResidualCompressor, mixture_bits
 
 CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "rc.pt"
 
 
-def save_checkpoint(path: Path, model, opt, step: int, history: list, seconds: float = 0.0) -> None:
+def save_checkpoint(path: Path, model, opt, step: int, history: list, seconds: float = 0.0,
+                    data: str | None = None) -> None:
+    """Write atomically; data describes the training data and recipe, for the export's manifest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    torch.save(
-        {"config": dataclasses.asdict(model.cfg), "model": model.state_dict(), "opt": opt.state_dict(),
-         "step": step, "history": history, "seconds": seconds},
-        tmp,
-    )
+    state = {"config": dataclasses.asdict(model.cfg), "model": model.state_dict(), "opt": opt.state_dict(),
+             "step": step, "history": history, "seconds": seconds}
+    if data:
+        state["data"] = data
+    torch.save(state, tmp)
     os.replace(tmp, path)
 
 
@@ -97,6 +99,10 @@ def main(argv: list[str] | None = None) -> None:
         caches = [build_cache(args.cache, files, workers=args.workers)]
     sampler = PatchSampler(caches, crop=args.crop, seed=int(time.time()), device=device)
     print(f"{len(sampler)} patch pairs on {device}", flush=True)
+    source = (f"packed patches {' '.join(f.name for f in args.packed)} (models.patch_pack) x{args.copies} Q"
+              if args.packed else f"{args.images or 'shared/data/train'} {PATCH}px patches, one Q each")
+    run = (f"{source} in {Q_TRAIN[0]}..{Q_TRAIN[-1]}, Lanczos x[0.6,0.8]; batch {args.batch}x{args.crop}px, "
+           f"lr {args.lr}, {'float' if args.float else 'integer QAT'} on {device}")
 
     if args.checkpoint.exists():
         state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
@@ -107,10 +113,16 @@ def main(argv: list[str] | None = None) -> None:
         opt.load_state_dict(state["opt"])
         step, history = state["step"], state["history"]
         seconds = state.get("seconds", 0.0)
+        data = state.get("data") or run
+        if run not in data:
+            data = f"{data} | then {run}"
         print(f"resumed from {args.checkpoint} at step {step}", flush=True)
     else:
+        data = run
         if args.init_from:
             model = load_model(args.init_from).train()
+            before = torch.load(args.init_from, map_location="cpu", weights_only=False)
+            data = f"{before.get('data', args.init_from.name)} ({before['step']} steps) | then {run}"
             print(f"new run from the weights of {args.init_from}", flush=True)
         else:
             model = ResidualCompressor(RCConfig(full=args.full, half=args.half, blocks=args.blocks))
@@ -155,10 +167,10 @@ def main(argv: list[str] | None = None) -> None:
             bar.set_postfix(bpsp=f"{running:.4f}", lr=f"{opt.param_groups[0]['lr']:.2e}")
             print(f"step {step} loss_bpsp {running:.4f} lr {opt.param_groups[0]['lr']:.3e}", flush=True)
         if time.time() - last_save > args.save_every:
-            save_checkpoint(args.checkpoint, model.cpu(), opt, step, history, seconds)
+            save_checkpoint(args.checkpoint, model.cpu(), opt, step, history, seconds, data)
             model.to(device)
             last_save = time.time()
-    save_checkpoint(args.checkpoint, model.cpu(), opt, step, history, seconds)
+    save_checkpoint(args.checkpoint, model.cpu(), opt, step, history, seconds, data)
     print(f"saved {args.checkpoint} at step {step}", flush=True)
 
 
