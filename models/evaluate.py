@@ -46,8 +46,8 @@ def residual_bits(model, pairs: list[tuple[np.ndarray, np.ndarray]], q: int) -> 
     out = []
     for x, xl in pairs:
         h, w = (x.shape[0] // 2) * 2, (x.shape[1] // 2) * 2
-        xt = torch.from_numpy(np.ascontiguousarray(x[:h, :w])).permute(2, 0, 1)[None].float()
-        xlt = torch.from_numpy(np.ascontiguousarray(xl[:h, :w])).permute(2, 0, 1)[None].float()
+        xt = torch.from_numpy(np.array(x[:h, :w])).permute(2, 0, 1)[None].float()
+        xlt = torch.from_numpy(np.array(xl[:h, :w])).permute(2, 0, 1)[None].float()
         out.append(float(mixture_bits(model(rc_input(xlt, torch.tensor([q]))), xt - xlt)))
     return float(np.mean(out))
 
@@ -58,9 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--q", type=int, nargs="+", default=[14, 16])
     p.add_argument("--float", action="store_true", help="evaluate as the float model")
     p.add_argument("--folder", type=Path, default=VAL_DIR)
+    p.add_argument("--limit", type=int, default=0, help="only the first N photos")
     args = p.parse_args(argv)
     quant.set_quantization(not args.float)
-    pairs = {q: val_pairs(q, args.folder) for q in args.q}
+    pairs = {q: val_pairs(q, args.folder)[: args.limit or None] for q in args.q}
     for ckpt in args.checkpoints:
         model = load_model(ckpt)
         row = "  ".join(f"Q{q} {residual_bits(model, pairs[q], q):.4f}" for q in args.q)

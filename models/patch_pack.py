@@ -19,10 +19,10 @@ from PIL import Image
 from .data import downscaled, list_images
 
 
-def pack(out: Path, budget_mib: float, size: int = 192, seed: int = 1) -> int:
-    """Write patches until the folder holds about budget_mib; return how many."""
+def pack(out: Path, budget_mib: float, size: int = 192, seed: int = 1, files: list[str] | None = None) -> int:
+    """Write patches of `files` (default: the shared training photos) until the folder holds about budget_mib."""
     rng = random.Random(seed)
-    files = list_images()
+    files = list(files) if files is not None else list_images()
     rng.shuffle(files)
     out.mkdir(parents=True, exist_ok=True)
     # first pass: downscale each photo once and note where its patches go

@@ -93,3 +93,29 @@ def test_qconv_partial_sums_bounded():
         layer.weight.fill_(1.0)
     p = layer.integer_params()
     assert (np.abs(p["w"]).sum(axis=(1, 2, 3)) * 255 + np.abs(p["b"])).max() < 2**24
+
+
+def test_packed_patches_and_device_crops(tmp_path, tiny_photos, monkeypatch):
+    """Packed patches are downscaled crops of the photos; the sampler pairs x and x_l at one 8-aligned place."""
+    from models.patch_pack import pack
+
+    monkeypatch.setattr(data_mod, "CACHE_DIR", tmp_path / "cache")
+    folder = tmp_path / "pack"
+    n = pack(folder, budget_mib=1.0, size=64, files=data_mod.list_images(tiny_photos))
+    files = sorted(str(f) for f in folder.glob("*.webp"))
+    assert n == len(files) >= 2
+    cache = data_mod.build_cache("packed_tiny", files, patches=2, workers=1, packed=True)
+    stored = np.load(cache)
+    assert stored["x"].shape == (2 * n, 64, 64, 3) and set(stored["q"]) <= set(data_mod.Q_TRAIN)
+    assert all(stored["q"][2 * i] != stored["q"][2 * i + 1] for i in range(n))  # distinct Q per patch
+
+    sampler = data_mod.PatchSampler([cache, cache], crop=32, seed=3)
+    assert len(sampler) == 4 * n
+    inp, r = sampler.batch(8)
+    xl, x = inp[:, :3].numpy(), (inp[:, :3] + r).numpy()
+    for b in range(8):
+        hits = [(i, y, x0) for i in range(len(stored["x"])) for y in range(0, 33, 8) for x0 in range(0, 33, 8)
+                if np.array_equal(stored["xl"][i, y:y + 32, x0:x0 + 32].transpose(2, 0, 1), xl[b])
+                and np.array_equal(stored["x"][i, y:y + 32, x0:x0 + 32].transpose(2, 0, 1), x[b])]
+        assert hits, "a crop's x and x_l do not come from one place of one stored pair"
+        assert inp[b, 3].unique().numel() == 1  # the Q plane is constant
