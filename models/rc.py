@@ -24,8 +24,8 @@ ACT = 4  # activations on a 1/16 grid in [0, 255/16]
 
 @dataclasses.dataclass(frozen=True)
 class RCConfig:
-    full: int = 16
-    half: int = 32
+    full: int = 24
+    half: int = 48
     blocks: int = 4
     k: int = grids.K
     #: Activation grids as powers of two (an activation is int / 2**frac, int in 0..255):
