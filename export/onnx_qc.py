@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from models.qc import QClassifier
+from rc_plugin.models import QC_RANGE
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "rc_plugin" / "weights"
 
@@ -37,4 +38,8 @@ def export_qc(checkpoint: Path, out_dir: Path = WEIGHTS) -> dict:
         "heldout_over_optimal_q": state["heldout_over_optimal"],
         "best_fixed_q_over_optimal": state["fixed_over_optimal"],
         "best_fixed_q": state["best_fixed_q"],
+        # the label file is named after the residual model that sized the labels
+        "labels": f"training photos, downscaled, 192x192 crops, coded at Q {QC_RANGE[0]}..{QC_RANGE[-1]}; "
+                  f"label file {Path(state.get('labels', '?')).name}",
+        "config": {"width": model.stem.out_channels, "classes": list(QC_RANGE)},
     }
