@@ -33,10 +33,12 @@ def list_images(root: Path = TRAIN_DIR) -> list[str]:
     return files
 
 
-def downscaled(path: str, rng: random.Random) -> np.ndarray:
+def downscaled(path: str, rng: random.Random, low: float = 0.6, high: float = 0.8, min_side: int = 0) -> np.ndarray:
+    """Lanczos-downscaled by a random factor in [low, high], but not below min_side pixels."""
     with Image.open(path) as im:
         im = im.convert("RGB")
-        f = rng.uniform(0.6, 0.8)
+        f = rng.uniform(low, high)
+        f = max(f, min(1.0, min_side / min(im.width, im.height)))
         size = (max(1, round(im.width * f)), max(1, round(im.height * f)))
         return np.asarray(im.resize(size, Image.LANCZOS))
 

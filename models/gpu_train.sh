@@ -3,7 +3,10 @@
 #   bash models/gpu_train.sh start PACK_DIR...   build caches, start the runs in the background
 #   bash models/gpu_train.sh wait SECONDS        let them run, then copy checkpoints and logs to $OUT
 #   bash models/gpu_train.sh stop                stop them (each saves its checkpoint), copy to $OUT
-# Wheels for what the machine lacks (pillow-heif, constriction) travel in .whl/.
+# Wheels for what the machine lacks (pillow-heif, constriction) travel in .whl/, fetched here with
+#   pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#     --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 -d .whl pillow_heif==1.8.1 constriction==0.5.0
+# and the patches in .gpu_data/ with `python -m models.patch_pack .gpu_data/packA --mib 46`.
 # The runs are listed in models/gpu_runs.txt; each resumes from /tmp/rcl_runs/NAME.pt.
 set -u
 RUNS=/tmp/rcl_runs

@@ -45,8 +45,12 @@ def total_bits(img: np.ndarray, q: int, layer: HevcLayer) -> float:
     return bits
 
 
-def make_labels(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(images (n, S, S, 3), labels (n,) indices into QC_RANGE, bits (n, |Q|))."""
+def make_labels(n: int, seed: int = 1, min_scale: float = 0.6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images (n, S, S, 3), labels (n,) indices into QC_RANGE, bits (n, |Q|)).
+
+    min_scale below the RC's 0.6 also labels more strongly downscaled photos, which
+    are sharper and cleaner and want a higher Q.
+    """
     from tqdm import tqdm
 
     rng = random.Random(seed)
@@ -54,7 +58,7 @@ def make_labels(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarr
     layer = HevcLayer()
     imgs, labels, costs = [], [], []
     for f in tqdm(files, desc="labelling Q"):
-        img = downscaled(f, rng)
+        img = downscaled(f, rng, min_scale, 0.8, min_side=LABEL_SIZE)
         h, w = img.shape[:2]
         if min(h, w) < LABEL_SIZE:
             continue
@@ -71,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--images", type=int, default=120, help="training photos to label")
     p.add_argument("--minutes", type=float, default=5.0)
+    p.add_argument("--min-scale", type=float, default=0.6,
+                   help="downscale labelled photos by a random factor in [MIN_SCALE, 0.8]")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -80,12 +86,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from rc_plugin.models import model_id
 
-    label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_{args.images}.npz"
+    scales = "" if args.min_scale == 0.6 else f"_s{args.min_scale:g}"
+    label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_{args.images}{scales}.npz"
     if label_path.exists():
         d = np.load(label_path)
         imgs, labels, costs = d["imgs"], d["labels"], d["costs"]
     else:
-        imgs, labels, costs = make_labels(args.images)
+        imgs, labels, costs = make_labels(args.images, min_scale=args.min_scale)
         label_path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(label_path, imgs=imgs, labels=labels, costs=costs)
     hist = np.bincount(labels, minlength=len(QC_RANGE))
