@@ -38,16 +38,15 @@ def pack(out: Path, budget_mib: float, size: int = 192, seed: int = 1, files: li
             y = rng.randrange(0, (h - size) // 8 + 1) * 8
             x = rng.randrange(0, (w - size) // 8 + 1) * 8
             candidates.append((path, i, y, x))
-    rng.shuffle(candidates)
     by_file: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for path, i, y, x in candidates:
+        by_file.setdefault((path, i), []).append((y, x))
+    # second pass: photos in random order, all of a photo's patches, until the budget is met
+    order = list(by_file.items())
+    rng.shuffle(order)
     total = 0
     written = 0
     limit = budget_mib * 2**20
-    for path, i, y, x in candidates:
-        by_file.setdefault((path, i), []).append((y, x))
-    # second pass: write in a random order of patches until the budget is met
-    order = list(by_file.items())
-    rng.shuffle(order)
     for (path, i), spots in order:
         if total >= limit:
             break
