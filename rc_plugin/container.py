@@ -88,8 +88,13 @@ class Tile:
         return b"".join(parts)
 
 
+def chunk_crc(kind: bytes, payload: bytes) -> int:
+    """The CRC a chunk ends with: over its kind and payload, as in PNG."""
+    return zlib.crc32(kind + payload)
+
+
 def chunk(kind: bytes, payload: bytes) -> bytes:
-    return CHUNK_HEAD.pack(kind, len(payload)) + payload + struct.pack("<I", zlib.crc32(kind + payload))
+    return CHUNK_HEAD.pack(kind, len(payload)) + payload + struct.pack("<I", chunk_crc(kind, payload))
 
 
 def is_rcl(prefix: bytes) -> bool:
@@ -137,7 +142,7 @@ def parse_chunks(data: bytes, header: Header) -> tuple[dict, list[bytes]]:
             raise RclError(f"truncated .rcl file: chunk {kind!r} needs {length} bytes")
         payload = data[pos + CHUNK_HEAD.size : end]
         (crc,) = struct.unpack_from("<I", data, end)
-        if zlib.crc32(kind + payload) != crc:
+        if chunk_crc(kind, payload) != crc:
             raise RclError(f"corrupt .rcl file: chunk {kind!r} fails its checksum")
         pos = end + 4
         if kind == b"IEND":

@@ -193,8 +193,9 @@ class BpgLayer:
         from PIL import Image
 
         ph, pw = padded_shape(height, width)
-        if bpg_size(data) != (pw, ph):
-            raise RclError(f"BPG layer is {bpg_size(data)}, expected {(pw, ph)}")
+        size = bpg_size(data)
+        if size != (pw, ph):
+            raise RclError(f"BPG layer is {size}, expected {(pw, ph)}")
         dec = _tool("RCL_BPGDEC", "bpgdec")
         with tempfile.TemporaryDirectory(prefix="rcl-bpg-") as tmp:
             src, dst = os.path.join(tmp, "in.bpg"), os.path.join(tmp, "out.png")

@@ -8,7 +8,6 @@ decoded in load().
 from __future__ import annotations
 
 import struct
-import zlib
 from typing import Any
 
 from PIL import Image, ImageFile
@@ -41,7 +40,7 @@ def _read_metadata(fp) -> dict:
         crc = fp.read(4)
         if len(payload) != length or len(crc) != 4:
             raise SyntaxError("truncated .rcl metadata chunk")
-        if struct.unpack("<I", crc)[0] != zlib.crc32(kind + payload) or container.META_CHUNKS[kind] in meta:
+        if struct.unpack("<I", crc)[0] != container.chunk_crc(kind, payload) or container.META_CHUNKS[kind] in meta:
             raise SyntaxError(f"corrupt .rcl metadata chunk {kind!r}")
         meta[container.META_CHUNKS[kind]] = payload
 
