@@ -16,24 +16,25 @@ import numpy as np
 import torch
 
 from models.rc import ResidualCompressor
-from models.train_rc import CHECKPOINT, load_model
+from models.data import VAL_DIR
+from models.train_rc import CHECKPOINT, load_checkpoint
 from rc_plugin import grids
 
 from .int_reference import rc_forward
 from .onnx_rc import build_rc_onnx
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "rc_plugin" / "weights"
-VAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "val"
 
 
 def integer_layers(model: ResidualCompressor) -> dict:
     return {name: layer.integer_params() for name, layer in model.layers()}
 
 
-def torch_integer_output(model: ResidualCompressor, inp: np.ndarray) -> np.ndarray:
+def torch_integer_output(model: ResidualCompressor, inp: np.ndarray, device: str = "cpu") -> np.ndarray:
+    """PyTorch's output as integers on the output grid; model must already be on device."""
     with torch.no_grad():
-        out = model(torch.from_numpy(inp[None].astype(np.float32)))
-    return np.round(out[0].double().numpy() * 2**grids.OUT_FRAC).astype(np.int64)
+        out = model(torch.from_numpy(inp[None].astype(np.float32)).to(device))
+    return np.round(out[0].double().cpu().numpy() * 2**grids.OUT_FRAC).astype(np.int64)
 
 
 def ort_output(path: Path, inp: np.ndarray) -> np.ndarray:
@@ -45,8 +46,9 @@ def ort_output(path: Path, inp: np.ndarray) -> np.ndarray:
     return sess.run(None, {"xl": inp[None].astype(np.float32)})[0][0].astype(np.int64)
 
 
-def parity_inputs(n: int = 3, size: int = 256) -> list[np.ndarray]:
-    """Network inputs for lossy reconstructions of crops of real validation photos, (IN_CHANNELS, H, W)."""
+def parity_inputs(n: int = 3, size: int = 256, files: list[Path] | None = None) -> list[np.ndarray]:
+    """Network inputs (IN_CHANNELS, H, W) for lossy reconstructions of crops of real photos
+    (default: the validation photos), the i-th coded at Q = 12 + 3i."""
     from PIL import Image
 
     from rc_plugin.lossy import HevcLayer
@@ -54,7 +56,7 @@ def parity_inputs(n: int = 3, size: int = 256) -> list[np.ndarray]:
 
     out = []
     layer = HevcLayer(preset="medium")
-    for i, path in enumerate(sorted(VAL_DIR.glob("*.png"))[:n]):
+    for i, path in enumerate((files if files is not None else sorted(VAL_DIR.glob("*.png")))[:n]):
         img = np.asarray(Image.open(path).convert("RGB"))[:size, :size]
         q = 12 + 3 * i
         xl = layer.decode(layer.encode(img, q), *img.shape[:2])
@@ -88,8 +90,7 @@ def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS, data: str 
     data and validation: provenance for the manifest (training data and recipe, measured
     validation figures); data defaults to what the checkpoint records.
     """
-    model = load_model(checkpoint)
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    model, state = load_checkpoint(checkpoint)
     layers = integer_layers(model)
     doc = json.dumps({"config": state["config"], "steps": state["step"]})
     onnx_model = build_rc_onnx(layers, model.cfg.blocks, grids.OUT_CHANNELS, doc)

@@ -19,8 +19,8 @@ import torch
 
 from . import quant
 from .data import CACHE_DIR, PatchSampler
-from .rc import RCConfig, ResidualCompressor
-from .train_rc import load_model, save_checkpoint
+from .rc import ResidualCompressor
+from .train_rc import load_checkpoint, save_checkpoint
 
 #: Allowed grid exponents: 0 (range 255, step 1) .. 8 (range ~1, step 1/256).
 FRAC_RANGE = (0, 8)
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("out", type=Path)
     p.add_argument("--cache", default="packed_packA_2", help="patch cache (in the cache folder) to measure on")
     args = p.parse_args(argv)
-    model = load_model(args.float_checkpoint)
+    model, before = load_checkpoint(args.float_checkpoint)
     sampler = PatchSampler(CACHE_DIR / f"{args.cache}.npz", crop=128, seed=0)
     q = activation_quantiles(model, sampler)
     fracs = tuple(frac_for(v) for v in q.values())
@@ -85,7 +85,6 @@ def main(argv: list[str] | None = None) -> None:
     calibrated = ResidualCompressor(cfg)
     calibrated.load_state_dict(model.state_dict())
     opt = torch.optim.Adam(calibrated.parameters())
-    before = torch.load(args.float_checkpoint, map_location="cpu", weights_only=False)
     data = f"{before.get('data', args.float_checkpoint.name)} ({before['step']} steps) | then grids calibrated {fracs}"
     save_checkpoint(args.out, calibrated, opt, before["step"], [], data=data)
     print(f"wrote {args.out} with fracs {fracs}")

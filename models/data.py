@@ -20,9 +20,13 @@ from PIL import Image
 from rc_plugin.lossy import HevcLayer
 
 TRAIN_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "train"
+#: Lossless photos for reporting; never trained on.
+VAL_DIR = TRAIN_DIR.parent / "val"
 CACHE_DIR = Path(os.environ.get("RCL_CACHE", Path.home() / ".cache" / "rcl"))
 #: Quantizers the RC is trained on; the Q-classifier chooses among QC_RANGE.
 Q_TRAIN = tuple(range(12, 21))
+#: The paper's random Lanczos downscaling factors, which remove JPEG artifacts.
+SCALE_RANGE = (0.6, 0.8)
 PATCH = 192
 PATCHES_PER_IMAGE = 4
 
@@ -33,7 +37,8 @@ def list_images(root: Path = TRAIN_DIR) -> list[str]:
     return files
 
 
-def downscaled(path: str, rng: random.Random, low: float = 0.6, high: float = 0.8, min_side: int = 0) -> np.ndarray:
+def downscaled(path: str, rng: random.Random, low: float = SCALE_RANGE[0], high: float = SCALE_RANGE[1],
+               min_side: int = 0) -> np.ndarray:
     """Lanczos-downscaled by a random factor in [low, high], but not below min_side pixels."""
     with Image.open(path) as im:
         im = im.convert("RGB")

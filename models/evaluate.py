@@ -16,11 +16,10 @@ import torch
 from PIL import Image
 
 from . import quant
-from .data import CACHE_DIR
+from .data import CACHE_DIR, VAL_DIR
 from .rc import mixture_bits, rc_input
 from .train_rc import load_model
 
-VAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "val"
 
 
 def val_pairs(q: int, folder: Path = VAL_DIR) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -21,7 +21,7 @@ from rc_plugin.mixture import MixtureParams, symbol_bits
 from rc_plugin.models import QC_RANGE, rc_outputs
 from rc_plugin.tables import load_tables
 
-from .data import CACHE_DIR, downscaled, list_images
+from .data import CACHE_DIR, SCALE_RANGE, downscaled, list_images
 from .qc import QClassifier
 
 CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "qc.pt"
@@ -45,10 +45,10 @@ def total_bits(img: np.ndarray, q: int, layer: HevcLayer) -> float:
     return bits
 
 
-def make_labels(n: int, seed: int = 1, min_scale: float = 0.6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def make_labels(n: int, seed: int = 1, min_scale: float = SCALE_RANGE[0]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(images (n, S, S, 3), labels (n,) indices into QC_RANGE, bits (n, |Q|)).
 
-    min_scale below the RC's 0.6 also labels more strongly downscaled photos, which
+    min_scale below the RC's SCALE_RANGE also labels more strongly downscaled photos, which
     are sharper and cleaner and want a higher Q.
     """
     from tqdm import tqdm
@@ -58,7 +58,7 @@ def make_labels(n: int, seed: int = 1, min_scale: float = 0.6) -> tuple[np.ndarr
     layer = HevcLayer()
     imgs, labels, costs = [], [], []
     for f in tqdm(files, desc="labelling Q"):
-        img = downscaled(f, rng, min_scale, 0.8, min_side=LABEL_SIZE)
+        img = downscaled(f, rng, min_scale, SCALE_RANGE[1], min_side=LABEL_SIZE)
         h, w = img.shape[:2]
         if min(h, w) < LABEL_SIZE:
             continue
@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--images", type=int, default=120, help="training photos to label")
     p.add_argument("--minutes", type=float, default=5.0)
-    p.add_argument("--min-scale", type=float, default=0.6,
-                   help="downscale labelled photos by a random factor in [MIN_SCALE, 0.8]")
+    p.add_argument("--min-scale", type=float, default=SCALE_RANGE[0],
+                   help=f"downscale labelled photos by a random factor in [MIN_SCALE, {SCALE_RANGE[1]}]")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from rc_plugin.models import model_id
 
-    scales = "" if args.min_scale == 0.6 else f"_s{args.min_scale:g}"
+    scales = "" if args.min_scale == SCALE_RANGE[0] else f"_s{args.min_scale:g}"
     label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_{args.images}{scales}.npz"
     if label_path.exists():
         d = np.load(label_path)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .data import PATCH, Q_TRAIN, PatchSampler, build_cache, list_images
+from .data import PATCH, Q_TRAIN, SCALE_RANGE, PatchSampler, build_cache, list_images
 from .rc import RCConfig, ResidualCompressor, mixture_bits
 
 CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "rc.pt"
@@ -35,11 +35,16 @@ def save_checkpoint(path: Path, model, opt, step: int, history: list, seconds: f
     os.replace(tmp, path)
 
 
-def load_model(path: Path = CHECKPOINT) -> ResidualCompressor:
+def load_checkpoint(path: Path = CHECKPOINT) -> tuple[ResidualCompressor, dict]:
+    """The model (on the CPU, in eval mode) and the whole checkpoint it came from."""
     state = torch.load(path, map_location="cpu", weights_only=False)
     model = ResidualCompressor(RCConfig(**state["config"]))
     model.load_state_dict(state["model"])
-    return model.eval()
+    return model.eval(), state
+
+
+def load_model(path: Path = CHECKPOINT) -> ResidualCompressor:
+    return load_checkpoint(path)[0]
 
 
 def lr_at(step: int, base: float, total: int, warmup: int = 200, progress: float | None = None) -> float:
@@ -101,13 +106,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(sampler)} patch pairs on {device}", flush=True)
     source = (f"packed patches {' '.join(f.name for f in args.packed)} (models.patch_pack) x{args.copies} Q"
               if args.packed else f"{args.images or 'shared/data/train'} {PATCH}px patches, one Q each")
-    run = (f"{source} in {Q_TRAIN[0]}..{Q_TRAIN[-1]}, Lanczos x[0.6,0.8]; batch {args.batch}x{args.crop}px, "
+    run = (f"{source} in {Q_TRAIN[0]}..{Q_TRAIN[-1]}, Lanczos x[{SCALE_RANGE[0]},{SCALE_RANGE[1]}]; batch {args.batch}x{args.crop}px, "
            f"lr {args.lr}, {'float' if args.float else 'integer QAT'} on {device}")
 
     if args.checkpoint.exists():
-        state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-        model = ResidualCompressor(RCConfig(**state["config"]))
-        model.load_state_dict(state["model"])
+        model, state = load_checkpoint(args.checkpoint)
         model.to(device)
         opt = torch.optim.Adam(model.parameters(), lr=args.lr)
         opt.load_state_dict(state["opt"])
@@ -120,8 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         data = run
         if args.init_from:
-            model = load_model(args.init_from).train()
-            before = torch.load(args.init_from, map_location="cpu", weights_only=False)
+            model, before = load_checkpoint(args.init_from)
             data = f"{before.get('data', args.init_from.name)} ({before['step']} steps) | then {run}"
             print(f"new run from the weights of {args.init_from}", flush=True)
         else:
