@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import math
 import os
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 import torch
 
 from .data import PATCH, Q_TRAIN, SCALE_RANGE, PatchSampler, build_cache, list_images
+from .patch_pack import PACK_INFO
 from .rc import RCConfig, ResidualCompressor, mixture_bits
 
 CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "rc.pt"
@@ -41,6 +43,12 @@ def load_checkpoint(path: Path = CHECKPOINT) -> tuple[ResidualCompressor, dict]:
     model = ResidualCompressor(RCConfig(**state["config"]))
     model.load_state_dict(state["model"])
     return model.eval(), state
+
+
+def pack_scale(folder: Path) -> tuple[float, float]:
+    """The downscaling range a patch folder was made with (packs without a record used the paper's)."""
+    info = folder / PACK_INFO
+    return tuple(json.loads(info.read_text())["scale"]) if info.exists() else SCALE_RANGE
 
 
 def load_model(path: Path = CHECKPOINT) -> ResidualCompressor:
@@ -104,9 +112,14 @@ def main(argv: list[str] | None = None) -> None:
         caches = [build_cache(args.cache, files, workers=args.workers)]
     sampler = PatchSampler(caches, crop=args.crop, seed=int(time.time()), device=device)
     print(f"{len(sampler)} patch pairs on {device}", flush=True)
-    source = (f"packed patches {' '.join(f.name for f in args.packed)} (models.patch_pack) x{args.copies} Q"
-              if args.packed else f"{args.images or 'shared/data/train'} {PATCH}px patches, one Q each")
-    run = (f"{source} in {Q_TRAIN[0]}..{Q_TRAIN[-1]}, Lanczos x[{SCALE_RANGE[0]},{SCALE_RANGE[1]}]; batch {args.batch}x{args.crop}px, "
+    if args.packed:
+        scales = sorted({tuple(pack_scale(f)) for f in args.packed})
+        source = f"packed patches {' '.join(f.name for f in args.packed)} (models.patch_pack) x{args.copies} Q"
+    else:
+        scales = [SCALE_RANGE]
+        source = f"{args.images or 'shared/data/train'} {PATCH}px patches, one Q each"
+    lanczos = " / ".join(f"x[{lo},{hi}]" for lo, hi in scales)
+    run = (f"{source} in {Q_TRAIN[0]}..{Q_TRAIN[-1]}, Lanczos {lanczos}; batch {args.batch}x{args.crop}px, "
            f"lr {args.lr}, {'float' if args.float else 'integer QAT'} on {device}")
 
     if args.checkpoint.exists():

@@ -119,3 +119,19 @@ def test_packed_patches_and_device_crops(tmp_path, tiny_photos, monkeypatch):
                 and np.array_equal(stored["x"][i, y:y + 32, x0:x0 + 32].transpose(2, 0, 1), x[b])]
         assert hits, "a crop's x and x_l do not come from one place of one stored pair"
         assert inp[b, 3].unique().numel() == 1  # the Q plane is constant
+
+
+def test_pack_records_its_downscaling(tmp_path, tiny_photos):
+    """A pack made at another scale says so, training's data lineage reads it, and no photo goes below the patch size."""
+    from models.patch_pack import pack
+
+    low = tmp_path / "low"
+    # 400x340 photos at 0.1-0.12 would be 34-41 px high: they are kept at 64 px instead, one patch each
+    n = pack(low, budget_mib=1.0, size=64, files=data_mod.list_images(tiny_photos), scale=(0.1, 0.12))
+    patches = sorted(low.glob("*.webp"))
+    assert n == len(patches) == 2 and all(Image.open(f).size == (64, 64) for f in patches)
+    assert train_rc.pack_scale(low) == (0.1, 0.12)
+    # a folder without a record was made with the paper's range
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    assert train_rc.pack_scale(bare) == data_mod.SCALE_RANGE
