@@ -2,10 +2,12 @@
 
 A lent GPU machine cannot read ../shared and takes only a small working tree, so
 the photos are downscaled (Lanczos, by a random factor in the paper's 0.6..0.8
-unless --scale says otherwise; never below the patch size) and cut here, and the lossy reconstructions are made there by the same
-HEVC layer (``models.data.build_cache(..., packed=True)``). Patches are drawn in
+unless --scale says otherwise, never below the patch size) and cut here, and
+the lossy reconstructions are made there by the same HEVC layer
+(``models.data.build_cache(..., packed=True)``). Patches are drawn in
 proportion to each photo's downscaled area, so large photos are not
-under-sampled the way a fixed number of patches per photo would.
+under-sampled the way a fixed number of patches per photo would. The range is
+recorded in the folder's pack.json.
 """
 from __future__ import annotations
 
