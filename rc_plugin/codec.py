@@ -25,7 +25,9 @@ from .container import (
 )
 from .errors import RclError
 from .lossy import LAYER_BY_ID, get_layer
-from .mixture import MixtureParams
+from .context import CausalState, ContextParams, phase_indices
+from .context import fit as fit_context
+from .mixture import MixtureParams, frequencies
 from .models import choose_q, model_id, rc_outputs
 from .tables import load_tables
 from .tau import optimise_tau
@@ -98,28 +100,59 @@ def _sample(h: int, w: int) -> np.ndarray:
     return (ys[:, None] * w + xs[None, :]).ravel()
 
 
-def _code_tile(pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, device: str, threads) -> Tile:
+def _phase_loop(tables, params: MixtureParams, tau: np.ndarray, ranges, h: int, w: int, r: np.ndarray, code) -> None:
+    """Visit (phase, channel) in coding order; code(c, phase, idx, model, lo, hi) returns r[c] at idx.
+
+    The encoder and the decoder both run this loop, so the causal state they build is the same.
+    """
+    state = CausalState(h, w)
+    for phase, idx in enumerate(phase_indices(h, w)):
+        for c, (lo, hi) in enumerate(ranges):
+            model = state.channel_model(params, c, phase, idx, r, tau)
+            r[c, idx] = code(c, phase, idx, model, lo, hi) if lo != hi else lo
+            state.record(c, idx, r[c, idx], model)
+        state.finish_phase(idx)
+
+
+def _freqs(tables, model, ctx: ContextParams, c: int, phase: int, lo: int, hi: int):
+    """A function slice -> frequency rows of the model with the context corrections of (c, phase)."""
+    if phase == 0:
+        mean, logscale = model.mean, model.logscale
+    else:
+        mean, logscale = model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1])
+    weight = model.weight
+    return lambda sl: frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi)
+
+
+def _code_tile(
+    pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, context_on: bool, device: str, threads
+) -> Tile:
     tables = load_tables()
     h, w = pixels.shape[:2]
     rgb = _colour(pixels)
     lossy = layer.encode(rgb, q)
     xl = layer.decode(lossy, h, w)  # the decoder's x_l, never the encoder's own reconstruction
     params = MixtureParams.from_output(rc_outputs(xl, q, device, threads), tables)
-    r = (rgb.astype(np.int64) - xl.astype(np.int64)).reshape(-1, 3).T[:channels]  # (C, N)
+    r = (rgb.astype(np.int64) - xl.astype(np.int64)).reshape(-1, 3).T[:channels].copy()  # (C, N)
     ranges = [(int(rc.min()), int(rc.max())) for rc in r]
     tau = np.zeros((3, grids.K), np.int64)
     if tau_on:
         idx = _sample(h, w)
         tau = optimise_tau(tables, params.subset(idx), r[:, idx], ranges)
-    streams = []
-    for c, (lo, hi) in enumerate(ranges):
-        if lo == hi:
-            streams.append(b"")
-            continue
-        freqs_for = params.channel_frequencies(tables, c, r, tau, lo, hi)
-        streams.append(entropy.encode(r[c] - lo, freqs_for, hi - lo + 1))
+    ctx = ContextParams.zeros()
+    coders = [entropy.StreamEncoder() for _ in ranges]
+
+    def code(c, phase, idx, model, lo, hi):
+        symbols = r[c, idx]
+        if context_on and phase > 0:
+            ctx.coef[c, phase - 1], ctx.offset[c, phase - 1] = fit_context(tables, model, symbols, lo, hi)
+        coders[c].encode(symbols - lo, _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1)
+        return symbols
+
+    _phase_loop(tables, params, tau, ranges, h, w, r, code)
+    streams = [coder.finish() if lo != hi else b"" for coder, (lo, hi) in zip(coders, ranges)]
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
-    return Tile(tau.astype(np.int8).tobytes(), ranges, lossy, streams, alpha)
+    return Tile(tau.astype(np.int8).tobytes(), ctx.pack(), ranges, lossy, streams, alpha)
 
 
 def encode(
@@ -128,6 +161,7 @@ def encode(
     lossy: str = "hevc",
     q: int | None = None,
     tau: bool = True,
+    context: bool = True,
     threads: int | None = None,
     device: str = "auto",
     icc_profile: bytes | None = None,
@@ -155,7 +189,7 @@ def encode(
             parts.append(chunk(kind, value.encode() if isinstance(value, str) else bytes(value)))
     tiles = header.tiles()
     for i, (y, x, th, tw) in enumerate(tiles):
-        tile = _code_tile(pixels[y : y + th, x : x + tw], channels, layer, int(q), tau, device, threads)
+        tile = _code_tile(pixels[y : y + th, x : x + tw], channels, layer, int(q), tau, context, device, threads)
         parts.append(chunk(b"TILE", tile.pack()))
         if progress:
             progress(i + 1, len(tiles))
@@ -170,16 +204,17 @@ def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: st
     tau = np.frombuffer(tile.tau, np.int8).astype(np.int64).reshape(3, grids.K)
     if np.abs(tau).max() > grids.TAU_LIMIT:
         raise RclError("corrupt .rcl tile: tau out of range")
-    n = th * tw
-    r = np.zeros((header.colour_channels, n), np.int64)
-    for c, ((lo, hi), stream) in enumerate(zip(tile.ranges, tile.residual)):
-        if lo == hi:
-            if stream:
-                raise RclError("corrupt .rcl tile: a constant channel carries data")
-            r[c] = lo
-            continue
-        freqs_for = params.channel_frequencies(tables, c, r, tau, lo, hi)
-        r[c] = entropy.decode(stream, n, freqs_for, hi - lo + 1) + lo
+    ctx = ContextParams.unpack(tile.context)
+    for (lo, hi), stream in zip(tile.ranges, tile.residual):
+        if lo == hi and stream:
+            raise RclError("corrupt .rcl tile: a constant channel carries data")
+    coders = [entropy.StreamDecoder(stream) for stream in tile.residual]
+    r = np.zeros((header.colour_channels, th * tw), np.int64)
+
+    def code(c, phase, idx, model, lo, hi):
+        return coders[c].decode(len(idx), _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1) + lo
+
+    _phase_loop(tables, params, tau, tile.ranges, th, tw, r, code)
     colour = xl.reshape(-1, 3).T[: header.colour_channels].astype(np.int64) + r
     if colour.min() < 0 or colour.max() > 255:
         raise RclError("corrupt .rcl tile: decoded pixels fall outside 0..255")

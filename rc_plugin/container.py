@@ -10,10 +10,11 @@ import struct
 import zlib
 
 from . import grids
+from .context import PARAM_BYTES as CONTEXT_BYTES
 from .errors import RclError
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 1
+VERSION = 2
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
@@ -28,8 +29,8 @@ TAU_BYTES = 3 * grids.K
 MIN_TILE, MAX_TILE = 16, 1024
 #: Lossy layer ids (0: HEVC in HEIF, 1: BPG).
 LAYER_IDS = (0, 1)
-#: Smallest possible TILE chunk: head, CRC, tau, per-channel ranges and lengths, two lengths.
-MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + TAU_BYTES + 8 + 8
+#: Smallest possible TILE chunk: head, CRC, tau, context parameters, per-channel ranges and lengths, two lengths.
+MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + TAU_BYTES + CONTEXT_BYTES + 8 + 8
 
 
 @dataclasses.dataclass
@@ -72,13 +73,14 @@ class Header:
 @dataclasses.dataclass
 class Tile:
     tau: bytes  # 3*K signed offsets
+    context: bytes  # the causal pass's parameters (rc_plugin.context.ContextParams)
     ranges: list[tuple[int, int]]  # per coded colour channel (lo, hi) of the residual
     lossy: bytes
     residual: list[bytes]  # per coded colour channel
     alpha: bytes
 
     def pack(self) -> bytes:
-        parts = [self.tau]
+        parts = [self.tau, self.context]
         for (lo, hi), stream in zip(self.ranges, self.residual):
             parts.append(struct.pack("<hhI", lo, hi, len(stream)))
         parts.append(struct.pack("<II", len(self.lossy), len(self.alpha)))
@@ -165,11 +167,12 @@ def parse_chunks(data: bytes, header: Header) -> tuple[dict, list[bytes]]:
 
 
 def parse_tile(payload: bytes, channels: int) -> Tile:
-    need = TAU_BYTES + channels * 8 + 8
+    need = TAU_BYTES + CONTEXT_BYTES + channels * 8 + 8
     if len(payload) < need:
         raise RclError("corrupt .rcl tile: its table of lengths is truncated")
     tau = payload[:TAU_BYTES]
-    pos = TAU_BYTES
+    context = payload[TAU_BYTES : TAU_BYTES + CONTEXT_BYTES]
+    pos = TAU_BYTES + CONTEXT_BYTES
     ranges, lengths = [], []
     for _ in range(channels):
         lo, hi, n = struct.unpack_from("<hhI", payload, pos)
@@ -188,4 +191,4 @@ def parse_tile(payload: bytes, channels: int) -> Tile:
     for n in lengths:
         residual.append(payload[pos : pos + n])
         pos += n
-    return Tile(tau, ranges, lossy, residual, payload[pos : pos + alpha_len])
+    return Tile(tau, context, ranges, lossy, residual, payload[pos : pos + alpha_len])

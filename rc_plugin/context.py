@@ -1,0 +1,211 @@
+"""The causal second pass: per-image corrections of the RC's means and scales from decoded residuals.
+
+Given x_l, the HEVC residual of a textured photo at Q ~ 16 is close to white, but
+on smooth photos coded at a high Q the fine grain that HEVC removed stays
+spatially correlated, and the RC, which only sees x_l, cannot know it. So pixels
+are coded in four phases of the 2x2 grid, (0, 0), (1, 1), (0, 1), (1, 0) as
+(y mod 2, x mod 2); in phases 1-3 each subpixel's mixture is corrected from the
+errors e = 8 r - mean (1/8 units) of its already decoded 8-neighbours and of the
+pixel's earlier channels:
+
+* every mean moves by ``(sum_j coef_j * e_j + 32) >> 6``;
+* every log-scale index moves by ``offset[bin]``, the bin given by the neighbours'
+  mean |e| relative to the mixture's own scale.
+
+The encoder fits ``coef`` and ``offset`` per (channel, phase) on the image itself
+and stores them (198 bytes per tile); the decoder only evaluates them, in
+integer arithmetic, so it is as exact as the rest of the coder.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from . import grids
+from .errors import RclError
+from .mixture import MixtureParams, symbol_bits
+from .tables import Tables
+
+#: (y mod 2, x mod 2) of the four coding phases, in coding order.
+PHASE_CELLS = ((0, 0), (1, 1), (0, 1), (1, 0))
+#: Phases with a context (phase 0 has no decoded neighbours).
+CONTEXT_PHASES = len(PHASE_CELLS) - 1
+NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+#: Mean-correction inputs: the 8 neighbours' errors, then the pixel's errors in channels R and G.
+COEFS = len(NEIGHBOURS) + 2
+COEF_FRAC = 6
+COEF_LIMIT = 127
+#: Activity bins: width in 1/8 octaves of (neighbours' mean |e|) / sigma, and their count.
+BINS = 12
+BIN_WIDTH = 3
+OFFSET_LIMIT = 24
+PARAM_BYTES = 3 * CONTEXT_PHASES * (COEFS + BINS)
+#: The encoder fits on every FIT_STRIDE-th pixel of a phase.
+FIT_STRIDE = 3
+#: Fractions of the least-squares coefficients tried, keeping the one that codes the sample shortest.
+COEF_SCALES = (0.5, 0.75, 1.0)
+OFFSET_STEPS = (8, 4, 2, 1)
+# ceil(2**16 * 2**(i / 8)) for i = 1..7: thresholds of the fractional part of ilog8
+_LOG_THRESHOLDS = np.array([71468, 77936, 84990, 92682, 101071, 110218, 120194], np.int64)
+
+
+def ilog8(v: np.ndarray) -> np.ndarray:
+    """floor(8 * log2(v)) for integers 1 <= v < 2**17 (beyond, a deterministic underestimate by at most 1), in integers."""
+    v = np.asarray(v, np.int64)
+    e = np.zeros(v.shape, np.int64)
+    for k in range(1, 21):
+        e += v >= (1 << k)
+    m = (v << 16) >> e  # v / 2**e in 2**-16 units, 2**16 .. 2**17 - 1
+    frac = (m[..., None] >= _LOG_THRESHOLDS).sum(axis=-1)
+    return 8 * e + frac
+
+
+@dataclasses.dataclass
+class ContextParams:
+    """Per tile: coef (3, CONTEXT_PHASES, COEFS) and offset (3, CONTEXT_PHASES, BINS), int64."""
+
+    coef: np.ndarray
+    offset: np.ndarray
+
+    @classmethod
+    def zeros(cls) -> "ContextParams":
+        return cls(np.zeros((3, CONTEXT_PHASES, COEFS), np.int64), np.zeros((3, CONTEXT_PHASES, BINS), np.int64))
+
+    def pack(self) -> bytes:
+        return np.concatenate([self.coef.ravel(), self.offset.ravel()]).astype(np.int8).tobytes()
+
+    @classmethod
+    def unpack(cls, data: bytes) -> "ContextParams":
+        if len(data) != PARAM_BYTES:
+            raise RclError("corrupt .rcl tile: its context parameters are truncated")
+        v = np.frombuffer(data, np.int8).astype(np.int64)
+        n = 3 * CONTEXT_PHASES * COEFS
+        params = cls(v[:n].reshape(3, CONTEXT_PHASES, COEFS), v[n:].reshape(3, CONTEXT_PHASES, BINS))
+        if np.abs(params.coef).max() > COEF_LIMIT or np.abs(params.offset).max() > OFFSET_LIMIT:
+            raise RclError("corrupt .rcl tile: context parameters out of range")
+        return params
+
+
+def phase_indices(h: int, w: int) -> list[np.ndarray]:
+    """Flat pixel indices of each phase, in raster order within the phase."""
+    out = []
+    for py, px in PHASE_CELLS:
+        ys, xs = np.arange(py, h, 2), np.arange(px, w, 2)
+        out.append((ys[:, None] * w + xs[None, :]).ravel())
+    return out
+
+
+@dataclasses.dataclass
+class ChannelModel:
+    """The mixture of one channel at some pixels, plus what the context needs, before its corrections."""
+
+    weight: np.ndarray  # (K, N)
+    mean: np.ndarray  # (K, N), lambda-shifted
+    logscale: np.ndarray  # (K, N), with tau
+    centre: np.ndarray  # (N,) weighted mean of the means: the errors are measured from it
+    feats: np.ndarray | None  # (N, COEFS) neighbour and earlier-channel errors
+    bins: np.ndarray | None  # (N,) activity bin
+
+    def subset(self, sel) -> "ChannelModel":
+        pick = (lambda a: None if a is None else a[sel])
+        return ChannelModel(self.weight[:, sel], self.mean[:, sel], self.logscale[:, sel], self.centre[sel],
+                            pick(self.feats), pick(self.bins))
+
+    def corrected(self, coef: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, logscale) with the context corrections."""
+        if self.feats is None:
+            return self.mean, self.logscale
+        shift = (self.feats @ coef + (1 << (COEF_FRAC - 1))) >> COEF_FRAC
+        mean = np.clip(self.mean + shift[None], -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
+        logscale = np.clip(self.logscale + offset[self.bins][None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
+        return mean, logscale
+
+
+class CausalState:
+    """The errors of the subpixels coded so far; encoder and decoder update it identically."""
+
+    def __init__(self, h: int, w: int) -> None:
+        self.h, self.w = h, w
+        self.err = np.zeros((3, h * w), np.int64)
+        self.known = np.zeros(h * w, bool)
+
+    def channel_model(
+        self, params: MixtureParams, c: int, phase: int, idx: np.ndarray, r: np.ndarray, tau: np.ndarray
+    ) -> ChannelModel:
+        """The model of channel c at pixels idx (all of one phase); r holds channels < c there."""
+        sub = params.subset(idx)
+        weight = sub.weight[c]
+        mean = sub.channel_mean(c, r[:, idx])
+        logscale = sub.channel_logscale(c, tau)
+        wsum = weight.sum(axis=0, dtype=np.int64)
+        centre = (weight.astype(np.int64) * mean).sum(axis=0) // wsum
+        if phase == 0:
+            return ChannelModel(weight, mean, logscale, centre, None, None)
+        y, x = idx // self.w, idx % self.w
+        feats = np.zeros((len(idx), COEFS), np.int64)
+        count = np.zeros(len(idx), np.int64)
+        for j, (dy, dx) in enumerate(NEIGHBOURS):
+            ny, nx = y + dy, x + dx
+            inside = (ny >= 0) & (ny < self.h) & (nx >= 0) & (nx < self.w)
+            n = np.where(inside, ny * self.w + nx, 0)
+            have = inside & self.known[n]
+            feats[:, j] = np.where(have, self.err[c][n], 0)
+            count += have
+        for j in range(c):
+            feats[:, len(NEIGHBOURS) + j] = self.err[j][idx]
+        activity = np.abs(feats[:, : len(NEIGHBOURS)]).sum(axis=1) // np.maximum(count, 1)
+        sigma = (weight.astype(np.int64) * logscale).sum(axis=0) // wsum
+        # ilog8 of |e| in 1/8 units is 24 above sigma's index for |e| = sigma
+        rel = ilog8(activity + 1) - 24 - sigma
+        bins = np.clip((rel + BINS // 2 * BIN_WIDTH) // BIN_WIDTH, 0, BINS - 1)
+        return ChannelModel(weight, mean, logscale, centre, feats, bins)
+
+    def record(self, c: int, idx: np.ndarray, r_c: np.ndarray, model: ChannelModel) -> None:
+        self.err[c, idx] = np.clip((r_c.astype(np.int64) << grids.OUT_FRAC) - model.centre,
+                                   -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
+
+    def finish_phase(self, idx: np.ndarray) -> None:
+        self.known[idx] = True
+
+
+def fit(tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, offset) for one channel and phase, never coding the fitting sample longer than no correction."""
+    zero_c, zero_o = np.zeros(COEFS, np.int64), np.zeros(BINS, np.int64)
+    if model.feats is None or lo == hi or len(symbols) == 0:
+        return zero_c, zero_o
+    s = slice(None, None, FIT_STRIDE)
+    m, sym = model.subset(s), symbols[s]
+
+    def bits(part: ChannelModel, part_sym: np.ndarray, coef: np.ndarray, offset: np.ndarray) -> float:
+        mean, logscale = part.corrected(coef, offset)
+        return symbol_bits(tables, part.weight, mean, logscale, part_sym, lo, hi)
+
+    best_c, best = zero_c, bits(m, sym, zero_c, zero_o)
+    if np.any(m.feats):  # the encoder's least squares may use floats: only the stored integers matter
+        target = (sym.astype(np.int64) << grids.OUT_FRAC) - m.centre
+        ls, *_ = np.linalg.lstsq(m.feats.astype(np.float64), target.astype(np.float64), rcond=None)
+        for scale in COEF_SCALES:
+            c = np.clip(np.round(ls * scale * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)
+            b = bits(m, sym, c, zero_o)
+            if b < best:
+                best, best_c = b, c
+    offset = zero_o.copy()
+    for k in range(BINS):
+        sel = np.nonzero(m.bins == k)[0]
+        if len(sel) == 0:
+            continue
+        part, part_sym = m.subset(sel), sym[sel]
+        cost = bits(part, part_sym, best_c, offset)
+        for step in OFFSET_STEPS:
+            for delta in (-step, step):
+                while True:
+                    trial = offset.copy()
+                    trial[k] = np.clip(trial[k] + delta, -OFFSET_LIMIT, OFFSET_LIMIT)
+                    if trial[k] == offset[k]:
+                        break
+                    b = bits(part, part_sym, best_c, trial)
+                    if b >= cost:
+                        break
+                    cost, offset = b, trial
+    return best_c, offset
