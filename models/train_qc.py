@@ -2,8 +2,8 @@
 
 As in the paper: each training photo (downscaled like the RC's data) is coded at
 every Q in QC_RANGE with the shipped lossy layer and residual model; its label is
-the Q' with the smallest total size (lossy bytes plus the exact residual code
-length). The QC is then trained with cross-entropy on random crops. Labels are
+the Q' with the smallest file (the codec as it ships: tau and the causal pass,
+which favour a higher Q than the paper's plain residual model). The QC is then trained with cross-entropy on random crops. Labels are
 cached, as they need the slow HEVC encoder.
 """
 from __future__ import annotations
@@ -16,10 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rc_plugin.lossy import HevcLayer
-from rc_plugin.mixture import MixtureParams, symbol_bits
-from rc_plugin.models import QC_RANGE, rc_outputs
-from rc_plugin.tables import load_tables
+from rc_plugin.container import VERSION
+from rc_plugin.models import QC_RANGE
 
 from .data import CACHE_DIR, SCALE_RANGE, downscaled, list_images
 from .qc import QClassifier
@@ -28,21 +26,11 @@ CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "qc.pt"
 LABEL_SIZE = 192
 
 
-def total_bits(img: np.ndarray, q: int, layer: HevcLayer) -> float:
-    """Size in bits of img coded at q (lossy bytes + exact residual code length, tau = 0)."""
-    tables = load_tables()
-    lossy = layer.encode(img, q)
-    xl = layer.decode(lossy, *img.shape[:2])
-    params = MixtureParams.from_output(rc_outputs(xl, q), tables)
-    r = (img.astype(np.int64) - xl).reshape(-1, 3).T
-    bits = 8.0 * len(lossy)
-    tau = np.zeros((3, params.mean.shape[1]), np.int64)
-    for c in range(3):
-        lo, hi = int(r[c].min()), int(r[c].max())
-        if lo < hi:
-            bits += symbol_bits(tables, params.weight[c], params.channel_mean(c, r), params.channel_logscale(c, tau),
-                                r[c], lo, hi)
-    return bits
+def total_bits(img: np.ndarray, q: int, tau: bool = True, context: bool = True) -> float:
+    """Size in bits of the .rcl file of img coded at q: what the QC should minimise."""
+    import rc_plugin
+
+    return 8.0 * len(rc_plugin.encode(img, q=q, tau=tau, context=context))
 
 
 def make_labels(n: int, seed: int = 1, min_scale: float = SCALE_RANGE[0]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -55,7 +43,6 @@ def make_labels(n: int, seed: int = 1, min_scale: float = SCALE_RANGE[0]) -> tup
 
     rng = random.Random(seed)
     files = rng.sample(list_images(), n)
-    layer = HevcLayer()
     imgs, labels, costs = [], [], []
     for f in tqdm(files, desc="labelling Q"):
         img = downscaled(f, rng, min_scale, SCALE_RANGE[1], min_side=LABEL_SIZE)
@@ -64,7 +51,7 @@ def make_labels(n: int, seed: int = 1, min_scale: float = SCALE_RANGE[0]) -> tup
             continue
         y, x = (h - LABEL_SIZE) // 2, (w - LABEL_SIZE) // 2
         crop = np.ascontiguousarray(img[y : y + LABEL_SIZE, x : x + LABEL_SIZE])
-        bits = [total_bits(crop, q, layer) for q in QC_RANGE]
+        bits = [total_bits(crop, q) for q in QC_RANGE]
         imgs.append(crop)
         costs.append(bits)
         labels.append(int(np.argmin(bits)))
@@ -87,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     from rc_plugin.models import model_id
 
     scales = "" if args.min_scale == SCALE_RANGE[0] else f"_s{args.min_scale:g}"
-    label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_{args.images}{scales}.npz"
+    label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_v{VERSION}_{args.images}{scales}.npz"
     if label_path.exists():
         d = np.load(label_path)
         imgs, labels, costs = d["imgs"], d["labels"], d["costs"]
