@@ -129,7 +129,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", default=None, help="training data and recipe, for the manifest")
     p.add_argument("--validation", default=None, help="measured validation figures, for the manifest")
     args = p.parse_args(argv)
-    update_manifest("rc", export_rc(args.checkpoint, data=args.data, validation=args.validation))
+    rc = export_rc(args.checkpoint, data=args.data, validation=args.validation)
+    path = WEIGHTS / "manifest.json"
+    before = json.loads(path.read_text()).get("rc", {}) if path.exists() else {}
+    if before.get("sha256") == rc["sha256"]:  # the same weights again: keep what was recorded about them
+        for key in ("data", "validation"):
+            if getattr(args, key) is None and key in before:
+                rc[key] = before[key]
+    update_manifest("rc", rc)
     if args.qc_checkpoint:
         from .onnx_qc import export_qc
 

@@ -6,7 +6,8 @@
 # Wheels for what the machine lacks (pillow-heif, constriction) travel in .whl/, fetched here with
 #   pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 -d .whl pillow_heif==1.8.1 constriction==0.5.0
-# and the patches in .gpu_data/ with `python -m models.patch_pack .gpu_data/packA --mib 46`.
+# and the patches in .gpu_data/ with `python -m models.patch_pack .gpu_data/packA --mib 46` and
+# `python -m models.patch_pack .gpu_data/packW --mib 46 --scale 0.25 0.8` (val-like, strongly downscaled).
 # The runs are listed in models/gpu_runs.txt; each resumes from /tmp/rcl_runs/NAME.pt.
 set -u
 RUNS=/tmp/rcl_runs

@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     from rc_plugin.models import model_id
 
     scales = "" if args.min_scale == SCALE_RANGE[0] else f"_s{args.min_scale:g}"
-    label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_v{VERSION}_{args.images}{scales}.npz"
+    qs = f"q{QC_RANGE[0]}-{QC_RANGE[-1]}"
+    label_path = args.labels or CACHE_DIR / f"qc_labels_{model_id().hex()}_v{VERSION}_{qs}_{args.images}{scales}.npz"
     if label_path.exists():
         d = np.load(label_path)
         imgs, labels, costs = d["imgs"], d["labels"], d["costs"]

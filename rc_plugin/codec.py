@@ -28,7 +28,7 @@ from .lossy import LAYER_BY_ID, get_layer
 from .context import CausalState, ContextParams, phase_indices
 from .context import fit as fit_context
 from .mixture import MixtureParams, frequencies
-from .models import choose_q, model_id, rc_outputs
+from .models import QC_RANGE, choose_q, model_id, rc_outputs
 from .tables import load_tables
 from .tau import optimise_tau
 
@@ -176,7 +176,7 @@ def encode(
             meta[key] = value
     layer = get_layer(lossy)
     if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= 51):
-        raise RclError(f"q must be an integer quantizer in 0..51 (the Q-classifier picks from 11..20), not {q!r}")
+        raise RclError(f"q must be an integer quantizer in 0..51 (the Q-classifier picks from {QC_RANGE[0]}..{QC_RANGE[-1]}), not {q!r}")
     h, w = pixels.shape[:2]
     if q is None:
         q = choose_q(_colour(pixels), device, threads)
