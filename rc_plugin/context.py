@@ -129,12 +129,15 @@ class CausalState:
         self.h, self.w = h, w
         self.err = np.zeros((3, h * w), np.int64)
         self.known = np.zeros(h * w, bool)
+        self._phase: tuple[int, MixtureParams] | None = None  # the network's outputs at this phase's pixels
 
     def channel_model(
         self, params: MixtureParams, c: int, phase: int, idx: np.ndarray, r: np.ndarray, tau: np.ndarray
     ) -> ChannelModel:
         """The model of channel c at pixels idx (all of one phase); r holds channels < c there."""
-        sub = params.subset(idx)
+        if self._phase is None or self._phase[0] != phase:
+            self._phase = (phase, params.subset(idx))
+        sub = self._phase[1]
         weight = sub.weight[c]
         mean = sub.channel_mean(c, r[:, idx])
         logscale = sub.channel_logscale(c, tau)
