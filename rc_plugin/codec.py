@@ -100,7 +100,7 @@ def _sample(h: int, w: int) -> np.ndarray:
     return (ys[:, None] * w + xs[None, :]).ravel()
 
 
-def _phase_loop(tables, params: MixtureParams, tau: np.ndarray, ranges, h: int, w: int, r: np.ndarray, code) -> None:
+def _phase_loop(params: MixtureParams, tau: np.ndarray, ranges, h: int, w: int, r: np.ndarray, code) -> None:
     """Visit (phase, channel) in coding order; code(c, phase, idx, model, lo, hi) returns r[c] at idx.
 
     The encoder and the decoder both run this loop, so the causal state they build is the same.
@@ -149,7 +149,7 @@ def _code_tile(
         coders[c].encode(symbols - lo, _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1)
         return symbols
 
-    _phase_loop(tables, params, tau, ranges, h, w, r, code)
+    _phase_loop(params, tau, ranges, h, w, r, code)
     streams = [coder.finish() if lo != hi else b"" for coder, (lo, hi) in zip(coders, ranges)]
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     return Tile(tau.astype(np.int8).tobytes(), ctx.pack(), ranges, lossy, streams, alpha)
@@ -176,7 +176,10 @@ def encode(
             meta[key] = value
     layer = get_layer(lossy)
     if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= 51):
-        raise RclError(f"q must be an integer quantizer in 0..51 (the Q-classifier picks from {QC_RANGE[0]}..{QC_RANGE[-1]}), not {q!r}")
+        raise RclError(
+            f"q must be an integer quantizer in 0..51 (the Q-classifier picks from {QC_RANGE[0]}..{QC_RANGE[-1]}), "
+            f"not {q!r}"
+        )
     h, w = pixels.shape[:2]
     if q is None:
         q = choose_q(_colour(pixels), device, threads)
@@ -214,7 +217,7 @@ def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: st
     def code(c, phase, idx, model, lo, hi):
         return coders[c].decode(len(idx), _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1) + lo
 
-    _phase_loop(tables, params, tau, tile.ranges, th, tw, r, code)
+    _phase_loop(params, tau, tile.ranges, th, tw, r, code)
     colour = xl.reshape(-1, 3).T[: header.colour_channels].astype(np.int64) + r
     if colour.min() < 0 or colour.max() > 255:
         raise RclError("corrupt .rcl tile: decoded pixels fall outside 0..255")

@@ -58,17 +58,6 @@ class MixtureParams:
         mean = self.mean[c] + (shift.astype(np.int64) + _LAMBDA_HALF) // _LAMBDA_DIV
         return np.clip(mean, -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
 
-    def channel_frequencies(self, tables: Tables, c: int, r: np.ndarray, tau: np.ndarray, lo: int, hi: int):
-        """A function slice -> frequency rows of channel c, given the residual channels before it in r."""
-        mean = self.channel_mean(c, r)
-        logscale = self.channel_logscale(c, tau)
-        weight = self.weight[c]
-
-        def freqs_for(sl: slice) -> np.ndarray:
-            return frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi)
-
-        return freqs_for
-
     def channel_logscale(self, c: int, tau: np.ndarray) -> np.ndarray:
         """(K, N) log-scale indices of channel c with the per-mixture tau offsets."""
         return np.clip(self.logscale[c] + tau[c][:, None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
