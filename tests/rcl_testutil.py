@@ -2,6 +2,9 @@
 import struct
 import zlib
 
+import numpy as np
+
+import rc_plugin
 from rc_plugin import container
 
 
@@ -22,3 +25,15 @@ def recrc(data: bytes) -> bytes:
         pos += 12 + length
     out += data[pos:]
     return bytes(out)
+
+
+def assert_flips_never_give_a_wrong_image(data: bytes, positions, expected: np.ndarray, bit: int = 0x01) -> None:
+    """Flip `bit` at each position, with valid CRCs: the decode is the exact image or RclError, nothing else."""
+    for pos in positions:
+        raw = bytearray(data)
+        raw[pos] ^= bit
+        try:
+            out = rc_plugin.decode(recrc(bytes(raw)))
+        except rc_plugin.RclError:
+            continue
+        assert np.array_equal(out, expected), f"a flip at byte {pos} decoded to a wrong image"
