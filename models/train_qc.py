@@ -3,8 +3,9 @@
 As in the paper: each training photo (downscaled like the RC's data) is coded at
 every Q in QC_RANGE with the shipped lossy layer and residual model; its label is
 the Q' with the smallest file (the codec as it ships: tau and the causal pass,
-which favour a higher Q than the paper's plain residual model). The QC is then trained with cross-entropy on random crops. Labels are
-cached, as they need the slow HEVC encoder.
+which favour a higher Q than the paper's plain residual model). The QC is then
+trained with cross-entropy on random crops. Labels are cached, as they need the
+slow HEVC encoder.
 """
 from __future__ import annotations
 
