@@ -18,6 +18,8 @@ fi
 export PYTHONPATH=/tmp/site:$PWD
 mkdir -p $RUNS
 MIN=${RCL_SCHEDULE_MINUTES:-24}
+# Q range of the training pairs: 12..QMAX (the QC picks up to 26 since the causal pass)
+QMAX=${RCL_Q_MAX:-26}
 
 collect() {
   for f in $RUNS/*.pt $RUNS/*.log; do [ -e "$f" ] && cp "$f" "$OUT/"; done
@@ -29,8 +31,8 @@ start)
   shift
   nvidia-smi -L
   # build each pack's cache once, with every core
-  python3 -m models.train_rc --packed "$@" --minutes 0 --checkpoint /tmp/cache_only.pt --device cpu | tail -n 1
-  common=(--packed "$@" --batch 64 --crop 128 --schedule-minutes $MIN --save-every 120 --minutes 60)
+  python3 -m models.train_rc --packed "$@" --q-max $QMAX --minutes 0 --checkpoint /tmp/cache_only.pt --device cpu | tail -n 1
+  common=(--packed "$@" --q-max $QMAX --batch 64 --crop 128 --schedule-minutes $MIN --save-every 120 --minutes 60)
   launch() { name=$1; shift; setsid nohup python3 -m models.train_rc "${common[@]}" --checkpoint $RUNS/$name.pt "$@" > $RUNS/$name.log 2>&1 < /dev/null & echo $! > $RUNS/$name.pid; }
   grep -v '^#' models/gpu_runs.txt | while read -r name opts; do
     [ -n "$name" ] && launch "$name" $opts

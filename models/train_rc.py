@@ -17,6 +17,8 @@ from pathlib import Path
 
 import torch
 
+from rc_plugin.models import QC_RANGE
+
 from .data import PATCH, Q_TRAIN, SCALE_RANGE, PatchSampler, build_cache, list_images
 from .patch_pack import PACK_INFO
 from .rc import RCConfig, ResidualCompressor, mixture_bits
@@ -81,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--packed", type=Path, nargs="*", default=None,
                    help="folders from models.patch_pack to train on instead of the photos (one cache each)")
     p.add_argument("--copies", type=int, default=2, help="with --packed: distinct Q per patch")
+    p.add_argument("--q-max", type=int, default=Q_TRAIN[-1],
+                   help=f"train on Q {Q_TRAIN[0]}..Q_MAX (the QC picks up to {QC_RANGE[-1]})")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes coding the cache")
     p.add_argument("--init-from", type=Path, default=None,
                    help="start a new run (new optimizer, step 0) from this checkpoint's weights")
@@ -97,19 +101,21 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
+    qs = tuple(range(Q_TRAIN[0], args.q_max + 1))
+    q_tag = "" if qs == Q_TRAIN else f"_q{qs[0]}-{qs[-1]}"  # caches are per Q range
     if args.packed:
         caches = []
         for folder in args.packed:
             files = sorted(str(f) for f in folder.glob("*.webp"))
             if not files:
                 raise SystemExit(f"no packed patches in {folder}")
-            caches.append(build_cache(f"packed_{folder.name}_{args.copies}", files, patches=args.copies,
-                                      workers=args.workers, packed=True))
+            caches.append(build_cache(f"packed_{folder.name}_{args.copies}{q_tag}", files, patches=args.copies,
+                                      qs=qs, workers=args.workers, packed=True))
     else:
         files = list_images(Path(args.images)) if args.images else list_images()
         if not files:
             raise SystemExit("no training images found")
-        caches = [build_cache(args.cache, files, workers=args.workers)]
+        caches = [build_cache(f"{args.cache}{q_tag}", files, qs=qs, workers=args.workers)]
     sampler = PatchSampler(caches, crop=args.crop, seed=int(time.time()), device=device)
     print(f"{len(sampler)} patch pairs on {device}", flush=True)
     if args.packed:
@@ -119,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         scales = [SCALE_RANGE]
         source = f"{args.images or 'shared/data/train'} {PATCH}px patches, one Q each"
     lanczos = " / ".join(f"x[{lo},{hi}]" for lo, hi in scales)
-    run = (f"{source} in {Q_TRAIN[0]}..{Q_TRAIN[-1]}, Lanczos {lanczos}; batch {args.batch}x{args.crop}px, "
+    run = (f"{source} in {qs[0]}..{qs[-1]}, Lanczos {lanczos}; batch {args.batch}x{args.crop}px, "
            f"lr {args.lr}, {'float' if args.float else 'integer QAT'} on {device}")
 
     if args.checkpoint.exists():

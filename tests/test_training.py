@@ -135,3 +135,16 @@ def test_pack_records_its_downscaling(tmp_path, tiny_photos):
     bare = tmp_path / "bare"
     bare.mkdir()
     assert train_rc.pack_scale(bare) == data_mod.SCALE_RANGE
+
+
+def test_wider_q_range_gets_its_own_cache(tmp_path, tiny_photos, monkeypatch):
+    """--q-max trains on Q beyond the default range from a cache of its own, and the lineage says so."""
+    monkeypatch.setattr(data_mod, "CACHE_DIR", tmp_path / "cache")
+    ckpt = tmp_path / "rc.pt"
+    train_rc.main(["--images", str(tiny_photos), "--cache", "tiny", "--checkpoint", str(ckpt), "--batch", "2",
+                   "--crop", "32", "--full", "4", "--half", "8", "--blocks", "1", "--threads", "1",
+                   "--total-steps", "1", "--q-max", "26", "--workers", "1"])
+    stored = np.load(tmp_path / "cache" / "tiny_q12-26.npz")
+    assert set(stored["q"]) <= set(range(12, 27))
+    assert not (tmp_path / "cache" / "tiny.npz").exists()
+    assert "in 12..26" in torch.load(ckpt, weights_only=False)["data"]
