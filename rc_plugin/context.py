@@ -141,8 +141,9 @@ class CausalState:
         weight = sub.weight[c]
         mean = sub.channel_mean(c, r[:, idx])
         logscale = sub.channel_logscale(c, tau)
-        wsum = weight.sum(axis=0, dtype=np.int64)
-        centre = (weight.astype(np.int64) * mean).sum(axis=0) // wsum
+        weight64 = weight.astype(np.int64)
+        wsum = weight64.sum(axis=0)
+        centre = (weight64 * mean).sum(axis=0) // wsum
         if phase == 0:
             return ChannelModel(weight, mean, logscale, centre, None, None)
         y, x = idx // self.w, idx % self.w
@@ -158,7 +159,7 @@ class CausalState:
         for j in range(c):
             feats[:, len(NEIGHBOURS) + j] = self.err[j][idx]
         activity = np.abs(feats[:, : len(NEIGHBOURS)]).sum(axis=1) // np.maximum(count, 1)
-        sigma = (weight.astype(np.int64) * logscale).sum(axis=0) // wsum
+        sigma = (weight64 * logscale).sum(axis=0) // wsum
         # ilog8 of |e| in 1/8 units is 24 above sigma's index for |e| = sigma
         rel = ilog8(activity + 1) - 24 - sigma
         bins = np.clip((rel + BINS // 2 * BIN_WIDTH) // BIN_WIDTH, 0, BINS - 1)
