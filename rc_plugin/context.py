@@ -5,15 +5,18 @@ on smooth photos coded at a high Q the fine grain that HEVC removed stays
 spatially correlated, and the RC, which only sees x_l, cannot know it. So pixels
 are coded in four phases of the 2x2 grid, (0, 0), (1, 1), (0, 1), (1, 0) as
 (y mod 2, x mod 2); in phases 1-3 each subpixel's mixture is corrected from the
-errors e = 8 r - mean (1/8 units) of its already decoded 8-neighbours and of the
-pixel's earlier channels:
+errors e = 8 r - mean (1/8 units) of its already decoded neighbours: the channel's
+own errors at the 8 neighbours and summed over the knight's-move ring, the pixel's
+earlier channels, and the other two channels summed over the 4-connected and over
+the diagonal neighbours (the residual is correlated across channels, and R has no
+earlier channel of its own):
 
 * every mean moves by ``(sum_j coef_j * e_j + 32) >> 6``;
 * every log-scale index moves by ``offset[bin]``, the bin given by the neighbours'
   mean |e| relative to the mixture's own scale.
 
 The encoder fits ``coef`` and ``offset`` per (channel, phase) on the image itself
-and stores them (198 bytes per tile); the decoder only evaluates them, in
+and stores them (243 bytes per tile); the decoder only evaluates them, in
 integer arithmetic, so it is as exact as the rest of the coder.
 """
 from __future__ import annotations
@@ -32,8 +35,16 @@ PHASE_CELLS = ((0, 0), (1, 1), (0, 1), (1, 0))
 #: Phases with a context (phase 0 has no decoded neighbours).
 CONTEXT_PHASES = len(PHASE_CELLS) - 1
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
-#: Mean-correction inputs: the 8 neighbours' errors, then the pixel's errors in channels R and G.
-COEFS = len(NEIGHBOURS) + 2
+#: Which NEIGHBOURS are 4-connected (the rest are diagonal).
+_EDGE = np.array([dy == 0 or dx == 0 for dy, dx in NEIGHBOURS])
+#: Mean-correction inputs: the 8 neighbours' errors; the pixel's errors in channels R and G; for each
+#: of the two other channels, the sums of its errors over the 4-connected and over the diagonal neighbours.
+OWN_COEFS = len(NEIGHBOURS) + 2
+#: Knight's-move offsets: the nearest pixels of other 2x2 cells beyond the 8 neighbours.
+KNIGHTS = ((-2, -1), (-2, 1), (-1, -2), (-1, 2), (1, -2), (1, 2), (2, -1), (2, 1))
+#: ... and the sum of the same channel's errors over the decoded KNIGHTS.
+COEFS = OWN_COEFS + 5
+_PAD = 2
 COEF_FRAC = 6
 COEF_LIMIT = 127
 #: Activity bins: width in 1/8 octaves of (neighbours' mean |e|) / sigma, and their count.
@@ -123,42 +134,58 @@ class ChannelModel:
 
 
 class CausalState:
-    """The errors of the subpixels coded so far; encoder and decoder update it identically."""
+    """The errors of the subpixels coded so far; encoder and decoder update it identically.
+
+    Errors live in an image padded by 2 on every side, so each neighbour of a whole phase is
+    one strided slice; pixels outside the tile or not yet coded read 0. Pixels of one phase are
+    never each other's neighbours (an odd offset in y or x changes the 2x2 cell), so within a
+    phase nothing but the pixel itself has to be masked.
+    """
 
     def __init__(self, h: int, w: int) -> None:
         self.h, self.w = h, w
-        self.err = np.zeros((3, h * w), np.int64)
-        self.known = np.zeros(h * w, bool)
-        self._phase: tuple[int, MixtureParams] | None = None  # the network's outputs at this phase's pixels
+        self.err = np.zeros((3, h + 2 * _PAD, w + 2 * _PAD), np.int64)
+        self.known = np.zeros((h + 2 * _PAD, w + 2 * _PAD), np.int64)
+        self._phase: tuple[int, MixtureParams, _Neighbourhood | None] | None = None
+
+    def _window(self, a: np.ndarray, phase: int, dy: int, dx: int) -> np.ndarray:
+        """a's values at the phase's pixels moved by (dy, dx), flattened in the phase's order."""
+        py, px = PHASE_CELLS[phase]
+        ny, nx = len(range(py, self.h, 2)), len(range(px, self.w, 2))
+        y0, x0 = _PAD + py + dy, _PAD + px + dx
+        return a[..., y0 : y0 + 2 * ny - 1 : 2, x0 : x0 + 2 * nx - 1 : 2].reshape(*a.shape[:-2], ny * nx)
+
+    def _neighbourhood(self, phase: int) -> "_Neighbourhood | None":
+        if phase == 0:
+            return None
+        own = np.stack([self._window(self.err, phase, dy, dx) for dy, dx in NEIGHBOURS], axis=2)  # (3, N, 8)
+        count = sum(self._window(self.known, phase, dy, dx) for dy, dx in NEIGHBOURS)
+        knight = sum(self._window(self.err, phase, dy, dx) for dy, dx in KNIGHTS)
+        return _Neighbourhood(own, own[..., _EDGE].sum(axis=2), own[..., ~_EDGE].sum(axis=2), knight, count)
 
     def channel_model(
         self, params: MixtureParams, c: int, phase: int, idx: np.ndarray, r: np.ndarray, tau: np.ndarray
     ) -> ChannelModel:
         """The model of channel c at pixels idx (all of one phase); r holds channels < c there."""
         if self._phase is None or self._phase[0] != phase:
-            self._phase = (phase, params.subset(idx))
-        sub = self._phase[1]
+            self._phase = (phase, params.subset(idx), self._neighbourhood(phase))
+        _, sub, nb = self._phase
         weight = sub.weight[c]
         mean = sub.channel_mean(c, r[:, idx])
         logscale = sub.channel_logscale(c, tau)
         weight64 = weight.astype(np.int64)
         wsum = weight64.sum(axis=0)
         centre = (weight64 * mean).sum(axis=0) // wsum
-        if phase == 0:
+        if nb is None:
             return ChannelModel(weight, mean, logscale, centre, None, None)
-        y, x = idx // self.w, idx % self.w
         feats = np.zeros((len(idx), COEFS), np.int64)
-        count = np.zeros(len(idx), np.int64)
-        for j, (dy, dx) in enumerate(NEIGHBOURS):
-            ny, nx = y + dy, x + dx
-            inside = (ny >= 0) & (ny < self.h) & (nx >= 0) & (nx < self.w)
-            n = np.where(inside, ny * self.w + nx, 0)
-            have = inside & self.known[n]
-            feats[:, j] = np.where(have, self.err[c][n], 0)
-            count += have
-        for j in range(c):
-            feats[:, len(NEIGHBOURS) + j] = self.err[j][idx]
-        activity = np.abs(feats[:, : len(NEIGHBOURS)]).sum(axis=1) // np.maximum(count, 1)
+        feats[:, : len(NEIGHBOURS)] = nb.own[c]
+        if c:
+            feats[:, len(NEIGHBOURS) : len(NEIGHBOURS) + c] = self._window(self.err[:c], phase, 0, 0).T
+        others = [o for o in range(3) if o != c]
+        feats[:, OWN_COEFS : OWN_COEFS + 4] = np.stack([s for o in others for s in (nb.edge[o], nb.diagonal[o])], 1)
+        feats[:, COEFS - 1] = nb.knight[c]
+        activity = np.abs(nb.own[c]).sum(axis=1) // np.maximum(nb.count, 1)
         sigma = (weight64 * logscale).sum(axis=0) // wsum
         # ilog8 of |e| in 1/8 units is 24 above sigma's index for |e| = sigma
         rel = ilog8(activity + 1) - 24 - sigma
@@ -166,11 +193,23 @@ class CausalState:
         return ChannelModel(weight, mean, logscale, centre, feats, bins)
 
     def record(self, c: int, idx: np.ndarray, r_c: np.ndarray, model: ChannelModel) -> None:
-        self.err[c, idx] = np.clip((r_c.astype(np.int64) << grids.OUT_FRAC) - model.centre,
-                                   -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
+        self.err[c, _PAD + idx // self.w, _PAD + idx % self.w] = np.clip(
+            (r_c.astype(np.int64) << grids.OUT_FRAC) - model.centre, -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT
+        )
 
     def finish_phase(self, idx: np.ndarray) -> None:
-        self.known[idx] = True
+        self.known[_PAD + idx // self.w, _PAD + idx % self.w] = 1
+
+
+@dataclasses.dataclass
+class _Neighbourhood:
+    """What a phase's pixels see of the earlier phases, for all three channels at once."""
+
+    own: np.ndarray  # (3, N, 8) errors of the 8 neighbours
+    edge: np.ndarray  # (3, N) their sum over the 4-connected neighbours
+    diagonal: np.ndarray  # (3, N) and over the diagonal ones
+    knight: np.ndarray  # (3, N) sum over the knight's-move neighbours
+    count: np.ndarray  # (N,) how many of the 8 are decoded
 
 
 def fit(tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import container, context
+from rc_plugin import container, context, grids
 from rcl_testutil import assert_flips_never_give_a_wrong_image
 
 
@@ -60,3 +60,53 @@ def test_altered_context_parameters_never_give_a_wrong_image(grainy):
     start = container.HEADER_SIZE + container.CHUNK_HEAD.size + container.TAU_BYTES
     positions = range(start, start + context.PARAM_BYTES, 7)
     assert_flips_never_give_a_wrong_image(data, positions, grainy[:40, :48])
+
+
+def _naive_features(err: np.ndarray, known: np.ndarray, c: int, y: int, x: int) -> list[int]:
+    """The context inputs of subpixel (c, y, x) read pixel by pixel, as the module docstring defines them."""
+    h, w = known.shape
+
+    def at(ch, dy, dx):
+        ny, nx = y + dy, x + dx
+        return int(err[ch, ny, nx]) if 0 <= ny < h and 0 <= nx < w and known[ny, nx] else 0
+
+    own = [at(c, dy, dx) for dy, dx in context.NEIGHBOURS]
+    earlier = [int(err[j, y, x]) if j < c else 0 for j in range(2)]
+    cross = []
+    for o in (o for o in range(3) if o != c):
+        cross.append(sum(at(o, dy, dx) for dy, dx in context.NEIGHBOURS if dy == 0 or dx == 0))
+        cross.append(sum(at(o, dy, dx) for dy, dx in context.NEIGHBOURS if dy != 0 and dx != 0))
+    return own + earlier + cross + [sum(at(c, dy, dx) for dy, dx in context.KNIGHTS)]
+
+
+@pytest.mark.parametrize("h, w", [(1, 5), (4, 1), (5, 7), (6, 8), (9, 6)])
+def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
+    from rc_plugin.mixture import MixtureParams
+
+    rng = np.random.default_rng(h * 100 + w)
+    n = h * w
+    params = MixtureParams(
+        weight=rng.integers(1, 6000, (3, 5, n)).astype(np.int32),
+        mean=rng.integers(-200, 200, (3, 5, n)).astype(np.int32),
+        logscale=rng.integers(-16, 40, (3, 5, n)).astype(np.int32),
+        lam=np.zeros((3, 5, n), np.int32),
+    )
+    r = rng.integers(-30, 31, (3, n))
+    tau = np.zeros((3, 5), np.int64)
+    state = context.CausalState(h, w)
+    err = np.zeros((3, h, w), np.int64)
+    known = np.zeros((h, w), bool)
+    for phase, idx in enumerate(context.phase_indices(h, w)):
+        for c in range(3):
+            model = state.channel_model(params, c, phase, idx, r, tau)
+            if phase == 0:
+                assert model.feats is None
+            else:
+                expected = [_naive_features(err, known, c, i // w, i % w) for i in idx]
+                assert np.array_equal(model.feats, np.array(expected, np.int64).reshape(len(idx), context.COEFS))
+            state.record(c, idx, r[c, idx], model)
+            limit = grids.MEAN_SHIFTED_LIMIT
+            err[c].flat[idx] = np.clip((r[c, idx] << grids.OUT_FRAC) - model.centre, -limit, limit)
+        state.finish_phase(idx)
+        known.flat[idx] = True
+    assert np.any(err)
