@@ -164,8 +164,8 @@ def cmd_encode(args) -> int:
     files = _collect(args.inputs, IMAGE_SUFFIXES)
     jobs, skipped = _plan(files, args.output, ".rcl", args.force)
     workers, threads = _workers(args)
-    options = {"lossy": args.lossy, "tau": not args.no_tau, "context": not args.no_context, "threads": threads,
-               "device": args.device, "verify": args.verify}
+    options = {"lossy": args.lossy, "effort": args.effort, "tau": not args.no_tau, "context": not args.no_context,
+               "threads": threads, "device": args.device, "verify": args.verify}
     if args.q is not None:
         options["q"] = args.q
     rc = _run_jobs(_encode_one, jobs, workers, options, args.quiet) if jobs else 0
@@ -230,7 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     enc = sub.add_parser("encode", help="images -> .rcl")
     common(enc)
     enc.add_argument("--lossy", default="hevc", choices=["hevc", "bpg"], help="lossy layer")
-    enc.add_argument("-q", "--q", type=int, default=None, help="quantizer 0..51 (default: the Q-classifier chooses)")
+    enc.add_argument("-q", "--q", type=int, default=None, help="quantizer 0..51 (default: the encoder chooses)")
+    enc.add_argument("-e", "--effort", type=int, default=2, choices=[1, 2],
+                     help="how Q is chosen: 1 the Q-classifier alone, 2 (default) refined by coding crops (slower, smaller)")
     enc.add_argument("--no-tau", action="store_true", help="skip the per-image tau optimization")
     enc.add_argument("--no-context", action="store_true", help="skip fitting the causal pass (faster, larger files)")
     enc.add_argument("--verify", action="store_true", help="decode each written file and compare it with its input")

@@ -19,6 +19,7 @@ from .container import (
     Header,
     Tile,
     chunk,
+    colour_channels,
     parse_chunks,
     parse_header,
     parse_tile,
@@ -29,6 +30,7 @@ from .context import CausalState, ContextParams, phase_indices
 from .context import fit as fit_context
 from .mixture import MixtureParams, frequencies
 from .models import QC_RANGE, choose_q, model_id, rc_outputs
+from .qsearch import MIN_SIDE, climb, sample_crops
 from .tables import load_tables
 from .tau import optimise_tau
 
@@ -38,6 +40,9 @@ TILE = 1024
 TAU_STRIDE = 4
 #: Default decode limit when Pillow's is not set: 2**31 pixels.
 DEFAULT_MAX_PIXELS = 1 << 31
+#: Encoder efforts: 1 codes at the Q-classifier's Q; 2 refines it by coding crops (rc_plugin.qsearch).
+EFFORTS = (1, 2)
+DEFAULT_EFFORT = 2
 Progress = Callable[[int, int], None]
 
 
@@ -162,6 +167,7 @@ def encode(
     q: int | None = None,
     tau: bool = True,
     context: bool = True,
+    effort: int = DEFAULT_EFFORT,
     threads: int | None = None,
     device: str = "auto",
     icc_profile: bytes | None = None,
@@ -169,7 +175,11 @@ def encode(
     xmp: bytes | None = None,
     progress: Progress | None = None,
 ) -> bytes:
-    """Code an 8-bit image (PIL Image or uint8 array (H, W), (H, W, 3) or (H, W, 4)) losslessly."""
+    """Code an 8-bit image (PIL Image or uint8 array (H, W), (H, W, 3) or (H, W, 4)) losslessly.
+
+    q=None lets the encoder choose Q: the Q-classifier's choice at effort 1, refined by coding
+    crops of the image at effort 2 (slower, smaller files). An explicit q ignores effort.
+    """
     pixels, mode, flags, meta = _as_array(image)
     for key, value in (("icc_profile", icc_profile), ("exif", exif), ("xmp", xmp)):
         if value is not None:
@@ -180,11 +190,22 @@ def encode(
             f"q must be an integer quantizer in 0..51 (the Q-classifier picks from {QC_RANGE[0]}..{QC_RANGE[-1]}), "
             f"not {q!r}"
         )
+    if isinstance(effort, bool) or effort not in EFFORTS:
+        raise RclError(
+            f"effort must be 1 (the Q-classifier's Q) or 2 (that Q refined on crops of the image), not {effort!r}"
+        )
     h, w = pixels.shape[:2]
+    channels = colour_channels(mode)
     if q is None:
         q = choose_q(_colour(pixels), device, threads)
+        if effort >= 2 and min(h, w) >= MIN_SIDE:
+            crops = sample_crops(pixels[..., :channels])
+
+            def crops_bytes(q_try: int) -> int:
+                return sum(len(_code_tile(c, channels, layer, q_try, tau, context, device, threads).pack()) for c in crops)
+
+            q = climb(crops_bytes, q)
     header = Header(mode, layer.layer_id, int(q), w, h, TILE, flags, model_id(), pixel_checksum(pixels))
-    channels = header.colour_channels
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):

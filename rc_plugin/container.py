@@ -33,6 +33,11 @@ LAYER_IDS = (0, 1)
 MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + TAU_BYTES + CONTEXT_BYTES + 8 + 8
 
 
+def colour_channels(mode: str) -> int:
+    """Channels the lossy layer and the residual carry: grey is coded as one, colour as three."""
+    return 1 if mode in ("L", "LA") else 3
+
+
 @dataclasses.dataclass
 class Header:
     mode: str
@@ -47,7 +52,7 @@ class Header:
 
     @property
     def colour_channels(self) -> int:
-        return 1 if self.mode in ("L", "LA") else 3
+        return colour_channels(self.mode)
 
     @property
     def has_alpha(self) -> bool:

@@ -19,7 +19,7 @@ from .lossy import LAYER_BY_ID
 FORMAT = "RCL"
 MIME = "image/x-rcl"
 _decode_options: dict[str, Any] = {}
-SAVE_OPTIONS = ("lossy", "q", "tau", "context", "threads", "device", "progress")
+SAVE_OPTIONS = ("lossy", "q", "effort", "tau", "context", "threads", "device", "progress")
 
 
 def _accept(prefix: bytes) -> bool:

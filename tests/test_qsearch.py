@@ -1,0 +1,57 @@
+"""The encoder's Q refinement: the climb itself, what it samples, and that it never makes a file larger."""
+import numpy as np
+import pytest
+
+import rc_plugin
+from rc_plugin import qsearch
+from rc_plugin.models import QC_RANGE
+
+
+@pytest.mark.parametrize("start", [11, 14, 19, 22, 30])
+@pytest.mark.parametrize("best", [11, 17, 20, 29])
+def test_climb_finds_the_minimum_of_a_unimodal_cost(start, best):
+    seen = []
+
+    def cost(q):
+        seen.append(q)
+        return (q - best) ** 2 * 10 + 1000
+
+    assert qsearch.climb(cost, start) == best
+    assert len(seen) == len(set(seen))  # every Q is coded once
+    assert all(qsearch.SEARCH_RANGE[0] <= q <= qsearch.SEARCH_RANGE[1] for q in seen)
+
+
+def test_climb_stays_on_a_plateau_and_clamps_its_start():
+    assert qsearch.climb(lambda q: 5, 18) == 18
+    assert qsearch.climb(lambda q: -q, 99) == qsearch.SEARCH_RANGE[1]
+    assert qsearch.climb(lambda q: q, 0) == qsearch.SEARCH_RANGE[0]
+
+
+def test_sample_crops():
+    small = np.zeros((300, 400, 3), np.uint8)
+    assert len(qsearch.sample_crops(small)) == 1 and qsearch.sample_crops(small)[0].shape == small.shape
+    big = np.arange(1000 * 700 * 3, dtype=np.uint32).astype(np.uint8).reshape(1000, 700, 3)
+    crops = qsearch.sample_crops(big)
+    assert len(crops) == qsearch.CROPS
+    assert all(c.shape == (qsearch.CROP_SIDE, qsearch.CROP_SIDE, 3) for c in crops)
+    assert len({c.tobytes() for c in crops}) == qsearch.CROPS  # four different places
+    thin = np.zeros((40, 5000), np.uint8)
+    assert all(c.shape == (20, qsearch.CROP_SIDE) for c in qsearch.sample_crops(thin))
+
+
+def test_refined_q_never_codes_a_small_image_larger(photo_crop):
+    # an image this small is sampled whole, so the climb sees the file's own tile sizes
+    qc_only = rc_plugin.encode(photo_crop, effort=1)
+    refined = rc_plugin.encode(photo_crop)
+    assert np.array_equal(rc_plugin.decode(refined), photo_crop)
+    assert rc_plugin.info(qc_only)["q"] in QC_RANGE
+    assert qsearch.SEARCH_RANGE[0] <= rc_plugin.info(refined)["q"] <= qsearch.SEARCH_RANGE[1]
+    assert len(refined) <= len(qc_only)
+    # an explicit q is kept whatever the effort
+    assert rc_plugin.info(rc_plugin.encode(photo_crop[:64, :64], q=13, effort=2))["q"] == 13
+
+
+@pytest.mark.parametrize("effort", [0, 3, True, "2", 1.5])
+def test_bad_effort_raises(effort):
+    with pytest.raises(rc_plugin.RclError, match="effort must be"):
+        rc_plugin.encode(np.zeros((4, 4, 3), np.uint8), effort=effort)
