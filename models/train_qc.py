@@ -10,6 +10,7 @@ slow HEVC encoder.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from pathlib import Path
@@ -27,36 +28,43 @@ CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "qc.pt"
 LABEL_SIZE = 192
 
 
-def total_bits(img: np.ndarray, q: int, tau: bool = True, context: bool = True) -> float:
+def total_bits(img: np.ndarray, q: int, tau: bool = True, context: bool = True, threads: int | None = None) -> float:
     """Size in bits of the .rcl file of img coded at q: what the QC should minimise."""
     import rc_plugin
 
-    return 8.0 * len(rc_plugin.encode(img, q=q, tau=tau, context=context))
+    return 8.0 * len(rc_plugin.encode(img, q=q, tau=tau, context=context, threads=threads))
 
 
-def make_labels(n: int, seed: int = 1, min_scale: float = SCALE_RANGE[0]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _label_one(job: tuple[str, int, int, float]) -> tuple[np.ndarray, list[float]] | None:
+    """(central crop, bits at every Q) of one photo, or None when it is too small once downscaled."""
+    path, seed, i, min_scale = job
+    img = downscaled(path, random.Random(seed * 7919 + i), min_scale, SCALE_RANGE[1], min_side=LABEL_SIZE)
+    h, w = img.shape[:2]
+    if min(h, w) < LABEL_SIZE:
+        return None
+    y, x = (h - LABEL_SIZE) // 2, (w - LABEL_SIZE) // 2
+    crop = np.ascontiguousarray(img[y : y + LABEL_SIZE, x : x + LABEL_SIZE])
+    return crop, [total_bits(crop, q, threads=1) for q in QC_RANGE]
+
+
+def make_labels(n: int, seed: int = 1, min_scale: float = SCALE_RANGE[0],
+                workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(images (n, S, S, 3), labels (n,) indices into QC_RANGE, bits (n, |Q|)).
 
     min_scale below the RC's SCALE_RANGE also labels more strongly downscaled photos, which
-    are sharper and cleaner and want a higher Q.
+    are sharper and cleaner and want a higher Q. Each photo has its own random downscale, so
+    the labels do not depend on the number of worker processes.
     """
+    from multiprocessing import Pool
+
     from tqdm import tqdm
 
-    rng = random.Random(seed)
-    files = rng.sample(list_images(), n)
-    imgs, labels, costs = [], [], []
-    for f in tqdm(files, desc="labelling Q"):
-        img = downscaled(f, rng, min_scale, SCALE_RANGE[1], min_side=LABEL_SIZE)
-        h, w = img.shape[:2]
-        if min(h, w) < LABEL_SIZE:
-            continue
-        y, x = (h - LABEL_SIZE) // 2, (w - LABEL_SIZE) // 2
-        crop = np.ascontiguousarray(img[y : y + LABEL_SIZE, x : x + LABEL_SIZE])
-        bits = [total_bits(crop, q) for q in QC_RANGE]
-        imgs.append(crop)
-        costs.append(bits)
-        labels.append(int(np.argmin(bits)))
-    return np.stack(imgs), np.array(labels), np.array(costs)
+    files = random.Random(seed).sample(list_images(), n)
+    jobs = [(str(f), seed, i, min_scale) for i, f in enumerate(files)]
+    with Pool(workers) as pool:
+        done = [r for r in tqdm(pool.imap(_label_one, jobs), total=len(jobs), desc="labelling Q") if r is not None]
+    costs = np.array([bits for _, bits in done])
+    return np.stack([crop for crop, _ in done]), costs.argmin(axis=1), costs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--labels", type=Path, default=None, help="label cache (default: in the cache folder, per model)")
     p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes coding the labels")
     args = p.parse_args(argv)
 
     from rc_plugin.models import model_id
@@ -81,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         d = np.load(label_path)
         imgs, labels, costs = d["imgs"], d["labels"], d["costs"]
     else:
-        imgs, labels, costs = make_labels(args.images, min_scale=args.min_scale)
+        imgs, labels, costs = make_labels(args.images, min_scale=args.min_scale, workers=args.workers)
         label_path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(label_path, imgs=imgs, labels=labels, costs=costs)
     hist = np.bincount(labels, minlength=len(QC_RANGE))

@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--packed", type=Path, nargs="*", default=None,
                    help="folders from models.patch_pack to train on instead of the photos (one cache each)")
     p.add_argument("--copies", type=int, default=2, help="with --packed: distinct Q per patch")
+    p.add_argument("--q-min", type=int, default=Q_TRAIN[0], help="train on Q Q_MIN..Q_MAX")
     p.add_argument("--q-max", type=int, default=Q_TRAIN[-1],
-                   help=f"train on Q {Q_TRAIN[0]}..Q_MAX (the QC picks up to {QC_RANGE[-1]})")
+                   help=f"train on Q Q_MIN..Q_MAX (the encoder picks up to {QC_RANGE[-1]})")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes coding the cache")
     p.add_argument("--init-from", type=Path, default=None,
                    help="start a new run (new optimizer, step 0) from this checkpoint's weights")
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
-    qs = tuple(range(Q_TRAIN[0], args.q_max + 1))
+    qs = tuple(range(args.q_min, args.q_max + 1))
     q_tag = "" if qs == Q_TRAIN else f"_q{qs[0]}-{qs[-1]}"  # caches are per Q range
     if args.packed:
         caches = []

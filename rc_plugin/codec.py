@@ -29,8 +29,8 @@ from .lossy import LAYER_BY_ID, get_layer
 from .context import CausalState, ContextParams, phase_indices
 from .context import fit as fit_context
 from .mixture import MixtureParams, frequencies
-from .models import QC_RANGE, choose_q, model_id, rc_outputs
-from .qsearch import MIN_SIDE, climb, sample_crops
+from .models import choose_q, model_id, rc_outputs
+from .qsearch import MIN_SIDE, SEARCH_RANGE, climb, sample_crops
 from .tables import load_tables
 from .tau import optimise_tau
 
@@ -187,7 +187,7 @@ def encode(
     layer = get_layer(lossy)
     if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= 51):
         raise RclError(
-            f"q must be an integer quantizer in 0..51 (the Q-classifier picks from {QC_RANGE[0]}..{QC_RANGE[-1]}), "
+            f"q must be an integer quantizer in 0..51 (the encoder picks from {SEARCH_RANGE[0]}..{SEARCH_RANGE[1]}), "
             f"not {q!r}"
         )
     if isinstance(effort, bool) or effort not in EFFORTS:
@@ -202,7 +202,8 @@ def encode(
             crops = sample_crops(pixels[..., :channels])
 
             def crops_bytes(q_try: int) -> int:
-                return sum(len(_code_tile(c, channels, layer, q_try, tau, context, device, threads).pack()) for c in crops)
+                tiles = (_code_tile(c, channels, layer, q_try, tau, context, device, threads) for c in crops)
+                return sum(len(t.pack()) for t in tiles)
 
             q = climb(crops_bytes, q)
     header = Header(mode, layer.layer_id, int(q), w, h, TILE, flags, model_id(), pixel_checksum(pixels))

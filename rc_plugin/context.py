@@ -40,7 +40,7 @@ _EDGE = np.array([dy == 0 or dx == 0 for dy, dx in NEIGHBOURS])
 #: Mean-correction inputs: the 8 neighbours' errors; the pixel's errors in channels R and G; for each
 #: of the two other channels, the sums of its errors over the 4-connected and over the diagonal neighbours.
 OWN_COEFS = len(NEIGHBOURS) + 2
-#: Knight's-move offsets: the nearest pixels of other 2x2 cells beyond the 8 neighbours.
+#: Knight's-move offsets: the pixels of the next ring out that belong to other phases (one offset odd).
 KNIGHTS = ((-2, -1), (-2, 1), (-1, -2), (-1, 2), (1, -2), (1, 2), (2, -1), (2, 1))
 #: ... and the sum of the same channel's errors over the decoded KNIGHTS.
 COEFS = OWN_COEFS + 5

@@ -61,3 +61,14 @@ def test_single_file_progress_and_lossless_outputs_only(tmp_path, photo_crop):
         dec = rcl("decode", tmp_path / "one.rcl", "--format", fmt)
         assert dec.returncode == 0, dec.stderr
         assert np.array_equal(np.asarray(Image.open(tmp_path / f"one.{fmt}")), photo_crop)
+
+
+def test_effort_option(tmp_path, photo_crop):
+    Image.fromarray(photo_crop).save(tmp_path / "e.png")
+    fast = rcl("encode", tmp_path / "e.png", "-e", 1, "-o", tmp_path / "e1", "--verify")
+    refined = rcl("encode", tmp_path / "e.png", "-o", tmp_path / "e2", "--verify")
+    assert fast.returncode == 0 and refined.returncode == 0, fast.stderr + refined.stderr
+    # this image is small enough to be searched whole, so the default is never larger
+    assert (tmp_path / "e2" / "e.rcl").stat().st_size <= (tmp_path / "e1" / "e.rcl").stat().st_size
+    bad = rcl("encode", tmp_path / "e.png", "-e", 3, "-o", tmp_path / "e3")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
