@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from rc_plugin.models import QC_RANGE
+from rc_plugin.qsearch import SEARCH_RANGE
 
 from .data import PATCH, Q_TRAIN, SCALE_RANGE, PatchSampler, build_cache, list_images
 from .patch_pack import PACK_INFO
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--copies", type=int, default=2, help="with --packed: distinct Q per patch")
     p.add_argument("--q-min", type=int, default=Q_TRAIN[0], help="train on Q Q_MIN..Q_MAX")
     p.add_argument("--q-max", type=int, default=Q_TRAIN[-1],
-                   help=f"train on Q Q_MIN..Q_MAX (the encoder picks up to {QC_RANGE[-1]})")
+                   help=f"train on Q Q_MIN..Q_MAX (the encoder picks up to {SEARCH_RANGE[1]})")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes coding the cache")
     p.add_argument("--init-from", type=Path, default=None,
                    help="start a new run (new optimizer, step 0) from this checkpoint's weights")
