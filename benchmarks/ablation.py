@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
             "QC": bpsp(plain[qc]),
             "optimal Q'": bpsp(plain[best]),
             "QC + tau": bpsp(rc_plugin.encode(img, q=qc, tau=True, context=False)),
-            "QC + tau + causal pass": bpsp(rc_plugin.encode(img, q=qc, effort=1)),
+            "QC + tau + causal pass": bpsp(rc_plugin.encode(img, q=qc)),
         }
         searched = rc_plugin.encode(img)  # the default: effort 2
         sizes[SEARCH_ROW] = bpsp(searched)
