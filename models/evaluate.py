@@ -47,7 +47,7 @@ def residual_bits(model, pairs: list[tuple[np.ndarray, np.ndarray]], q: int) -> 
         h, w = (x.shape[0] // 2) * 2, (x.shape[1] // 2) * 2
         xt = torch.from_numpy(np.array(x[:h, :w])).permute(2, 0, 1)[None].float()
         xlt = torch.from_numpy(np.array(xl[:h, :w])).permute(2, 0, 1)[None].float()
-        out.append(float(mixture_bits(model(rc_input(xlt, torch.tensor([q]))), xt - xlt)))
+        out.append(float(mixture_bits(model(rc_input(xlt, torch.tensor([q]))), xt - xlt, xlt)))
     return float(np.mean(out))
 
 

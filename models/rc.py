@@ -100,6 +100,10 @@ def rc_input(xl: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return torch.cat([xl, qp, px, py], dim=1)
 
 
+#: A logistic argument whose sigmoid is 1 (or 0) in float32: an open end of a bin.
+_TAIL = 1e4
+
+
 def _log_prob_bin(upper: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:
     """log(sigmoid(upper) - sigmoid(lower)), stable on both tails."""
     mid = 0.5 * (upper + lower)
@@ -111,8 +115,12 @@ def _log_prob_bin(upper: torch.Tensor, lower: torch.Tensor) -> torch.Tensor:
     return torch.log(diff.clamp_min(1e-12))
 
 
-def mixture_bits(out: torch.Tensor, r: torch.Tensor, k: int = grids.K) -> torch.Tensor:
-    """Bits per subpixel of r (B, 3, H, W, integer-valued) under the RC output, as the coder computes it."""
+def mixture_bits(out: torch.Tensor, r: torch.Tensor, xl: torch.Tensor | None = None, k: int = grids.K) -> torch.Tensor:
+    """Bits per subpixel of r (B, 3, H, W, integer-valued) under the RC output, as the coder computes it.
+
+    With xl (B, 3, H, W, 0..255), the mass beyond the residuals that keep x in 0..255 is folded onto
+    the extremes, as the coder does (rc_plugin.mixture.support).
+    """
     b, _, h, w = out.shape
     o = out.view(b, 4, 3, k, h, w) * 2**grids.OUT_FRAC  # integer indices
     logit = clamp_ste(o[:, 0], -32767, 32767)
@@ -131,6 +139,10 @@ def mixture_bits(out: torch.Tensor, r: torch.Tensor, k: int = grids.K) -> torch.
     centre = rr * unit - mean
     upper = (centre + unit / 2) / unit * inv_sigma
     lower = (centre - unit / 2) / unit * inv_sigma
+    if xl is not None:
+        xx = xl[:, :, None]
+        upper = torch.where(rr >= 255 - xx, torch.full_like(upper, _TAIL), upper)
+        lower = torch.where(rr <= -xx, torch.full_like(lower, -_TAIL), lower)
     logp = _log_prob_bin(upper, lower)
     logit = logit - logit.amax(dim=2, keepdim=True).detach()
     logit = torch.clamp(logit, min=-grids.LOGIT_SPAN)

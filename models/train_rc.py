@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         inp, r = inp.to(device), r.to(device)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.lr, args.total_steps, progress=None if budget is None else seconds / budget)
-        loss = mixture_bits(model(inp), r)
+        loss = mixture_bits(model(inp), r, inp[:, :3])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

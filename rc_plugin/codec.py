@@ -15,6 +15,7 @@ from . import entropy, grids
 from .alpha import decode_alpha, encode_alpha
 from .container import (
     FLAG_CHANNEL_AXIS,
+    FLAG_GREY_COLOUR,
     META_CHUNKS,
     Header,
     Tile,
@@ -99,21 +100,30 @@ def _colour(pixels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(c)
 
 
+def _is_grey(pixels: np.ndarray) -> bool:
+    """Whether the colour channels of an (H, W, 3 or 4) image are all equal (grey saved as RGB)."""
+    return bool(np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 0], pixels[..., 2]))
+
+
 def _sample(h: int, w: int) -> np.ndarray:
     ys = np.arange(TAU_STRIDE // 2, h, TAU_STRIDE) if h > TAU_STRIDE else np.arange(h)
     xs = np.arange(TAU_STRIDE // 2, w, TAU_STRIDE) if w > TAU_STRIDE else np.arange(w)
     return (ys[:, None] * w + xs[None, :]).ravel()
 
 
-def _phase_loop(params: MixtureParams, tau: np.ndarray, ranges, h: int, w: int, r: np.ndarray, code) -> None:
+def _phase_loop(
+    params: MixtureParams, tau: np.ndarray, ranges, h: int, w: int, xl: np.ndarray, r: np.ndarray, code
+) -> None:
     """Visit (phase, channel) in coding order; code(c, phase, idx, model, lo, hi) returns r[c] at idx.
+
+    xl and r: (C, h * w), the lossy reconstruction and the residual (filled in by code).
 
     The encoder and the decoder both run this loop, so the causal state they build is the same.
     """
     state = CausalState(h, w)
     for phase, idx in enumerate(phase_indices(h, w)):
         for c, (lo, hi) in enumerate(ranges):
-            model = state.channel_model(params, c, phase, idx, r, tau)
+            model = state.channel_model(params, c, phase, idx, r, tau, xl[c, idx], lo, hi)
             r[c, idx] = code(c, phase, idx, model, lo, hi) if lo != hi else lo
             state.record(c, idx, r[c, idx], model)
         state.finish_phase(idx)
@@ -125,8 +135,8 @@ def _freqs(tables, model, ctx: ContextParams, c: int, phase: int, lo: int, hi: i
         mean, logscale = model.mean, model.logscale
     else:
         mean, logscale = model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1])
-    weight = model.weight
-    return lambda sl: frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi)
+    weight, floor, ceil = model.weight, model.floor, model.ceil
+    return lambda sl: frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi, floor[sl], ceil[sl])
 
 
 def _code_tile(
@@ -138,12 +148,13 @@ def _code_tile(
     lossy = layer.encode(rgb, q)
     xl = layer.decode(lossy, h, w)  # the decoder's x_l, never the encoder's own reconstruction
     params = MixtureParams.from_output(rc_outputs(xl, q, device, threads), tables)
-    r = (rgb.astype(np.int64) - xl.astype(np.int64)).reshape(-1, 3).T[:channels].copy()  # (C, N)
+    xl_flat = xl.reshape(-1, 3).T[:channels].astype(np.int64)  # (C, N)
+    r = rgb.reshape(-1, 3).T[:channels].astype(np.int64) - xl_flat
     ranges = [(int(rc.min()), int(rc.max())) for rc in r]
     tau = np.zeros((3, grids.K), np.int64)
     if tau_on:
         idx = _sample(h, w)
-        tau = optimise_tau(tables, params.subset(idx), r[:, idx], ranges)
+        tau = optimise_tau(tables, params.subset(idx), r[:, idx], ranges, xl_flat[:, idx])
     ctx = ContextParams.zeros()
     coders = [entropy.StreamEncoder() for _ in ranges]
 
@@ -154,7 +165,7 @@ def _code_tile(
         coders[c].encode(symbols - lo, _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1)
         return symbols
 
-    _phase_loop(params, tau, ranges, h, w, r, code)
+    _phase_loop(params, tau, ranges, h, w, xl_flat, r, code)
     streams = [coder.finish() if lo != hi else b"" for coder, (lo, hi) in zip(coders, ranges)]
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     return Tile(tau.astype(np.int8).tobytes(), ctx.pack(), ranges, lossy, streams, alpha)
@@ -196,6 +207,9 @@ def encode(
         )
     h, w = pixels.shape[:2]
     channels = colour_channels(mode)
+    if channels == 3 and _is_grey(pixels):
+        flags |= FLAG_GREY_COLOUR
+        channels = 1
     if q is None:
         q = choose_q(_colour(pixels), device, threads)
         if effort >= 2 and min(h, w) >= MIN_SIDE:
@@ -234,16 +248,20 @@ def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: st
         if lo == hi and stream:
             raise RclError("corrupt .rcl tile: a constant channel carries data")
     coders = [entropy.StreamDecoder(stream) for stream in tile.residual]
-    r = np.zeros((header.colour_channels, th * tw), np.int64)
+    coded = header.coded_channels
+    xl_flat = xl.reshape(-1, 3).T[:coded].astype(np.int64)
+    r = np.zeros((coded, th * tw), np.int64)
 
     def code(c, phase, idx, model, lo, hi):
         return coders[c].decode(len(idx), _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1) + lo
 
-    _phase_loop(params, tau, tile.ranges, th, tw, r, code)
-    colour = xl.reshape(-1, 3).T[: header.colour_channels].astype(np.int64) + r
+    _phase_loop(params, tau, tile.ranges, th, tw, xl_flat, r, code)
+    colour = xl_flat + r
     if colour.min() < 0 or colour.max() > 255:
         raise RclError("corrupt .rcl tile: decoded pixels fall outside 0..255")
-    out = colour.T.reshape(th, tw, header.colour_channels).astype(np.uint8)
+    out = colour.T.reshape(th, tw, coded).astype(np.uint8)
+    if coded < header.colour_channels:  # grey stored as colour
+        out = np.repeat(out, header.colour_channels, axis=2)
     if header.has_alpha:
         out = np.concatenate([out, decode_alpha(tile.alpha, th, tw)[..., None]], axis=2)
     elif tile.alpha:
@@ -283,7 +301,7 @@ def decode_with_metadata(
     out = np.empty((header.height, header.width, channels), np.uint8)
     tiles = header.tiles()  # as many as payloads: parse_chunks checked the count
     for i, ((y, x, th, tw), payload) in enumerate(zip(tiles, payloads)):
-        tile = parse_tile(payload, header.colour_channels)
+        tile = parse_tile(payload, header.coded_channels)
         out[y : y + th, x : x + tw] = _decode_tile(tile, header, layer, th, tw, device, threads)
         if progress:
             progress(i + 1, len(tiles))
@@ -301,7 +319,7 @@ def info(data: bytes) -> dict:
     meta, payloads = parse_chunks(data, header)
     lossy = residual = alpha = 0
     for payload in payloads:
-        tile = parse_tile(payload, header.colour_channels)
+        tile = parse_tile(payload, header.coded_channels)
         lossy += len(tile.lossy)
         residual += sum(len(s) for s in tile.residual)
         alpha += len(tile.alpha)

@@ -14,15 +14,17 @@ from .context import PARAM_BYTES as CONTEXT_BYTES
 from .errors import RclError
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 3
+VERSION = 4
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
 
 MODES = {0: "L", 1: "LA", 2: "RGB", 3: "RGBA"}
 MODE_IDS = {v: k for k, v in MODES.items()}
-#: flags bit 0: the array had an explicit channel axis of size 1 ((H, W, 1) rather than (H, W)).
+#: flags bit 0 (mode L): the array had an explicit channel axis of size 1 ((H, W, 1) rather than (H, W)).
 FLAG_CHANNEL_AXIS = 1
+#: flags bit 1 (modes RGB, RGBA): the three colour channels are equal, so only one is coded.
+FLAG_GREY_COLOUR = 2
 META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
 TAU_BYTES = 3 * grids.K
 #: Tile sides a decoder accepts; the tile bounds decoding memory, so larger ones are refused.
@@ -34,7 +36,7 @@ MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + TAU_BYTES + CONTEXT_BYTES + 8 + 8
 
 
 def colour_channels(mode: str) -> int:
-    """Channels the lossy layer and the residual carry: grey is coded as one, colour as three."""
+    """Colour channels of an image of this mode (the coder carries one for grey, three for colour)."""
     return 1 if mode in ("L", "LA") else 3
 
 
@@ -52,7 +54,13 @@ class Header:
 
     @property
     def colour_channels(self) -> int:
+        """Colour channels of the decoded image."""
         return colour_channels(self.mode)
+
+    @property
+    def coded_channels(self) -> int:
+        """Colour channels the lossy layer and the residual carry: one for grey, and for grey stored as colour."""
+        return 1 if self.flags & FLAG_GREY_COLOUR else self.colour_channels
 
     @property
     def has_alpha(self) -> bool:
@@ -122,7 +130,11 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
     _, _, mode_id, layer_id, q, width, height, tile, flags, model_id, checksum = fields
     if mode_id not in MODES:
         raise RclError(f"corrupt .rcl header: unknown mode {mode_id}")
-    bad_flags = flags & ~FLAG_CHANNEL_AXIS or (flags and MODES[mode_id] != "L")
+    bad_flags = (
+        flags & ~(FLAG_CHANNEL_AXIS | FLAG_GREY_COLOUR)
+        or (flags & FLAG_CHANNEL_AXIS and MODES[mode_id] != "L")
+        or (flags & FLAG_GREY_COLOUR and MODES[mode_id] not in ("RGB", "RGBA"))
+    )
     if width < 1 or height < 1 or not MIN_TILE <= tile <= MAX_TILE or q > 51 or bad_flags or layer_id not in LAYER_IDS:
         raise RclError(
             f"corrupt .rcl header: size {width}x{height}, tile {tile}, q {q}, flags {flags}, lossy layer {layer_id}"

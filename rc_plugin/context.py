@@ -27,7 +27,7 @@ import numpy as np
 
 from . import grids
 from .errors import RclError
-from .mixture import MixtureParams, symbol_bits
+from .mixture import MixtureParams, support, symbol_bits
 from .tables import Tables
 
 #: (y mod 2, x mod 2) of the four coding phases, in coding order.
@@ -117,11 +117,13 @@ class ChannelModel:
     centre: np.ndarray  # (N,) weighted mean of the means: the errors are measured from it
     feats: np.ndarray | None  # (N, COEFS) neighbour and earlier-channel errors
     bins: np.ndarray | None  # (N,) activity bin
+    floor: np.ndarray  # (N,) smallest residual that keeps the pixel in 0..255 (mixture.support)
+    ceil: np.ndarray  # (N,) and the largest
 
     def subset(self, sel) -> "ChannelModel":
         pick = (lambda a: None if a is None else a[sel])
         return ChannelModel(self.weight[:, sel], self.mean[:, sel], self.logscale[:, sel], self.centre[sel],
-                            pick(self.feats), pick(self.bins))
+                            pick(self.feats), pick(self.bins), self.floor[sel], self.ceil[sel])
 
     def corrected(self, coef: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, logscale) with the context corrections."""
@@ -164,9 +166,13 @@ class CausalState:
         return _Neighbourhood(own, own[..., _EDGE].sum(axis=2), own[..., ~_EDGE].sum(axis=2), knight, count)
 
     def channel_model(
-        self, params: MixtureParams, c: int, phase: int, idx: np.ndarray, r: np.ndarray, tau: np.ndarray
+        self, params: MixtureParams, c: int, phase: int, idx: np.ndarray, r: np.ndarray, tau: np.ndarray,
+        xl: np.ndarray, lo: int, hi: int,
     ) -> ChannelModel:
-        """The model of channel c at pixels idx (all of one phase); r holds channels < c there."""
+        """The model of channel c at pixels idx (all of one phase); r holds channels < c there.
+
+        xl: (N,) the lossy reconstruction of channel c at idx; lo..hi: the channel's residual range.
+        """
         if self._phase is None or self._phase[0] != phase:
             self._phase = (phase, params.subset(idx), self._neighbourhood(phase))
         _, sub, nb = self._phase
@@ -176,8 +182,9 @@ class CausalState:
         weight64 = weight.astype(np.int64)
         wsum = weight64.sum(axis=0)
         centre = (weight64 * mean).sum(axis=0) // wsum
+        floor, ceil = support(xl, lo, hi)
         if nb is None:
-            return ChannelModel(weight, mean, logscale, centre, None, None)
+            return ChannelModel(weight, mean, logscale, centre, None, None, floor, ceil)
         feats = np.zeros((len(idx), COEFS), np.int64)
         feats[:, : len(NEIGHBOURS)] = nb.own[c]
         if c:
@@ -190,7 +197,7 @@ class CausalState:
         # ilog8 of |e| in 1/8 units is 24 above sigma's index for |e| = sigma
         rel = ilog8(activity + 1) - 24 - sigma
         bins = np.clip((rel + BINS // 2 * BIN_WIDTH) // BIN_WIDTH, 0, BINS - 1)
-        return ChannelModel(weight, mean, logscale, centre, feats, bins)
+        return ChannelModel(weight, mean, logscale, centre, feats, bins, floor, ceil)
 
     def record(self, c: int, idx: np.ndarray, r_c: np.ndarray, model: ChannelModel) -> None:
         self.err[c, _PAD + idx // self.w, _PAD + idx % self.w] = np.clip(
@@ -222,7 +229,7 @@ def fit(tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: i
 
     def bits(part: ChannelModel, part_sym: np.ndarray, coef: np.ndarray, offset: np.ndarray) -> float:
         mean, logscale = part.corrected(coef, offset)
-        return symbol_bits(tables, part.weight, mean, logscale, part_sym, lo, hi)
+        return symbol_bits(tables, part.weight, mean, logscale, part_sym, lo, hi, part.floor, part.ceil)
 
     best_c, best = zero_c, bits(m, sym, zero_c, zero_o)
     if np.any(m.feats):  # the encoder's least squares may use floats: only the stored integers matter

@@ -81,10 +81,21 @@ def _cumulative(tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: 
     return acc
 
 
+def support(xl: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel bounds (floor, ceil) of a residual: x = x_l + r lies in 0..255, within the channel's lo..hi."""
+    xl = xl.astype(np.int64)
+    return np.maximum(lo, -xl), np.minimum(hi, 255 - xl)
+
+
 def frequencies(
-    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, lo: int, hi: int
+    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, lo: int, hi: int,
+    floor: np.ndarray, ceil: np.ndarray,
 ) -> np.ndarray:
-    """(N, hi - lo + 1) int64 frequencies, each row summing to 2**24, every entry >= 1."""
+    """(N, hi - lo + 1) int64 frequencies, each row summing to 2**24, every entry >= 1.
+
+    The mixture's mass below floor and above ceil (N,) is folded onto them: a residual
+    that would take the pixel outside 0..255 cannot occur, so it keeps only the minimum.
+    """
     n = weight.shape[1]
     size = hi - lo + 1
     scaled = FREQ_TOTAL - size
@@ -93,14 +104,18 @@ def frequencies(
     cum[:, 0] = 0
     cum[:, -1] = scaled
     if size > 1:
-        b8 = (np.arange(lo + 1, hi + 1, dtype=np.int64) * UNIT) - UNIT // 2
-        c = _cumulative(tables, weight, mean, logscale, b8[None, :])
-        cum[:, 1:-1] = (c.astype(np.int64) * scaled) // total[:, None]
+        above = np.arange(lo + 1, hi + 1, dtype=np.int64)  # the symbol above each inner boundary
+        c = _cumulative(tables, weight, mean, logscale, (above * UNIT - UNIT // 2)[None, :])
+        inner = (c.astype(np.int64) * scaled) // total[:, None]
+        inner[above[None, :] <= floor[:, None]] = 0
+        inner[above[None, :] > ceil[:, None]] = scaled
+        cum[:, 1:-1] = inner
     return np.diff(cum, axis=1) + 1
 
 
 def symbol_bits(
-    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, symbols: np.ndarray, lo: int, hi: int
+    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, symbols: np.ndarray,
+    lo: int, hi: int, floor: np.ndarray, ceil: np.ndarray,
 ) -> float:
     """Exact code length in bits of symbols (residual values) under frequencies(), from two CDF lookups each."""
     size = hi - lo + 1
@@ -108,7 +123,7 @@ def symbol_bits(
     total = weight.sum(axis=0, dtype=np.int64) << grids.CDF_BITS
     b8 = np.stack([symbols * UNIT - UNIT // 2, symbols * UNIT + UNIT // 2], axis=1)
     c = (_cumulative(tables, weight, mean, logscale, b8).astype(np.int64) * scaled) // total[:, None]
-    c[symbols == lo, 0] = 0
-    c[symbols == hi, 1] = scaled
+    c[symbols <= floor, 0] = 0
+    c[symbols >= ceil, 1] = scaled
     freq = c[:, 1] - c[:, 0] + 1
     return float(grids.FREQ_BITS * len(symbols) - np.log2(freq.astype(np.float64)).sum())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import grids
-from .mixture import MixtureParams, symbol_bits
+from .mixture import MixtureParams, support, symbol_bits
 from .tables import Tables
 
 STEPS = (4, 2, 1)
@@ -18,18 +18,21 @@ STEPS = (4, 2, 1)
 MAX_SWEEPS = 2
 
 
-def optimise_tau(tables: Tables, params: MixtureParams, r: np.ndarray, ranges: list[tuple[int, int]]) -> np.ndarray:
-    """r: (C, N) true residuals of the sampled pixels, params sampled alike -> (3, K) int offsets."""
+def optimise_tau(
+    tables: Tables, params: MixtureParams, r: np.ndarray, ranges: list[tuple[int, int]], xl: np.ndarray
+) -> np.ndarray:
+    """r: (C, N) true residuals of the sampled pixels, params and xl (C, N) sampled alike -> (3, K) int offsets."""
     tau = np.zeros((3, grids.K), np.int64)
     for c, (lo, hi) in enumerate(ranges):
         if lo == hi:
             continue
         mean = params.channel_mean(c, r)
         sym = r[c]
+        floor, ceil = support(xl[c], lo, hi)
 
         def cost(t: np.ndarray) -> float:
             ls = np.clip(params.logscale[c] + t[:, None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
-            return symbol_bits(tables, params.weight[c], mean, ls, sym, lo, hi)
+            return symbol_bits(tables, params.weight[c], mean, ls, sym, lo, hi, floor, ceil)
 
         best = cost(tau[c])
         for step in STEPS:

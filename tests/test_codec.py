@@ -81,12 +81,20 @@ def test_modes(photo_crop, rng, channels):
     roundtrip(arr, q=17)
 
 
-def test_grey_costs_about_one_channel(photo_crop):
+def test_grey_stored_as_colour_costs_one_channel(photo_crop, rng):
     grey = np.asarray(Image.fromarray(photo_crop).convert("L"))
     rgb_of_grey = np.repeat(grey[..., None], 3, axis=2)
-    g = len(roundtrip(grey, q=16))
-    c = len(roundtrip(rgb_of_grey, q=16))
-    assert g < c
+    g = roundtrip(grey, q=16)
+    c = roundtrip(rgb_of_grey, q=16)
+    header = container.parse_header(c, None)
+    assert header.mode == "RGB" and header.flags & container.FLAG_GREY_COLOUR and header.coded_channels == 1
+    # the same coded bytes as the grey image, but for the header's mode
+    assert len(c) == len(g)
+    rgba = np.concatenate([rgb_of_grey, rng.integers(0, 256, grey.shape + (1,), dtype=np.uint8)], axis=2)
+    assert container.parse_header(roundtrip(rgba, q=16), None).flags & container.FLAG_GREY_COLOUR
+    almost = rgb_of_grey.copy()
+    almost[5, 7, 2] ^= 1  # one subpixel off grey: coded as colour, still exact
+    assert not container.parse_header(roundtrip(almost, q=16), None).flags & container.FLAG_GREY_COLOUR
 
 
 def test_pil_input_keeps_mode(photo_crop):

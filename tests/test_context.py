@@ -98,7 +98,7 @@ def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
     known = np.zeros((h, w), bool)
     for phase, idx in enumerate(context.phase_indices(h, w)):
         for c in range(3):
-            model = state.channel_model(params, c, phase, idx, r, tau)
+            model = state.channel_model(params, c, phase, idx, r, tau, np.full(len(idx), 128), -30, 30)
             if phase == 0:
                 assert model.feats is None
             else:

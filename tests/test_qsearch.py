@@ -7,8 +7,8 @@ from rc_plugin import qsearch
 from rc_plugin.models import QC_RANGE
 
 
-@pytest.mark.parametrize("start", [11, 14, 19, 22, 30])
-@pytest.mark.parametrize("best", [11, 17, 20, 29])
+@pytest.mark.parametrize("start", [11, 14, 19, 22, 30, 40])
+@pytest.mark.parametrize("best", [11, 17, 20, 29, 38])
 def test_climb_finds_the_minimum_of_a_unimodal_cost(start, best):
     seen = []
 
