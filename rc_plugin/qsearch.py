@@ -3,11 +3,12 @@
 The QC is a weak predictor of the best Q: its trained labels depend on the residual
 model it was labelled with, and one look at a central crop cannot see everything
 that decides the split between the lossy layer and the residual. Yet the file size
-is a smooth, nearly unimodal function of Q. So at effort 2 the encoder codes a few
-crops of the image exactly as the file will code them (lossy layer, RC, tau,
-causal pass, range coder) at Q values around the QC's choice, climbs to the Q
-that codes them smallest, and codes the image at that Q. Only the chosen Q
-reaches the file; decoding is unchanged.
+is a smooth, nearly unimodal function of Q. So at effort 2 the encoder measures a
+few crops of the image as the file would code them (lossy layer, RC, tau, causal
+pass; the exact code length instead of the range coder, which ends within a few
+bytes of it) at Q values around the QC's choice, climbs to the Q that codes them
+smallest, and codes the image at that Q. Only the chosen Q reaches the file;
+decoding is unchanged.
 """
 from __future__ import annotations
 
@@ -45,11 +46,11 @@ def sample_crops(pixels: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def climb(cost: Callable[[int], int], start: int, lo: int = SEARCH_RANGE[0], hi: int = SEARCH_RANGE[1]) -> int:
+def climb(cost: Callable[[int], float], start: int, lo: int = SEARCH_RANGE[0], hi: int = SEARCH_RANGE[1]) -> int:
     """The Q reached from start by steps of 4, 2, then 1, each taken only while it lowers cost(Q)."""
-    costs: dict[int, int] = {}
+    costs: dict[int, float] = {}
 
-    def at(q: int) -> int:
+    def at(q: int) -> float:
         if q not in costs:
             costs[q] = cost(q)
         return costs[q]

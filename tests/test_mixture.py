@@ -51,3 +51,4 @@ def test_symbol_bits_are_the_code_length_of_the_tables():
     expected = -np.log2(freq[np.arange(n), symbols - lo] / FREQ_TOTAL).sum()
     bits = symbol_bits(load_tables(), weight, mean, logscale, symbols, lo, hi, floor, ceil)
     assert bits == pytest.approx(expected, rel=1e-9)
+
