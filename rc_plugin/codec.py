@@ -29,7 +29,7 @@ from .errors import RclError
 from .lossy import LAYER_BY_ID, get_layer
 from .context import CausalState, ContextParams, phase_indices
 from .context import fit as fit_context
-from .mixture import MixtureParams, frequencies, symbol_bits
+from .mixture import MixtureParams, bucket_frequencies, bucket_width, symbol_bits, value_frequencies
 from .models import choose_q, model_id, rc_outputs
 from .qsearch import MIN_SIDE, SEARCH_RANGE, climb, sample_crops
 from .tables import load_tables
@@ -129,14 +129,45 @@ def _phase_loop(
         state.finish_phase(idx)
 
 
-def _freqs(tables, model, ctx: ContextParams, c: int, phase: int, lo: int, hi: int):
-    """A function slice -> frequency rows of the model with the context corrections of (c, phase)."""
+def _corrected(model, ctx: ContextParams, c: int, phase: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, logscale) of the model with the context corrections of (c, phase)."""
     if phase == 0:
-        mean, logscale = model.mean, model.logscale
-    else:
-        mean, logscale = model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1])
-    weight, floor, ceil = model.weight, model.floor, model.ceil
-    return lambda sl: frequencies(tables, weight[:, sl], mean[:, sl], logscale[:, sl], lo, hi, floor[sl], ceil[sl])
+        return model.mean, model.logscale
+    return model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1])
+
+
+def _encode_symbols(coder, tables, model, ctx: ContextParams, c: int, phase: int, symbols: np.ndarray, lo: int, hi: int):
+    """Residuals of (c, phase): per chunk of subpixels, their buckets, then their values within the buckets."""
+    mean, logscale = _corrected(model, ctx, c, phase)
+    size = hi - lo + 1
+    width = bucket_width(size)
+    offset = symbols - lo
+    for sl in entropy.chunks(len(symbols), size):
+        part = (model.weight[:, sl], mean[:, sl], logscale[:, sl])
+        floor, ceil = model.floor[sl], model.ceil[sl]
+        buckets = bucket_frequencies(tables, *part, lo, size, width, floor, ceil)
+        coder.encode(offset[sl] // width, lambda s: buckets[s], buckets.shape[1])
+        if width > 1:
+            first = lo + offset[sl] // width * width
+            values = value_frequencies(tables, *part, first, width, floor, ceil)
+            coder.encode(offset[sl] % width, lambda s: values[s], width)
+
+
+def _decode_symbols(coder, tables, model, ctx: ContextParams, c: int, phase: int, n: int, lo: int, hi: int):
+    mean, logscale = _corrected(model, ctx, c, phase)
+    size = hi - lo + 1
+    width = bucket_width(size)
+    symbols = np.empty(n, np.int64)
+    for sl in entropy.chunks(n, size):
+        part = (model.weight[:, sl], mean[:, sl], logscale[:, sl])
+        floor, ceil = model.floor[sl], model.ceil[sl]
+        buckets = bucket_frequencies(tables, *part, lo, size, width, floor, ceil)
+        first = lo + coder.decode(len(floor), lambda s: buckets[s], buckets.shape[1]) * width
+        if width > 1:
+            values = value_frequencies(tables, *part, first, width, floor, ceil)
+            first += coder.decode(len(floor), lambda s: values[s], width)
+        symbols[sl] = first
+    return symbols
 
 
 def _residual_pass(
@@ -177,7 +208,7 @@ def _code_tile(
     coders = [entropy.StreamEncoder() for _ in range(channels)]
 
     def emit(c, phase, symbols, model, ctx, lo, hi):
-        coders[c].encode(symbols - lo, _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1)
+        _encode_symbols(coders[c], tables, model, ctx, c, phase, symbols, lo, hi)
 
     lossy, tau, ctx, ranges = _residual_pass(pixels, channels, layer, q, tau_on, context_on, device, threads, emit)
     streams = [coder.finish() if lo != hi else b"" for coder, (lo, hi) in zip(coders, ranges)]
@@ -197,12 +228,7 @@ def _tile_size_estimate(
     bits = [0.0]
 
     def emit(c, phase, symbols, model, ctx, lo, hi):
-        if lo == hi:
-            return
-        if phase == 0:
-            mean, logscale = model.mean, model.logscale
-        else:
-            mean, logscale = model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1])
+        mean, logscale = _corrected(model, ctx, c, phase)
         bits[0] += symbol_bits(tables, model.weight, mean, logscale, symbols, lo, hi, model.floor, model.ceil)
 
     lossy, *_ = _residual_pass(pixels, channels, layer, q, tau_on, context_on, device, threads, emit)
@@ -290,7 +316,7 @@ def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: st
     r = np.zeros((coded, th * tw), np.int64)
 
     def code(c, phase, idx, model, lo, hi):
-        return coders[c].decode(len(idx), _freqs(tables, model, ctx, c, phase, lo, hi), hi - lo + 1) + lo
+        return _decode_symbols(coders[c], tables, model, ctx, c, phase, len(idx), lo, hi)
 
     _phase_loop(params, tau, tile.ranges, th, tw, xl_flat, r, code)
     colour = xl_flat + r

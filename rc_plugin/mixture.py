@@ -87,37 +87,82 @@ def support(xl: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(lo, -xl), np.minimum(hi, 255 - xl)
 
 
-def frequencies(
-    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, lo: int, hi: int,
+#: Channels with more residual values than this are coded in two steps (bucket, then value within it).
+DIRECT_LIMIT = 16
+
+
+def bucket_width(size: int) -> int:
+    """Residual values per bucket for a channel with size values: about sqrt(size), a power of two.
+
+    Coding the bucket, then the value within it, needs the CDF at about 2 sqrt(size) boundaries per
+    subpixel instead of size; at a high Q the range is wide and this is most of decoding's work.
+    """
+    if size <= DIRECT_LIMIT:
+        return 1
+    return 1 << ((size - 1).bit_length() // 2)
+
+
+def _folded_cdf(
+    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, above: np.ndarray,
+    floor: np.ndarray, ceil: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cdf, total): the mixture's integer CDF (N, J) at the boundary below each residual in above (N, J).
+
+    Residuals below floor or above ceil (N,) would take the pixel outside 0..255, so their mass is
+    folded onto floor and ceil: the CDF is 0 up to floor and total beyond ceil.
+    """
+    looked_up = np.clip(above, floor[:, None], ceil[:, None] + 1)  # keeps every table index in range
+    cdf = _cumulative(tables, weight, mean, logscale, looked_up * UNIT - UNIT // 2).astype(np.int64)
+    total = weight.sum(axis=0, dtype=np.int64) << grids.CDF_BITS  # (N,)
+    cdf[above <= floor[:, None]] = 0
+    return np.where(above > ceil[:, None], total[:, None], cdf), total
+
+
+def _to_frequencies(cum: np.ndarray) -> np.ndarray:
+    return np.diff(cum, axis=1) + 1
+
+
+def bucket_frequencies(
+    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, lo: int, size: int, width: int,
     floor: np.ndarray, ceil: np.ndarray,
 ) -> np.ndarray:
-    """(N, hi - lo + 1) int64 frequencies, each row summing to 2**24, every entry >= 1.
+    """(N, ceil(size / width)) int64 frequencies of the buckets lo + width*j ..; rows sum to 2**24, entries >= 1."""
+    buckets = -(-size // width)
+    above = lo + width * np.arange(buckets + 1)  # the first residual of each bucket, and one past the last
+    cdf, total = _folded_cdf(tables, weight, mean, logscale, np.broadcast_to(above, (len(floor), buckets + 1)),
+                             floor, ceil)
+    return _to_frequencies((cdf * (FREQ_TOTAL - buckets)) // total[:, None])
 
-    The mixture's mass below floor and above ceil (N,) is folded onto them: a residual
-    that would take the pixel outside 0..255 cannot occur, so it keeps only the minimum.
+
+def value_frequencies(
+    tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, first: np.ndarray, width: int,
+    floor: np.ndarray, ceil: np.ndarray,
+) -> np.ndarray:
+    """(N, width) int64 frequencies of the residuals first .. first + width - 1 given that bucket (first: (N,)).
+
+    A bucket the mixture gives no mass in the tables' precision (a residual far in a tail) is uniform.
     """
-    n = weight.shape[1]
-    size = hi - lo + 1
-    scaled = FREQ_TOTAL - size
-    total = weight.sum(axis=0, dtype=np.int64) << grids.CDF_BITS  # (N,)
-    cum = np.empty((n, size + 1), np.int64)
-    cum[:, 0] = 0
-    cum[:, -1] = scaled
-    if size > 1:
-        above = np.arange(lo + 1, hi + 1, dtype=np.int64)  # the symbol above each inner boundary
-        c = _cumulative(tables, weight, mean, logscale, (above * UNIT - UNIT // 2)[None, :])
-        inner = (c.astype(np.int64) * scaled) // total[:, None]
-        inner[above[None, :] <= floor[:, None]] = 0
-        inner[above[None, :] > ceil[:, None]] = scaled
-        cum[:, 1:-1] = inner
-    return np.diff(cum, axis=1) + 1
+    scaled = FREQ_TOTAL - width
+    cdf, _ = _folded_cdf(tables, weight, mean, logscale, first[:, None] + np.arange(width + 1), floor, ceil)
+    cdf -= cdf[:, :1]
+    mass = cdf[:, -1:]
+    freq = _to_frequencies((cdf * scaled) // np.maximum(mass, 1))
+    empty = mass[:, 0] == 0
+    if np.any(empty):
+        uniform = 1 + scaled // width + (np.arange(width) < scaled % width)
+        freq[empty] = uniform
+    return freq
 
 
 def symbol_bits(
     tables: Tables, weight: np.ndarray, mean: np.ndarray, logscale: np.ndarray, symbols: np.ndarray,
     lo: int, hi: int, floor: np.ndarray, ceil: np.ndarray,
 ) -> float:
-    """Exact code length in bits of symbols (residual values) under frequencies(), from two CDF lookups each."""
+    """Code length in bits of symbols (residual values) over the whole range lo..hi, from two CDF lookups each.
+
+    The coder's two steps (bucket_frequencies, value_frequencies) give the same probabilities up to
+    rounding in the last of 24 bits, so fits and the Q search use this cheaper measure.
+    """
     size = hi - lo + 1
     scaled = FREQ_TOTAL - size
     total = weight.sum(axis=0, dtype=np.int64) << grids.CDF_BITS
