@@ -136,36 +136,39 @@ def _corrected(model, ctx: ContextParams, c: int, phase: int) -> tuple[np.ndarra
     return model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1])
 
 
-def _encode_symbols(coder, tables, model, ctx: ContextParams, c: int, phase: int, symbols: np.ndarray, lo: int, hi: int):
-    """Residuals of (c, phase): per chunk of subpixels, their buckets, then their values within the buckets."""
+def _two_step_chunks(tables, model, ctx: ContextParams, c: int, phase: int, n: int, lo: int, hi: int):
+    """Per chunk of the n subpixels of (c, phase): (slice, bucket frequencies, bucket width, a function from the
+    buckets' first residuals to the value frequencies within them)."""
     mean, logscale = _corrected(model, ctx, c, phase)
     size = hi - lo + 1
     width = bucket_width(size)
-    offset = symbols - lo
-    for sl in entropy.chunks(len(symbols), size):
+    for sl in entropy.chunks(n, size):
         part = (model.weight[:, sl], mean[:, sl], logscale[:, sl])
         floor, ceil = model.floor[sl], model.ceil[sl]
-        buckets = bucket_frequencies(tables, *part, lo, size, width, floor, ceil)
+
+        def values_for(first, part=part, floor=floor, ceil=ceil):
+            return value_frequencies(tables, *part, first, width, floor, ceil)
+
+        yield sl, bucket_frequencies(tables, *part, lo, size, width, floor, ceil), width, values_for
+
+
+def _encode_symbols(coder, tables, model, ctx: ContextParams, c: int, phase: int, symbols: np.ndarray, lo: int, hi: int):
+    """Residuals of (c, phase): per chunk of subpixels, their buckets, then their values within the buckets."""
+    offset = symbols - lo
+    for sl, buckets, width, values_for in _two_step_chunks(tables, model, ctx, c, phase, len(symbols), lo, hi):
         coder.encode(offset[sl] // width, lambda s: buckets[s], buckets.shape[1])
         if width > 1:
-            first = lo + offset[sl] // width * width
-            values = value_frequencies(tables, *part, first, width, floor, ceil)
+            values = values_for(lo + offset[sl] // width * width)
             coder.encode(offset[sl] % width, lambda s: values[s], width)
 
 
 def _decode_symbols(coder, tables, model, ctx: ContextParams, c: int, phase: int, n: int, lo: int, hi: int):
-    mean, logscale = _corrected(model, ctx, c, phase)
-    size = hi - lo + 1
-    width = bucket_width(size)
     symbols = np.empty(n, np.int64)
-    for sl in entropy.chunks(n, size):
-        part = (model.weight[:, sl], mean[:, sl], logscale[:, sl])
-        floor, ceil = model.floor[sl], model.ceil[sl]
-        buckets = bucket_frequencies(tables, *part, lo, size, width, floor, ceil)
-        first = lo + coder.decode(len(floor), lambda s: buckets[s], buckets.shape[1]) * width
+    for sl, buckets, width, values_for in _two_step_chunks(tables, model, ctx, c, phase, n, lo, hi):
+        first = lo + coder.decode(len(buckets), lambda s: buckets[s], buckets.shape[1]) * width
         if width > 1:
-            values = value_frequencies(tables, *part, first, width, floor, ceil)
-            first += coder.decode(len(floor), lambda s: values[s], width)
+            values = values_for(first)
+            first += coder.decode(len(values), lambda s: values[s], width)
         symbols[sl] = first
     return symbols
 
