@@ -18,8 +18,8 @@ fi
 export PYTHONPATH=/tmp/site:$PWD
 mkdir -p $RUNS
 MIN=${RCL_SCHEDULE_MINUTES:-24}
-# Q range of the training pairs: 12..QMAX (the QC picks up to 26 since the causal pass)
-QMAX=${RCL_Q_MAX:-26}
+# Q range of the training pairs: 12..QMAX (the encoder's Q search goes up to 40)
+QMAX=${RCL_Q_MAX:-40}
 
 collect() {
   for f in $RUNS/*.pt $RUNS/*.log; do [ -e "$f" ] && cp "$f" "$OUT/"; done
