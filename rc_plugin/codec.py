@@ -225,7 +225,7 @@ def _tile_size_estimate(
     """The bytes _code_tile would write for colour pixels, from the exact code lengths without range coding.
 
     The range coder ends within a few bytes of the code length, so the Q search can compare Qs by this
-    at about two thirds of the cost of coding.
+    without range coding (which made a crop's coding 20-45 % slower in a measurement on two val03 crops).
     """
     tables = load_tables()
     bits = [0.0]

@@ -19,9 +19,8 @@ import numpy as np
 from .models import QC_RANGE
 
 #: Qs the search may move to: the QC's range and beyond it, where the causal pass puts the best Q of
-#: grainy photos (val09 of the validation set: 5.639 bpsp at Q 30, 5.542 at 38, 5.544 at 42). The RC
-#: was trained on Q 12..26; beyond, it extrapolates, which the search only picks where the coded crops
-#: really are smaller.
+#: grainy photos (val09 of the validation set: 5.639 bpsp at Q 30, 5.542 at 38, 5.544 at 42). The RC's
+#: last stage trained on Q 20..40.
 SEARCH_RANGE = (QC_RANGE[0], 40)
 #: Step sizes of the climb, coarse to fine: the best Q may lie 20 above the QC's.
 STEPS = (4, 2, 1)
