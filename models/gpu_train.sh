@@ -3,6 +3,9 @@
 #   bash models/gpu_train.sh start PACK_DIR...   build caches, start the runs in the background
 #   bash models/gpu_train.sh wait SECONDS        let them run, then copy checkpoints and logs to $OUT
 #   bash models/gpu_train.sh stop                stop them (each saves its checkpoint), copy to $OUT
+#   RCL_STOP_AT=EPOCH bash models/gpu_train.sh run PACK_DIR...
+#                                                all three in one call: the schedules are timed to end
+#                                                at EPOCH (seconds), whatever the cache build took
 # Wheels for what the machine lacks (pillow-heif, constriction) travel in .whl/, fetched here with
 #   pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 -d .whl pillow_heif==1.8.1 constriction==0.5.0
@@ -32,12 +35,24 @@ start)
   nvidia-smi -L
   # build each pack's cache once, with every core
   python3 -m models.train_rc --packed "$@" --q-max $QMAX --minutes 0 --checkpoint /tmp/cache_only.pt --device cpu | tail -n 1
+  if [ -n "${RCL_STOP_AT:-}" ]; then
+    # what is left until the deadline, less the start-up and the final save
+    MIN=$(python3 -c "import time; print(max(1.0, ($RCL_STOP_AT - time.time() - 45) / 60))")
+    echo "schedules timed to $MIN minutes"
+  fi
   common=(--packed "$@" --q-max $QMAX --batch 64 --crop 128 --schedule-minutes $MIN --save-every 120 --minutes 60)
   launch() { name=$1; shift; setsid nohup python3 -m models.train_rc "${common[@]}" --checkpoint $RUNS/$name.pt "$@" > $RUNS/$name.log 2>&1 < /dev/null & echo $! > $RUNS/$name.pid; }
   grep -v '^#' models/gpu_runs.txt | while read -r name opts; do
     [ -n "$name" ] && launch "$name" $opts
   done
   sleep 60; collect ;;
+run)
+  shift
+  [ -n "${RCL_STOP_AT:-}" ] || { echo "run needs RCL_STOP_AT (epoch seconds)"; exit 2; }
+  bash "$0" start "$@" || exit 1
+  left=$((RCL_STOP_AT - $(date +%s)))
+  [ "$left" -gt 0 ] && sleep "$left"
+  bash "$0" stop ;;
 wait)
   sleep "$2"; collect ;;
 stop)
