@@ -11,10 +11,11 @@ import zlib
 
 from . import grids
 from .context import PARAM_BYTES as CONTEXT_BYTES
+from .grey import PARAM_BYTES as GREY_BYTES
 from .errors import RclError
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 4
+VERSION = 5
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
@@ -87,6 +88,7 @@ class Header:
 class Tile:
     tau: bytes  # 3*K signed offsets
     context: bytes  # the causal pass's parameters (rc_plugin.context.ContextParams)
+    grey: bytes  # the grey shortcut's parameters (rc_plugin.grey.GreyParams), b"" when it is off
     ranges: list[tuple[int, int]]  # per coded colour channel (lo, hi) of the residual
     lossy: bytes
     residual: list[bytes]  # per coded colour channel
@@ -94,6 +96,8 @@ class Tile:
 
     def pack(self) -> bytes:
         parts = [self.tau, self.context]
+        if len(self.ranges) == 3:  # colour tiles: a byte saying whether the grey shortcut is on
+            parts.append(bytes([1 if self.grey else 0]) + self.grey)
         for (lo, hi), stream in zip(self.ranges, self.residual):
             parts.append(struct.pack("<hhI", lo, hi, len(stream)))
         parts.append(struct.pack("<II", len(self.lossy), len(self.alpha)))
@@ -184,12 +188,22 @@ def parse_chunks(data: bytes, header: Header) -> tuple[dict, list[bytes]]:
 
 
 def parse_tile(payload: bytes, channels: int) -> Tile:
-    need = TAU_BYTES + CONTEXT_BYTES + channels * 8 + 8
+    need = TAU_BYTES + CONTEXT_BYTES + (channels == 3) + channels * 8 + 8
     if len(payload) < need:
         raise RclError("corrupt .rcl tile: its table of lengths is truncated")
     tau = payload[:TAU_BYTES]
     context = payload[TAU_BYTES : TAU_BYTES + CONTEXT_BYTES]
     pos = TAU_BYTES + CONTEXT_BYTES
+    grey = b""
+    if channels == 3:
+        if payload[pos] > 1:
+            raise RclError(f"corrupt .rcl tile: grey-shortcut byte {payload[pos]}")
+        pos += 1
+        if payload[pos - 1]:
+            grey = payload[pos : pos + GREY_BYTES]
+            pos += GREY_BYTES
+            if len(payload) < pos + channels * 8 + 8:
+                raise RclError("corrupt .rcl tile: its table of lengths is truncated")
     ranges, lengths = [], []
     for _ in range(channels):
         lo, hi, n = struct.unpack_from("<hhI", payload, pos)
@@ -208,4 +222,4 @@ def parse_tile(payload: bytes, channels: int) -> Tile:
     for n in lengths:
         residual.append(payload[pos : pos + n])
         pos += n
-    return Tile(tau, context, ranges, lossy, residual, payload[pos : pos + alpha_len])
+    return Tile(tau, context, grey, ranges, lossy, residual, payload[pos : pos + alpha_len])

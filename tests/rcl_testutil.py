@@ -37,3 +37,11 @@ def assert_flips_never_give_a_wrong_image(data: bytes, positions, expected: np.n
         except rc_plugin.RclError:
             continue
         assert np.array_equal(out, expected), f"a flip at byte {pos} decoded to a wrong image"
+
+
+def mostly_grey(rgb: np.ndarray) -> np.ndarray:
+    """rgb made grey (its G channel) but for a coloured rectangle: the grey shortcut's case."""
+    out = np.repeat(rgb[..., 1:2], 3, axis=2)
+    h, w = rgb.shape[:2]
+    out[h // 4 : h // 2, w // 3 : w // 2] = rgb[h // 4 : h // 2, w // 3 : w // 2]
+    return np.ascontiguousarray(out)

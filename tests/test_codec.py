@@ -4,9 +4,10 @@ import pytest
 from PIL import Image
 
 import rc_plugin
-from rc_plugin import codec, container
+from rc_plugin import codec, container, grey
 from rc_plugin.lossy import BpgLayer
 from rc_plugin.models import QC_RANGE
+from rcl_testutil import mostly_grey
 
 
 def roundtrip(arr, **options) -> bytes:
@@ -95,6 +96,34 @@ def test_grey_stored_as_colour_costs_one_channel(photo_crop, rng):
     almost = rgb_of_grey.copy()
     almost[5, 7, 2] ^= 1  # one subpixel off grey: coded as colour, still exact
     assert not container.parse_header(roundtrip(almost, q=16), None).flags & container.FLAG_GREY_COLOUR
+
+
+def test_mostly_grey_photo_takes_the_grey_shortcut(photo_crop, monkeypatch):
+    img = mostly_grey(photo_crop)
+    data = roundtrip(img, q=16)
+    header = container.parse_header(data, None)
+    _, payloads = container.parse_chunks(data, header)
+    assert container.parse_tile(payloads[0], 3).grey, "the encoder did not keep the shortcut"
+    monkeypatch.setattr(codec, "_tile_variants", lambda prep, channels: (False,))
+    without = roundtrip(img, q=16)
+    assert container.parse_tile(container.parse_chunks(without, header)[1][0], 3).grey == b""
+    # G and B of the grey pixels cost a flag instead of two residuals
+    assert len(data) < 0.9 * len(without)
+
+
+def test_grey_shortcut_flags_where_x_l_is_grey_but_x_is_not(photo_crop):
+    img = mostly_grey(photo_crop)
+    img[::7, ::5, 2] ^= 1  # colour specks HEVC smooths away: x_l grey there, x not
+    roundtrip(img, q=24)
+
+
+def test_grey_params_are_checked():
+    good = grey.GreyParams(np.full((grey.PHASES, grey.CONTEXTS), 100, np.int64)).pack()
+    assert grey.GreyParams.unpack(good).prob[0, 0] == 100
+    with pytest.raises(rc_plugin.RclError):
+        grey.GreyParams.unpack(good[:-1])
+    with pytest.raises(rc_plugin.RclError):
+        grey.GreyParams.unpack(bytes(len(good)))  # a probability of 0 would make a flag uncodable
 
 
 def test_pil_input_keeps_mode(photo_crop):

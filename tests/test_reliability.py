@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import rc_plugin
-from rc_plugin import lossy, runtime
-from rcl_testutil import recrc
+from rc_plugin import container, lossy, runtime
+from rcl_testutil import mostly_grey, recrc
 
 FUZZ_EXAMPLES = int(os.environ.get("RCL_FUZZ_EXAMPLES", "150"))
 MUTATIONS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=4)
@@ -28,7 +28,7 @@ def fuzz_settings(examples: int):
 
 @pytest.fixture(scope="module")
 def seeds(photo_crop):
-    """Valid files to mutate: RGB, grey with alpha, and a multi-tile one with metadata."""
+    """Valid files to mutate: RGB, grey with alpha, a multi-tile one with metadata, and one with the grey shortcut."""
     a = rc_plugin.encode(photo_crop[:24, :40], q=16)
     b = rc_plugin.encode(np.dstack([photo_crop[:20, :20, 0], photo_crop[:20, :20, 1]]), q=18)
     from rc_plugin import codec
@@ -39,7 +39,11 @@ def seeds(photo_crop):
         c = rc_plugin.encode(photo_crop[:20, :36], q=14, icc_profile=b"icc", xmp=b"<x/>")
     finally:
         codec.TILE = old
-    originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36]}
+    d_img = mostly_grey(photo_crop[:32, :48])
+    d = rc_plugin.encode(d_img, q=16)
+    header = container.parse_header(d, None)
+    assert container.parse_tile(container.parse_chunks(d, header)[1][0], 3).grey, "seed without the grey shortcut"
+    originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img}
     originals[b] = rc_plugin.decode(b)
     return originals
 
@@ -71,14 +75,14 @@ def check_outcome(data: bytes, originals: dict) -> None:
 
 
 @fuzz_settings(FUZZ_EXAMPLES)
-@given(which=st.integers(0, 2), ops=MUTATIONS)
+@given(which=st.integers(0, 3), ops=MUTATIONS)
 def test_fuzz_decode(seeds, which, ops):
     data = list(seeds)[which]
     check_outcome(_mutate(data, ops), seeds)
 
 
 @fuzz_settings(FUZZ_EXAMPLES)
-@given(which=st.integers(0, 2), ops=MUTATIONS)
+@given(which=st.integers(0, 3), ops=MUTATIONS)
 def test_fuzz_decode_past_the_crcs(seeds, which, ops):
     """Mutations with every CRC made valid again, so the deeper parsing and decoding must cope."""
     data = list(seeds)[which]
@@ -86,7 +90,7 @@ def test_fuzz_decode_past_the_crcs(seeds, which, ops):
 
 
 @fuzz_settings(max(20, FUZZ_EXAMPLES // 5))
-@given(which=st.integers(0, 2), other=st.integers(0, 2), cut_a=st.integers(0, 1 << 16), cut_b=st.integers(0, 1 << 16))
+@given(which=st.integers(0, 3), other=st.integers(0, 3), cut_a=st.integers(0, 1 << 16), cut_b=st.integers(0, 1 << 16))
 def test_fuzz_splice(seeds, which, other, cut_a, cut_b):
     a, b = list(seeds)[which], list(seeds)[other]
     data = a[: cut_a % (len(a) + 1)] + b[cut_b % (len(b) + 1) :]

@@ -1,0 +1,132 @@
+"""The grey shortcut: pixels that are grey in x_l and in x cost one binary flag instead of two residuals.
+
+Photos that are grey but for a few coloured areas (a black-and-white print with a
+coloured stamp, a grey sky behind a red roof, a screenshot) have x_l grey wherever
+x is, and there r_G = r_B = r_R exactly. The RC, trained on colour photos, still
+spreads G and B over several residuals. So, in tiles where the encoder finds it
+shorter, every pixel whose x_l is grey carries a flag, coded in the G stream just
+before the phase's G residuals: set, G and B equal R and are not coded; clear, they
+are coded as usual.
+
+The flag's probability depends on the coding phase and on a context of 0..2: in
+phase 0, how many of the 4-connected neighbours have a coloured x_l; in later
+phases, how many of the decoded 8 neighbours are coloured in x. The encoder counts
+the flags per (phase, context) on the tile and stores the probabilities (24 bytes);
+encoder and decoder turn them into the same integer frequencies.
+"""
+from __future__ import annotations
+
+import dataclasses
+import struct
+
+import numpy as np
+
+from . import grids
+from .errors import RclError
+
+PHASES = 4
+CONTEXTS = 3
+#: The stored probabilities of "coloured" are in 1/2**PROB_BITS, each 1 .. 2**PROB_BITS - 1.
+PROB_BITS = 16
+PARAM_BYTES = 2 * PHASES * CONTEXTS
+_PARAMS = struct.Struct(f"<{PHASES * CONTEXTS}H")
+#: The encoder tries the shortcut on a tile when at least this share of its pixels have a grey x_l.
+MIN_SHARE = 0.005
+_EDGE4 = ((-1, 0), (0, -1), (0, 1), (1, 0))
+_RING8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def is_grey(colour: np.ndarray) -> np.ndarray:
+    """(N,) whether the three rows of a (3, N) array are equal."""
+    return (colour[0] == colour[1]) & (colour[1] == colour[2])
+
+
+def worth_trying(xl: np.ndarray, ranges) -> bool:
+    """Whether a tile (x_l as (C, N)) has enough grey x_l for the shortcut, and non-constant G and B to skip."""
+    return len(ranges) == 3 and all(lo != hi for lo, hi in ranges) and is_grey(xl).mean() >= MIN_SHARE
+
+
+@dataclasses.dataclass
+class GreyParams:
+    """prob (PHASES, CONTEXTS) int64: the probability of a clear flag (x coloured), in 1/2**PROB_BITS."""
+
+    prob: np.ndarray
+
+    def pack(self) -> bytes:
+        return _PARAMS.pack(*(int(p) for p in self.prob.ravel()))
+
+    @classmethod
+    def unpack(cls, data: bytes) -> "GreyParams":
+        if len(data) != PARAM_BYTES:
+            raise RclError("corrupt .rcl tile: its grey-shortcut parameters are truncated")
+        prob = np.array(_PARAMS.unpack(data), np.int64).reshape(PHASES, CONTEXTS)
+        if prob.min() < 1 or prob.max() >= 1 << PROB_BITS:
+            raise RclError("corrupt .rcl tile: grey-shortcut probabilities out of range")
+        return cls(prob)
+
+    def frequencies(self, phase: int, ctx: np.ndarray) -> np.ndarray:
+        """(N, 2) range-coder frequencies of (grey, coloured) at contexts ctx."""
+        coloured = self.prob[phase, ctx] << (grids.FREQ_BITS - PROB_BITS)
+        return np.stack([(1 << grids.FREQ_BITS) - coloured, coloured], axis=1)
+
+
+class GreyState:
+    """Which pixels are candidates and which decoded ones are coloured; encoder and decoder update it alike."""
+
+    def __init__(self, xl: np.ndarray, h: int, w: int) -> None:
+        self.h, self.w = h, w
+        self.candidate = is_grey(xl)
+        self.xl_coloured = np.zeros((h + 2, w + 2), np.int64)
+        self.xl_coloured[1:-1, 1:-1] = ~self.candidate.reshape(h, w)
+        self.coloured = np.zeros((h + 2, w + 2), np.int64)  # decoded and coloured in x
+
+    def contexts(self, phase: int, idx: np.ndarray) -> np.ndarray:
+        """(N,) context 0..CONTEXTS-1 of the pixels idx of the phase."""
+        ys, xs = idx // self.w + 1, idx % self.w + 1
+        src, ring = (self.xl_coloured, _EDGE4) if phase == 0 else (self.coloured, _RING8)
+        count = sum(src[ys + dy, xs + dx] for dy, dx in ring)
+        return np.minimum(count, CONTEXTS - 1)
+
+    def finish_phase(self, idx: np.ndarray, x: np.ndarray) -> None:
+        """x: (3, N) the decoded pixels idx."""
+        self.coloured[idx // self.w + 1, idx % self.w + 1] = ~is_grey(x)
+
+
+def fit(xl: np.ndarray, x: np.ndarray, h: int, w: int, phases: list[np.ndarray]) -> GreyParams:
+    """The encoder's probabilities from the flags of the whole tile (xl, x: (3, N) its pixels)."""
+    state = GreyState(xl, h, w)
+    coloured = ~is_grey(x)
+    prob = np.full((PHASES, CONTEXTS), 1 << (PROB_BITS - 1), np.int64)
+    for phase, idx in enumerate(phases):
+        cand = idx[state.candidate[idx]]
+        ctx = state.contexts(phase, cand)
+        for k in range(CONTEXTS):
+            flags = coloured[cand[ctx == k]]
+            if len(flags):
+                # (n_coloured + 1/2) / (n + 1): a context never seen coloured can still be
+                p = ((2 * int(flags.sum()) + 1) << PROB_BITS) // (2 * len(flags) + 2)
+                prob[phase, k] = min(max(p, 1), (1 << PROB_BITS) - 1)
+        state.finish_phase(idx, x[:, idx])
+    return GreyParams(prob)
+
+
+class GreyCoding:
+    """The shortcut during one tile's coding: code_flags(phase, idx, freqs) codes or decodes the flags
+    ((N,) 1 = coloured) of the candidate pixels idx and returns them."""
+
+    def __init__(self, params: GreyParams, xl: np.ndarray, h: int, w: int, code_flags) -> None:
+        self.params, self.xl, self.code_flags = params, xl, code_flags
+        self.state = GreyState(xl, h, w)
+
+    def same(self, phase: int, idx: np.ndarray) -> np.ndarray:
+        """(N,) bool over idx: the pixels whose G and B equal R, flags coded or decoded on the way."""
+        cand = np.nonzero(self.state.candidate[idx])[0]
+        freqs = self.params.frequencies(phase, self.state.contexts(phase, idx[cand]))
+        coloured = self.code_flags(phase, idx[cand], freqs)
+        out = np.zeros(len(idx), bool)
+        out[cand[coloured == 0]] = True
+        return out
+
+    def finish_phase(self, idx: np.ndarray, r: np.ndarray) -> None:
+        """r: (3, N) the tile's residual, decoded at idx."""
+        self.state.finish_phase(idx, self.xl[:, idx] + r[:, idx])
