@@ -391,7 +391,7 @@ def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: st
     grey = None
     if tile.grey:
         if coded != 3 or any(lo == hi for lo, hi in tile.ranges):
-            raise RclError("corrupt .rcl tile: the grey shortcut on a tile without two coded G and B channels")
+            raise RclError("corrupt .rcl tile: the grey shortcut is on, but G or B is not coded")
 
         def code_flags(phase, idx, freqs):
             return coders[1].decode(len(idx), lambda s: freqs[s], 2)
