@@ -221,7 +221,7 @@ def _prepare(pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, dev
 
 def _residual_pass(prep: _Prepared, context_on: bool, grey_on: bool, emit, emit_flags) -> tuple[ContextParams, bytes]:
     """Every (phase, channel) of a prepared tile with its context fitted: emit(c, phase, symbols, model, ctx, lo, hi)
-    codes or measures it, emit_flags(phase, freqs, coloured) the grey shortcut's flags. Returns the context
+    codes or measures it, emit_flags(freqs, coloured) the grey shortcut's flags. Returns the context
     parameters and the shortcut's (b"" when off)."""
     tables = load_tables()
     ctx = ContextParams.zeros()
@@ -239,9 +239,9 @@ def _residual_pass(prep: _Prepared, context_on: bool, grey_on: bool, emit, emit_
         x = prep.xl + prep.r
         grey_params = fit_grey(prep.xl, x, prep.h, prep.w, phase_indices(prep.h, prep.w))
 
-        def code_flags(phase, idx, freqs):
+        def code_flags(idx, freqs):
             coloured = (~is_grey(x[:, idx])).astype(np.int64)
-            emit_flags(phase, freqs, coloured)
+            emit_flags(freqs, coloured)
             return coloured
 
         grey = GreyCoding(grey_params, prep.xl, prep.h, prep.w, code_flags)
@@ -267,7 +267,7 @@ def _code_tile(
         def emit(c, phase, symbols, model, ctx, lo, hi):
             _encode_symbols(coders[c], tables, model, ctx, c, phase, symbols, lo, hi)
 
-        def emit_flags(phase, freqs, coloured):
+        def emit_flags(freqs, coloured):
             coders[1].encode(coloured, lambda s: freqs[s], 2)
 
         ctx, grey = _residual_pass(prep, context_on, grey_on, emit, emit_flags)
@@ -296,7 +296,7 @@ def _tile_size_estimate(
             mean, logscale = _corrected(model, ctx, c, phase)
             bits[0] += symbol_bits(tables, model.weight, mean, logscale, symbols, lo, hi, model.floor, model.ceil)
 
-        def emit_flags(phase, freqs, coloured):
+        def emit_flags(freqs, coloured):
             picked = freqs[np.arange(len(coloured)), coloured]
             bits[0] += float(np.sum(grids.FREQ_BITS - np.log2(picked)))
 
@@ -390,10 +390,10 @@ def _decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: st
 
     grey = None
     if tile.grey:
-        if coded != 3 or any(lo == hi for lo, hi in tile.ranges):
-            raise RclError("corrupt .rcl tile: the grey shortcut is on, but G or B is not coded")
+        if any(lo == hi for lo, hi in tile.ranges):
+            raise RclError("corrupt .rcl tile: the grey shortcut is on, but a colour channel is constant")
 
-        def code_flags(phase, idx, freqs):
+        def code_flags(idx, freqs):
             return coders[1].decode(len(idx), lambda s: freqs[s], 2)
 
         grey = GreyCoding(GreyParams.unpack(tile.grey), xl_flat, th, tw, code_flags)

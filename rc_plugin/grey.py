@@ -5,8 +5,8 @@ coloured stamp, a grey sky behind a red roof, a screenshot) have x_l grey wherev
 x is, and there r_G = r_B = r_R exactly. The RC, trained on colour photos, still
 spreads G and B over several residuals. So, in tiles where the encoder finds it
 shorter, every pixel whose x_l is grey carries a flag, coded in the G stream just
-before the phase's G residuals: set, G and B equal R and are not coded; clear, they
-are coded as usual.
+before the phase's G residuals: 0 (grey), G and B equal R and are not coded;
+1 (coloured), they are coded as usual.
 
 The flag's probability depends on the coding phase and on a context of 0..2: in
 phase 0, how many of the 4-connected neighbours have a coloured x_l; in later
@@ -48,7 +48,7 @@ def worth_trying(xl: np.ndarray, ranges) -> bool:
 
 @dataclasses.dataclass
 class GreyParams:
-    """prob (PHASES, CONTEXTS) int64: the probability of a clear flag (x coloured), in 1/2**PROB_BITS."""
+    """prob (PHASES, CONTEXTS) int64: the probability of flag 1 (x coloured), in 1/2**PROB_BITS."""
 
     prob: np.ndarray
 
@@ -60,7 +60,7 @@ class GreyParams:
         if len(data) != PARAM_BYTES:
             raise RclError("corrupt .rcl tile: its grey-shortcut parameters are truncated")
         prob = np.array(_PARAMS.unpack(data), np.int64).reshape(PHASES, CONTEXTS)
-        if prob.min() < 1 or prob.max() >= 1 << PROB_BITS:
+        if prob.min() < 1:  # a probability of 0 would leave flag 1 uncodable
             raise RclError("corrupt .rcl tile: grey-shortcut probabilities out of range")
         return cls(prob)
 
@@ -111,8 +111,8 @@ def fit(xl: np.ndarray, x: np.ndarray, h: int, w: int, phases: list[np.ndarray])
 
 
 class GreyCoding:
-    """The shortcut during one tile's coding: code_flags(phase, idx, freqs) codes or decodes the flags
-    ((N,) 1 = coloured) of the candidate pixels idx and returns them."""
+    """The shortcut during one tile's coding: code_flags(idx, freqs) codes or decodes the flags ((N,) 0 = grey,
+    1 = coloured) of the candidate pixels idx with these (N, 2) frequencies and returns them."""
 
     def __init__(self, params: GreyParams, xl: np.ndarray, h: int, w: int, code_flags) -> None:
         self.params, self.xl, self.code_flags = params, xl, code_flags
@@ -122,7 +122,7 @@ class GreyCoding:
         """(N,) bool over idx: the pixels whose G and B equal R, flags coded or decoded on the way."""
         cand = np.nonzero(self.state.candidate[idx])[0]
         freqs = self.params.frequencies(phase, self.state.contexts(phase, idx[cand]))
-        coloured = self.code_flags(phase, idx[cand], freqs)
+        coloured = self.code_flags(idx[cand], freqs)
         out = np.zeros(len(idx), bool)
         out[cand[coloured == 0]] = True
         return out

@@ -117,6 +117,9 @@ def test_grey_shortcut_flags_where_x_l_is_grey_but_x_is_not(photo_crop):
     data = roundtrip(img, q=24)
     payload = container.parse_chunks(data, container.parse_header(data, None))[1][0]
     assert container.parse_tile(payload, 3).grey, "the encoder did not keep the shortcut"
+    prep = codec._prepare(img, 3, codec.get_layer("hevc"), 24, True, "cpu", None)
+    flag_one = grey.is_grey(prep.xl) & ~grey.is_grey(prep.xl + prep.r)
+    assert flag_one.sum() > 10, "no pixel with a grey x_l and a coloured x: the test misses its case"
 
 
 def test_grey_params_are_checked():

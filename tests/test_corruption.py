@@ -6,7 +6,7 @@ import pytest
 
 import rc_plugin
 from rc_plugin import container
-from rcl_testutil import assert_flips_never_give_a_wrong_image
+from rcl_testutil import assert_flips_never_give_a_wrong_image, mostly_grey, recrc
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +93,15 @@ def test_chunk_rules(sample):
 def test_tile_count_checked_before_work(sample):
     with pytest.raises(rc_plugin.RclError, match="cannot fit"):
         rc_plugin.decode(_with_header(sample, width=100_000_000, height=1, tile=16))
+
+
+def test_grey_shortcut_byte_is_checked(photo_crop):
+    img = mostly_grey(photo_crop[:32, :48])
+    data = rc_plugin.encode(img, q=16)
+    pos = container.HEADER_SIZE + container.CHUNK_HEAD.size + container.TAU_BYTES + container.CONTEXT_BYTES
+    assert data[pos] == 1, "the sample does not take the grey shortcut"
+    for value in (0, 2, 255):  # off with its parameters still there, then undefined values
+        raw = bytearray(data)
+        raw[pos] = value
+        with pytest.raises(rc_plugin.RclError):
+            rc_plugin.decode(recrc(bytes(raw)))
