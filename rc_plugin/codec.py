@@ -250,7 +250,8 @@ def _residual_pass(prep: _Prepared, context_on: bool, grey_on: bool, emit, emit_
 
 
 def _tile_variants(prep: _Prepared, channels: int) -> tuple[bool, ...]:
-    """Whether to code the tile without the grey shortcut, with it, or both ways (the shorter is kept)."""
+    """The grey-shortcut settings to code the tile with: off alone, or off and on where it may pay (the shorter
+    is kept)."""
     return (False, True) if channels == 3 and worth_trying(prep.xl, prep.ranges) else (False,)
 
 
