@@ -45,3 +45,9 @@ def mostly_grey(rgb: np.ndarray) -> np.ndarray:
     h, w = rgb.shape[:2]
     out[h // 4 : h // 2, w // 3 : w // 2] = rgb[h // 4 : h // 2, w // 3 : w // 2]
     return np.ascontiguousarray(out)
+
+
+def first_tile(data: bytes) -> container.Tile:
+    """The first TILE record of a colour .rcl file."""
+    header = container.parse_header(data, None)
+    return container.parse_tile(container.parse_chunks(data, header)[1][0], header.coded_channels)

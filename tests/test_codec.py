@@ -7,7 +7,7 @@ import rc_plugin
 from rc_plugin import codec, container, grey
 from rc_plugin.lossy import BpgLayer
 from rc_plugin.models import QC_RANGE
-from rcl_testutil import mostly_grey
+from rcl_testutil import first_tile, mostly_grey
 
 
 def roundtrip(arr, **options) -> bytes:
@@ -101,12 +101,10 @@ def test_grey_stored_as_colour_costs_one_channel(photo_crop, rng):
 def test_mostly_grey_photo_takes_the_grey_shortcut(photo_crop, monkeypatch):
     img = mostly_grey(photo_crop)
     data = roundtrip(img, q=16)
-    header = container.parse_header(data, None)
-    _, payloads = container.parse_chunks(data, header)
-    assert container.parse_tile(payloads[0], 3).grey, "the encoder did not keep the shortcut"
+    assert first_tile(data).grey, "the encoder did not keep the shortcut"
     monkeypatch.setattr(codec, "_tile_variants", lambda prep, channels: (False,))
     without = roundtrip(img, q=16)
-    assert container.parse_tile(container.parse_chunks(without, header)[1][0], 3).grey == b""
+    assert first_tile(without).grey == b""
     # G and B of the grey pixels cost a flag instead of two residuals
     assert len(data) < 0.9 * len(without)
 
@@ -115,8 +113,7 @@ def test_grey_shortcut_flags_where_x_l_is_grey_but_x_is_not(photo_crop):
     img = mostly_grey(photo_crop)
     img[::7, ::5, 2] ^= 1  # colour specks HEVC smooths away: x_l grey there, x not
     data = roundtrip(img, q=24)
-    payload = container.parse_chunks(data, container.parse_header(data, None))[1][0]
-    assert container.parse_tile(payload, 3).grey, "the encoder did not keep the shortcut"
+    assert first_tile(data).grey, "the encoder did not keep the shortcut"
     prep = codec._prepare(img, 3, codec.get_layer("hevc"), 24, True, "cpu", None)
     flag_one = grey.is_grey(prep.xl) & ~grey.is_grey(prep.xl + prep.r)
     assert flag_one.sum() > 10, "no pixel with a grey x_l and a coloured x: the test misses its case"

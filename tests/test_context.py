@@ -4,7 +4,7 @@ import pytest
 
 import rc_plugin
 from rc_plugin import container, context, grids
-from rcl_testutil import assert_flips_never_give_a_wrong_image
+from rcl_testutil import assert_flips_never_give_a_wrong_image, first_tile
 
 
 def test_ilog8_is_floor_of_eight_log2():
@@ -48,11 +48,8 @@ def test_context_pays_on_correlated_grain_and_stays_exact(grainy):
     assert np.array_equal(rc_plugin.decode(with_ctx), grainy)
     assert np.array_equal(rc_plugin.decode(without), grainy)
     assert len(with_ctx) < 0.95 * len(without)  # 0.90 when written
-    tile = container.parse_tile(container.parse_chunks(with_ctx, container.parse_header(with_ctx, None))[1][0], 3)
-    assert np.any(context.ContextParams.unpack(tile.context).coef)
-    assert not np.any(context.ContextParams.unpack(
-        container.parse_tile(container.parse_chunks(without, container.parse_header(without, None))[1][0], 3).context
-    ).coef)
+    assert np.any(context.ContextParams.unpack(first_tile(with_ctx).context).coef)
+    assert not np.any(context.ContextParams.unpack(first_tile(without).context).coef)
 
 
 def test_altered_context_parameters_never_give_a_wrong_image(grainy):
