@@ -15,7 +15,7 @@ from .grey import PARAM_BYTES as GREY_BYTES
 from .errors import RclError
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 5
+VERSION = 6
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")

@@ -3,9 +3,11 @@
 Given x_l, the HEVC residual of a textured photo at Q ~ 16 is close to white, but
 on smooth photos coded at a high Q the fine grain that HEVC removed stays
 spatially correlated, and the RC, which only sees x_l, cannot know it. So pixels
-are coded in four phases of the 2x2 grid, (0, 0), (1, 1), (0, 1), (1, 0) as
-(y mod 2, x mod 2); in phases 1-3 each subpixel's mixture is corrected from the
-errors e = 8 r - mean (1/8 units) of its already decoded neighbours: the channel's
+are coded in seven phases (PHASES): the even-even pixels as the four cells (0, 0),
+(2, 2), (0, 2), (2, 0) of the 4x4 grid, then the 2x2 grid's cells (1, 1), (0, 1),
+(1, 0); in phases 1-6 each subpixel's mixture is corrected from the
+errors e = 8 r - mean (1/8 units) of its already decoded neighbours (2 pixels apart
+in phases 1-3, adjacent in phases 4-6): the channel's
 own errors at the 8 neighbours and summed over the knight's-move ring, the pixel's
 earlier channels, and the other two channels summed over the 4-connected and over
 the diagonal neighbours (the residual is correlated across channels, and R has no
@@ -16,7 +18,7 @@ earlier channel of its own):
   mean |e| relative to the mixture's own scale.
 
 The encoder fits ``coef`` and ``offset`` per (channel, phase) on the image itself
-and stores them (243 bytes per tile); the decoder only evaluates them, in
+and stores them (486 bytes per tile); the decoder only evaluates them, in
 integer arithmetic, so it is as exact as the rest of the coder.
 """
 from __future__ import annotations
@@ -30,21 +32,23 @@ from .errors import RclError
 from .mixture import MixtureParams, support, symbol_bits
 from .tables import Tables
 
-#: (y mod 2, x mod 2) of the four coding phases, in coding order.
-PHASE_CELLS = ((0, 0), (1, 1), (0, 1), (1, 0))
+#: The coding phases in coding order, each (step, y, x, reach): the pixels (y + step i, x + step j), whose
+#: context neighbours lie reach pixels apart. The even-even pixels come first, as the 2x2 grid's four cells
+#: at reach 2; then the other three cells of the 2x2 grid at reach 1.
+PHASES = ((4, 0, 0, 2), (4, 2, 2, 2), (4, 0, 2, 2), (4, 2, 0, 2), (2, 1, 1, 1), (2, 0, 1, 1), (2, 1, 0, 1))
 #: Phases with a context (phase 0 has no decoded neighbours).
-CONTEXT_PHASES = len(PHASE_CELLS) - 1
+CONTEXT_PHASES = len(PHASES) - 1
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 #: Which NEIGHBOURS are 4-connected (the rest are diagonal).
 _EDGE = np.array([dy == 0 or dx == 0 for dy, dx in NEIGHBOURS])
-#: Mean-correction inputs: the 8 neighbours' errors; the pixel's errors in channels R and G; for each
+#: Mean-correction inputs: the 8 neighbours' errors (at the phase's reach); the pixel's errors in channels R and G; for each
 #: of the two other channels, the sums of its errors over the 4-connected and over the diagonal neighbours.
 OWN_COEFS = len(NEIGHBOURS) + 2
-#: Knight's-move offsets: the pixels of the next ring out that belong to other phases (one offset odd).
+#: Knight's-move offsets (times the reach): the pixels of the next ring out that belong to other phases (one offset odd).
 KNIGHTS = ((-2, -1), (-2, 1), (-1, -2), (-1, 2), (1, -2), (1, 2), (2, -1), (2, 1))
 #: ... and the sum of the same channel's errors over the decoded KNIGHTS.
 COEFS = OWN_COEFS + 5
-_PAD = 2
+_PAD = 4  # the farthest neighbour: a knight's move at reach 2
 COEF_FRAC = 6
 COEF_LIMIT = 127
 #: Activity bins: width in 1/8 octaves of (neighbours' mean |e|) / sigma, and their count.
@@ -101,8 +105,8 @@ class ContextParams:
 def phase_indices(h: int, w: int) -> list[np.ndarray]:
     """Flat pixel indices of each phase, in raster order within the phase."""
     out = []
-    for py, px in PHASE_CELLS:
-        ys, xs = np.arange(py, h, 2), np.arange(px, w, 2)
+    for step, py, px, _ in PHASES:
+        ys, xs = np.arange(py, h, step), np.arange(px, w, step)
         out.append((ys[:, None] * w + xs[None, :]).ravel())
     return out
 
@@ -138,10 +142,11 @@ class ChannelModel:
 class CausalState:
     """The errors of the subpixels coded so far; encoder and decoder update it identically.
 
-    Errors live in an image padded by 2 on every side, so each neighbour of a whole phase is
+    Errors live in an image padded by 4 on every side, so each neighbour of a whole phase is
     one strided slice; pixels outside the tile or not yet coded read 0. Pixels of one phase are
-    never each other's neighbours (an odd offset in y or x changes the 2x2 cell), so within a
-    phase nothing but the pixel itself has to be masked.
+    never each other's neighbours (every neighbour offset is an odd multiple of the reach in y
+    or in x, which changes the cell of the phase's grid), so within a phase nothing but the pixel
+    itself has to be masked.
     """
 
     def __init__(self, h: int, w: int) -> None:
@@ -151,11 +156,14 @@ class CausalState:
         self._phase: tuple[int, MixtureParams, _Neighbourhood | None] | None = None
 
     def _window(self, a: np.ndarray, phase: int, dy: int, dx: int) -> np.ndarray:
-        """a's values at the phase's pixels moved by (dy, dx), flattened in the phase's order."""
-        py, px = PHASE_CELLS[phase]
-        ny, nx = len(range(py, self.h, 2)), len(range(px, self.w, 2))
-        y0, x0 = _PAD + py + dy, _PAD + px + dx
-        return a[..., y0 : y0 + 2 * ny - 1 : 2, x0 : x0 + 2 * nx - 1 : 2].reshape(*a.shape[:-2], ny * nx)
+        """a's values at the phase's pixels moved by (dy, dx) times its reach, flattened in the phase's order."""
+        step, py, px, reach = PHASES[phase]
+        ny, nx = len(range(py, self.h, step)), len(range(px, self.w, step))
+        y0, x0 = _PAD + py + reach * dy, _PAD + px + reach * dx
+        # an empty phase (a tile smaller than its grid) must give an empty slice, not a negative end
+        return a[..., y0 : y0 + max(step * (ny - 1) + 1, 0) : step, x0 : x0 + max(step * (nx - 1) + 1, 0) : step].reshape(
+            *a.shape[:-2], ny * nx
+        )
 
     def _neighbourhood(self, phase: int) -> "_Neighbourhood | None":
         if phase == 0:

@@ -10,8 +10,8 @@ before the phase's G residuals: 0 (grey), G and B equal R and are not coded;
 
 The flag's probability depends on the coding phase and on a context of 0..2: in
 phase 0, how many of the 4-connected neighbours have a coloured x_l; in later
-phases, how many of the decoded 8 neighbours are coloured in x. The encoder counts
-the flags per (phase, context) on the tile and stores the probabilities (24 bytes);
+phases, how many of the decoded 8 neighbours (at the phase's reach) are coloured in x. The encoder
+counts the flags per (phase, context) on the tile and stores the probabilities (42 bytes);
 encoder and decoder turn them into the same integer frequencies.
 """
 from __future__ import annotations
@@ -22,9 +22,10 @@ import struct
 import numpy as np
 
 from . import grids
+from .context import PHASES as CODING_PHASES
 from .errors import RclError
 
-PHASES = 4
+PHASES = len(CODING_PHASES)
 CONTEXTS = 3
 #: The stored probabilities of "coloured" are in 1/2**PROB_BITS, each 1 .. 2**PROB_BITS - 1.
 PROB_BITS = 16
@@ -32,6 +33,7 @@ PARAM_BYTES = 2 * PHASES * CONTEXTS
 _PARAMS = struct.Struct(f"<{PHASES * CONTEXTS}H")
 #: The encoder tries the shortcut on a tile when at least this share of its pixels have a grey x_l.
 MIN_SHARE = 0.005
+_PAD = 2  # the farthest neighbour: the ring at reach 2
 _EDGE4 = ((-1, 0), (0, -1), (0, 1), (1, 0))
 _RING8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -76,20 +78,21 @@ class GreyState:
     def __init__(self, xl: np.ndarray, h: int, w: int) -> None:
         self.h, self.w = h, w
         self.candidate = is_grey(xl)
-        self.xl_coloured = np.zeros((h + 2, w + 2), np.int64)
-        self.xl_coloured[1:-1, 1:-1] = ~self.candidate.reshape(h, w)
-        self.coloured = np.zeros((h + 2, w + 2), np.int64)  # decoded and coloured in x
+        self.xl_coloured = np.zeros((h + 2 * _PAD, w + 2 * _PAD), np.int64)
+        self.xl_coloured[_PAD:-_PAD, _PAD:-_PAD] = ~self.candidate.reshape(h, w)
+        self.coloured = np.zeros_like(self.xl_coloured)  # decoded and coloured in x
 
     def contexts(self, phase: int, idx: np.ndarray) -> np.ndarray:
         """(N,) context 0..CONTEXTS-1 of the pixels idx of the phase."""
-        ys, xs = idx // self.w + 1, idx % self.w + 1
+        ys, xs = idx // self.w + _PAD, idx % self.w + _PAD
         src, ring = (self.xl_coloured, _EDGE4) if phase == 0 else (self.coloured, _RING8)
-        count = sum(src[ys + dy, xs + dx] for dy, dx in ring)
+        reach = CODING_PHASES[phase][3] if phase else 1
+        count = sum(src[ys + reach * dy, xs + reach * dx] for dy, dx in ring)
         return np.minimum(count, CONTEXTS - 1)
 
     def finish_phase(self, idx: np.ndarray, x: np.ndarray) -> None:
         """x: (3, N) the decoded pixels idx."""
-        self.coloured[idx // self.w + 1, idx % self.w + 1] = ~is_grey(x)
+        self.coloured[idx // self.w + _PAD, idx % self.w + _PAD] = ~is_grey(x)
 
 
 def fit(xl: np.ndarray, x: np.ndarray, h: int, w: int, phases: list[np.ndarray]) -> GreyParams:

@@ -23,7 +23,8 @@ def test_phases_cover_every_pixel_once():
 
 def test_parameters_round_trip_and_range():
     rng = np.random.default_rng(0)
-    p = context.ContextParams(rng.integers(-127, 128, (3, 3, context.COEFS)), rng.integers(-24, 25, (3, 3, context.BINS)))
+    shape = (3, context.CONTEXT_PHASES)
+    p = context.ContextParams(rng.integers(-127, 128, (*shape, context.COEFS)), rng.integers(-24, 25, (*shape, context.BINS)))
     data = p.pack()
     assert len(data) == context.PARAM_BYTES
     q = context.ContextParams.unpack(data)
@@ -59,12 +60,12 @@ def test_altered_context_parameters_never_give_a_wrong_image(grainy):
     assert_flips_never_give_a_wrong_image(data, positions, grainy[:40, :48])
 
 
-def _naive_features(err: np.ndarray, known: np.ndarray, c: int, y: int, x: int) -> list[int]:
+def _naive_features(err: np.ndarray, known: np.ndarray, c: int, y: int, x: int, reach: int) -> list[int]:
     """The context inputs of subpixel (c, y, x) read pixel by pixel, as the module docstring defines them."""
     h, w = known.shape
 
     def at(ch, dy, dx):
-        ny, nx = y + dy, x + dx
+        ny, nx = y + reach * dy, x + reach * dx
         return int(err[ch, ny, nx]) if 0 <= ny < h and 0 <= nx < w and known[ny, nx] else 0
 
     own = [at(c, dy, dx) for dy, dx in context.NEIGHBOURS]
@@ -76,7 +77,7 @@ def _naive_features(err: np.ndarray, known: np.ndarray, c: int, y: int, x: int) 
     return own + earlier + cross + [sum(at(c, dy, dx) for dy, dx in context.KNIGHTS)]
 
 
-@pytest.mark.parametrize("h, w", [(1, 5), (4, 1), (5, 7), (6, 8), (9, 6)])
+@pytest.mark.parametrize("h, w", [(1, 5), (4, 1), (5, 7), (6, 8), (9, 6), (13, 11)])
 def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
     from rc_plugin.mixture import MixtureParams
 
@@ -99,7 +100,8 @@ def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
             if phase == 0:
                 assert model.feats is None
             else:
-                expected = [_naive_features(err, known, c, i // w, i % w) for i in idx]
+                reach = context.PHASES[phase][3]
+                expected = [_naive_features(err, known, c, i // w, i % w, reach) for i in idx]
                 assert np.array_equal(model.feats, np.array(expected, np.int64).reshape(len(idx), context.COEFS))
             state.record(c, idx, r[c, idx], model)
             limit = grids.MEAN_SHIFTED_LIMIT
