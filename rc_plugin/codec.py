@@ -148,7 +148,7 @@ def _corrected(model, ctx: ContextParams, c: int, phase: int) -> tuple[np.ndarra
     """(mean, logscale) of the model with the context corrections of (c, phase)."""
     if phase == 0:
         return model.mean, model.logscale
-    return model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1])
+    return model.corrected(ctx.coef[c, phase - 1], ctx.offset[c, phase - 1], int(ctx.spread[c, phase - 1]))
 
 
 def _two_step_chunks(tables, model, ctx: ContextParams, c: int, phase: int, n: int, lo: int, hi: int):
@@ -230,7 +230,9 @@ def _residual_pass(prep: _Prepared, context_on: bool, grey_on: bool, emit, emit_
     def code(c, phase, idx, model, lo, hi):
         symbols = prep.r[c, idx]
         if context_on and phase > 0:
-            ctx.coef[c, phase - 1], ctx.offset[c, phase - 1] = fit_context(tables, model, symbols, lo, hi)
+            ctx.coef[c, phase - 1], ctx.offset[c, phase - 1], ctx.spread[c, phase - 1] = fit_context(
+                tables, model, symbols, lo, hi
+            )
         emit(c, phase, symbols, model, ctx, lo, hi)
         return symbols
 

@@ -13,12 +13,15 @@ earlier channels, and the other two channels summed over the 4-connected and ove
 the diagonal neighbours (the residual is correlated across channels, and R has no
 earlier channel of its own):
 
-* every mean moves by ``(sum_j coef_j * e_j + 32) >> 6``;
+* every mean moves by ``(sum_j coef_j * e_j + 32) >> 6``, after the means of the
+  mixture's components have been drawn towards their centre by ``spread / 64``
+  (once the context has located the residual, the spread of the RC's means, which
+  hedges for what x_l alone cannot tell, is too wide);
 * every log-scale index moves by ``offset[bin]``, the bin given by the neighbours'
   mean |e| relative to the mixture's own scale.
 
 The encoder fits ``coef`` and ``offset`` per (channel, phase) on the image itself
-and stores them (486 bytes per tile); the decoder only evaluates them, in
+and stores them (504 bytes per tile); the decoder only evaluates them, in
 integer arithmetic, so it is as exact as the rest of the coder.
 """
 from __future__ import annotations
@@ -55,7 +58,12 @@ COEF_LIMIT = 127
 BINS = 12
 BIN_WIDTH = 3
 OFFSET_LIMIT = 24
-PARAM_BYTES = 3 * CONTEXT_PHASES * (COEFS + BINS)
+#: The spread of the mixture's means about their centre is scaled by spread / SPREAD_ONE (0..SPREAD_ONE).
+SPREAD_BITS = 6
+SPREAD_ONE = 1 << SPREAD_BITS
+#: Spreads tried by the encoder (a grid of 16 instead of 8 coded val03 and val01 0.0004 and 0.0007 bpsp longer).
+SPREADS = (56, 48, 40, 32, 24, 16, 8, 0)
+PARAM_BYTES = 3 * CONTEXT_PHASES * (COEFS + BINS + 1)
 #: The encoder fits on every FIT_STRIDE-th pixel of a phase.
 FIT_STRIDE = 3
 #: Fractions of the least-squares coefficients tried, keeping the one that codes the sample shortest.
@@ -78,26 +86,41 @@ def ilog8(v: np.ndarray) -> np.ndarray:
 
 @dataclasses.dataclass
 class ContextParams:
-    """Per tile: coef (3, CONTEXT_PHASES, COEFS) and offset (3, CONTEXT_PHASES, BINS), int64."""
+    """Per tile: coef (3, CONTEXT_PHASES, COEFS), offset (3, CONTEXT_PHASES, BINS) and spread (3, CONTEXT_PHASES),
+    int64."""
 
     coef: np.ndarray
     offset: np.ndarray
+    spread: np.ndarray
 
     @classmethod
     def zeros(cls) -> "ContextParams":
-        return cls(np.zeros((3, CONTEXT_PHASES, COEFS), np.int64), np.zeros((3, CONTEXT_PHASES, BINS), np.int64))
+        return cls(
+            np.zeros((3, CONTEXT_PHASES, COEFS), np.int64),
+            np.zeros((3, CONTEXT_PHASES, BINS), np.int64),
+            np.full((3, CONTEXT_PHASES), SPREAD_ONE, np.int64),
+        )
 
     def pack(self) -> bytes:
-        return np.concatenate([self.coef.ravel(), self.offset.ravel()]).astype(np.int8).tobytes()
+        return np.concatenate([self.coef.ravel(), self.offset.ravel(), self.spread.ravel()]).astype(np.int8).tobytes()
 
     @classmethod
     def unpack(cls, data: bytes) -> "ContextParams":
         if len(data) != PARAM_BYTES:
             raise RclError("corrupt .rcl tile: its context parameters are truncated")
         v = np.frombuffer(data, np.int8).astype(np.int64)
-        n = 3 * CONTEXT_PHASES * COEFS
-        params = cls(v[:n].reshape(3, CONTEXT_PHASES, COEFS), v[n:].reshape(3, CONTEXT_PHASES, BINS))
-        if np.abs(params.coef).max() > COEF_LIMIT or np.abs(params.offset).max() > OFFSET_LIMIT:
+        n, m = 3 * CONTEXT_PHASES * COEFS, 3 * CONTEXT_PHASES * BINS
+        params = cls(
+            v[:n].reshape(3, CONTEXT_PHASES, COEFS),
+            v[n : n + m].reshape(3, CONTEXT_PHASES, BINS),
+            v[n + m :].reshape(3, CONTEXT_PHASES),
+        )
+        if (
+            np.abs(params.coef).max() > COEF_LIMIT
+            or np.abs(params.offset).max() > OFFSET_LIMIT
+            or params.spread.min() < 0
+            or params.spread.max() > SPREAD_ONE
+        ):
             raise RclError("corrupt .rcl tile: context parameters out of range")
         return params
 
@@ -129,12 +152,15 @@ class ChannelModel:
         return ChannelModel(self.weight[:, sel], self.mean[:, sel], self.logscale[:, sel], self.centre[sel],
                             pick(self.feats), pick(self.bins), self.floor[sel], self.ceil[sel])
 
-    def corrected(self, coef: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def corrected(self, coef: np.ndarray, offset: np.ndarray, spread: int = SPREAD_ONE) -> tuple[np.ndarray, np.ndarray]:
         """(mean, logscale) with the context corrections."""
         if self.feats is None:
             return self.mean, self.logscale
         shift = (self.feats @ coef + (1 << (COEF_FRAC - 1))) >> COEF_FRAC
-        mean = np.clip(self.mean + shift[None], -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
+        mean = self.mean
+        if spread != SPREAD_ONE:
+            mean = self.centre[None] + (((mean - self.centre[None]) * spread + (1 << (SPREAD_BITS - 1))) >> SPREAD_BITS)
+        mean = np.clip(mean + shift[None], -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
         logscale = np.clip(self.logscale + offset[self.bins][None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
         return mean, logscale
 
@@ -227,34 +253,39 @@ class _Neighbourhood:
     count: np.ndarray  # (N,) how many of the 8 are decoded
 
 
-def fit(tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """(coef, offset) for one channel and phase, never coding the fitting sample longer than no correction."""
+def fit(tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(coef, offset, spread) for one channel and phase, never coding the fitting sample longer than no correction."""
     zero_c, zero_o = np.zeros(COEFS, np.int64), np.zeros(BINS, np.int64)
     if model.feats is None or lo == hi or len(symbols) == 0:
-        return zero_c, zero_o
+        return zero_c, zero_o, SPREAD_ONE
     s = slice(None, None, FIT_STRIDE)
     m, sym = model.subset(s), symbols[s]
 
-    def bits(part: ChannelModel, part_sym: np.ndarray, coef: np.ndarray, offset: np.ndarray) -> float:
-        mean, logscale = part.corrected(coef, offset)
+    def bits(part: ChannelModel, part_sym: np.ndarray, coef: np.ndarray, offset: np.ndarray, spread: int) -> float:
+        mean, logscale = part.corrected(coef, offset, spread)
         return symbol_bits(tables, part.weight, mean, logscale, part_sym, lo, hi, part.floor, part.ceil)
 
-    best_c, best = zero_c, bits(m, sym, zero_c, zero_o)
+    best, best_c, best_s = bits(m, sym, zero_c, zero_o, SPREAD_ONE), zero_c, SPREAD_ONE
     if np.any(m.feats):  # the encoder's least squares may use floats: only the stored integers matter
         target = (sym.astype(np.int64) << grids.OUT_FRAC) - m.centre
         ls, *_ = np.linalg.lstsq(m.feats.astype(np.float64), target.astype(np.float64), rcond=None)
         for scale in COEF_SCALES:
             c = np.clip(np.round(ls * scale * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)
-            b = bits(m, sym, c, zero_o)
+            b = bits(m, sym, c, zero_o, SPREAD_ONE)
             if b < best:
                 best, best_c = b, c
+    # searched after the coefficients: choosing both together coded val01, val03 and val12 no shorter
+    for spread in SPREADS:
+        b = bits(m, sym, best_c, zero_o, spread)
+        if b < best:
+            best, best_s = b, spread
     offset = zero_o.copy()
     for k in range(BINS):
         sel = np.nonzero(m.bins == k)[0]
         if len(sel) == 0:
             continue
         part, part_sym = m.subset(sel), sym[sel]
-        cost = bits(part, part_sym, best_c, offset)
+        cost = bits(part, part_sym, best_c, offset, best_s)
         for step in OFFSET_STEPS:
             for delta in (-step, step):
                 while True:
@@ -262,8 +293,8 @@ def fit(tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: i
                     trial[k] = np.clip(trial[k] + delta, -OFFSET_LIMIT, OFFSET_LIMIT)
                     if trial[k] == offset[k]:
                         break
-                    b = bits(part, part_sym, best_c, trial)
+                    b = bits(part, part_sym, best_c, trial, best_s)
                     if b >= cost:
                         break
                     cost, offset = b, trial
-    return best_c, offset
+    return best_c, offset, best_s

@@ -24,15 +24,20 @@ def test_phases_cover_every_pixel_once():
 def test_parameters_round_trip_and_range():
     rng = np.random.default_rng(0)
     shape = (3, context.CONTEXT_PHASES)
-    p = context.ContextParams(rng.integers(-127, 128, (*shape, context.COEFS)), rng.integers(-24, 25, (*shape, context.BINS)))
+    p = context.ContextParams(
+        rng.integers(-127, 128, (*shape, context.COEFS)),
+        rng.integers(-24, 25, (*shape, context.BINS)),
+        rng.integers(0, 65, shape),
+    )
     data = p.pack()
     assert len(data) == context.PARAM_BYTES
     q = context.ContextParams.unpack(data)
-    assert np.array_equal(p.coef, q.coef) and np.array_equal(p.offset, q.offset)
-    bad = bytearray(data)
-    bad[-1] = 100  # an offset beyond OFFSET_LIMIT
-    with pytest.raises(rc_plugin.RclError, match="context parameters"):
-        context.ContextParams.unpack(bytes(bad))
+    assert all(np.array_equal(a, b) for a, b in zip((p.coef, p.offset, p.spread), (q.coef, q.offset, q.spread)))
+    for position, value in ((-1, 65), (-1, -1), (-1 - len(p.spread.ravel()), 100)):  # spreads, then an offset
+        bad = bytearray(data)
+        bad[position] = value % 256
+        with pytest.raises(rc_plugin.RclError, match="context parameters"):
+            context.ContextParams.unpack(bytes(bad))
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,8 @@ def test_context_pays_on_correlated_grain_and_stays_exact(grainy):
     assert np.array_equal(rc_plugin.decode(with_ctx), grainy)
     assert np.array_equal(rc_plugin.decode(without), grainy)
     assert len(with_ctx) < 0.95 * len(without)  # 0.90 when written
-    assert np.any(context.ContextParams.unpack(first_tile(with_ctx).context).coef)
+    fitted = context.ContextParams.unpack(first_tile(with_ctx).context)
+    assert np.any(fitted.coef) and fitted.spread.min() < context.SPREAD_ONE
     assert not np.any(context.ContextParams.unpack(first_tile(without).context).coef)
 
 
@@ -109,3 +115,20 @@ def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
         state.finish_phase(idx)
         known.flat[idx] = True
     assert np.any(err)
+
+
+def test_spread_draws_the_means_towards_their_centre():
+    n = 4
+    mean = np.array([[-400, 0, 37, 1000], [200, 8, -37, 1000], [0, 16, 1, 1000]], np.int64)
+    weight = np.array([[1, 3, 1, 1], [1, 1, 1, 1], [2, 1, 1, 1]], np.int64)
+    centre = (weight * mean).sum(axis=0) // weight.sum(axis=0)
+    model = context.ChannelModel(
+        weight, mean, np.zeros_like(mean), centre, np.zeros((n, context.COEFS), np.int64), np.zeros(n, np.int64),
+        np.full(n, -255), np.full(n, 255),
+    )
+    coef, offset = np.zeros(context.COEFS, np.int64), np.zeros(context.BINS, np.int64)
+    assert np.array_equal(model.corrected(coef, offset, context.SPREAD_ONE)[0], mean)
+    assert np.array_equal(model.corrected(coef, offset, 0)[0], np.broadcast_to(centre, mean.shape))
+    half = model.corrected(coef, offset, context.SPREAD_ONE // 2)[0]
+    assert np.array_equal(half, centre + ((mean - centre) * 32 + 32 >> 6))  # the formula of docs/format.md
+    assert np.all(np.abs(half - centre) <= np.abs(mean - centre))
