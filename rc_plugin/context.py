@@ -20,7 +20,7 @@ earlier channel of its own):
 * every log-scale index moves by ``offset[bin]``, the bin given by the neighbours'
   mean |e| relative to the mixture's own scale.
 
-The encoder fits ``coef`` and ``offset`` per (channel, phase) on the image itself
+The encoder fits ``coef``, ``offset`` and ``spread`` per (channel, phase) on the image itself
 and stores them (504 bytes per tile); the decoder only evaluates them, in
 integer arithmetic, so it is as exact as the rest of the coder.
 """
@@ -36,8 +36,8 @@ from .mixture import MixtureParams, support, symbol_bits
 from .tables import Tables
 
 #: The coding phases in coding order, each (step, y, x, reach): the pixels (y + step i, x + step j), whose
-#: context neighbours lie reach pixels apart. The even-even pixels come first, as the 2x2 grid's four cells
-#: at reach 2; then the other three cells of the 2x2 grid at reach 1.
+#: context neighbours lie reach pixels apart. The even-even pixels come first, as the 4x4 grid's four cells
+#: (0, 0), (2, 2), (0, 2), (2, 0) at reach 2; then the other three cells of the 2x2 grid at reach 1.
 PHASES = ((4, 0, 0, 2), (4, 2, 2, 2), (4, 0, 2, 2), (4, 2, 0, 2), (2, 1, 1, 1), (2, 0, 1, 1), (2, 1, 0, 1))
 #: Phases with a context (phase 0 has no decoded neighbours).
 CONTEXT_PHASES = len(PHASES) - 1

@@ -1,4 +1,6 @@
 """The causal second pass: exact integer helpers, its parameters on disk, and that it pays on correlated grain."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -56,13 +58,15 @@ def test_context_pays_on_correlated_grain_and_stays_exact(grainy):
     assert len(with_ctx) < 0.95 * len(without)  # 0.90 when written
     fitted = context.ContextParams.unpack(first_tile(with_ctx).context)
     assert np.any(fitted.coef) and fitted.spread.min() < context.SPREAD_ONE
-    assert not np.any(context.ContextParams.unpack(first_tile(without).context).coef)
+    off = context.ContextParams.unpack(first_tile(without).context)
+    assert not np.any(off.coef) and not np.any(off.offset) and np.all(off.spread == context.SPREAD_ONE)
 
 
 def test_altered_context_parameters_never_give_a_wrong_image(grainy):
     data = rc_plugin.encode(grainy[:40, :48], q=20)
     start = container.HEADER_SIZE + container.CHUNK_HEAD.size + container.TAU_BYTES
-    positions = range(start, start + context.PARAM_BYTES, 7)
+    spreads = start + context.PARAM_BYTES - 3 * context.CONTEXT_PHASES
+    positions = [*range(start, spreads, 7), *range(spreads, start + context.PARAM_BYTES, 2)]
     assert_flips_never_give_a_wrong_image(data, positions, grainy[:40, :48])
 
 
@@ -83,7 +87,7 @@ def _naive_features(err: np.ndarray, known: np.ndarray, c: int, y: int, x: int, 
     return own + earlier + cross + [sum(at(c, dy, dx) for dy, dx in context.KNIGHTS)]
 
 
-@pytest.mark.parametrize("h, w", [(1, 5), (4, 1), (5, 7), (6, 8), (9, 6), (13, 11)])
+@pytest.mark.parametrize("h, w", [(1, 5), (4, 1), (2, 2), (3, 3), (2, 7), (5, 7), (6, 8), (9, 6), (13, 11)])
 def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
     from rc_plugin.mixture import MixtureParams
 
@@ -109,6 +113,12 @@ def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
                 reach = context.PHASES[phase][3]
                 expected = [_naive_features(err, known, c, i // w, i % w, reach) for i in idx]
                 assert np.array_equal(model.feats, np.array(expected, np.int64).reshape(len(idx), context.COEFS))
+                count = [
+                    sum(0 <= y + reach * dy < h and 0 <= x + reach * dx < w and known[y + reach * dy, x + reach * dx]
+                        for dy, dx in context.NEIGHBOURS)
+                    for y, x in zip(idx // w, idx % w)
+                ]
+                assert np.array_equal(state._neighbourhood(phase).count, count)
             state.record(c, idx, r[c, idx], model)
             limit = grids.MEAN_SHIFTED_LIMIT
             err[c].flat[idx] = np.clip((r[c, idx] << grids.OUT_FRAC) - model.centre, -limit, limit)
@@ -132,3 +142,37 @@ def test_spread_draws_the_means_towards_their_centre():
     half = model.corrected(coef, offset, context.SPREAD_ONE // 2)[0]
     assert np.array_equal(half, centre + ((mean - centre) * 32 + 32 >> 6))  # the formula of docs/format.md
     assert np.all(np.abs(half - centre) <= np.abs(mean - centre))
+    # drawn together first, then shifted, then clipped
+    coef[0] = 64
+    model.feats[:, 0] = [0, 1000, -3, 2000]
+    shifted = model.corrected(coef, offset, context.SPREAD_ONE // 2)[0]
+    assert np.array_equal(shifted, np.clip(half + model.feats[:, 0], -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT))
+    assert shifted[:, 3].max() == grids.MEAN_SHIFTED_LIMIT
+    # phase 0 has no context, and nothing moves
+    no_context = dataclasses.replace(model, feats=None, bins=None)
+    assert no_context.corrected(coef, offset, 0)[0] is mean
+
+
+def test_grey_contexts_match_a_pixel_by_pixel_reading():
+    from rc_plugin import grey
+
+    rng = np.random.default_rng(5)
+    h, w = 11, 13
+    xl = rng.integers(0, 2, (3, h * w))  # grey where all three agree: about a quarter
+    x = rng.integers(0, 2, (3, h * w))
+    state = grey.GreyState(xl, h, w)
+    xl_coloured = ~grey.is_grey(xl).reshape(h, w)
+    coloured = np.zeros((h, w), bool)  # decoded so far and coloured in x
+    for phase, idx in enumerate(context.phase_indices(h, w)):
+        ring, src, reach = (
+            ([(-1, 0), (0, -1), (0, 1), (1, 0)], xl_coloured, 1) if phase == 0
+            else (context.NEIGHBOURS, coloured, context.PHASES[phase][3])
+        )
+        expected = [
+            min(2, sum(0 <= y + reach * dy < h and 0 <= x_ + reach * dx < w and src[y + reach * dy, x_ + reach * dx]
+                       for dy, dx in ring))
+            for y, x_ in zip(idx // w, idx % w)
+        ]
+        assert np.array_equal(state.contexts(phase, idx), expected)
+        state.finish_phase(idx, x[:, idx])
+        coloured.flat[idx] = ~grey.is_grey(x[:, idx])
