@@ -253,12 +253,15 @@ class _Neighbourhood:
     count: np.ndarray  # (N,) how many of the 8 are decoded
 
 
-def fit(tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """(coef, offset, spread) for one channel and phase, never coding the fitting sample longer than no correction."""
+def fit(
+    tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int, stride: int = FIT_STRIDE
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(coef, offset, spread) for one channel and phase, fitted on every stride-th pixel, never coding that sample
+    longer than no correction."""
     zero_c, zero_o = np.zeros(COEFS, np.int64), np.zeros(BINS, np.int64)
     if model.feats is None or lo == hi or len(symbols) == 0:
         return zero_c, zero_o, SPREAD_ONE
-    s = slice(None, None, FIT_STRIDE)
+    s = slice(None, None, stride)
     m, sym = model.subset(s), symbols[s]
 
     def bits(part: ChannelModel, part_sym: np.ndarray, coef: np.ndarray, offset: np.ndarray, spread: int) -> float:

