@@ -360,14 +360,14 @@ def encode(
         flags |= FLAG_GREY_COLOUR
         channels = 1
     if q is None and effort >= 2 and min(h, w) >= MIN_SIDE:
-        crops = sample_crops(pixels[..., :channels])
+        sample = sample_crops(pixels[..., :channels])
 
-        def crops_bytes(q_try: int) -> float:
+        def sample_bytes(q_try: int) -> float:
             return sum(
-                _tile_size_estimate(c, channels, layer, q_try, tau, context, device, threads, quick=True) for c in crops
+                _tile_size_estimate(c, channels, layer, q_try, tau, context, device, threads, quick=True) for c in sample
             )
 
-        q = climb(crops_bytes, SEARCH_START)
+        q = climb(sample_bytes, SEARCH_START)
     elif q is None:
         q = choose_q(_colour(pixels), device, threads)
     header = Header(mode, layer.layer_id, int(q), w, h, TILE, flags, model_id(), pixel_checksum(pixels))

@@ -44,10 +44,10 @@ CONTEXT_PHASES = len(PHASES) - 1
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 #: Which NEIGHBOURS are 4-connected (the rest are diagonal).
 _EDGE = np.array([dy == 0 or dx == 0 for dy, dx in NEIGHBOURS])
-#: Mean-correction inputs: the 8 neighbours' errors (at the phase's reach); the pixel's errors in channels R and G; for each
-#: of the two other channels, the sums of its errors over the 4-connected and over the diagonal neighbours.
+#: Mean-correction inputs: the 8 neighbours' errors (at the phase's reach); the pixel's errors in channels R and G;
+#: for each of the two other channels, the sums of its errors over the 4-connected and over the diagonal neighbours.
 OWN_COEFS = len(NEIGHBOURS) + 2
-#: Knight's-move offsets (times the reach): the pixels of the next ring out that belong to other phases (one offset odd).
+#: Knight's-move offsets (times the reach): the next ring out's pixels of other phases (one offset odd).
 KNIGHTS = ((-2, -1), (-2, 1), (-1, -2), (-1, 2), (1, -2), (1, 2), (2, -1), (2, 1))
 #: ... and the sum of the same channel's errors over the decoded KNIGHTS.
 COEFS = OWN_COEFS + 5
@@ -152,14 +152,17 @@ class ChannelModel:
         return ChannelModel(self.weight[:, sel], self.mean[:, sel], self.logscale[:, sel], self.centre[sel],
                             pick(self.feats), pick(self.bins), self.floor[sel], self.ceil[sel])
 
-    def corrected(self, coef: np.ndarray, offset: np.ndarray, spread: int = SPREAD_ONE) -> tuple[np.ndarray, np.ndarray]:
+    def corrected(
+        self, coef: np.ndarray, offset: np.ndarray, spread: int = SPREAD_ONE
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(mean, logscale) with the context corrections."""
         if self.feats is None:
             return self.mean, self.logscale
         shift = (self.feats @ coef + (1 << (COEF_FRAC - 1))) >> COEF_FRAC
         mean = self.mean
         if spread != SPREAD_ONE:
-            mean = self.centre[None] + (((mean - self.centre[None]) * spread + (1 << (SPREAD_BITS - 1))) >> SPREAD_BITS)
+            centre = self.centre[None]
+            mean = centre + (((mean - centre) * spread + (1 << (SPREAD_BITS - 1))) >> SPREAD_BITS)
         mean = np.clip(mean + shift[None], -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT)
         logscale = np.clip(self.logscale + offset[self.bins][None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
         return mean, logscale
@@ -187,9 +190,8 @@ class CausalState:
         ny, nx = len(range(py, self.h, step)), len(range(px, self.w, step))
         y0, x0 = _PAD + py + reach * dy, _PAD + px + reach * dx
         # an empty phase (a tile smaller than its grid) must give an empty slice, not a negative end
-        return a[..., y0 : y0 + max(step * (ny - 1) + 1, 0) : step, x0 : x0 + max(step * (nx - 1) + 1, 0) : step].reshape(
-            *a.shape[:-2], ny * nx
-        )
+        y1, x1 = y0 + max(step * (ny - 1) + 1, 0), x0 + max(step * (nx - 1) + 1, 0)
+        return a[..., y0:y1:step, x0:x1:step].reshape(*a.shape[:-2], ny * nx)
 
     def _neighbourhood(self, phase: int) -> "_Neighbourhood | None":
         if phase == 0:

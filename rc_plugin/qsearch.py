@@ -1,12 +1,12 @@
-"""Encoder-side refinement of Q: the Q-classifier's choice, improved by coding samples of the image.
+"""Encoder-side search for Q: the quantizer that codes the image smallest.
 
 The QC is a weak predictor of the best Q: its trained labels depend on the residual
 model it was labelled with, and one look at a central crop cannot see everything
 that decides the split between the lossy layer and the residual. Yet the file size
-is a smooth, nearly unimodal function of Q. So at effort 2 the encoder measures a
-few crops of the image as the file would code them (lossy layer, RC, tau, causal
-pass; the exact code length instead of the range coder, which ends within a few
-bytes of it) at Q values around the QC's choice, climbs to the Q that codes them
+is a smooth, nearly unimodal function of Q. So at effort 2 the encoder measures the
+image (up to 1 MP of it; small crops misjudge it) as the file would code it (lossy
+layer, RC, tau, causal pass; the exact code length instead of the range coder,
+which ends within a few bytes of it) at a few Qs, climbs to the Q that codes it
 smallest, and codes the image at that Q. Only the chosen Q reaches the file;
 decoding is unchanged.
 """

@@ -146,8 +146,9 @@ def test_spread_draws_the_means_towards_their_centre():
     coef[0] = 64
     model.feats[:, 0] = [0, 1000, -3, 2000]
     shifted = model.corrected(coef, offset, context.SPREAD_ONE // 2)[0]
-    assert np.array_equal(shifted, np.clip(half + model.feats[:, 0], -grids.MEAN_SHIFTED_LIMIT, grids.MEAN_SHIFTED_LIMIT))
-    assert shifted[:, 3].max() == grids.MEAN_SHIFTED_LIMIT
+    limit = grids.MEAN_SHIFTED_LIMIT
+    assert np.array_equal(shifted, np.clip(half + model.feats[:, 0], -limit, limit))
+    assert shifted[:, 3].max() == limit
     # phase 0 has no context, and nothing moves
     no_context = dataclasses.replace(model, feats=None, bins=None)
     assert no_context.corrected(coef, offset, 0)[0] is mean
