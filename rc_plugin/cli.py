@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("-q", "--q", type=int, default=None, help="quantizer 0..51 (default: the encoder chooses)")
     enc.add_argument("-e", "--effort", type=int, default=2, choices=[1, 2],
                      help="how Q is chosen: 1 the Q-classifier alone, "
-                          "2 (default) refined on crops of the image (slower, smaller)")
+                          "2 (default) searched by coding the image (slower, smaller)")
     enc.add_argument("--no-tau", action="store_true", help="skip the per-image tau optimization")
     enc.add_argument("--no-context", action="store_true", help="skip fitting the causal pass (faster, larger files)")
     enc.add_argument("--verify", action="store_true", help="decode each written file and compare it with its input")

@@ -20,7 +20,7 @@ from .models import QC_RANGE
 
 #: Qs the search may move to: the QC's range and beyond it, where the causal pass puts the best Q of
 #: grainy photos (val09 of the validation set: 5.639 bpsp at Q 30, 5.542 at 38, 5.544 at 42). The RC's
-#: last stage trained on Q 20..40.
+#: last stage trained on Q 12..40.
 SEARCH_RANGE = (QC_RANGE[0], 40)
 #: Where the climb starts. The QC (labelled over 11..26 with an older RC) no longer predicts the best Q:
 #: on the validation photos it said 15-22, uncorrelated with the Q the search found (22-40, mean 32 with
@@ -54,7 +54,7 @@ def sample_crops(pixels: np.ndarray) -> list[np.ndarray]:
 
 
 def climb(cost: Callable[[int], float], start: int, lo: int = SEARCH_RANGE[0], hi: int = SEARCH_RANGE[1]) -> int:
-    """The Q reached from start by steps of 4, 2, then 1, each taken only while it lowers cost(Q)."""
+    """The Q reached from start by steps of STEPS, each taken only while it lowers cost(Q)."""
     costs: dict[int, float] = {}
 
     def at(q: int) -> float:
