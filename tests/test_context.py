@@ -70,13 +70,17 @@ def test_altered_context_parameters_never_give_a_wrong_image(grainy):
     assert_flips_never_give_a_wrong_image(data, positions, grainy[:40, :48])
 
 
+def _set_at(mask: np.ndarray, y: int, x: int, dy: int, dx: int, reach: int) -> bool:
+    """Whether the neighbour (dy, dx) times reach of pixel (y, x) lies inside the (h, w) mask and is set there."""
+    ny, nx = y + reach * dy, x + reach * dx
+    return bool(0 <= ny < mask.shape[0] and 0 <= nx < mask.shape[1] and mask[ny, nx])
+
+
 def _naive_features(err: np.ndarray, known: np.ndarray, c: int, y: int, x: int, reach: int) -> list[int]:
     """The context inputs of subpixel (c, y, x) read pixel by pixel, as the module docstring defines them."""
-    h, w = known.shape
 
     def at(ch, dy, dx):
-        ny, nx = y + reach * dy, x + reach * dx
-        return int(err[ch, ny, nx]) if 0 <= ny < h and 0 <= nx < w and known[ny, nx] else 0
+        return int(err[ch, y + reach * dy, x + reach * dx]) if _set_at(known, y, x, dy, dx, reach) else 0
 
     own = [at(c, dy, dx) for dy, dx in context.NEIGHBOURS]
     earlier = [int(err[j, y, x]) if j < c else 0 for j in range(2)]
@@ -113,11 +117,8 @@ def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
                 reach = context.PHASES[phase][3]
                 expected = [_naive_features(err, known, c, i // w, i % w, reach) for i in idx]
                 assert np.array_equal(model.feats, np.array(expected, np.int64).reshape(len(idx), context.COEFS))
-                count = [
-                    sum(0 <= y + reach * dy < h and 0 <= x + reach * dx < w and known[y + reach * dy, x + reach * dx]
-                        for dy, dx in context.NEIGHBOURS)
-                    for y, x in zip(idx // w, idx % w)
-                ]
+                count = [sum(_set_at(known, y, x, dy, dx, reach) for dy, dx in context.NEIGHBOURS)
+                         for y, x in zip(idx // w, idx % w)]
                 assert np.array_equal(state._neighbourhood(phase).count, count)
             state.record(c, idx, r[c, idx], model)
             limit = grids.MEAN_SHIFTED_LIMIT
@@ -169,11 +170,8 @@ def test_grey_contexts_match_a_pixel_by_pixel_reading():
             ([(-1, 0), (0, -1), (0, 1), (1, 0)], xl_coloured, 1) if phase == 0
             else (context.NEIGHBOURS, coloured, context.PHASES[phase][3])
         )
-        expected = [
-            min(2, sum(0 <= y + reach * dy < h and 0 <= x_ + reach * dx < w and src[y + reach * dy, x_ + reach * dx]
-                       for dy, dx in ring))
-            for y, x_ in zip(idx // w, idx % w)
-        ]
+        expected = [min(2, sum(_set_at(src, y, x_, dy, dx, reach) for dy, dx in ring))
+                    for y, x_ in zip(idx // w, idx % w)]
         assert np.array_equal(state.contexts(phase, idx), expected)
         state.finish_phase(idx, x[:, idx])
         coloured.flat[idx] = ~grey.is_grey(x[:, idx])
