@@ -66,9 +66,12 @@ SPREADS = (56, 48, 40, 32, 24, 16, 8, 0)
 PARAM_BYTES = 3 * CONTEXT_PHASES * (COEFS + BINS + 1)
 #: The encoder fits on every FIT_STRIDE-th pixel of a phase.
 FIT_STRIDE = 3
-#: Fractions of the least-squares coefficients tried, keeping the one that codes the sample shortest.
+#: Fractions of the fitted coefficients tried, keeping the one that codes the sample shortest (1.25 was never
+#: kept once the fit was weighted by the scale).
 COEF_SCALES = (0.5, 0.75, 1.0)
 OFFSET_STEPS = (8, 4, 2, 1)
+#: Errors beyond this many mixture scales count for less in the coefficients' second fit.
+ROBUST_SCALES = 2.0
 # ceil(2**16 * 2**(i / 8)) for i = 1..7: thresholds of the fractional part of ilog8
 _LOG_THRESHOLDS = np.array([71468, 77936, 84990, 92682, 101071, 110218, 120194], np.int64)
 
@@ -255,6 +258,28 @@ class _Neighbourhood:
     count: np.ndarray  # (N,) how many of the 8 are decoded
 
 
+def _robust_coefficients(m: ChannelModel, sym: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients weighted as the code length weighs errors.
+
+    A plain fit is ruled by the textured pixels, whose errors are large and nearly white,
+    while the bits the context saves are mostly where the mixture is narrow. So each
+    pixel's error is measured in units of its mixture's scale, and then, after one fit,
+    down-weighted where it is large against that scale (a logistic's tails forgive large
+    errors that squares punish). Exact code length against the plain fit, 8 photos of the
+    validation set at their benchmark Q: 3.4955 -> 3.4804 bpsp (scale weighting alone 3.4845).
+    """
+    target = ((sym.astype(np.int64) << grids.OUT_FRAC) - m.centre).astype(np.float64)
+    feats = m.feats.astype(np.float64)
+    weight64 = m.weight.astype(np.int64)
+    sigma = (weight64 * m.logscale).sum(axis=0) / weight64.sum(axis=0)  # log2 of the scale, in 1/8 octaves
+    inv_scale = np.exp2(-sigma / 8) / (1 << grids.OUT_FRAC)  # 1 / scale, per 1/8-unit error
+    ls, *_ = np.linalg.lstsq(feats * inv_scale[:, None], target * inv_scale, rcond=None)
+    err = (target - feats @ ls) * inv_scale
+    row_weight = inv_scale / np.sqrt(1 + (err / ROBUST_SCALES) ** 2)
+    ls, *_ = np.linalg.lstsq(feats * row_weight[:, None], target * row_weight, rcond=None)
+    return ls
+
+
 def fit(
     tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int, stride: int = FIT_STRIDE
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -272,8 +297,7 @@ def fit(
 
     best, best_c, best_s = bits(m, sym, zero_c, zero_o, SPREAD_ONE), zero_c, SPREAD_ONE
     if np.any(m.feats):  # the encoder's least squares may use floats: only the stored integers matter
-        target = (sym.astype(np.int64) << grids.OUT_FRAC) - m.centre
-        ls, *_ = np.linalg.lstsq(m.feats.astype(np.float64), target.astype(np.float64), rcond=None)
+        ls = _robust_coefficients(m, sym)
         for scale in COEF_SCALES:
             c = np.clip(np.round(ls * scale * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)
             b = bits(m, sym, c, zero_o, SPREAD_ONE)

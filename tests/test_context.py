@@ -155,6 +155,27 @@ def test_spread_draws_the_means_towards_their_centre():
     assert no_context.corrected(coef, offset, 0)[0] is mean
 
 
+def test_coefficients_follow_the_narrow_pixels_not_the_wide_ones():
+    # half the pixels narrow (scale 1) whose error is 0.75 of the first neighbour's, half wide (scale 16)
+    # where it is -0.5 of it, lost in noise: the narrow pixels are where coding gains, and the fit must follow them
+    rng = np.random.default_rng(3)
+    n = 4000
+    narrow = np.arange(n) < n // 2
+    logscale = np.where(narrow, 0, 32)[None].repeat(grids.K, 0)  # log2 of the scale in 1/8 octaves
+    feats = np.zeros((n, context.COEFS), np.int64)
+    feats[:, 0] = rng.integers(-64, 65, n)
+    target = np.where(narrow, 0.75 * feats[:, 0] + rng.logistic(0, 8, n), -0.5 * feats[:, 0] + rng.logistic(0, 128, n))
+    sym = np.round(target / 8).astype(np.int64)  # residuals; the model's centre is 0
+    model = context.ChannelModel(
+        np.ones((grids.K, n), np.int64), np.zeros((grids.K, n), np.int64), logscale, np.zeros(n, np.int64),
+        feats, np.zeros(n, np.int64), np.full(n, -255), np.full(n, 255),
+    )
+    weighted = context._robust_coefficients(model, sym)
+    plain, *_ = np.linalg.lstsq(feats.astype(float), (sym << grids.OUT_FRAC).astype(float), rcond=None)
+    assert abs(weighted[0] - 0.75) < 0.05
+    assert abs(plain[0] - 0.75) > 0.5
+
+
 def test_grey_contexts_match_a_pixel_by_pixel_reading():
     from rc_plugin import grey
 
