@@ -266,7 +266,7 @@ def _robust_coefficients(m: ChannelModel, sym: np.ndarray) -> np.ndarray:
     pixel's error is measured in units of its mixture's scale, and then, after one fit,
     down-weighted where it is large against that scale (a logistic's tails forgive large
     errors that squares punish). Exact code length against the plain fit, 8 photos of the
-    validation set at their benchmark Q: 3.4955 -> 3.4804 bpsp (scale weighting alone 3.4845).
+    validation set at their benchmark Q: 3.4877 -> 3.4729 bpsp (scale weighting alone 3.4771).
     """
     target = ((sym.astype(np.int64) << grids.OUT_FRAC) - m.centre).astype(np.float64)
     feats = m.feats.astype(np.float64)
