@@ -69,6 +69,9 @@ FIT_STRIDE = 3
 #: Fractions of the fitted coefficients tried, keeping the one that codes the sample shortest (1.25 was never
 #: kept once the fit was weighted by the scale).
 COEF_SCALES = (0.5, 0.75, 1.0)
+#: ... and of the second fit, weighted by the scales the offsets chose (8 validation photos, exact code length:
+#: 3.4729 -> 3.4716 bpsp).
+REFIT_SCALES = (0.75, 1.0)
 OFFSET_STEPS = (8, 4, 2, 1)
 #: Errors beyond this many mixture scales count for less in the coefficients' second fit.
 ROBUST_SCALES = 2.0
@@ -299,7 +302,7 @@ def fit(
     if np.any(m.feats):  # the encoder's least squares may use floats: only the stored integers matter
         ls = _robust_coefficients(m, sym)
         for scale in COEF_SCALES:
-            c = np.clip(np.round(ls * scale * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)
+            c = _stored_coefficients(ls * scale)
             b = bits(m, sym, c, zero_o, SPREAD_ONE)
             if b < best:
                 best, best_c = b, c
@@ -326,4 +329,20 @@ def fit(
                     if b >= cost:
                         break
                     cost, offset = b, trial
+    if np.any(best_c):
+        # the offsets have narrowed the scales where the neighbours are quiet: weigh a second fit by those
+        narrowed = dataclasses.replace(
+            m, logscale=np.clip(m.logscale + offset[m.bins][None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
+        )
+        ls = _robust_coefficients(narrowed, sym)
+        cost = bits(m, sym, best_c, offset, best_s)
+        for scale in REFIT_SCALES:
+            c = _stored_coefficients(ls * scale)
+            b = bits(m, sym, c, offset, best_s)
+            if b < cost:
+                cost, best_c = b, c
     return best_c, offset, best_s
+
+
+def _stored_coefficients(ls: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(ls * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)
