@@ -69,11 +69,11 @@ FIT_STRIDE = 3
 #: Fractions of the fitted coefficients tried, keeping the one that codes the sample shortest (1.25 was never
 #: kept once the fit was weighted by the scale).
 COEF_SCALES = (0.5, 0.75, 1.0)
-#: ... and of the second fit, weighted by the scales the offsets chose (8 validation photos, exact code length:
-#: 3.4729 -> 3.4716 bpsp).
+#: ... and of the refit after the offsets, weighted by the scales they chose (8 validation photos, exact code
+#: length: 3.4729 -> 3.4716 bpsp).
 REFIT_SCALES = (0.75, 1.0)
 OFFSET_STEPS = (8, 4, 2, 1)
-#: Errors beyond this many mixture scales count for less in the coefficients' second fit.
+#: In a coefficient fit's reweighting step, errors beyond this many mixture scales count for less.
 ROBUST_SCALES = 2.0
 # ceil(2**16 * 2**(i / 8)) for i = 1..7: thresholds of the fractional part of ilog8
 _LOG_THRESHOLDS = np.array([71468, 77936, 84990, 92682, 101071, 110218, 120194], np.int64)
