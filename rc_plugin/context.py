@@ -262,13 +262,14 @@ class _Neighbourhood:
 
 
 def _robust_coefficients(m: ChannelModel, sym: np.ndarray) -> np.ndarray:
-    """Least-squares coefficients weighted as the code length weighs errors.
+    """Least-squares coefficients weighted nearer to how the code length weighs errors.
 
     A plain fit is ruled by the textured pixels, whose errors are large and nearly white,
     while the bits the context saves are mostly where the mixture is narrow. So each
     pixel's error is measured in units of its mixture's scale, and then, after one fit,
-    down-weighted where it is large against that scale (a logistic's tails forgive large
-    errors that squares punish). Exact code length against the plain fit, 8 photos of the
+    down-weighted where it is large against that scale (one Cauchy-type reweighting step,
+    chosen by measurement: a logistic's code length grows only linearly in large errors,
+    where squares punish them). Exact code length against the plain fit, 8 photos of the
     validation set at their benchmark Q: 3.4877 -> 3.4729 bpsp (scale weighting alone 3.4771).
     """
     target = ((sym.astype(np.int64) << grids.OUT_FRAC) - m.centre).astype(np.float64)
