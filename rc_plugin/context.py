@@ -299,14 +299,21 @@ def fit(
         mean, logscale = part.corrected(coef, offset, spread)
         return symbol_bits(tables, part.weight, mean, logscale, part_sym, lo, hi, part.floor, part.ceil)
 
+    def shortest_scaled(
+        ls: np.ndarray, scales, offset: np.ndarray, spread: int, cost: float, coef: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """(cost, coef), or a stored fraction of the fit ls where it codes the sample shorter."""
+        # the encoder's least squares may use floats: only the stored integers matter
+        for scale in scales:
+            c = np.clip(np.round(ls * scale * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)
+            b = bits(m, sym, c, offset, spread)
+            if b < cost:
+                cost, coef = b, c
+        return cost, coef
+
     best, best_c, best_s = bits(m, sym, zero_c, zero_o, SPREAD_ONE), zero_c, SPREAD_ONE
-    if np.any(m.feats):  # the encoder's least squares may use floats: only the stored integers matter
-        ls = _robust_coefficients(m, sym)
-        for scale in COEF_SCALES:
-            c = _stored_coefficients(ls * scale)
-            b = bits(m, sym, c, zero_o, SPREAD_ONE)
-            if b < best:
-                best, best_c = b, c
+    if np.any(m.feats):
+        best, best_c = shortest_scaled(_robust_coefficients(m, sym), COEF_SCALES, zero_o, SPREAD_ONE, best, best_c)
     # searched after the coefficients: choosing both together coded val01, val03 and val12 no shorter
     for spread in SPREADS:
         b = bits(m, sym, best_c, zero_o, spread)
@@ -335,15 +342,6 @@ def fit(
         narrowed = dataclasses.replace(
             m, logscale=np.clip(m.logscale + offset[m.bins][None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
         )
-        ls = _robust_coefficients(narrowed, sym)
-        cost = bits(m, sym, best_c, offset, best_s)
-        for scale in REFIT_SCALES:
-            c = _stored_coefficients(ls * scale)
-            b = bits(m, sym, c, offset, best_s)
-            if b < cost:
-                cost, best_c = b, c
+        refit = _robust_coefficients(narrowed, sym)
+        _, best_c = shortest_scaled(refit, REFIT_SCALES, offset, best_s, bits(m, sym, best_c, offset, best_s), best_c)
     return best_c, offset, best_s
-
-
-def _stored_coefficients(ls: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(ls * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)

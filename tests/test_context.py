@@ -194,21 +194,18 @@ def test_fit_never_codes_its_sample_longer_and_finds_the_correlation():
     model, sym = _neighbour_model(3000, seed=5, outliers=0.02)
     lo, hi = int(sym.min()), int(sym.max())
 
-    def bits(coef, offset, spread):
+    def bits(coef, offset, spread, symbols):
         mean, logscale = model.corrected(coef, offset, spread)
-        return symbol_bits(tables, model.weight, mean, logscale, sym, lo, hi, model.floor, model.ceil)
+        return symbol_bits(tables, model.weight, mean, logscale, symbols, lo, hi, model.floor, model.ceil)
 
+    no_correction = (np.zeros(context.COEFS, np.int64), np.zeros(context.BINS, np.int64), context.SPREAD_ONE)
     coef, offset, spread = context.fit(tables, model, sym, lo, hi, stride=1)
-    none = bits(np.zeros(context.COEFS, np.int64), np.zeros(context.BINS, np.int64), context.SPREAD_ONE)
-    assert bits(coef, offset, spread) < 0.9 * none
+    assert bits(coef, offset, spread, sym) < 0.9 * bits(*no_correction, sym)
     assert 0.6 * 64 < coef[0] < 0.8 * 64  # 0.75 in 1/64 units, or a fraction of it the code length preferred
     # on errors the neighbours cannot predict, whatever the fit keeps never codes the sample longer than nothing
     unrelated = np.random.default_rng(6).permutation(sym)
-    coef, offset, spread = context.fit(tables, model, unrelated, lo, hi, stride=1)
-    mean, logscale = model.corrected(coef, offset, spread)
-    fitted = symbol_bits(tables, model.weight, mean, logscale, unrelated, lo, hi, model.floor, model.ceil)
-    mean, logscale = model.corrected(np.zeros(context.COEFS, np.int64), np.zeros(context.BINS, np.int64), 64)
-    assert fitted <= symbol_bits(tables, model.weight, mean, logscale, unrelated, lo, hi, model.floor, model.ceil)
+    fitted = context.fit(tables, model, unrelated, lo, hi, stride=1)
+    assert bits(*fitted, unrelated) <= bits(*no_correction, unrelated)
 
 
 def test_grey_contexts_match_a_pixel_by_pixel_reading():
