@@ -7,23 +7,33 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-VAL_DIR = ROOT.parent / "shared" / "data" / "val"
+ASSETS = ROOT / "tests" / "assets"  # three small CC0 photos kept in the repository: see assets/SOURCES.md
 
 
 @pytest.fixture(scope="session")
-def val_paths() -> list[Path]:
-    paths = sorted(VAL_DIR.glob("*.png"))
-    if not paths:
-        pytest.skip(f"validation photos not found in {VAL_DIR}")
+def photo_paths() -> list[Path]:
+    """The sample photos, sorted by name: colosseum.png (384x256), lake.png (512x288), osprey.png (384x256)."""
+    paths = sorted(ASSETS.glob("*.png"))
+    assert [p.name for p in paths] == ["colosseum.png", "lake.png", "osprey.png"], f"sample photos missing in {ASSETS}"
     return paths
 
 
 @pytest.fixture(scope="session")
-def photo_crop(val_paths) -> np.ndarray:
-    """A 96x128 crop of a real validation photo."""
+def photos(photo_paths) -> dict[str, np.ndarray]:
+    """The sample photos as (H, W, 3) uint8 arrays by stem: "colosseum", "lake", "osprey"."""
     from PIL import Image
 
-    return np.asarray(Image.open(val_paths[1]).convert("RGB"))[100:196, 200:328].copy()
+    out = {}
+    for path in photo_paths:
+        with Image.open(path) as im:
+            out[path.stem] = np.asarray(im.convert("RGB")).copy()
+    return out
+
+
+@pytest.fixture(scope="session")
+def photo_crop(photos) -> np.ndarray:
+    """A 96x128 crop of osprey.png: pine needles and flowers, a trunk and the bird's wing, a textured region."""
+    return photos["osprey"][100:196, 40:168].copy()
 
 
 @pytest.fixture(scope="session")

@@ -43,11 +43,9 @@ def test_parameters_round_trip_and_range():
 
 
 @pytest.fixture(scope="module")
-def grainy(val_paths) -> np.ndarray:
-    """A crop of a smooth validation photo whose fine grain HEVC removes at a high Q: the case the pass is for."""
-    from PIL import Image
-
-    return np.asarray(Image.open(val_paths[23]).convert("RGB"))[400:496, 800:928].copy()
+def grainy(photos) -> np.ndarray:
+    """The smooth sky of lake.png (96x128), whose faint grain HEVC removes at a high Q: the case the pass is for."""
+    return photos["lake"][0:96, 384:512].copy()
 
 
 def test_context_pays_on_correlated_grain_and_stays_exact(grainy):
@@ -55,7 +53,8 @@ def test_context_pays_on_correlated_grain_and_stays_exact(grainy):
     without = rc_plugin.encode(grainy, q=20, context=False)
     assert np.array_equal(rc_plugin.decode(with_ctx), grainy)
     assert np.array_equal(rc_plugin.decode(without), grainy)
-    assert len(with_ctx) < 0.95 * len(without)  # 0.90 when written
+    # measured 0.8564 (9182 / 10722 bytes): python tests/measure_thresholds.py context_ratio
+    assert len(with_ctx) < 0.88 * len(without)
     fitted = context.ContextParams.unpack(first_tile(with_ctx).context)
     assert np.any(fitted.coef) and fitted.spread.min() < context.SPREAD_ONE
     off = context.ContextParams.unpack(first_tile(without).context)

@@ -20,11 +20,12 @@ def reference():
 
 
 @pytest.fixture(scope="module")
-def lossy_crops(val_paths):
+def lossy_crops(photo_paths):
     layer = HevcLayer()
     out = []
-    for i, path in enumerate(val_paths[:3]):
-        img = np.asarray(Image.open(path).convert("RGB"))[64 * i : 64 * i + 130, 32 * i : 32 * i + 162]
+    for i, path in enumerate(photo_paths):
+        img = np.asarray(Image.open(path).convert("RGB"))[48 * i : 48 * i + 130, 32 * i : 32 * i + 162]
+        assert img.shape == (130, 162, 3)
         q = 14 + 2 * i
         out.append((layer.decode(layer.encode(img, q), *img.shape[:2]), q))
     return out

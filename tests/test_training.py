@@ -22,7 +22,17 @@ def tiny_photos(tmp_path, photo_crop):
     return folder
 
 
-def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch):
+@pytest.fixture
+def parity_photos(monkeypatch, photo_paths):
+    """export_rc's parity check reads crops of ../shared/data/val by default, and checks nothing where that is
+    missing: the sample photos instead."""
+    from export import export_models
+
+    monkeypatch.setattr(export_models, "VAL_DIR", photo_paths[0].parent)
+    assert len(export_models.parity_inputs(n=1, size=16)) == 1
+
+
+def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch, parity_photos):
     monkeypatch.setattr(data_mod, "CACHE_DIR", tmp_path / "cache")
     ckpt = tmp_path / "rc.pt"
     common = ["--images", str(tiny_photos), "--cache", "tiny", "--checkpoint", str(ckpt), "--batch", "2",
@@ -43,7 +53,8 @@ def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch):
     assert entry["training_steps"] == 6 and (tmp_path / "weights" / "rc.onnx").exists()
 
 
-def test_float_calibrate_finetune_export(tmp_path, tiny_photos, monkeypatch):
+@pytest.mark.slow  # about 11 s on 2 CPU cores
+def test_float_calibrate_finetune_export(tmp_path, tiny_photos, monkeypatch, parity_photos):
     """The float -> calibrated grids -> integer fine-tune path ends in an exact export."""
     from models import calibrate
     from models.quant import set_quantization

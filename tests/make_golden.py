@@ -1,0 +1,178 @@
+"""Write the golden .rcl files of tests/golden and their manifest.json, from the sample photos of tests/assets.
+
+    python tests/make_golden.py                      (all files and the manifest)
+    python tests/make_golden.py --fingerprint-only   (only the manifest's bitstream_fingerprint)
+
+tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
+so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
+rc_plugin.container.VERSION (keeping a decoder for the old version), never to make test_golden pass.
+
+Uses the public API (rc_plugin.encode/decode/info, rc_plugin.codec.decode_with_metadata) and the helpers of
+tests/rcl_testutil.py (mostly_grey to make the grey-shortcut case; first_tile to check that the shortcut was kept).
+"""
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS.parent))
+sys.path.insert(0, str(TESTS))
+
+import rc_plugin  # noqa: E402
+import rc_plugin.container  # noqa: E402
+from rc_plugin.codec import decode_with_metadata  # noqa: E402
+from rcl_testutil import first_tile, mostly_grey  # noqa: E402
+
+ASSETS = TESTS / "assets"
+GOLDEN = TESTS / "golden"
+Q = 24
+
+ICC = b"rcl golden test ICC payload: opaque bytes, not a real profile\x00\x01\x02\xff"
+EXIF = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00golden"
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def photo(name: str) -> np.ndarray:
+    with Image.open(ASSETS / f"{name}.png") as im:
+        return np.asarray(im.convert("RGB")).copy()
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    return np.asarray(Image.fromarray(rgb).convert("L"))
+
+
+def alpha_mask(h: int, w: int) -> np.ndarray:
+    """A soft disc of opacity, an opaque band on the left and a fully transparent one at the bottom."""
+    y, x = np.mgrid[0:h, 0:w]
+    dist = np.hypot(y - h / 2, x - w / 2)
+    alpha = np.clip(255 - 6 * dist, 0, 255).astype(np.uint8)
+    alpha[:, : w // 6] = 255
+    alpha[-h // 8 :] = 0
+    return alpha
+
+
+def bitstream_fingerprint() -> str | None:
+    try:
+        from rc_plugin import bitstream
+    except ImportError:
+        return None
+    return bitstream.fingerprint()
+
+
+def cases() -> list[dict]:
+    """Each case: name, how its pixels were made (text), the array, the encode options beyond the array."""
+    osprey, lake, colosseum = photo("osprey"), photo("lake"), photo("colosseum")
+    rgb = osprey[100:164, 40:136]
+    grey = luma(lake[150:214, 200:296])
+    col = colosseum[60:108, 100:164]
+    strip = np.concatenate([colosseum[100:120], lake[100:120], osprey[100:120]], axis=1)[:, :1030]
+    meta = {"icc_profile": ICC, "exif": EXIF, "xmp": XMP}
+    return [
+        dict(name="rgb", pixels="osprey.png[100:164, 40:136]", arr=rgb, options={}),
+        dict(name="grey_l", pixels="lake.png[150:214, 200:296] converted to L by Pillow", arr=grey, options={}),
+        dict(
+            name="la",
+            pixels="colosseum.png[60:108, 100:164] converted to L by Pillow, with make_golden.alpha_mask(48, 64)",
+            arr=np.dstack([luma(col), alpha_mask(48, 64)]),
+            options={},
+        ),
+        dict(
+            name="rgba",
+            pixels="colosseum.png[60:108, 100:164], with make_golden.alpha_mask(48, 64)",
+            arr=np.dstack([col, alpha_mask(48, 64)]),
+            options={},
+        ),
+        dict(
+            name="rgb_grey_shortcut",
+            pixels="rcl_testutil.mostly_grey(lake.png[150:214, 200:296])",
+            arr=mostly_grey(lake[150:214, 200:296]),
+            options={},
+        ),
+        dict(
+            name="rgb_all_grey",
+            pixels="lake.png[150:214, 200:296] converted to L by Pillow, repeated into R, G and B",
+            arr=np.repeat(grey[..., None], 3, axis=2),
+            options={},
+        ),
+        dict(
+            name="rgb_two_tiles",
+            pixels="rows 100:120 of colosseum.png, lake.png and osprey.png side by side, the first 1030 columns",
+            arr=strip,
+            options={},
+        ),
+        dict(name="rgb_metadata", pixels="osprey.png[160:192, 200:248]", arr=osprey[160:192, 200:248], options=meta),
+    ]
+
+
+def call_text(options: dict) -> str:
+    """The encode call as text; ICC, EXIF and XMP are the constants of this file."""
+    names = {ICC: "ICC", EXIF: "EXIF", XMP: "XMP"}
+    return f"rc_plugin.encode(arr, q={Q}" + "".join(f", {k}={names[v]}" for k, v in options.items()) + ")"
+
+
+def record_fingerprint_only() -> None:
+    """Fill in the manifest's bitstream_fingerprint and leave the .rcl files as they are."""
+    path = GOLDEN / "manifest.json"
+    manifest = json.loads(path.read_text())
+    if manifest["format_version"] != rc_plugin.container.VERSION:
+        sys.exit(f"the golden files are format {manifest['format_version']}, the code writes "
+                 f"{rc_plugin.container.VERSION}: regenerate them all (python tests/make_golden.py)")
+    manifest["bitstream_fingerprint"] = bitstream_fingerprint()
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"bitstream_fingerprint: {manifest['bitstream_fingerprint']}")
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--fingerprint-only"]:
+        return record_fingerprint_only()
+    if sys.argv[1:]:
+        sys.exit("usage: python tests/make_golden.py [--fingerprint-only]")
+    GOLDEN.mkdir(exist_ok=True)
+    for old in GOLDEN.glob("*.rcl"):
+        old.unlink()
+    files = []
+    for case in cases():
+        arr = np.ascontiguousarray(case["arr"])
+        data = rc_plugin.encode(arr, q=Q, **case["options"])
+        decoded, meta = decode_with_metadata(data)
+        assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
+        assert meta == case["options"], case["name"]
+        if case["name"] == "rgb_grey_shortcut":
+            assert first_tile(data).grey != b"", "the encoder did not keep the grey shortcut: use a larger crop"
+        info = rc_plugin.info(data)
+        name = f"{case['name']}.rcl"
+        (GOLDEN / name).write_bytes(data)
+        files.append({
+            "name": name,
+            "mode": info["mode"],
+            "shape": list(decoded.shape),
+            "q": info["q"],
+            "tiles": info["tiles"],
+            "bytes": len(data),
+            "file_sha256": sha256(data),
+            "pixel_sha256": sha256(np.ascontiguousarray(decoded).tobytes()),
+            "metadata_sha256": {k: sha256(v) for k, v in sorted(meta.items())},
+            "pixels": case["pixels"],
+            "encode": call_text(case["options"]),
+        })
+        print(f"{name}: {info['mode']} {list(decoded.shape)}, {info['tiles']} tile(s), {len(data)} bytes")
+    manifest = {
+        "format_version": rc_plugin.container.VERSION,
+        "bitstream_fingerprint": bitstream_fingerprint(),
+        "generator": "python tests/make_golden.py",
+        "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
+        "files": files,
+    }
+    (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
