@@ -52,7 +52,7 @@ def parity_inputs(n: int = 3, size: int = 256, files: list[Path] | None = None) 
     from PIL import Image
 
     from rc_plugin.lossy import HevcLayer
-    from rc_plugin.models import rc_input
+    from rc_plugin.networks import rc_input
 
     out = []
     layer = HevcLayer(preset="medium")

@@ -150,7 +150,7 @@ class PatchSampler:
         """(network input, residual) for n random crops."""
         import torch
 
-        from .rc import rc_input
+        from .rc import batch_input
 
         size = self.x.shape[1]
         dev = self.device
@@ -163,4 +163,4 @@ class PatchSampler:
         pick = idx[:, None, None]
         x = self.x[pick, rows, cols].permute(0, 3, 1, 2).float()
         xl = self.xl[pick, rows, cols].permute(0, 3, 1, 2).float()
-        return rc_input(xl, self.q[idx]), x - xl
+        return batch_input(xl, self.q[idx]), x - xl

@@ -17,7 +17,7 @@ from PIL import Image
 
 from . import quant
 from .data import CACHE_DIR, VAL_DIR
-from .rc import mixture_bits, rc_input
+from .rc import mixture_bits, batch_input
 from .train_rc import load_model
 
 
@@ -47,7 +47,7 @@ def residual_bits(model, pairs: list[tuple[np.ndarray, np.ndarray]], q: int) -> 
         h, w = (x.shape[0] // 2) * 2, (x.shape[1] // 2) * 2
         xt = torch.from_numpy(np.array(x[:h, :w])).permute(2, 0, 1)[None].float()
         xlt = torch.from_numpy(np.array(xl[:h, :w])).permute(2, 0, 1)[None].float()
-        out.append(float(mixture_bits(model(rc_input(xlt, torch.tensor([q]))), xt - xlt, xlt)))
+        out.append(float(mixture_bits(model(batch_input(xlt, torch.tensor([q]))), xt - xlt, xlt)))
     return float(np.mean(out))
 
 

@@ -78,7 +78,7 @@ class ResidualCompressor(nn.Module):
         self.out = QConv(cfg.full, 12 * cfg.k, 1, fa_in=t, fa_out=grids.OUT_FRAC, lo=-32767, hi=32767)
 
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
-        """inp: (B, IN_CHANNELS, H, W) from rc_input(), integers 0..255, H and W even -> (B, 12K, H, W) on the 1/8 grid."""
+        """inp: (B, IN_CHANNELS, H, W) from batch_input(), integers 0..255, H and W even -> (B, 12K, H, W) on the 1/8 grid."""
         f = self.head(inp / 2**ACT)
         d = self.down(f)
         for blk in self.blocks:
@@ -91,8 +91,8 @@ class ResidualCompressor(nn.Module):
         return [(n, m) for n, m in self.named_modules() if isinstance(m, QConv)]
 
 
-def rc_input(xl: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """The network input of rc_plugin.models.rc_input for a batch: xl (B, 3, H, W), q (B,) quantizers."""
+def batch_input(xl: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """The network input of rc_plugin.networks.rc_input for a batch: xl (B, 3, H, W), q (B,) quantizers."""
     b, _, h, w = xl.shape
     qp = torch.clamp(q.to(xl.device).float() * grids.Q_PLANE_SCALE, max=255).view(b, 1, 1, 1).expand(b, 1, h, w)
     px = (torch.arange(w, device=xl.device) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, 1, w).expand(b, 1, h, w)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-_BITS = 14
+from .bitstream import YCC_FORWARD, YCC_FRAC_BITS, YCC_INVERSE
+
+_BITS = YCC_FRAC_BITS
 _HALF = 1 << (_BITS - 1)
 _OFFSET = 128 << _BITS
 
@@ -18,14 +20,9 @@ def _fix(x: float) -> int:
 
 
 # forward: Y, Cb, Cr from R, G, B
-_Y = (_fix(0.299), _fix(0.587), _fix(0.114))
-_CB = (-_fix(0.168736), -_fix(0.331264), _fix(0.5))
-_CR = (_fix(0.5), -_fix(0.418688), -_fix(0.081312))
+_Y, _CB, _CR = (tuple(_fix(c) for c in row) for row in YCC_FORWARD)
 # inverse: R, G, B from Y, Cb-128, Cr-128
-_R_CR = _fix(1.402)
-_G_CB = -_fix(0.344136)
-_G_CR = -_fix(0.714136)
-_B_CB = _fix(1.772)
+_R_CR, _G_CB, _G_CR, _B_CB = (_fix(c) for c in YCC_INVERSE)
 
 
 def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:

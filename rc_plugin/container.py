@@ -1,5 +1,8 @@
 """The .rcl byte layout: header, chunks and tile records (specified in docs/format.md).
 
+It knows sizes and ranges only (from rc_plugin.bitstream), never the algorithms that
+fill the records, so the layout can be read, checked and listed without them.
+
 Parsing validates every length and count against the bytes actually present
 and against the pixel limit before anything is allocated.
 """
@@ -9,9 +12,7 @@ import dataclasses
 import struct
 import zlib
 
-from . import grids
-from .context import PARAM_BYTES as CONTEXT_BYTES
-from .grey import PARAM_BYTES as GREY_BYTES
+from .bitstream import CONTEXT_BYTES, GREY_BYTES, MAX_TILE, MIN_TILE, TAU_BYTES
 from .errors import RclError
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
@@ -27,9 +28,6 @@ FLAG_CHANNEL_AXIS = 1
 #: flags bit 1 (modes RGB, RGBA): the three colour channels are equal, so only one is coded.
 FLAG_GREY_COLOUR = 2
 META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
-TAU_BYTES = 3 * grids.K
-#: Tile sides a decoder accepts; the tile bounds decoding memory, so larger ones are refused.
-MIN_TILE, MAX_TILE = 16, 1024
 #: Lossy layer ids (0: HEVC in HEIF, 1: BPG).
 LAYER_IDS = (0, 1)
 #: Smallest possible TILE chunk: head, CRC, tau, context parameters, per-channel ranges and lengths, two lengths.
@@ -148,13 +146,13 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
     return Header(MODES[mode_id], layer_id, q, width, height, tile, flags, model_id, checksum)
 
 
-def parse_chunks(data: bytes, header: Header) -> tuple[dict, list[bytes]]:
-    """Metadata and the raw TILE payloads, with every chunk's length, CRC and place checked."""
-    pos = HEADER_SIZE
+def parse_chunks(data: bytes, header: Header, pos: int = HEADER_SIZE) -> tuple[dict, list[bytes]]:
+    """Metadata and the raw TILE payloads of the chunks from pos on (all of them: right after the header), with
+    every chunk's length, CRC and place checked."""
     meta: dict = {}
     tiles: list[bytes] = []
     expected = header.tile_count()
-    if expected * MIN_TILE_CHUNK > len(data):  # before any per-tile work or allocation
+    if expected * MIN_TILE_CHUNK > len(data) - pos:  # before any per-tile work or allocation
         raise RclError(f"truncated .rcl file: {expected} tiles cannot fit in {len(data)} bytes")
     while True:
         if pos + CHUNK_HEAD.size > len(data):

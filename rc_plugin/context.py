@@ -32,51 +32,30 @@ import numpy as np
 
 from . import grids
 from .errors import RclError
-from .mixture import MixtureParams, support, symbol_bits
-from .tables import Tables
+from .mixture import MixtureParams, support
 
-#: The coding phases in coding order, each (step, y, x, reach): the pixels (y + step i, x + step j), whose
-#: context neighbours lie reach pixels apart. The even-even pixels come first, as the 4x4 grid's four cells
-#: (0, 0), (2, 2), (0, 2), (2, 0) at reach 2; then the other three cells of the 2x2 grid at reach 1.
-PHASES = ((4, 0, 0, 2), (4, 2, 2, 2), (4, 0, 2, 2), (4, 2, 0, 2), (2, 1, 1, 1), (2, 0, 1, 1), (2, 1, 0, 1))
-#: Phases with a context (phase 0 has no decoded neighbours).
-CONTEXT_PHASES = len(PHASES) - 1
-NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+from .bitstream import (  # noqa: F401  (PHASES, CONTEXT_PHASES and COEFS are read through this module too)
+    BIN_WIDTH,
+    BINS,
+    COEF_FRAC,
+    COEF_LIMIT,
+    COEFS,
+    CONTEXT_BYTES as PARAM_BYTES,
+    CONTEXT_PHASES,
+    KNIGHTS,
+    LOG8_THRESHOLDS,
+    NEIGHBOURS,
+    OFFSET_LIMIT,
+    OWN_COEFS,
+    PHASES,
+    SPREAD_BITS,
+    SPREAD_ONE,
+)
+
 #: Which NEIGHBOURS are 4-connected (the rest are diagonal).
 _EDGE = np.array([dy == 0 or dx == 0 for dy, dx in NEIGHBOURS])
-#: Mean-correction inputs: the 8 neighbours' errors (at the phase's reach); the pixel's errors in channels R and G;
-#: for each of the two other channels, the sums of its errors over the 4-connected and over the diagonal neighbours.
-OWN_COEFS = len(NEIGHBOURS) + 2
-#: Knight's-move offsets (times the reach): the next ring out's pixels of other phases (one offset odd).
-KNIGHTS = ((-2, -1), (-2, 1), (-1, -2), (-1, 2), (1, -2), (1, 2), (2, -1), (2, 1))
-#: ... and the sum of the same channel's errors over the decoded KNIGHTS.
-COEFS = OWN_COEFS + 5
 _PAD = 4  # the farthest neighbour: a knight's move at reach 2
-COEF_FRAC = 6
-COEF_LIMIT = 127
-#: Activity bins: width in 1/8 octaves of (neighbours' mean |e|) / sigma, and their count.
-BINS = 12
-BIN_WIDTH = 3
-OFFSET_LIMIT = 24
-#: The spread of the mixture's means about their centre is scaled by spread / SPREAD_ONE (0..SPREAD_ONE).
-SPREAD_BITS = 6
-SPREAD_ONE = 1 << SPREAD_BITS
-#: Spreads tried by the encoder (a grid of 16 instead of 8 coded val03 and val01 0.0004 and 0.0007 bpsp longer).
-SPREADS = (56, 48, 40, 32, 24, 16, 8, 0)
-PARAM_BYTES = 3 * CONTEXT_PHASES * (COEFS + BINS + 1)
-#: The encoder fits on every FIT_STRIDE-th pixel of a phase.
-FIT_STRIDE = 3
-#: Fractions of the fitted coefficients tried, keeping the one that codes the sample shortest (1.25 was never
-#: kept once the fit was weighted by the scale).
-COEF_SCALES = (0.5, 0.75, 1.0)
-#: ... and of the refit after the offsets, weighted by the scales they chose (8 validation photos, exact code
-#: length: 3.4729 -> 3.4716 bpsp).
-REFIT_SCALES = (0.75, 1.0)
-OFFSET_STEPS = (8, 4, 2, 1)
-#: In a coefficient fit's reweighting step, errors beyond this many mixture scales count for less.
-ROBUST_SCALES = 2.0
-# ceil(2**16 * 2**(i / 8)) for i = 1..7: thresholds of the fractional part of ilog8
-_LOG_THRESHOLDS = np.array([71468, 77936, 84990, 92682, 101071, 110218, 120194], np.int64)
+_LOG_THRESHOLDS = np.array(LOG8_THRESHOLDS, np.int64)
 
 
 def ilog8(v: np.ndarray) -> np.ndarray:
@@ -259,89 +238,3 @@ class _Neighbourhood:
     diagonal: np.ndarray  # (3, N) and over the diagonal ones
     knight: np.ndarray  # (3, N) sum over the knight's-move neighbours
     count: np.ndarray  # (N,) how many of the 8 are decoded
-
-
-def _robust_coefficients(m: ChannelModel, sym: np.ndarray) -> np.ndarray:
-    """Least-squares coefficients weighted nearer to how the code length weighs errors.
-
-    A plain fit is ruled by the textured pixels, whose errors are large and nearly white,
-    while the bits the context saves are mostly where the mixture is narrow. So each
-    pixel's error is measured in units of its mixture's scale, and then, after one fit,
-    down-weighted where it is large against that scale (one Cauchy-type reweighting step,
-    chosen by measurement: a logistic's code length grows only linearly in large errors,
-    where squares punish them). Exact code length against the plain fit, 8 photos of the
-    validation set at their benchmark Q: 3.4877 -> 3.4729 bpsp (scale weighting alone 3.4771).
-    """
-    target = ((sym.astype(np.int64) << grids.OUT_FRAC) - m.centre).astype(np.float64)
-    feats = m.feats.astype(np.float64)
-    weight64 = m.weight.astype(np.int64)
-    sigma = (weight64 * m.logscale).sum(axis=0) / weight64.sum(axis=0)  # log2 of the scale, in 1/8 octaves
-    inv_scale = np.exp2(-sigma / 8) / (1 << grids.OUT_FRAC)  # 1 / scale, per 1/8-unit error
-    ls, *_ = np.linalg.lstsq(feats * inv_scale[:, None], target * inv_scale, rcond=None)
-    err = (target - feats @ ls) * inv_scale
-    row_weight = inv_scale / np.sqrt(1 + (err / ROBUST_SCALES) ** 2)
-    ls, *_ = np.linalg.lstsq(feats * row_weight[:, None], target * row_weight, rcond=None)
-    return ls
-
-
-def fit(
-    tables: Tables, model: ChannelModel, symbols: np.ndarray, lo: int, hi: int, stride: int = FIT_STRIDE
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(coef, offset, spread) for one channel and phase, fitted on every stride-th pixel, never coding that sample
-    longer than no correction."""
-    zero_c, zero_o = np.zeros(COEFS, np.int64), np.zeros(BINS, np.int64)
-    if model.feats is None or lo == hi or len(symbols) == 0:
-        return zero_c, zero_o, SPREAD_ONE
-    s = slice(None, None, stride)
-    m, sym = model.subset(s), symbols[s]
-
-    def bits(part: ChannelModel, part_sym: np.ndarray, coef: np.ndarray, offset: np.ndarray, spread: int) -> float:
-        mean, logscale = part.corrected(coef, offset, spread)
-        return symbol_bits(tables, part.weight, mean, logscale, part_sym, lo, hi, part.floor, part.ceil)
-
-    def shortest_scaled(
-        ls: np.ndarray, scales, offset: np.ndarray, spread: int, cost: float, coef: np.ndarray
-    ) -> tuple[float, np.ndarray]:
-        """(cost, coef), or a stored fraction of the fit ls where it codes the sample shorter."""
-        # the encoder's least squares may use floats: only the stored integers matter
-        for scale in scales:
-            c = np.clip(np.round(ls * scale * (1 << COEF_FRAC)), -COEF_LIMIT, COEF_LIMIT).astype(np.int64)
-            b = bits(m, sym, c, offset, spread)
-            if b < cost:
-                cost, coef = b, c
-        return cost, coef
-
-    best, best_c, best_s = bits(m, sym, zero_c, zero_o, SPREAD_ONE), zero_c, SPREAD_ONE
-    if np.any(m.feats):
-        best, best_c = shortest_scaled(_robust_coefficients(m, sym), COEF_SCALES, zero_o, SPREAD_ONE, best, best_c)
-    # searched after the coefficients: choosing both together coded val01, val03 and val12 no shorter
-    for spread in SPREADS:
-        b = bits(m, sym, best_c, zero_o, spread)
-        if b < best:
-            best, best_s = b, spread
-    offset = zero_o.copy()
-    for k in range(BINS):
-        sel = np.nonzero(m.bins == k)[0]
-        if len(sel) == 0:
-            continue
-        part, part_sym = m.subset(sel), sym[sel]
-        cost = bits(part, part_sym, best_c, offset, best_s)
-        for step in OFFSET_STEPS:
-            for delta in (-step, step):
-                while True:
-                    trial = offset.copy()
-                    trial[k] = np.clip(trial[k] + delta, -OFFSET_LIMIT, OFFSET_LIMIT)
-                    if trial[k] == offset[k]:
-                        break
-                    b = bits(part, part_sym, best_c, trial, best_s)
-                    if b >= cost:
-                        break
-                    cost, offset = b, trial
-    if np.any(best_c):
-        # the offsets have narrowed the scales where the neighbours are quiet: weigh a second fit by those
-        narrowed = dataclasses.replace(
-            m, logscale=np.clip(m.logscale + offset[m.bins][None], grids.LOGSCALE_MIN, grids.LOGSCALE_MAX)
-        )
-        refit = _robust_coefficients(narrowed, sym)
-        _, best_c = shortest_scaled(refit, REFIT_SCALES, offset, best_s, bits(m, sym, best_c, offset, best_s), best_c)
-    return best_c, offset, best_s

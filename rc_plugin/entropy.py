@@ -13,10 +13,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .bitstream import CHUNK_ELEMENTS
 from .errors import RclError
 
-#: Frequency-table entries (subpixels x alphabet size) per call into the coder; bounds memory.
-CHUNK_ELEMENTS = 1 << 22
 FreqsFor = Callable[[slice], np.ndarray]
 
 

@@ -12,7 +12,8 @@ The flag's probability depends on the coding phase and on a context of 0..2: in
 phase 0, how many of the 4-connected neighbours have a coloured x_l; in later
 phases, how many of the decoded 8 neighbours (at the phase's reach) are coloured in x. The encoder
 counts the flags per (phase, context) on the tile and stores the probabilities (42 bytes);
-encoder and decoder turn them into the same integer frequencies.
+encoder and decoder turn them into the same integer frequencies. The encoder's fit is in
+rc_plugin.fitting.
 """
 from __future__ import annotations
 
@@ -22,17 +23,14 @@ import struct
 import numpy as np
 
 from . import grids
-from .context import PHASES as CODING_PHASES
+from .bitstream import GREY_BYTES as PARAM_BYTES
+from .bitstream import GREY_CONTEXTS as CONTEXTS
+from .bitstream import GREY_PROB_BITS as PROB_BITS
+from .bitstream import PHASES as CODING_PHASES
 from .errors import RclError
 
 PHASES = len(CODING_PHASES)
-CONTEXTS = 3
-#: The stored probabilities of "coloured" are in 1/2**PROB_BITS, each 1 .. 2**PROB_BITS - 1.
-PROB_BITS = 16
-PARAM_BYTES = 2 * PHASES * CONTEXTS
 _PARAMS = struct.Struct(f"<{PHASES * CONTEXTS}H")
-#: The encoder tries the shortcut on a tile when at least this share of its pixels have a grey x_l.
-MIN_SHARE = 0.005
 _PAD = 2  # the farthest neighbour: the ring at reach 2
 _EDGE4 = ((-1, 0), (0, -1), (0, 1), (1, 0))
 _RING8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -41,11 +39,6 @@ _RING8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 def is_grey(colour: np.ndarray) -> np.ndarray:
     """(N,) whether the three rows of a (3, N) array are equal."""
     return (colour[0] == colour[1]) & (colour[1] == colour[2])
-
-
-def worth_trying(xl: np.ndarray, ranges) -> bool:
-    """Whether a tile (x_l as (C, N)) has enough grey x_l for the shortcut, and non-constant G and B to skip."""
-    return len(ranges) == 3 and all(lo != hi for lo, hi in ranges) and is_grey(xl).mean() >= MIN_SHARE
 
 
 @dataclasses.dataclass
@@ -93,24 +86,6 @@ class GreyState:
     def finish_phase(self, idx: np.ndarray, x: np.ndarray) -> None:
         """x: (3, N) the decoded pixels idx."""
         self.coloured[idx // self.w + _PAD, idx % self.w + _PAD] = ~is_grey(x)
-
-
-def fit(xl: np.ndarray, x: np.ndarray, h: int, w: int, phases: list[np.ndarray]) -> GreyParams:
-    """The encoder's probabilities from the flags of the whole tile (xl, x: (3, N) its pixels)."""
-    state = GreyState(xl, h, w)
-    coloured = ~is_grey(x)
-    prob = np.full((PHASES, CONTEXTS), 1 << (PROB_BITS - 1), np.int64)
-    for phase, idx in enumerate(phases):
-        cand = idx[state.candidate[idx]]
-        ctx = state.contexts(phase, cand)
-        for k in range(CONTEXTS):
-            flags = coloured[cand[ctx == k]]
-            if len(flags):
-                # (n_coloured + 1/2) / (n + 1): a context never seen coloured can still be
-                p = ((2 * int(flags.sum()) + 1) << PROB_BITS) // (2 * len(flags) + 2)
-                prob[phase, k] = min(max(p, 1), (1 << PROB_BITS) - 1)
-        state.finish_phase(idx, x[:, idx])
-    return GreyParams(prob)
 
 
 class GreyCoding:

@@ -1,7 +1,8 @@
 """imageio integration: ``iio.imread("x.rcl")``, ``iio.imwrite("x.rcl", arr)``, v2 and v3.
 
 Registers a v3 plugin named "rcl" and the ``.rcl`` extension, so reads and writes
-by path, bytes and file object find it, and writes to bytes know the format.
+by path, bytes and file object find it, and writes to bytes know the format. Like
+Pillow's save, write ignores options rc_plugin does not know (rc_plugin.options).
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from imageio import config
 from imageio.core.request import URI_BYTES, InitializationError, IOMode, Request
 from imageio.core.v3_plugin_api import ImageProperties, PluginV3
 
-from . import codec, container
-from .errors import RclError
+from . import codec, container, options
+from .errors import RclError, as_oserror
+from .pixels import METADATA
 
 PLUGIN = "rcl"
 EXTENSION = ".rcl"
@@ -44,37 +46,33 @@ class RclPlugin(PluginV3):
             self._data = self.request.get_file().read()
         return self._data
 
-    def read(self, *, index: int | None = 0, **options: Any) -> np.ndarray:
+    def read(self, *, index: int | None = 0, **read_options: Any) -> np.ndarray:
         if index not in (0, None, Ellipsis):
             raise IndexError(f"an .rcl file holds one image; index {index} does not exist")
-        opts = {**self._options, **options}
-        try:
+        opts = options.known(options.DECODE, {**self._options, **read_options})
+        with as_oserror("cannot decode .rcl image"):
             img = codec.decode(self._bytes(), **opts)
-        except RclError as exc:
-            raise OSError(f"cannot decode .rcl image: {exc}") from exc
         return img[None] if index is Ellipsis else img
 
     def iter(self) -> Iterator[np.ndarray]:
         yield self.read()
 
-    def write(self, ndimage: np.ndarray | list, *, is_batch: bool = False, **options: Any) -> bytes | None:
+    def write(self, ndimage: np.ndarray | list, *, is_batch: bool = False, **write_options: Any) -> bytes | None:
         arr = np.asarray(ndimage)
-        if is_batch:
-            if arr.shape[0] != 1:
-                raise RclError("an .rcl file holds one image; write a batch of one or each image to its own file")
-            arr = arr[0]
-        try:
-            data = codec.encode(arr, **options)
-        except RclError as exc:
-            raise OSError(f"cannot write .rcl image: {exc}") from exc
+        opts = options.known(options.ENCODE, write_options)
+        opts.update({k: v for k, v in write_options.items() if k in METADATA})
+        with as_oserror("cannot write .rcl image"):
+            if is_batch:
+                if arr.shape[0] != 1:
+                    raise RclError("an .rcl file holds one image; write a batch of one or each image to its own file")
+                arr = arr[0]
+            data = codec.encode(arr, **opts)
         self.request.get_file().write(data)
         return data if self.request._uri_type == URI_BYTES else None
 
     def properties(self, index: int | None = 0) -> ImageProperties:
-        try:
+        with as_oserror("cannot read .rcl header"):
             header = codec.read_header(self._bytes())
-        except RclError as exc:
-            raise OSError(f"cannot read .rcl header: {exc}") from exc
         c = header.colour_channels + header.has_alpha
         shape: tuple = (header.height, header.width)
         if c > 1 or header.flags & container.FLAG_CHANNEL_AXIS:
@@ -84,11 +82,8 @@ class RclPlugin(PluginV3):
         return ImageProperties(shape=shape, dtype=np.uint8)
 
     def metadata(self, index: int | None = 0, exclude_applied: bool = True) -> dict[str, Any]:
-        try:
-            meta = codec.info(self._bytes())
-        except RclError as exc:
-            raise OSError(f"cannot read .rcl header: {exc}") from exc
-        return meta
+        with as_oserror("cannot read .rcl header"):
+            return codec.info(self._bytes())
 
 
 def register() -> None:

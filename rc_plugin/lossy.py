@@ -22,13 +22,11 @@ from typing import Protocol
 
 import numpy as np
 
+from .bitstream import LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE
 from .color import rgb_to_ycbcr, ycbcr_to_rgb
 from .errors import RclError
 
-#: Smallest plane side given to an HEVC encoder; smaller tiles are padded.
-MIN_SIDE = 16
-#: HEVC works on 8x8 blocks at least; we pad to a multiple of this.
-PAD_MULTIPLE = 8
+MIN_SIDE, PAD_MULTIPLE = LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE
 #: Seconds before an external BPG tool is considered hung.
 TOOL_TIMEOUT = float(os.environ.get("RCL_TOOL_TIMEOUT", "300"))
 

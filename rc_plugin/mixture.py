@@ -10,7 +10,8 @@ import dataclasses
 import numpy as np
 
 from . import grids
-from .tables import TABLE_HALF_WIDTH, Tables
+from .bitstream import DIRECT_LIMIT
+from .lookup_tables import TABLE_HALF_WIDTH, Tables
 
 UNIT = 1 << grids.OUT_FRAC
 #: Frequencies of one subpixel sum to 2**FREQ_BITS; each symbol gets at least 1.
@@ -87,8 +88,6 @@ def support(xl: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(lo, -xl), np.minimum(hi, 255 - xl)
 
 
-#: Channels with more residual values than this are coded in two steps (bucket, then value within it).
-DIRECT_LIMIT = 16
 
 
 def bucket_width(size: int) -> int:

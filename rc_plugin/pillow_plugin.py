@@ -1,9 +1,10 @@
-"""Pillow integration: ``Image.open("x.rcl")``, ``img.save("x.rcl")``.
+"""Pillow integration: ``Image.open("x.rcl")``, ``img.save("x.rcl")``, as Pillow's own plugins behave.
 
 Pillow has no plugin entry points, so importing rc_plugin registers the format.
 Opening parses only the header and metadata chunks, so Image.open is cheap and
-Pillow's decompression-bomb check runs before any pixel is decoded; pixels are
-decoded in load().
+Pillow's decompression-bomb check runs before any pixel is decoded; load() decodes
+the tiles that follow, with the header already parsed. Save options rc_plugin does
+not know are ignored, as Pillow's plugins ignore each other's.
 """
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from typing import Any
 
 from PIL import Image, ImageFile
 
-from . import codec, container
-from .errors import RclError
+from . import codec, container, options
+from .errors import RclError, as_oserror
 from .lossy import LAYER_BY_ID
 
 FORMAT = "RCL"
 MIME = "image/x-rcl"
+EXTENSION = ".rcl"
 _decode_options: dict[str, Any] = {}
-SAVE_OPTIONS = ("lossy", "q", "effort", "tau", "context", "threads", "device", "progress")
 
 
 def _accept(prefix: bytes) -> bool:
@@ -27,14 +28,16 @@ def _accept(prefix: bytes) -> bool:
 
 
 def _read_metadata(fp) -> dict:
-    """ICC, EXIF and XMP chunks, which precede the tiles."""
+    """ICC, EXIF and XMP chunks, which precede the tiles; fp is left at the first other chunk."""
     meta = {}
     while True:
+        start = fp.tell()
         head = fp.read(container.CHUNK_HEAD.size)
         if len(head) < container.CHUNK_HEAD.size:
             raise SyntaxError("truncated .rcl file")
         kind, length = container.CHUNK_HEAD.unpack(head)
         if kind not in container.META_CHUNKS:
+            fp.seek(start)
             return meta
         payload = fp.read(length)
         crc = fp.read(4)
@@ -50,15 +53,13 @@ class RclImageFile(ImageFile.ImageFile):
     format_description = "rcl learned lossless image"
 
     def _open(self) -> None:
-        head = self.fp.read(container.HEADER_SIZE)
         try:
-            header = container.parse_header(head, None)
-        except RclError as exc:
-            raise SyntaxError(str(exc)) from exc
-        try:
+            self._rcl_header = container.parse_header(self.fp.read(container.HEADER_SIZE), None)
             meta = _read_metadata(self.fp)
-        except struct.error as exc:
-            raise SyntaxError(f"corrupt .rcl file: {exc}") from exc
+        except (RclError, struct.error) as exc:
+            raise SyntaxError(str(exc)) from exc
+        header = self._rcl_header
+        self._rcl_tiles_at = self.fp.tell()
         self._size = (header.width, header.height)
         self._mode = header.mode
         self.info.update(meta)
@@ -70,23 +71,41 @@ class RclImageFile(ImageFile.ImageFile):
         self.tile = []
         self._rcl_pending = True
 
+    def _tile_payloads(self) -> list[bytes]:
+        """The TILE payloads after the metadata, every chunk's CRC and the tile count checked."""
+        self.fp.seek(self._rcl_tiles_at)
+        rest = self.fp.read()
+        _, payloads = container.parse_chunks(rest, self._rcl_header, pos=0)
+        return payloads
+
+    def _close_fp(self) -> None:
+        if self._exclusive_fp and self.fp:
+            self.fp.close()
+        self.fp = None
+
     def load(self):
         if getattr(self, "_rcl_pending", False):
-            self.fp.seek(0)
-            data = self.fp.read()
-            try:
-                pixels, _ = codec.decode_with_metadata(data, **_decode_options)
-            except RclError as exc:
-                raise OSError(f"cannot decode .rcl image: {exc}") from exc
+            if self.fp is None:
+                raise OSError("cannot load an .rcl image after verify(): open it again")
+            with as_oserror("cannot decode .rcl image"):
+                pixels = codec.decode_payloads(self._rcl_header, self._tile_payloads(), **_decode_options)
             if pixels.ndim == 3 and pixels.shape[2] == 1:
                 pixels = pixels[..., 0]
             self.load_prepare()
             self.frombytes(pixels.tobytes(), "raw", self.mode)
             self._rcl_pending = False
-            if self._exclusive_fp and self.fp:
-                self.fp.close()
-            self.fp = None
+            self._close_fp()
         return super().load()
+
+    def verify(self) -> None:
+        """Check every chunk's CRC, the tile count and each tile record's lengths, without decoding pixels;
+        as with Pillow's own formats, open the file again to load it afterwards."""
+        if self.fp is None:
+            raise RuntimeError("verify must be called directly after open")
+        with as_oserror("corrupt .rcl file"):
+            for payload in self._tile_payloads():
+                container.parse_tile(payload, self._rcl_header.coded_channels)
+        self._close_fp()
 
 
 def convert_for_save(im: Image.Image) -> Image.Image:
@@ -110,29 +129,29 @@ def _exif_bytes(value) -> bytes | None:
 
 def _save(im: Image.Image, fp, filename) -> None:
     info = im.encoderinfo
-    options = {k: info[k] for k in SAVE_OPTIONS if k in info}
+    opts = options.known(options.ENCODE, info)
     icc = info.get("icc_profile", im.info.get("icc_profile"))
     exif = _exif_bytes(info.get("exif", im.info.get("exif")))
     xmp = info.get("xmp", im.info.get("xmp"))
     im = convert_for_save(im)
     im.load()
-    try:
-        data = codec.encode(im, icc_profile=icc or None, exif=exif or None, xmp=xmp or None, **options)
-    except RclError as exc:
-        raise OSError(f"cannot write .rcl image: {exc}") from exc
+    with as_oserror("cannot write .rcl image"):
+        data = codec.encode(im, icc_profile=icc or None, exif=exif or None, xmp=xmp or None, **opts)
     fp.write(data)
 
 
-def register_rcl_opener(**options: Any) -> None:
-    """(Re-)register the format with Pillow; options (threads, device) apply to every decode."""
-    unknown = set(options) - {"threads", "device"}
+def register_rcl_opener(**decode_options: Any) -> None:
+    """(Re-)register the format with Pillow; decode options (threads=, device=) apply to every later load()."""
+    schema = {k: v for k, v in options.DECODE.items() if k != "progress"}
+    unknown = set(decode_options) - set(schema)
     if unknown:
-        raise RclError(f"unknown decode options {sorted(unknown)}; use threads= and device=")
+        raise RclError(f"unknown decode options {sorted(unknown)}; use {', '.join(f'{k}=' for k in schema)}")
+    checked = {k: schema[k].check(v) for k, v in decode_options.items()}
     _decode_options.clear()
-    _decode_options.update(options)
+    _decode_options.update(checked)
     Image.register_open(FORMAT, RclImageFile, _accept)
     Image.register_save(FORMAT, _save)
-    Image.register_extension(FORMAT, ".rcl")
+    Image.register_extension(FORMAT, EXTENSION)
     Image.register_mime(FORMAT, MIME)
 
 

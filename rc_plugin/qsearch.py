@@ -1,4 +1,5 @@
-"""Encoder-side search for Q: the quantizer that codes the image smallest.
+"""How the encoder chooses Q: the Q-classifier's class (effort 1), or the quantizer that codes the image
+smallest (effort 2).
 
 The QC is a weak predictor of the best Q: its trained labels depend on the residual
 model it was labelled with, and one look at a central crop cannot see everything
@@ -16,8 +17,15 @@ from typing import Callable
 
 import numpy as np
 
-from .models import QC_RANGE
+from . import runtime
+from .encoder import tile_size_estimate
+from .networks import QC_RANGE
+from .pixels import colour
 
+#: Q used when no Q-classifier is shipped or the image is too small for it.
+DEFAULT_Q = 15
+#: The QC looks at a central crop of at most this side, so its cost is bounded for any image.
+QC_CROP = 1024
 #: Qs the search may move to: the QC's range and beyond it, where the causal pass puts the best Q of
 #: grainy photos. The RC's last stage trained on Q 12..40, yet the search only keeps a Q that measures
 #: smaller: val09 of the validation set codes in 5.447 bpsp at Q 40, 5.400 at 44, 5.375 at 48, 5.364 at 50,
@@ -74,3 +82,33 @@ def climb(cost: Callable[[int], float], start: int, lo: int = SEARCH_RANGE[0], h
             if moved:
                 break
     return best
+
+
+def qc_available() -> bool:
+    return (runtime.WEIGHTS / "qc.onnx").exists()
+
+
+def classifier_q(rgb: np.ndarray, device: str = "auto", threads: int | None = None) -> int:
+    """The Q-classifier's quantizer for this image (one forward pass)."""
+    if not qc_available() or min(rgb.shape[:2]) < 32:
+        return DEFAULT_Q
+    h, w = rgb.shape[:2]
+    y, x0 = max(0, (h - QC_CROP) // 2), max(0, (w - QC_CROP) // 2)
+    crop = rgb[y : y + QC_CROP, x0 : x0 + QC_CROP]
+    x = np.ascontiguousarray(crop.transpose(2, 0, 1)[None], dtype=np.float32)
+    logits = runtime.run("qc", x, device, threads)
+    return QC_RANGE[int(np.argmax(logits.reshape(-1)[: len(QC_RANGE)]))]
+
+
+def choose_q(pixels: np.ndarray, channels: int, layer, effort: int, tau: bool, context: bool, device: str,
+             threads) -> int:
+    """The Q the encoder codes the image at, when the caller did not give one."""
+    if effort >= 2 and min(pixels.shape[:2]) >= MIN_SIDE:
+        sample = sample_crops(pixels[..., :channels])
+
+        def sample_bytes(q_try: int) -> float:
+            return sum(tile_size_estimate(c, channels, layer, q_try, tau, context, device, threads, quick=True)
+                       for c in sample)
+
+        return climb(sample_bytes, SEARCH_START)
+    return classifier_q(colour(pixels), device, threads)

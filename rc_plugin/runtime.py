@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import options
 from .errors import RclError
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
@@ -41,8 +42,7 @@ def both_runtimes_installed() -> bool:
 
 
 def providers_for(device: str) -> list:
-    if device not in ("auto", "cpu", "cuda"):
-        raise RclError(f"device must be 'auto', 'cpu' or 'cuda', not {device!r}")
+    options.DEVICE.check(device)
     cuda = (
         "CUDAExecutionProvider",
         {"use_tf32": "0", "cudnn_conv_algo_search": "DEFAULT", "cudnn_conv_use_max_workspace": "0"},

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import grids
 from .mixture import MixtureParams, support, symbol_bits
-from .tables import Tables
+from .lookup_tables import Tables
 
 STEPS = (4, 2, 1)
 #: Sweeps over the K mixtures per step size; the search converges in one or two.

@@ -71,4 +71,4 @@ def test_effort_option(tmp_path, photo_crop):
     # this image is small enough to be searched whole, so the default is never larger
     assert (tmp_path / "e2" / "e.rcl").stat().st_size <= (tmp_path / "e1" / "e.rcl").stat().st_size
     bad = rcl("encode", tmp_path / "e.png", "-e", 3, "-o", tmp_path / "e3")
-    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    assert bad.returncode == 2 and "effort must be 1" in bad.stderr

@@ -4,9 +4,9 @@ import pytest
 from PIL import Image
 
 import rc_plugin
-from rc_plugin import codec, container, grey
-from rc_plugin.lossy import BpgLayer
-from rc_plugin.models import QC_RANGE
+from rc_plugin import codec, container, encoder, grey
+from rc_plugin.lossy import BpgLayer, get_layer
+from rc_plugin.networks import QC_RANGE
 from rcl_testutil import first_tile, mostly_grey
 
 
@@ -116,8 +116,8 @@ def test_grey_shortcut_flags_where_x_l_is_grey_but_x_is_not(photo_crop):
     img[::7, ::5, 2] ^= 1  # colour specks HEVC smooths away: x_l grey there, x not
     data = roundtrip(img, q=24)
     assert first_tile(data).grey, "the encoder did not keep the shortcut"
-    prep = codec._prepare(img, 3, codec.get_layer("hevc"), 24, True, "cpu", None)
-    flag_one = grey.is_grey(prep.xl) & ~grey.is_grey(prep.xl + prep.r)
+    prep = encoder._prepare(img, 3, get_layer("hevc"), 24, True, "cpu", None)
+    flag_one = grey.is_grey(prep.model.xl) & ~grey.is_grey(prep.model.xl + prep.r)
     assert flag_one.sum() > 10, "no pixel with a grey x_l and a coloured x: the test misses its case"
 
 

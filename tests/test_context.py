@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import container, context, grids
+from rc_plugin import container, context, fitting, grids
 from rcl_testutil import assert_flips_never_give_a_wrong_image, first_tile
 
 
@@ -176,18 +176,18 @@ def _neighbour_model(n: int, seed: int, outliers: float = 0.0):
 def test_coefficients_follow_the_narrow_pixels_not_the_wide_ones():
     # the narrow pixels are where coding gains, and the fit must follow them, not the wide ones
     model, sym = _neighbour_model(4000, seed=3)
-    weighted = context._robust_coefficients(model, sym)
+    weighted = fitting._robust_coefficients(model, sym)
     plain, *_ = np.linalg.lstsq(model.feats.astype(float), (sym << grids.OUT_FRAC).astype(float), rcond=None)
     assert abs(weighted[0] - 0.75) < 0.05
     assert abs(plain[0] - 0.75) > 0.5
     # nor the few narrow pixels far off (without the reweighting step: 0.659)
     model, sym = _neighbour_model(4000, seed=3, outliers=0.02)
-    assert abs(context._robust_coefficients(model, sym)[0] - 0.75) < 0.07
+    assert abs(fitting._robust_coefficients(model, sym)[0] - 0.75) < 0.07
 
 
 def test_fit_never_codes_its_sample_longer_and_finds_the_correlation():
     from rc_plugin.mixture import symbol_bits
-    from rc_plugin.tables import load_tables
+    from rc_plugin.lookup_tables import load_tables
 
     tables = load_tables()
     model, sym = _neighbour_model(3000, seed=5, outliers=0.02)
@@ -198,12 +198,12 @@ def test_fit_never_codes_its_sample_longer_and_finds_the_correlation():
         return symbol_bits(tables, model.weight, mean, logscale, symbols, lo, hi, model.floor, model.ceil)
 
     no_correction = (np.zeros(context.COEFS, np.int64), np.zeros(context.BINS, np.int64), context.SPREAD_ONE)
-    coef, offset, spread = context.fit(tables, model, sym, lo, hi, stride=1)
+    coef, offset, spread = fitting.fit_context(tables, model, sym, lo, hi, stride=1)
     assert bits(coef, offset, spread, sym) < 0.9 * bits(*no_correction, sym)
     assert 0.6 * 64 < coef[0] < 0.8 * 64  # 0.75 in 1/64 units, or a fraction of it the code length preferred
     # on errors the neighbours cannot predict, whatever the fit keeps never codes the sample longer than nothing
     unrelated = np.random.default_rng(6).permutation(sym)
-    fitted = context.fit(tables, model, unrelated, lo, hi, stride=1)
+    fitted = fitting.fit_context(tables, model, unrelated, lo, hi, stride=1)
     assert bits(*fitted, unrelated) <= bits(*no_correction, unrelated)
 
 

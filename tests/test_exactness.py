@@ -8,7 +8,7 @@ from PIL import Image
 import rc_plugin
 from export.int_reference import rc_forward
 from export.onnx_rc import layers_from_onnx
-from rc_plugin import models, runtime
+from rc_plugin import networks, runtime
 from rc_plugin.lossy import HevcLayer
 
 RC_PATH = runtime.WEIGHTS / "rc.onnx"
@@ -44,8 +44,8 @@ def test_onnxruntime_equals_int64_reference_on_photos(reference, lossy_crops):
     layers, blocks = reference
     for xl, q in lossy_crops:
         h, w = xl.shape[:2]
-        ref = rc_forward(layers, models.rc_input(xl, q)[0], blocks)
-        got = models.rc_outputs(xl, q)
+        ref = rc_forward(layers, networks.rc_input(xl, q)[0], blocks)
+        got = networks.rc_outputs(xl, q)
         assert np.array_equal(ref[:, :h, :w], got)
 
 
@@ -58,18 +58,18 @@ def test_every_optimization_level_and_thread_count_agree(lossy_crops, level, thr
     sess = ort.InferenceSession(str(RC_PATH), opts, providers=["CPUExecutionProvider"])
     xl, q = lossy_crops[0]
     xl = xl[:128, :160]
-    got = sess.run(None, {"xl": models.rc_input(xl, q)})[0][0]
-    assert np.array_equal(got.astype(np.int32), models.rc_outputs(xl, q))
+    got = sess.run(None, {"xl": networks.rc_input(xl, q)})[0][0]
+    assert np.array_equal(got.astype(np.int32), networks.rc_outputs(xl, q))
 
 
 def test_numpy_and_torch_inputs_agree():
     import torch
 
-    from models.rc import rc_input
+    from models.rc import batch_input
 
     xl = np.random.default_rng(0).integers(0, 256, (20, 34, 3)).astype(np.uint8)
-    a = models.rc_input(xl, 17)
-    b = rc_input(torch.from_numpy(xl.transpose(2, 0, 1)[None].astype(np.float32)), torch.tensor([17])).numpy()
+    a = networks.rc_input(xl, 17)
+    b = batch_input(torch.from_numpy(xl.transpose(2, 0, 1)[None].astype(np.float32)), torch.tensor([17])).numpy()
     assert np.array_equal(a, b)
 
 

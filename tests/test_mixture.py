@@ -11,7 +11,7 @@ from rc_plugin.mixture import (
     symbol_bits,
     value_frequencies,
 )
-from rc_plugin.tables import load_tables
+from rc_plugin.lookup_tables import load_tables
 
 
 def _mixture(rng, n):

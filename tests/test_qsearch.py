@@ -4,7 +4,7 @@ import pytest
 
 import rc_plugin
 from rc_plugin import container, context, qsearch
-from rc_plugin.models import QC_RANGE
+from rc_plugin.networks import QC_RANGE
 
 
 @pytest.mark.parametrize("start", [11, 14, 19, 22, 30, 40])

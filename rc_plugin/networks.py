@@ -1,4 +1,4 @@
-"""The shipped models as the codec uses them: the RC's integer outputs, the QC's choice of Q, the model id."""
+"""The shipped networks as the codec runs them: the RC's integer outputs, the model id, the QC's classes."""
 from __future__ import annotations
 
 import functools
@@ -8,15 +8,11 @@ import numpy as np
 
 from . import grids, runtime
 from .errors import RclError
-from .tables import load_tables
+from .lookup_tables import load_tables
 
-#: Q used when no Q-classifier is shipped or the image is too small for it.
-DEFAULT_Q = 15
 #: The Q-classifier chooses among these quantizers. The causal pass moved the best Q up: with it, half of
 #: the training photos labelled over 11..20 wanted 20, the top, so the range reaches beyond the RC's training Qs.
 QC_RANGE = tuple(range(11, 27))
-#: The QC looks at a central crop of at most this side, so its cost is bounded for any image.
-QC_CROP = 1024
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,19 +51,3 @@ def rc_outputs(xl: np.ndarray, q: int, device: str = "auto", threads: int | None
     if out.shape != (1, grids.OUT_CHANNELS, ph, pw):
         raise RclError(f"the RC model returned shape {out.shape}; reinstall rc_plugin")
     return out[0, :, :h, :w].astype(np.int32)
-
-
-def qc_available() -> bool:
-    return (runtime.WEIGHTS / "qc.onnx").exists()
-
-
-def choose_q(rgb: np.ndarray, device: str = "auto", threads: int | None = None) -> int:
-    """The Q-classifier's quantizer for this image (one forward pass)."""
-    if not qc_available() or min(rgb.shape[:2]) < 32:
-        return DEFAULT_Q
-    h, w = rgb.shape[:2]
-    y, x0 = max(0, (h - QC_CROP) // 2), max(0, (w - QC_CROP) // 2)
-    crop = rgb[y : y + QC_CROP, x0 : x0 + QC_CROP]
-    x = np.ascontiguousarray(crop.transpose(2, 0, 1)[None], dtype=np.float32)
-    logits = runtime.run("qc", x, device, threads)
-    return QC_RANGE[int(np.argmax(logits.reshape(-1)[: len(QC_RANGE)]))]

@@ -1,0 +1,137 @@
+"""Many files at once: every input mapped to its output before any work, then coded in worker processes.
+
+Two inputs that would land on one output are refused before anything is written, so a
+batch never drops or overwrites a file silently. Outputs are written under a temporary
+name and renamed, so an interrupted run leaves no half-written file; a bad file is
+reported and the rest go on.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Callable
+
+from .errors import RclError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm", ".pnm", ".gif", ".tga"}
+#: Lossless formats the decoder may write, with the options that keep them lossless.
+OUTPUT_FORMATS = {
+    ".png": ("PNG", {}),
+    ".tif": ("TIFF", {"compression": "tiff_adobe_deflate"}),
+    ".tiff": ("TIFF", {"compression": "tiff_adobe_deflate"}),
+    ".webp": ("WEBP", {"lossless": True, "quality": 100}),
+    ".bmp": ("BMP", {}),
+    ".ppm": ("PPM", {}),
+    ".pnm": ("PPM", {}),
+}
+Job = tuple[Path, Path]
+
+
+def collect(inputs: list[str], suffixes: set[str]) -> list[tuple[Path, Path]]:
+    """(file, its path relative to the folder it was found in) for every input file; a file given by name
+    keeps its name alone."""
+    found = []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in suffixes:
+                    found.append((f, f.relative_to(p)))
+        else:
+            found.append((p, Path(p.name)))
+    return found
+
+
+def single_output(files: list[tuple[Path, Path]], output: str | None, suffixes) -> Path | None:
+    """The one file -o names: one input file, and an -o with one of suffixes that is not an existing folder."""
+    if output is None or len(files) != 1 or Path(output).is_dir():
+        return None
+    return Path(output) if Path(output).suffix.lower() in suffixes else None
+
+
+def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force: bool) -> tuple[list[Job], list[Path]]:
+    """(jobs to run, outputs kept because they exist) for the collected files.
+
+    -o names a folder (mirrored tree under it) unless single_output() says it names the file.
+    Raises RclError, naming both inputs, if two inputs would write one output.
+    """
+    single = single_output(files, output, {suffix} if suffix == ".rcl" else set(OUTPUT_FORMATS))
+    claimed: dict[Path, Path] = {}
+    jobs, kept = [], []
+    for src, rel in files:
+        if single is not None:
+            dst = single
+        elif output:
+            dst = Path(output) / rel.with_suffix(suffix)
+        else:
+            dst = src.with_suffix(suffix)
+        key = Path(os.path.abspath(dst))
+        if key in claimed:
+            if Path(os.path.abspath(src)) == Path(os.path.abspath(claimed[key])):
+                continue  # the same file given twice
+            raise RclError(f"{claimed[key]} and {src} would both be written to {dst}: rename one, or encode them "
+                           "to different output folders; nothing was written")
+        claimed[key] = src
+        if dst.exists() and not force:
+            kept.append(dst)
+            continue
+        jobs.append((src, dst))
+    return jobs, kept
+
+
+def write_atomic(target: Path, write: Callable) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _run_one_here(func, src: Path, dst: Path, options: dict, quiet: bool) -> tuple[int, int, int]:
+    """A single file runs in this process, with progress over its tiles."""
+    from tqdm import tqdm
+
+    with tqdm(unit="tile", disable=quiet, file=sys.stderr, desc=src.name) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            _, size_in, size_out = func(str(src), str(dst), options, progress)
+            return 0, size_in, size_out
+        except Exception as exc:
+            bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
+            return 1, 0, 0
+
+
+def run(func, jobs: list[Job], workers: int, options: dict, quiet: bool) -> int:
+    """Run func(src, dst, options[, progress]) for every job; 1 if any failed (each reported), else 0."""
+    from tqdm import tqdm
+
+    if len(jobs) == 1:
+        failures, total_in, total_out = _run_one_here(func, *jobs[0], options, quiet)
+    else:
+        failures = total_in = total_out = 0
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(func, str(s), str(d), options): s for s, d in jobs}
+            with tqdm(total=len(futures), unit="file", disable=quiet, file=sys.stderr) as bar:
+                for fut in as_completed(futures):
+                    src = futures[fut]
+                    try:
+                        _, size_in, size_out = fut.result()
+                        total_in += size_in
+                        total_out += size_out
+                    except Exception as exc:  # report and go on with the rest
+                        failures += 1
+                        bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
+                    bar.update(1)
+    if not quiet:
+        print(f"{len(jobs) - failures} of {len(jobs)} files done, {total_in} -> {total_out} bytes", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,93 @@
+"""Every constant that decides what a file's bytes mean, in one place.
+
+Encoder and decoder must agree on each of these; changing one changes the bitstream,
+so it needs a new format version (rc_plugin.container.VERSION) and a decoder kept for
+the old one. fingerprint() hashes them all, together with the network's grids
+(rc_plugin.grids, which the model id covers too), and a test pins that hash to the
+format version the golden files were written with.
+
+The encoder's own choices (which Q, which fits, how hard to search) are not here: they
+change which bytes are written, never what they mean.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import sys
+
+from . import grids
+
+# --- tiles -------------------------------------------------------------------------------------
+#: Side of the square tiles the encoder writes; a tile is coded on its own, so memory is bounded by it.
+TILE = 1024
+#: Tile sides a decoder accepts; the tile bounds decoding memory, so larger ones are refused.
+MIN_TILE, MAX_TILE = 16, 1024
+
+# --- lossy layer -------------------------------------------------------------------------------
+#: Smallest plane side given to an HEVC encoder; smaller tiles are padded (edge replication).
+LOSSY_MIN_SIDE = 16
+#: HEVC works on 8x8 blocks at least; planes are padded to a multiple of this.
+LOSSY_PAD_MULTIPLE = 8
+#: Integer RGB <-> YCbCr (JFIF full range): fixed point with this many fraction bits, and the coefficients.
+YCC_FRAC_BITS = 14
+YCC_FORWARD = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.418688, -0.081312))
+YCC_INVERSE = (1.402, -0.344136, -0.714136, 1.772)  # R from Cr, G from Cb and Cr, B from Cb
+
+# --- range coding ------------------------------------------------------------------------------
+#: Frequency-table entries (subpixels x alphabet size) per call into the coder. A channel's buckets and
+#: values are coded chunk by chunk, so the chunk size decides the order of symbols in the stream.
+CHUNK_ELEMENTS = 1 << 22
+#: Channels with more residual values than this are coded in two steps (bucket, then value within it).
+DIRECT_LIMIT = 16
+
+# --- coding phases and the causal pass (rc_plugin.context) -------------------------------------
+#: The coding phases in coding order, each (step, y, x, reach): the pixels (y + step i, x + step j), whose
+#: context neighbours lie reach pixels apart. The even-even pixels come first, as the 4x4 grid's four cells
+#: (0, 0), (2, 2), (0, 2), (2, 0) at reach 2; then the other three cells of the 2x2 grid at reach 1.
+PHASES = ((4, 0, 0, 2), (4, 2, 2, 2), (4, 0, 2, 2), (4, 2, 0, 2), (2, 1, 1, 1), (2, 0, 1, 1), (2, 1, 0, 1))
+#: Phases with a context (phase 0 has no decoded neighbours).
+CONTEXT_PHASES = len(PHASES) - 1
+NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+#: Mean-correction inputs: the 8 neighbours' errors (at the phase's reach); the pixel's errors in channels R and G;
+#: for each of the two other channels, the sums of its errors over the 4-connected and over the diagonal neighbours.
+OWN_COEFS = len(NEIGHBOURS) + 2
+#: Knight's-move offsets (times the reach): the next ring out's pixels of other phases (one offset odd).
+KNIGHTS = ((-2, -1), (-2, 1), (-1, -2), (-1, 2), (1, -2), (1, 2), (2, -1), (2, 1))
+#: ... and the sum of the same channel's errors over the decoded KNIGHTS.
+COEFS = OWN_COEFS + 5
+COEF_FRAC = 6
+COEF_LIMIT = 127
+#: Activity bins: width in 1/8 octaves of (neighbours' mean |e|) / sigma, and their count.
+BINS = 12
+BIN_WIDTH = 3
+OFFSET_LIMIT = 24
+#: The spread of the mixture's means about their centre is scaled by spread / SPREAD_ONE (0..SPREAD_ONE).
+SPREAD_BITS = 6
+SPREAD_ONE = 1 << SPREAD_BITS
+#: ceil(2**16 * 2**(i / 8)) for i = 1..7: thresholds of the fractional part of the integer 8 log2.
+LOG8_THRESHOLDS = (71468, 77936, 84990, 92682, 101071, 110218, 120194)
+#: Bytes of a tile's context parameters: int8 coef, offset and spread per (channel, context phase).
+CONTEXT_BYTES = 3 * CONTEXT_PHASES * (COEFS + BINS + 1)
+
+# --- the grey shortcut (rc_plugin.grey) --------------------------------------------------------
+#: Contexts of the grey flag per phase (0..2 coloured neighbours).
+GREY_CONTEXTS = 3
+#: The stored probabilities of "coloured" are in 1/2**GREY_PROB_BITS, each 1 .. 2**GREY_PROB_BITS - 1.
+GREY_PROB_BITS = 16
+GREY_BYTES = 2 * len(PHASES) * GREY_CONTEXTS
+
+# --- per-image tau -----------------------------------------------------------------------------
+TAU_BYTES = 3 * grids.K
+
+
+def _constants(module) -> list[tuple[str, object]]:
+    return sorted((k, v) for k, v in vars(module).items() if k.isupper())
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Hex digest of every bitstream-deciding constant (this module's and the grids')."""
+    h = hashlib.sha256()
+    h.update(repr(_constants(sys.modules[__name__])).encode())
+    h.update(repr(_constants(grids)).encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,92 @@
+"""Tile records back to pixels: the tile model rebuilt from the stored lossy bytes, then the residual decoded.
+
+Everything here is integer arithmetic or lookup tables, so every machine decodes the same pixels.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from . import entropy, grids
+from .alpha import decode_alpha
+from .container import Header, Tile, parse_tile
+from .context import ContextParams
+from .errors import RclError
+from .grey import GreyCoding, GreyParams
+from .lookup_tables import load_tables
+from .lossy import LAYER_BY_ID, get_layer
+from .networks import model_id
+from .pixels import pixel_checksum
+from .symbols import decode_symbols
+from .tile_model import TileModel
+
+
+def check_model(header: Header) -> None:
+    if header.model_id != model_id():
+        raise RclError(
+            f"this file was coded with residual model {header.model_id.hex()}, but this rc_plugin ships model "
+            f"{model_id().hex()}: decode it with the rc_plugin version that wrote it"
+        )
+
+
+def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str, threads) -> np.ndarray:
+    """(th, tw, channels) uint8 pixels of one tile record."""
+    tables = load_tables()
+    coded = header.coded_channels
+    tm = TileModel.from_lossy(layer, tile.lossy, th, tw, header.q, coded, device, threads)
+    tau = np.frombuffer(tile.tau, np.int8).astype(np.int64).reshape(3, grids.K)
+    if np.abs(tau).max() > grids.TAU_LIMIT:
+        raise RclError("corrupt .rcl tile: tau out of range")
+    ctx = ContextParams.unpack(tile.context)
+    for (lo, hi), stream in zip(tile.ranges, tile.residual):
+        if lo == hi and stream:
+            raise RclError("corrupt .rcl tile: a constant channel carries data")
+    coders = [entropy.StreamDecoder(stream) for stream in tile.residual]
+    r = np.zeros((coded, th * tw), np.int64)
+
+    def code(c, phase, idx, model, lo, hi):
+        return decode_symbols(coders[c], tables, model, ctx, c, phase, len(idx), lo, hi)
+
+    grey = None
+    if tile.grey:
+        if any(lo == hi for lo, hi in tile.ranges):
+            raise RclError("corrupt .rcl tile: the grey shortcut is on, but a colour channel is constant")
+
+        def code_flags(idx, freqs):
+            return coders[1].decode(len(idx), lambda s: freqs[s], 2)
+
+        grey = GreyCoding(GreyParams.unpack(tile.grey), tm.xl, th, tw, code_flags)
+    tm.walk(tau, tile.ranges, r, code, grey)
+    colour = tm.xl + r
+    if colour.min() < 0 or colour.max() > 255:
+        raise RclError("corrupt .rcl tile: decoded pixels fall outside 0..255")
+    out = colour.T.reshape(th, tw, coded).astype(np.uint8)
+    if coded < header.colour_channels:  # grey stored as colour
+        out = np.repeat(out, header.colour_channels, axis=2)
+    if header.has_alpha:
+        out = np.concatenate([out, decode_alpha(tile.alpha, th, tw)[..., None]], axis=2)
+    elif tile.alpha:
+        raise RclError("corrupt .rcl tile: alpha data in an image without alpha")
+    return out
+
+
+def decode_tiles(
+    header: Header, payloads: list[bytes], device: str, threads, progress: Callable[[int, int], None] | None
+) -> np.ndarray:
+    """The image's pixels from its parsed header and TILE payloads, checked against the header's checksum."""
+    check_model(header)
+    if header.layer_id not in LAYER_BY_ID:
+        raise RclError(f"unknown lossy layer id {header.layer_id}")
+    layer = get_layer(LAYER_BY_ID[header.layer_id])
+    channels = header.colour_channels + header.has_alpha
+    out = np.empty((header.height, header.width, channels), np.uint8)
+    tiles = header.tiles()  # as many as payloads: the chunk parser checked the count
+    for i, ((y, x, th, tw), payload) in enumerate(zip(tiles, payloads)):
+        tile = parse_tile(payload, header.coded_channels)
+        out[y : y + th, x : x + tw] = decode_tile(tile, header, layer, th, tw, device, threads)
+        if progress:
+            progress(i + 1, len(tiles))
+    if pixel_checksum(out) != header.checksum:
+        raise RclError("decoded pixels fail the file's checksum: the file is corrupt")
+    return out

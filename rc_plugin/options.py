@@ -1,0 +1,125 @@
+"""Every encode and decode option, defined once: name, allowed values, default and help.
+
+The Python API checks its keywords here, the CLI builds its flags from here, and the
+Pillow and imageio adapters pick the options they pass on from here, so a bad value
+gives the same RclError text everywhere. Unknown options follow each ecosystem: the
+Python API raises TypeError, as Python does for an unknown keyword; Pillow's save and
+imageio's write ignore them, as Pillow's own plugins do (``optimize=True`` meant for
+PNG must not break a script that now writes ``.rcl``).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any, Callable, Iterable
+
+from .errors import RclError
+
+#: Lossy layers by name (their ids in the file are in rc_plugin.lossy).
+LOSSY_LAYERS = ("hevc", "bpg")
+DEVICES = ("auto", "cpu", "cuda")
+#: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.qsearch.SEARCH_RANGE).
+Q_LIMITS = (0, 51)
+EFFORTS = (1, 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    name: str
+    default: Any
+    help: str
+    #: what a valid value is, as said in errors ("an integer in 0..51")
+    expects: str
+    #: whether a value (never None: None is checked by `optional`) is valid
+    valid: Callable[[Any], bool]
+    optional: bool = False  # None allowed (the encoder or the runtime chooses)
+    choices: tuple | None = None
+    #: CLI flags; a bool option defaulting to True becomes one --no-<name> flag
+    flags: tuple[str, ...] = ()
+    #: turns CLI text into the value before the check
+    parse: Callable[[str], Any] = str
+
+    def check(self, value: Any) -> Any:
+        """The value if valid, else RclError with the one message every front end shows."""
+        if value is None and self.optional:
+            return None
+        if value is not None and self.valid(value):
+            return value
+        return self.invalid(value)
+
+    def invalid(self, value: Any):
+        raise RclError(f"{self.name} must be {self.expects}, not {value!r}")
+
+
+def _int_in(lo: int, hi: int | None) -> Callable[[Any], bool]:
+    def valid(v: Any) -> bool:
+        if isinstance(v, bool) or not hasattr(v, "__index__"):
+            return False
+        return lo <= int(v) and (hi is None or int(v) <= hi)
+
+    return valid
+
+
+def _int_text(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # refused by the check, with the same message as the API gives
+
+
+def _one_of(choices: tuple) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, str) and v in choices
+
+
+LOSSY = Option("lossy", "hevc", "lossy layer: hevc (pip-installed x265/libde265) or bpg (the BPG tools on PATH)",
+               "one of 'hevc', 'bpg'", _one_of(LOSSY_LAYERS), choices=LOSSY_LAYERS, flags=("--lossy",))
+Q = Option("q", None, "quantizer 0..51 (default: the encoder chooses)", "an integer quantizer in 0..51",
+           _int_in(*Q_LIMITS), optional=True, flags=("-q", "--q"), parse=_int_text)
+EFFORT = Option("effort", 2, "how Q is chosen: 1 the Q-classifier alone, 2 (default) searched by coding the image "
+                "(slower, smaller)", "1 (the Q-classifier's Q) or 2 (Q searched by coding the image)",
+                _int_in(*EFFORTS), flags=("-e", "--effort"), parse=_int_text)
+TAU = Option("tau", True, "skip the per-image tau optimization", "True or False", lambda v: isinstance(v, bool),
+             flags=("--no-tau",))
+CONTEXT = Option("context", True, "skip fitting the causal pass (faster, larger files)", "True or False",
+                 lambda v: isinstance(v, bool), flags=("--no-context",))
+THREADS = Option("threads", None, "threads per worker for the network (default: onnxruntime's choice)",
+                 "a whole number of threads >= 0 (0: onnxruntime's choice)", _int_in(0, None), optional=True,
+                 flags=("--threads",), parse=_int_text)
+DEVICE = Option("device", "auto", "where the network runs: auto (GPU when its provider loads), cpu or cuda",
+                "one of 'auto', 'cpu', 'cuda'", _one_of(DEVICES), choices=DEVICES, flags=("--device",))
+PROGRESS = Option("progress", None, "called as progress(done, total) after each tile", "a callable or None",
+                  callable, optional=True)
+
+ENCODE: dict[str, Option] = {o.name: o for o in (LOSSY, Q, EFFORT, TAU, CONTEXT, THREADS, DEVICE, PROGRESS)}
+DECODE: dict[str, Option] = {o.name: o for o in (THREADS, DEVICE, PROGRESS)}
+
+
+def checked(schema: dict[str, Option], values: dict[str, Any], api: str) -> dict[str, Any]:
+    """Every option of the schema, defaults filled in and values checked; an unknown name is a TypeError."""
+    unknown = sorted(set(values) - set(schema))
+    if unknown:
+        raise TypeError(f"{api}() got unexpected keyword arguments {unknown}; its options are {sorted(schema)}")
+    return {name: opt.check(values.get(name, opt.default)) for name, opt in schema.items()}
+
+
+def known(schema: dict[str, Option], values: dict[str, Any]) -> dict[str, Any]:
+    """The options of the schema among values (an adapter's keywords), others left out."""
+    return {k: v for k, v in values.items() if k in schema}
+
+
+def add_arguments(parser: argparse.ArgumentParser, schema: dict[str, Option], names: Iterable[str]) -> None:
+    """CLI flags for the named options; a bad value is a usage error with the API's message."""
+    for name in names:
+        opt = schema[name]
+        if opt.default is True:
+            parser.add_argument(*opt.flags, dest=name, action="store_false", help=opt.help)
+            continue
+
+        def convert(text: str, opt: Option = opt) -> Any:
+            try:
+                return opt.check(opt.parse(text))
+            except RclError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+
+        parser.add_argument(*opt.flags, dest=name, type=convert, default=opt.default, help=opt.help,
+                            metavar=name.upper() if opt.choices is None else "{" + ",".join(opt.choices) + "}")

@@ -1,0 +1,103 @@
+"""Where the rcl command writes: the file -o names, folders mirrored, and never two inputs on one output."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+def rcl(*args):
+    return subprocess.run([sys.executable, "-m", "rc_plugin", *map(str, args)], capture_output=True, text=True)
+
+
+@pytest.fixture
+def small(photo_crop):
+    return photo_crop[:24, :32].copy()
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_one_input_and_a_file_name_writes_that_file(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "in.png")
+    enc = rcl("encode", tmp_path / "in.png", "-o", tmp_path / "x.rcl", "-q", 20)
+    assert enc.returncode == 0, enc.stderr
+    assert (tmp_path / "x.rcl").is_file() and not (tmp_path / "in.rcl").exists()
+    dec = rcl("decode", tmp_path / "x.rcl", "-o", tmp_path / "out.png")
+    assert dec.returncode == 0, dec.stderr
+    assert (tmp_path / "out.png").is_file()
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png")), small)
+    # the output's suffix picks the format
+    dec = rcl("decode", tmp_path / "x.rcl", "-o", tmp_path / "out.tif")
+    assert dec.returncode == 0 and Image.open(tmp_path / "out.tif").format == "TIFF"
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out.tif")), small)
+
+
+def test_an_existing_folder_stays_a_folder(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "in.png")
+    (tmp_path / "x.rcl").mkdir()
+    enc = rcl("encode", tmp_path / "in.png", "-o", tmp_path / "x.rcl", "-q", 20)
+    assert enc.returncode == 0, enc.stderr
+    assert (tmp_path / "x.rcl" / "in.rcl").is_file()
+    enc = rcl("encode", tmp_path / "in.png", "-o", tmp_path / "folder", "-q", 20)  # no .rcl suffix: a folder
+    assert enc.returncode == 0 and (tmp_path / "folder" / "in.rcl").is_file()
+
+
+def test_same_names_from_two_folders_are_refused_and_nothing_written(tmp_path, small):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        Image.fromarray(small).save(tmp_path / sub / "x.png")
+    out = rcl("encode", tmp_path / "a" / "x.png", tmp_path / "b" / "x.png", "-o", tmp_path / "out", "-q", 20)
+    assert out.returncode == 2
+    assert str(tmp_path / "a" / "x.png") in out.stderr and str(tmp_path / "b" / "x.png") in out.stderr
+    assert not (tmp_path / "out").exists()
+    # two folders whose trees hold the same relative name
+    out = rcl("encode", tmp_path / "a", tmp_path / "b", "-o", tmp_path / "out", "-q", 20)
+    assert out.returncode == 2 and "x.png" in out.stderr and not (tmp_path / "out").exists()
+
+
+def test_png_beside_jpg_of_the_same_name_is_refused(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "x.png")
+    Image.fromarray(small).save(tmp_path / "x.jpg", quality=95)
+    out = rcl("encode", tmp_path, "-q", 20)
+    assert out.returncode == 2
+    assert str(tmp_path / "x.png") in out.stderr and str(tmp_path / "x.jpg") in out.stderr
+    assert not list(tmp_path.glob("*.rcl"))
+
+
+def test_the_same_file_twice_is_coded_once(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "x.png")
+    out = rcl("encode", tmp_path / "x.png", tmp_path / "x.png", "-o", tmp_path / "out", "-q", 20)
+    assert out.returncode == 0, out.stderr
+    assert files_under(tmp_path / "out") == ["x.rcl"]
+
+
+def test_existing_output_is_kept_without_force(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "x.png")
+    (tmp_path / "x.rcl").write_bytes(b"keep me")
+    out = rcl("encode", tmp_path / "x.png", "-q", 20)
+    assert out.returncode == 1 and "exists" in out.stderr
+    assert (tmp_path / "x.rcl").read_bytes() == b"keep me"
+    out = rcl("encode", tmp_path / "x.png", "-q", 20, "--force")
+    assert out.returncode == 0 and (tmp_path / "x.rcl").read_bytes().startswith(b"\x89RCL")
+
+
+def test_a_folder_tree_is_mirrored(tmp_path, small):
+    src = tmp_path / "photos"
+    for rel in ("top.png", "2024/a.png", "2024/june/b.png", "2025/a.png"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(small).save(src / rel)
+    enc = rcl("encode", src, "-o", tmp_path / "archive", "-q", 20, "-j", 2)
+    assert enc.returncode == 0, enc.stderr
+    assert files_under(tmp_path / "archive") == ["2024/a.rcl", "2024/june/b.rcl", "2025/a.rcl", "top.rcl"]
+    dec = rcl("decode", tmp_path / "archive", "-o", tmp_path / "restored", "-j", 2)
+    assert dec.returncode == 0, dec.stderr
+    assert files_under(tmp_path / "restored") == ["2024/a.png", "2024/june/b.png", "2025/a.png", "top.png"]
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "restored" / "2024" / "june" / "b.png")), small)
+
+
+def test_help_says_what_o_means():
+    out = rcl("encode", "--help")
+    assert "an .rcl name writes that file" in " ".join(out.stdout.split())

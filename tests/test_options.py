@@ -1,0 +1,95 @@
+"""One option schema: the same bad value gives the same error through the API, Pillow, imageio and the CLI;
+options meant for other formats are ignored by the adapters, as Pillow's own plugins ignore them."""
+import inspect
+import io
+import subprocess
+import sys
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from PIL import Image
+
+import rc_plugin
+from rc_plugin import codec, lossy, options, runtime
+
+BAD_VALUES = [
+    ("q", 60, "60", "q must be an integer quantizer in 0..51, not 60"),
+    ("effort", 3, "3", "effort must be 1 (the Q-classifier's Q) or 2 (Q searched by coding the image), not 3"),
+    ("lossy", "jpeg", "jpeg", "lossy must be one of 'hevc', 'bpg', not 'jpeg'"),
+    ("device", "tpu", "tpu", "device must be one of 'auto', 'cpu', 'cuda', not 'tpu'"),
+]
+
+
+@pytest.fixture
+def small(photo_crop):
+    return photo_crop[:24, :32].copy()
+
+
+@pytest.mark.parametrize("name, value, text, message", BAD_VALUES)
+def test_same_bad_value_same_error_everywhere(tmp_path, small, name, value, text, message):
+    with pytest.raises(rc_plugin.RclError) as api:
+        rc_plugin.encode(small, **{name: value})
+    assert str(api.value) == message
+    with pytest.raises(OSError) as pil:
+        Image.fromarray(small).save(io.BytesIO(), format="RCL", **{name: value})
+    assert message in str(pil.value)
+    with pytest.raises(OSError) as imageio_error:
+        iio.imwrite(tmp_path / "x.rcl", small, **{name: value})
+    assert message in str(imageio_error.value)
+    Image.fromarray(small).save(tmp_path / "x.png")
+    flag = options.ENCODE[name].flags[-1]
+    cli = subprocess.run([sys.executable, "-m", "rc_plugin", "encode", str(tmp_path / "x.png"), flag, text],
+                         capture_output=True, text=True)
+    assert cli.returncode == 2 and message in cli.stderr, cli.stderr
+    assert not (tmp_path / "x.rcl").exists()
+
+
+def test_cli_text_that_is_no_number_reads_as_the_api_says(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "x.png")
+    cli = subprocess.run([sys.executable, "-m", "rc_plugin", "encode", str(tmp_path / "x.png"), "-q", "high"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 2 and "q must be an integer quantizer in 0..51, not 'high'" in cli.stderr
+
+
+def test_api_refuses_unknown_keywords_as_python_does(small):
+    with pytest.raises(TypeError):
+        rc_plugin.encode(small, optimize=True)
+    with pytest.raises(TypeError):
+        rc_plugin.decode(rc_plugin.encode(small, q=20), quality=3)
+
+
+@pytest.mark.parametrize("fmt_options", [
+    {"optimize": True, "compress_level": 9},  # PNG's
+    {"quality": 95, "lossless": True, "method": 6},  # WebP's
+])
+def test_pillow_and_imageio_ignore_other_formats_options(tmp_path, small, fmt_options):
+    Image.fromarray(small).save(tmp_path / "p.rcl", q=20, **fmt_options)
+    with Image.open(tmp_path / "p.rcl") as im:
+        assert im.format == "RCL" and np.array_equal(np.asarray(im), small)
+    iio.imwrite(tmp_path / "i.rcl", small, q=20, **fmt_options)
+    assert np.array_equal(iio.imread(tmp_path / "i.rcl"), small)
+    assert rc_plugin.info((tmp_path / "i.rcl").read_bytes())["q"] == 20  # the known option still applies
+
+
+def test_the_api_signature_is_the_schema():
+    params = inspect.signature(codec.encode).parameters
+    for name, opt in options.ENCODE.items():
+        assert params[name].default == opt.default, name
+    decode_params = inspect.signature(codec.decode).parameters
+    for name, opt in options.DECODE.items():
+        assert decode_params[name].default == opt.default, name
+    assert set(lossy.LAYERS) == set(options.LOSSY_LAYERS)
+
+
+def test_cli_defaults_are_the_schemas():
+    from rc_plugin.cli import build_parser
+
+    args = build_parser().parse_args(["encode", "x.png"])
+    for name in ("lossy", "q", "effort", "tau", "context", "device", "threads"):
+        assert getattr(args, name) == options.ENCODE[name].default, name
+
+
+def test_runtime_checks_devices_by_the_schema():
+    with pytest.raises(rc_plugin.RclError, match="device must be one of 'auto', 'cpu', 'cuda', not 'gpu'"):
+        runtime.providers_for("gpu")
