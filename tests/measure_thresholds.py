@@ -14,7 +14,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rc_plugin  # noqa: E402
-from rc_plugin import codec, qsearch  # noqa: E402
+from rc_plugin import encoder, qsearch  # noqa: E402
 from rcl_testutil import mostly_grey  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -46,12 +46,12 @@ def grey_shortcut_ratio() -> str:
     """test_codec: mostly_grey(photo_crop) at Q 16 with the grey shortcut over without it."""
     img = mostly_grey(photo_crop())
     a = len(rc_plugin.encode(img, q=16))
-    keep = codec._tile_variants
-    codec._tile_variants = lambda prep, channels: (False,)
+    keep = encoder._tile_variants
+    encoder._tile_variants = lambda prep, channels: (False,)
     try:
         b = len(rc_plugin.encode(img, q=16))
     finally:
-        codec._tile_variants = keep
+        encoder._tile_variants = keep
     return f"{a / b:.4f} ({a} / {b} bytes)"
 
 

@@ -103,7 +103,7 @@ def test_mostly_grey_photo_takes_the_grey_shortcut(photo_crop, monkeypatch):
     img = mostly_grey(photo_crop)
     data = roundtrip(img, q=16)
     assert first_tile(data).grey, "the encoder did not keep the shortcut"
-    monkeypatch.setattr(codec, "_tile_variants", lambda prep, channels: (False,))
+    monkeypatch.setattr(encoder, "_tile_variants", lambda prep, channels: (False,))
     without = roundtrip(img, q=16)
     assert first_tile(without).grey == b""
     # G and B of the grey pixels cost a flag instead of two residuals; measured 0.9041 (10957 / 12119 bytes):
