@@ -32,6 +32,7 @@ def images(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow  # JPEG XL e9 and e10: 6.1-7.8 s on 2 CPU cores
 def test_compare_end_to_end_with_e10_subset(tmp_path, images):
     out = tmp_path / "out"
     report = tmp_path / "results.md"
@@ -59,6 +60,7 @@ def test_compare_end_to_end_with_e10_subset(tmp_path, images):
     assert result["settings"][cc.WEBP] == cc.SETTINGS[cc.WEBP]
 
 
+@pytest.mark.slow  # JPEG XL e9 (one small image): about 0.8 s on 2 CPU cores
 def test_classical_only_without_e10(tmp_path, images):
     out = tmp_path / "out"
     compare.main([str(images), "--out", str(out), "--no-rcl", "--e10-limit", "0", "--no-plots", "--limit", "1"])

@@ -199,7 +199,8 @@ def test_fit_never_codes_its_sample_longer_and_finds_the_correlation():
 
     no_correction = (np.zeros(context.COEFS, np.int64), np.zeros(context.BINS, np.int64), context.SPREAD_ONE)
     coef, offset, spread = fitting.fit_context(tables, model, sym, lo, hi, stride=1)
-    assert bits(coef, offset, spread, sym) < 0.9 * bits(*no_correction, sym)
+    # measured 0.8290 (15422 / 18602 bits): python tests/measure_thresholds.py context_fit_ratio
+    assert bits(coef, offset, spread, sym) < 0.85 * bits(*no_correction, sym)
     assert 0.6 * 64 < coef[0] < 0.8 * 64  # 0.75 in 1/64 units, or a fraction of it the code length preferred
     # on errors the neighbours cannot predict, whatever the fit keeps never codes the sample longer than nothing
     unrelated = np.random.default_rng(6).permutation(sym)

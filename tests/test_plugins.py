@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 import rc_plugin
+from rc_plugin import codec
 
 
 @pytest.fixture
@@ -32,9 +33,19 @@ def test_pillow_save_open_load(tmp_path, small):
 def test_pillow_open_is_lazy_and_bomb_checked(tmp_path, small, monkeypatch):
     path = tmp_path / "x.rcl"
     Image.fromarray(small).save(path, q=15)
+    decodes = []
+    real = codec.decode_payloads
+    monkeypatch.setattr(codec, "decode_payloads", lambda *a, **k: decodes.append(1) or real(*a, **k))
+    with Image.open(path) as im:
+        assert im.size == (52, 40) and im.mode == "RGB"
+        assert decodes == [], "Image.open decoded pixels"
+        im.load()
+        assert decodes == [1] and np.array_equal(np.asarray(im), small)
+    # Pillow's decompression-bomb check refuses the file from its header, before any pixel is decoded
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
     with pytest.raises(Image.DecompressionBombError):
         Image.open(path)
+    assert decodes == [1]
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA", "P", "1", "PA"])
@@ -99,14 +110,23 @@ def test_pillow_bad_payload_fails_at_load(tmp_path, small):
         assert isinstance(info.value.__cause__, rc_plugin.RclError)
 
 
-def test_register_rcl_opener_options(small):
+def test_register_rcl_opener_options(small, monkeypatch):
+    """The opener's options reach the decoder, and registering again without them drops them (that the
+    options are used is also checked in test_pillow_behaviour.py; this one checks they are reset)."""
+    seen = []
+    real = codec.decode_payloads
+    monkeypatch.setattr(codec, "decode_payloads", lambda h, p, **kw: seen.append(kw) or real(h, p, **kw))
+    data = rc_plugin.encode(small, q=16)
     rc_plugin.register_rcl_opener(threads=1, device="cpu")
     try:
-        with Image.open(io.BytesIO(rc_plugin.encode(small, q=16))) as im:
+        with Image.open(io.BytesIO(data)) as im:
             assert np.array_equal(np.asarray(im), small)
     finally:
         rc_plugin.register_rcl_opener()
-    with pytest.raises(rc_plugin.RclError):
+    with Image.open(io.BytesIO(data)) as im:
+        assert np.array_equal(np.asarray(im), small)
+    assert seen == [{"threads": 1, "device": "cpu"}, {}]
+    with pytest.raises(rc_plugin.RclError, match="unknown decode options"):
         rc_plugin.register_rcl_opener(quality=3)
 
 
