@@ -16,16 +16,19 @@ from typing import Callable
 from .errors import RclError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm", ".pnm", ".gif", ".tga"}
-#: Lossless formats the decoder may write, with the options that keep them lossless.
+#: Lossless formats the decoder may write, with the options that keep them lossless (exact: WebP keeps the colour
+#: of fully transparent pixels).
 OUTPUT_FORMATS = {
     ".png": ("PNG", {}),
     ".tif": ("TIFF", {"compression": "tiff_adobe_deflate"}),
     ".tiff": ("TIFF", {"compression": "tiff_adobe_deflate"}),
-    ".webp": ("WEBP", {"lossless": True, "quality": 100}),
+    ".webp": ("WEBP", {"lossless": True, "quality": 100, "exact": True}),
     ".bmp": ("BMP", {}),
     ".ppm": ("PPM", {}),
     ".pnm": ("PPM", {}),
 }
+#: Of those, the ones that keep an alpha channel.
+ALPHA_FORMATS = {"PNG", "TIFF", "WEBP"}
 Job = tuple[Path, Path]
 
 

@@ -48,7 +48,11 @@ def _decode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     from rc_plugin import codec
 
     fmt, save_options = batch.OUTPUT_FORMATS[Path(dst).suffix.lower()]
-    pixels, meta = codec.decode_with_metadata(Path(src).read_bytes(), progress=progress, **opts)
+    data = Path(src).read_bytes()
+    if codec.read_header(data).has_alpha and fmt not in batch.ALPHA_FORMATS:
+        raise RclError(f"{Path(src).name} has alpha, which {Path(dst).suffix} cannot hold: decode it to png, tiff "
+                       "or webp")
+    pixels, meta = codec.decode_with_metadata(data, progress=progress, **opts)
     im = Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels)
     extra = {k: v for k, v in meta.items() if k in ("icc_profile", "exif") and fmt in ("PNG", "TIFF", "WEBP")}
     batch.write_atomic(Path(dst), lambda fh: im.save(fh, format=fmt, **save_options, **extra))

@@ -130,7 +130,7 @@ def _run(cmd: list[str], what: str) -> None:
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=TOOL_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
-        raise RclError(f"{what} did not finish within {TOOL_TIMEOUT:.0f} s (RCL_TOOL_TIMEOUT)") from exc
+        raise RclError(f"{what} did not finish within {TOOL_TIMEOUT:g} s (RCL_TOOL_TIMEOUT)") from exc
     except OSError as exc:
         raise RclError(f"{what} could not be started: {exc}") from exc
     if proc.returncode != 0:

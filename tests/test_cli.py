@@ -134,19 +134,9 @@ def test_decode_keeps_icc_and_exif(tmp_path, capsys, tagged, suffix):
         assert im.getexif().get(0x010E) == "an image description" and im.getexif().get(0x0131) == "rcl tests"
 
 
-DROPS_ALPHA = "rcl decode writes an RGBA image as {} and exits 0: the alpha channel is silently lost"
 
 
-@pytest.mark.parametrize("suffix", [
-    ".png", ".tif", ".tiff",
-    pytest.param(".webp", marks=pytest.mark.xfail(strict=True, reason=(
-        "rcl decode saves WebP lossless without exact=True: libwebp discards the colour of fully transparent "
-        "pixels, so the decoded file differs from the image (alpha itself is kept)"))),
-    pytest.param(".bmp", marks=pytest.mark.xfail(strict=True, reason=DROPS_ALPHA.format(
-        "a 32-bit BI_RGB BMP (no alpha mask: readers, Pillow included, open it as RGB)"))),
-    pytest.param(".ppm", marks=pytest.mark.xfail(strict=True, reason=DROPS_ALPHA.format("an RGB PPM"))),
-    pytest.param(".pnm", marks=pytest.mark.xfail(strict=True, reason=DROPS_ALPHA.format("an RGB PPM"))),
-])
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".tiff", ".webp", ".bmp", ".ppm", ".pnm"])
 def test_rgba_decodes_exactly_or_fails_clearly(tmp_path, capsys, photo_crop, suffix):
     """Every output format rcl decode offers: the exact RGBA where the format holds alpha; otherwise a clear
     error (non-zero exit, naming alpha) and no file."""
