@@ -1,0 +1,259 @@
+"""The adaptive coder: every subpixel coded in raster order with a model that learns from the image as it goes.
+
+Per subpixel (R, then G, then B, at each pixel):
+
+* predictions from the decoded neighbours (W, N, NW, NE, gradients, the median predictor, a
+  normalised-LMS predictor over neighbour differences) and, for G and B, from the earlier channel
+  at this pixel plus the neighbours' channel differences;
+* blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded
+  subpixels, so the predictor that has been right here lately counts most;
+* corrected by a second LMS stage that predicts the blend's error from the neighbours' and the
+  earlier channels' errors, and by a bias kept per context (the signs of the neighbours' errors
+  and the error level);
+* coded with a discretised logistic whose scale is the mean absolute error seen in three
+  contexts (the blend's error estimate, the neighbours' error energy, the earlier channels'
+  error at this pixel), averaged in the log domain.
+
+Encoder and decoder run the same function (``decoding`` says which), so their models agree by
+construction. Everything is integer arithmetic and a shipped table, so the bytes decode the same
+on every machine; numba compiles it (no fastmath), and the compiled code is cached.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from . import bitstream as bs
+from .errors import RclError
+from .logistic import HALF, TOTAL, below, cdf_table, ilog8
+from .rangecoder import next_byte, shift_low
+
+PREDICTORS = 15
+#: LMS features: 7 neighbour differences and, for G and B, 2 of the earlier channel.
+LMS_FEATURES = 9
+#: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
+CORRECTION_FEATURES = 6
+SCALE_BINS = 256  # the first 64 are the one-dimensional contexts, all 256 the two-dimensional one
+BIAS_LEVELS = 8
+_NO_TRACE = np.zeros((0, 2), np.int64)
+
+
+@numba.njit(cache=True)
+def _update(total, count, value, c, k):
+    total[c, k] += value
+    count[c, k] += 1
+    if count[c, k] >= bs.ADAPTIVE_COUNT_LIMIT:
+        total[c, k] //= 2
+        count[c, k] //= 2
+
+
+@numba.njit(cache=True)
+def code_plane(img, cdf, decoding, inp, out, trace):
+    """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written
+    (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency)."""
+    h, w, nc = img.shape
+    perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
+    berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
+    bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
+    bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
+    scale_total = np.full((3, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
+    scale_count = np.ones((3, nc, SCALE_BINS), np.int64)
+    lms = np.zeros((nc, LMS_FEATURES), np.int64)
+    corr_w = np.zeros((nc, CORRECTION_FEATURES), np.int64)
+    pred = np.zeros(PREDICTORS, np.int64)
+    valid = np.zeros(PREDICTORS, np.int64)
+    feats = np.zeros(LMS_FEATURES, np.int64)
+    cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
+    sk = np.zeros(3, np.int64)
+    low, rng, cache, pending, pos, code = 0, 0xFFFFFFFF, 0, 1, 0, 0
+    if decoding:
+        for _ in range(5):
+            b, pos = next_byte(inp, pos)
+            code = (code << 8) | b
+    for y in range(h):
+        r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
+        for x in range(w):
+            for c in range(nc):
+                # neighbours, replaced by the nearest decoded one outside the image
+                if y == 0 and x == 0:
+                    wv = np.int64(img[0, 0, c - 1]) if c > 0 else 128
+                    nv = nwv = nev = wwv = nnv = nnev = nwwv = wv
+                elif y == 0:
+                    wv = np.int64(img[0, x - 1, c])
+                    wwv = np.int64(img[0, x - 2, c]) if x >= 2 else wv
+                    nv = nwv = nev = nnv = nnev = wv
+                    nwwv = wwv
+                else:
+                    nv = np.int64(img[y - 1, x, c])
+                    wv = np.int64(img[y, x - 1, c]) if x >= 1 else nv
+                    wwv = np.int64(img[y, x - 2, c]) if x >= 2 else wv
+                    nwv = np.int64(img[y - 1, x - 1, c]) if x >= 1 else nv
+                    nev = np.int64(img[y - 1, x + 1, c]) if x + 1 < w else nv
+                    nnv = np.int64(img[y - 2, x, c]) if y >= 2 else nv
+                    nnev = np.int64(img[y - 2, x + 1, c]) if (y >= 2 and x + 1 < w) else nev
+                    nwwv = np.int64(img[y - 1, x - 2, c]) if x >= 2 else nwv
+                # predictions, 1/8 levels
+                pred[0], pred[1], pred[2], pred[3] = 8 * wv, 8 * nv, 8 * nwv, 8 * nev
+                pred[4], pred[5] = 8 * (wv + nv - nwv), 8 * (wv + nev - nv)
+                pred[6], pred[7], pred[8] = 4 * (wv + nev), 8 * (nv + nev - nnev), 8 * (2 * wv - wwv)
+                if nwv >= max(wv, nv):
+                    pred[9] = 8 * min(wv, nv)
+                elif nwv <= min(wv, nv):
+                    pred[9] = 8 * max(wv, nv)
+                else:
+                    pred[9] = 8 * (wv + nv - nwv)
+                feats[0], feats[1], feats[2], feats[3] = nv - wv, nwv - wv, nev - wv, wwv - wv
+                feats[4], feats[5], feats[6], feats[7], feats[8] = nnv - wv, nnev - wv, nwwv - wv, 0, 0
+                for i in range(PREDICTORS):
+                    valid[i] = 1 if i <= 10 else 0
+                if c > 0:
+                    q = np.int64(img[y, x, c - 1])
+                    if x >= 1:
+                        feats[7] = q - np.int64(img[y, x - 1, c - 1])
+                    if y >= 1:
+                        feats[8] = q - np.int64(img[y - 1, x, c - 1])
+                    if x >= 1 or y >= 1:
+                        dw = wv - np.int64(img[y, x - 1, c - 1]) if x >= 1 else nv - np.int64(img[y - 1, x, c - 1])
+                        dn = nv - np.int64(img[y - 1, x, c - 1]) if y >= 1 else dw
+                        dne = nev - np.int64(img[y - 1, x + 1, c - 1]) if (y >= 1 and x + 1 < w) else dn
+                        pred[11], pred[12], pred[13], pred[14] = 8 * (q + dw), 8 * (q + dn), 4 * (2 * q + dw + dn), 8 * (q + dne)
+                        valid[11] = valid[12] = valid[13] = valid[14] = 1
+                    else:
+                        pred[11] = 8 * q
+                        valid[11] = 1
+                acc = 0
+                for j in range(LMS_FEATURES):
+                    acc += lms[c, j] * feats[j]
+                plms = 8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
+                pred[10] = plms
+                # blend by recent local errors
+                sw, swp, sws = 0, 0, 0
+                for i in range(PREDICTORS):
+                    if valid[i] == 0:
+                        continue
+                    pred[i] = min(max(pred[i], 0), 2040)
+                    s = 0
+                    if x >= 1:
+                        s += perr[r0, x + 1, c, i]
+                    if x >= 2:
+                        s += perr[r0, x, c, i]
+                    if y >= 1:
+                        s += perr[r1, x + 2, c, i] + perr[r1, x + 1, c, i] + perr[r1, x + 3, c, i]
+                    if y >= 2:
+                        s += perr[r2, x + 2, c, i]
+                    if c > 0:
+                        s += perr[r0, x + 2, c - 1, i]
+                    d = s + bs.ADAPTIVE_WEIGHT_BIAS
+                    wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
+                    sw += wt
+                    swp += wt * pred[i]
+                    sws += wt * s
+                blend = (swp + (sw >> 1)) // sw
+                expect = sws // sw  # the blend's own error estimate
+                ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
+                # correction stage
+                cfeats[0] = berr[r0, x + 2, c - 1] if c > 0 else 0
+                cfeats[1] = berr[r0, x + 2, c - 2] if c > 1 else 0
+                cfeats[2], cfeats[3], cfeats[4], cfeats[5] = ew, en, enw, ene
+                acc = 0
+                for j in range(CORRECTION_FEATURES):
+                    acc += corr_w[c, j] * cfeats[j]
+                corrected = blend + (acc >> bs.ADAPTIVE_LMS_FRAC)
+                signs = 0
+                for e in (ew, en, enw, ene):
+                    signs = 3 * signs + (0 if e < -bs.ADAPTIVE_DEAD_ZONE else (1 if e <= bs.ADAPTIVE_DEAD_ZONE else 2))
+                bctx = signs * BIAS_LEVELS + min(ilog8(expect + 1) >> 3, BIAS_LEVELS - 1)
+                n = bias_count[c, bctx]
+                mu = corrected + ((2 * bias_total[c, bctx] + n) // (2 * n + 1) if n > 0 else 0)
+                mu = min(max(mu, 0), 2040)
+                # scale: three contexts' mean absolute errors, averaged in the log domain
+                local = abs(ew) + abs(en) + (abs(enw) + abs(ene)) // 2
+                earlier = 0
+                if c > 0:
+                    local += abs(berr[r0, x + 2, c - 1])
+                    earlier = abs(berr[r0, x + 2, c - 1])
+                if c > 1:
+                    earlier = (earlier + abs(berr[r0, x + 2, c - 2])) // 2
+                sk[0] = min(ilog8(expect + 1) >> 1, 63)
+                sk[1] = min(ilog8(local + 1) >> 1, 63)
+                sk[2] = 16 * min(ilog8(earlier + 1) >> 2, 15) + min(ilog8(expect + 1) >> 3, 15)
+                logs = 0
+                for t in range(3):
+                    mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
+                    logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
+                si = min(max((logs + 1) // 3 - 24, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
+                row = si - bs.ADAPTIVE_LOGSCALE_MIN
+                clo = cdf[row, HALF - 4 - mu]
+                span = cdf[row, HALF + 2044 - mu] - clo
+                unit = rng >> bs.ADAPTIVE_FREQ_BITS
+                if decoding:
+                    target = min(code // unit, TOTAL - 1)
+                    lo_v, hi_v = 0, 256
+                    while hi_v - lo_v > 1:
+                        mid = (lo_v + hi_v) >> 1
+                        if below(cdf, row, mu, clo, span, mid) <= target:
+                            lo_v = mid
+                        else:
+                            hi_v = mid
+                    v = lo_v
+                    img[y, x, c] = v
+                    start = below(cdf, row, mu, clo, span, v)
+                    code -= unit * start
+                    rng = unit * (below(cdf, row, mu, clo, span, v + 1) - start)
+                    while rng < (1 << 24):
+                        b, pos = next_byte(inp, pos)
+                        code = ((code << 8) | b) & 0xFFFFFFFFFF
+                        rng <<= 8
+                else:
+                    v = np.int64(img[y, x, c])
+                    start = below(cdf, row, mu, clo, span, v)
+                    freq = below(cdf, row, mu, clo, span, v + 1) - start
+                    if trace.shape[0] > 0:
+                        k = (y * w + x) * nc + c
+                        trace[k, 0], trace[k, 1] = start, freq
+                    low += unit * start
+                    rng = unit * freq
+                    while rng < (1 << 24):
+                        rng <<= 8
+                        low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+                # learn from the value
+                for i in range(PREDICTORS):
+                    perr[r0, x + 2, c, i] = abs(8 * v - pred[i]) if valid[i] else 0
+                berr[r0, x + 2, c] = 8 * v - blend
+                _update(bias_total, bias_count, 8 * v - corrected, c, bctx)
+                for t in range(3):
+                    _update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
+                norm = 1
+                for j in range(LMS_FEATURES):
+                    norm += feats[j] * feats[j]
+                for j in range(LMS_FEATURES):
+                    lms[c, j] = min(max(lms[c, j] + ((8 * v - plms) * feats[j] * bs.ADAPTIVE_LMS_STEP) // norm,
+                                        -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+                norm = 64
+                for j in range(CORRECTION_FEATURES):
+                    norm += cfeats[j] * cfeats[j]
+                for j in range(CORRECTION_FEATURES):
+                    corr_w[c, j] = min(max(corr_w[c, j] + ((8 * v - corrected) * cfeats[j] * bs.ADAPTIVE_CORRECTION_STEP)
+                                           // norm, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+    if not decoding:
+        for _ in range(5):
+            low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+    return pos
+
+
+def encode_plane(pixels: np.ndarray) -> bytes:
+    """The stream of an (h, w, C) uint8 image."""
+    img = np.array(pixels, dtype=np.uint8, order="C")
+    out = np.zeros(2 * img.size + 16, np.uint8)  # a subpixel costs at most FREQ_BITS = 16 bits
+    n = code_plane(img, cdf_table(), False, np.zeros(1, np.uint8), out, _NO_TRACE)
+    return out[:n].tobytes()
+
+
+def decode_plane(data: bytes, h: int, w: int, channels: int) -> np.ndarray:
+    """The (h, w, channels) uint8 image of a stream; a corrupt stream gives wrong pixels, which the file's
+    checksum refuses."""
+    img = np.zeros((h, w, channels), np.uint8)
+    read = code_plane(img, cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE)
+    if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
+        raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
+    return img
