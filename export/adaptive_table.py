@@ -1,4 +1,4 @@
-"""Write rc_plugin/weights/adaptive_cdf.npz, the adaptive coder's logistic CDF table.
+"""Write rc_plugin/weights/adaptive_cdf.npz, the adaptive coder's logistic CDF and mean-deviation tables.
 
 Run once when the table's layout changes (then the format version changes too); the shipped
 file, not this script, is what every decoder uses, so floating-point differences between
@@ -22,6 +22,12 @@ def logistic_cdf() -> np.ndarray:
     return np.round(cdf).astype(np.int32)
 
 
+def mean_deviation() -> np.ndarray:
+    """(scales,) int32: a logistic's mean absolute deviation, 2 ln 2 sigma, in 1/8192 grey levels."""
+    index = np.arange(bs.ADAPTIVE_LOGSCALE_MIN, bs.ADAPTIVE_LOGSCALE_MAX + 1, dtype=np.float64)
+    return np.round(8192 * 2 * np.log(2) * np.exp2(index / 8)).astype(np.int32)
+
+
 if __name__ == "__main__":
-    np.savez_compressed(CDF_PATH, cdf=logistic_cdf())
+    np.savez_compressed(CDF_PATH, cdf=logistic_cdf(), mad=mean_deviation())
     print(f"wrote {CDF_PATH}")

@@ -28,9 +28,15 @@ from .errors import RclError
 from .logistic import HALF, TOTAL, below, cdf_table, ilog8
 from .rangecoder import next_byte, shift_low
 
-PREDICTORS = 15
-#: LMS features: 7 neighbour differences and, for G and B, 2 of the earlier channel.
+PREDICTORS = 17
+#: LMS features: 7 neighbour differences and, for G and B, 2 of the earlier channel; the wide LMS adds 3 farther
+#: neighbours and 2 more of the earlier channel.
 LMS_FEATURES = 9
+WIDE_FEATURES = 14
+#: Scale calibration contexts per channel: the log-scale index in steps of half an octave.
+CALIBRATION_BINS = 32
+#: Its statistics: the mean of |error| / (the logistic's mean deviation) in 1/64, starting at 1 as if seen 64 times.
+CALIBRATION_START = 64
 #: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
 CORRECTION_FEATURES = 6
 SCALE_BINS = 256  # the first 64 are the one-dimensional contexts, all 256 the two-dimensional one
@@ -48,7 +54,13 @@ def _update(total, count, value, c, k):
 
 
 @numba.njit(cache=True)
-def code_plane(img, cdf, decoding, inp, out, trace):
+def _step(weight, gradient, norm):
+    """One normalised-LMS step of a weight, clipped."""
+    return min(max(weight + gradient // norm, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+
+
+@numba.njit(cache=True)
+def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written
     (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency)."""
     h, w, nc = img.shape
@@ -59,6 +71,11 @@ def code_plane(img, cdf, decoding, inp, out, trace):
     scale_total = np.full((3, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
     scale_count = np.ones((3, nc, SCALE_BINS), np.int64)
     lms = np.zeros((nc, LMS_FEATURES), np.int64)
+    fast = np.zeros((nc, LMS_FEATURES), np.int64)
+    wide = np.zeros((nc, WIDE_FEATURES), np.int64)
+    wfeats = np.zeros(WIDE_FEATURES, np.int64)
+    cal_total = np.full((nc, CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
+    cal_count = np.full((nc, CALIBRATION_BINS), CALIBRATION_START, np.int64)
     corr_w = np.zeros((nc, CORRECTION_FEATURES), np.int64)
     pred = np.zeros(PREDICTORS, np.int64)
     valid = np.zeros(PREDICTORS, np.int64)
@@ -105,7 +122,7 @@ def code_plane(img, cdf, decoding, inp, out, trace):
                 feats[0], feats[1], feats[2], feats[3] = nv - wv, nwv - wv, nev - wv, wwv - wv
                 feats[4], feats[5], feats[6], feats[7], feats[8] = nnv - wv, nnev - wv, nwwv - wv, 0, 0
                 for i in range(PREDICTORS):
-                    valid[i] = 1 if i <= 10 else 0
+                    valid[i] = 0 if 11 <= i <= 14 else 1
                 if c > 0:
                     q = np.int64(img[y, x, c - 1])
                     if x >= 1:
@@ -126,6 +143,28 @@ def code_plane(img, cdf, decoding, inp, out, trace):
                     acc += lms[c, j] * feats[j]
                 plms = 8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
                 pred[10] = plms
+                acc = 0
+                for j in range(LMS_FEATURES):
+                    acc += fast[c, j] * feats[j]
+                pfast = 8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
+                pred[15] = pfast
+                for j in range(LMS_FEATURES):
+                    wfeats[j] = feats[j]
+                nnwv = np.int64(img[y - 2, x - 1, c]) if (y >= 2 and x >= 1) else nwv
+                neev = np.int64(img[y - 1, x + 2, c]) if (y >= 1 and x + 2 < w) else nev
+                nneev = np.int64(img[y - 2, x + 2, c]) if (y >= 2 and x + 2 < w) else nnev
+                wfeats[9], wfeats[10], wfeats[11], wfeats[12], wfeats[13] = nnwv - wv, neev - wv, nneev - wv, 0, 0
+                if c > 0:
+                    q = np.int64(img[y, x, c - 1])
+                    if y >= 1 and x + 1 < w:
+                        wfeats[12] = q - np.int64(img[y - 1, x + 1, c - 1])
+                    if y >= 1 and x >= 1:
+                        wfeats[13] = q - np.int64(img[y - 1, x - 1, c - 1])
+                acc = 0
+                for j in range(WIDE_FEATURES):
+                    acc += wide[c, j] * wfeats[j]
+                pwide = 8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
+                pred[16] = pwide
                 # blend by recent local errors
                 sw, swp, sws = 0, 0, 0
                 for i in range(PREDICTORS):
@@ -181,7 +220,10 @@ def code_plane(img, cdf, decoding, inp, out, trace):
                 for t in range(3):
                     mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
-                si = min(max((logs + 1) // 3 - 24, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
+                si = (logs + 1) // 3 - 24
+                ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
+                si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
+                si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
                 row = si - bs.ADAPTIVE_LOGSCALE_MIN
                 clo = cdf[row, HALF - 4 - mu]
                 span = cdf[row, HALF + 2044 - mu] - clo
@@ -223,18 +265,23 @@ def code_plane(img, cdf, decoding, inp, out, trace):
                 _update(bias_total, bias_count, 8 * v - corrected, c, bctx)
                 for t in range(3):
                     _update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
+                _update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
                 norm = 1
                 for j in range(LMS_FEATURES):
                     norm += feats[j] * feats[j]
                 for j in range(LMS_FEATURES):
-                    lms[c, j] = min(max(lms[c, j] + ((8 * v - plms) * feats[j] * bs.ADAPTIVE_LMS_STEP) // norm,
-                                        -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+                    lms[c, j] = _step(lms[c, j], (8 * v - plms) * feats[j] * bs.ADAPTIVE_LMS_STEP, norm)
+                    fast[c, j] = _step(fast[c, j], (8 * v - pfast) * feats[j] * bs.ADAPTIVE_FAST_LMS_STEP, norm)
+                norm = 1
+                for j in range(WIDE_FEATURES):
+                    norm += wfeats[j] * wfeats[j]
+                for j in range(WIDE_FEATURES):
+                    wide[c, j] = _step(wide[c, j], (8 * v - pwide) * wfeats[j] * bs.ADAPTIVE_LMS_STEP, norm)
                 norm = 64
                 for j in range(CORRECTION_FEATURES):
                     norm += cfeats[j] * cfeats[j]
                 for j in range(CORRECTION_FEATURES):
-                    corr_w[c, j] = min(max(corr_w[c, j] + ((8 * v - corrected) * cfeats[j] * bs.ADAPTIVE_CORRECTION_STEP)
-                                           // norm, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+                    corr_w[c, j] = _step(corr_w[c, j], (8 * v - corrected) * cfeats[j] * bs.ADAPTIVE_CORRECTION_STEP, norm)
     if not decoding:
         for _ in range(5):
             low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
@@ -245,7 +292,7 @@ def encode_plane(pixels: np.ndarray) -> bytes:
     """The stream of an (h, w, C) uint8 image."""
     img = np.array(pixels, dtype=np.uint8, order="C")
     out = np.zeros(2 * img.size + 16, np.uint8)  # a subpixel costs at most FREQ_BITS = 16 bits
-    n = code_plane(img, cdf_table(), False, np.zeros(1, np.uint8), out, _NO_TRACE)
+    n = code_plane(img, *cdf_table(), False, np.zeros(1, np.uint8), out, _NO_TRACE)
     return out[:n].tobytes()
 
 
@@ -253,7 +300,7 @@ def decode_plane(data: bytes, h: int, w: int, channels: int) -> np.ndarray:
     """The (h, w, channels) uint8 image of a stream; a corrupt stream gives wrong pixels, which the file's
     checksum refuses."""
     img = np.zeros((h, w, channels), np.uint8)
-    read = code_plane(img, cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE)
+    read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE)
     if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
     return img

@@ -102,6 +102,7 @@ ADAPTIVE_SCALE_FROM_MAD = 739
 #: correction stage that predicts the blend's error from the neighbours' and earlier channels' errors.
 ADAPTIVE_LMS_FRAC = 14
 ADAPTIVE_LMS_STEP = 41
+ADAPTIVE_FAST_LMS_STEP = 160
 ADAPTIVE_CORRECTION_STEP = 100
 ADAPTIVE_WEIGHT_LIMIT = 1 << 20
 #: Context statistics are halved when their count reaches this, so they follow the image.

@@ -21,21 +21,26 @@ _LOG8 = np.array(bs.LOG8_THRESHOLDS, np.int64)
 
 
 @functools.lru_cache(maxsize=1)
-def cdf_table() -> np.ndarray:
-    """The shipped logistic CDF (scales x offsets), int64."""
+def cdf_table() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped tables, int64: the logistic CDF (scales x offsets) and each scale's mean absolute deviation
+    (in 1/8192 grey levels)."""
     try:
         with np.load(CDF_PATH) as data:
-            table = np.ascontiguousarray(data["cdf"], dtype=np.int64)
+            cdf = np.ascontiguousarray(data["cdf"], dtype=np.int64)
+            mad = np.ascontiguousarray(data["mad"], dtype=np.int64)
     except (OSError, KeyError, ValueError) as exc:
         raise RclError(f"cannot read the adaptive coder's table at {CDF_PATH}: {exc}; reinstall rc_plugin") from exc
     rows = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
-    if table.shape != (rows, 2 * HALF + 1):
-        raise RclError("the adaptive coder's table has the wrong shape; reinstall rc_plugin")
-    return table
+    if cdf.shape != (rows, 2 * HALF + 1) or mad.shape != (rows,) or mad.min() < 1:
+        raise RclError("the adaptive coder's tables have the wrong shape; reinstall rc_plugin")
+    return cdf, mad
 
 
 def table_digest() -> str:
-    return hashlib.sha256(cdf_table().astype("<i4").tobytes()).hexdigest()[:16]
+    h = hashlib.sha256()
+    for table in cdf_table():
+        h.update(table.astype("<i4").tobytes())
+    return h.hexdigest()[:16]
 
 
 @numba.njit(cache=True)

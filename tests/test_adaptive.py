@@ -37,14 +37,14 @@ def test_planes_roundtrip_exactly(name):
 def test_compiled_equals_the_interpreted_reference(name):
     """code_plane's Python source, run by the interpreter on Python integers, gives the same bytes and pixels."""
     img = images()[name]
-    table = logistic.cdf_table()
+    table, mad = logistic.cdf_table()
     out_fast, out_ref = np.zeros(2 * img.size + 16, np.uint8), np.zeros(2 * img.size + 16, np.uint8)
     none = np.zeros((0, 2), np.int64)
-    n_fast = adaptive.code_plane(img.copy(), table, False, np.zeros(1, np.uint8), out_fast, none)
-    n_ref = adaptive.code_plane.py_func(img.copy(), table, False, np.zeros(1, np.uint8), out_ref, none)
+    n_fast = adaptive.code_plane(img.copy(), table, mad, False, np.zeros(1, np.uint8), out_fast, none)
+    n_ref = adaptive.code_plane.py_func(img.copy(), table, mad, False, np.zeros(1, np.uint8), out_ref, none)
     assert n_fast == n_ref and np.array_equal(out_fast[:n_fast], out_ref[:n_ref])
     decoded = np.zeros_like(img)
-    adaptive.code_plane.py_func(decoded, table, True, out_ref[:n_ref], np.zeros(1, np.uint8), none)
+    adaptive.code_plane.py_func(decoded, table, mad, True, out_ref[:n_ref], np.zeros(1, np.uint8), none)
     assert np.array_equal(decoded, img)
 
 
@@ -52,7 +52,7 @@ def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
     img = np.ascontiguousarray(photo_crop)
     trace = np.zeros((img.size, 2), np.int64)
     out = np.zeros(2 * img.size + 16, np.uint8)
-    n = adaptive.code_plane(img.copy(), logistic.cdf_table(), False, np.zeros(1, np.uint8), out, trace)
+    n = adaptive.code_plane(img.copy(), *logistic.cdf_table(), False, np.zeros(1, np.uint8), out, trace)
     total = 1 << 16
     ideal_bytes = float(np.sum(16 - np.log2(trace[:, 1]))) / 8
     assert ideal_bytes <= n <= ideal_bytes + 8
