@@ -127,7 +127,16 @@ def versions() -> str:
             f"{ic.jpegls_version()}), pyoxipng {version('pyoxipng')}")
 
 
-def rcl(lossy: str, **options) -> Codec:
+#: rcl variants the benchmark can run, by name: the encode options of each.
+RCL_VARIANTS = {
+    "adaptive": {},  # the default: the adaptive coder, no lossy layer
+    "hevc": {"coder": "mixture", "lossy": "hevc"},  # the paper's path, Q searched (effort 2)
+    "bpg": {"coder": "mixture", "lossy": "bpg"},  # the paper's path with the BPG tools
+}
+
+
+def rcl(variant: str) -> Codec:
     import rc_plugin
 
-    return (lambda a: rc_plugin.encode(a, lossy=lossy, **options), rc_plugin.decode)
+    options = RCL_VARIANTS[variant]
+    return (lambda a: rc_plugin.encode(a, **options), rc_plugin.decode)

@@ -83,16 +83,16 @@ def measure(name: str, codec, img: np.ndarray) -> dict:
     return row
 
 
-def codecs_to_run(lossy_layers: list[str], e10: bool = True, png_zopfli: bool = False) -> dict:
+def codecs_to_run(variants: list[str], e10: bool = True, png_zopfli: bool = False) -> dict:
     out = {}
-    if lossy_layers:
+    if variants:
         from rc_plugin.lossy import BpgLayer
 
-    for layer in lossy_layers:
-        if layer == "bpg" and not BpgLayer().available():
+    for variant in variants:
+        if variant == "bpg" and not BpgLayer().available():
             print("rcl (bpg) skipped: bpgenc/bpgdec not installed")
             continue
-        out[f"rcl ({layer})"] = rcl(layer)
+        out[f"rcl ({variant})"] = rcl(variant)
     out.update(classical(e10=e10, png_zopfli=png_zopfli))
     return out
 
@@ -208,8 +208,10 @@ def settings_markdown(names) -> str:
     lines = []
     for name in names:
         if name.startswith("rcl"):
-            lines.append(f"- **{name}**: `rc_plugin.encode(image, lossy=...)` with its default options "
-                         "(the shipped model, Q chosen per image).")
+            variant = name[name.index("(") + 1 : -1]
+            options = ", ".join(f"{k}={v!r}" for k, v in cc.RCL_VARIANTS[variant].items())
+            lines.append(f"- **{name}**: `rc_plugin.encode(image{', ' + options if options else ''})`, every other "
+                         "option at its default" + (" (the shipped model, Q chosen per image)." if options else "."))
         elif name in cc.SETTINGS:
             lines.append(f"- **{name}**: {cc.SETTINGS[name]}")
     return "\n".join(lines)
@@ -222,7 +224,8 @@ def plots(rows: list[dict], table: list[dict], out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     paths = []
-    rcl_rows = [r for r in rows if r["codec"] == "rcl (hevc)" and "error" not in r]
+    first_rcl = next((r["codec"] for r in rows if r["codec"].startswith("rcl")), None)
+    rcl_rows = [r for r in rows if r["codec"] == first_rcl and "error" not in r]
     if rcl_rows:
         rcl_rows.sort(key=lambda r: r["bpsp"])
         x = np.arange(len(rcl_rows))
@@ -236,7 +239,7 @@ def plots(rows: list[dict], table: list[dict], out: Path) -> list[Path]:
         ax.set_xlabel("image (sorted by rcl bpsp)")
         ax.set_ylabel("bits per subpixel")
         ax.legend()
-        ax.set_title("rcl per image: lossy and residual parts")
+        ax.set_title(f"{first_rcl} per image: lossy and residual parts")
         paths.append(out / "per_image_bpsp.png")
         fig.tight_layout()
         fig.savefig(paths[-1], dpi=110)
@@ -272,8 +275,8 @@ def command_line(args: argparse.Namespace, files: list[Path], results: Path | No
         parts.append(f"--limit {args.limit}")
     if args.no_rcl:
         parts.append("--no-rcl")
-    elif args.lossy != LOSSY:
-        parts.append("--lossy " + " ".join(args.lossy))
+    elif args.rcl != RCL:
+        parts.append("--rcl " + " ".join(args.rcl))
     if args.e10_limit != E10_LIMIT:
         parts.append(f"--e10-limit {args.e10_limit}")
     if args.png_zopfli:
@@ -283,14 +286,17 @@ def command_line(args: argparse.Namespace, files: list[Path], results: Path | No
     return " ".join(parts)
 
 
-LOSSY = ["hevc", "bpg"]
+#: rcl variants run by default (benchmarks.codecs.RCL_VARIANTS); the paper's path ("hevc") codes about 50 times
+#: slower than the adaptive coder, so it runs when asked for
+RCL = ["adaptive"]
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dirs", nargs="+", type=Path)
     p.add_argument("--limit", type=int, default=0, help="only the first N images")
-    p.add_argument("--lossy", nargs="+", default=LOSSY, help="rcl lossy layers to include")
+    p.add_argument("--rcl", nargs="+", default=RCL, choices=sorted(cc.RCL_VARIANTS),
+                   help="rcl variants: adaptive (the default coder), hevc and bpg (the paper's path with that layer)")
     p.add_argument("--no-rcl", action="store_true", help="only the classical codecs, no rcl")
     p.add_argument("--e10-limit", type=int, default=E10_LIMIT, metavar="N",
                    help=f"run JPEG XL effort 10 on the first N images only (0: not at all; default {E10_LIMIT}, "
@@ -310,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
         files = files[: args.limit]
     if not files:
         raise SystemExit("no images found")
-    codecs = codecs_to_run([] if args.no_rcl else args.lossy, e10=args.e10_limit > 0, png_zopfli=args.png_zopfli)
+    codecs = codecs_to_run([] if args.no_rcl else args.rcl, e10=args.e10_limit > 0, png_zopfli=args.png_zopfli)
     limits = {cc.JXL_E10: args.e10_limit}  # codec -> how many of the first images it runs on
     runs = sum(min(limits.get(name, len(files)), len(files)) for name in codecs)
     rows = []
@@ -346,7 +352,7 @@ def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics
 
     from rc_plugin import runtime
 
-    rcl_row = next((t for t in table if t["codec"] == "rcl (hevc)"), None)
+    rcl_row = next((t for t in table if t["codec"] in ("rcl (hevc)", "rcl (bpg)")), None)
     command = command or (f"python -m benchmarks.compare {' '.join(sorted({str(f.parent) for f in files}))} "
                           f"--results {path}")
     lines = [
@@ -375,7 +381,7 @@ def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics
         "",
     ]
     if rcl_row:
-        lines += [f"rcl's mean Q is {rcl_row['mean_q']:.1f}; its lossy layer takes {rcl_row['lossy_bpsp']:.3f} "
+        lines += [f"{rcl_row['codec']}'s mean Q is {rcl_row['mean_q']:.1f}; its lossy layer takes {rcl_row['lossy_bpsp']:.3f} "
                   f"of its {rcl_row['bpsp']:.3f} bpsp.", ""]
     for pic in pics:
         rel = os.path.relpath(path.parent / pic.name, path.parent)

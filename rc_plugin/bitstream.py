@@ -79,6 +79,39 @@ GREY_BYTES = 2 * len(PHASES) * GREY_CONTEXTS
 # --- per-image tau -----------------------------------------------------------------------------
 TAU_BYTES = 3 * grids.K
 
+# --- tile coders (format 7) --------------------------------------------------------------------
+#: The first byte of a format-7 tile record: which coder wrote it.
+CODER_MIXTURE = 0  # the paper's path: lossy layer, RC mixture, tau, causal pass, grey shortcut
+CODER_ADAPTIVE = 1  # the per-pixel online-adaptive coder (rc_plugin.adaptive), no lossy layer
+
+# --- the adaptive coder (rc_plugin.adaptive) ---------------------------------------------------
+#: Its logistic CDF table (weights/adaptive_cdf.npz): log2 of the scale in 1/8 octaves from MIN to MAX, and
+#: offsets of a boundary from the mean in 1/8 grey levels up to +-HALF_WIDTH; values in 1/2**16.
+ADAPTIVE_LOGSCALE_MIN, ADAPTIVE_LOGSCALE_MAX = -40, 56
+ADAPTIVE_TABLE_HALF_WIDTH = 4096
+ADAPTIVE_CDF_BITS = 16
+#: The range coder's frequencies of one subpixel sum to 2**ADAPTIVE_FREQ_BITS; each of the 256 values gets >= 1.
+ADAPTIVE_FREQ_BITS = 16
+#: Predictor weights are 2**WEIGHT_ONE_BITS / (s + WEIGHT_BIAS)**2, s a predictor's nearby errors (1/8 levels).
+ADAPTIVE_WEIGHT_ONE_BITS = 40
+ADAPTIVE_WEIGHT_BIAS = 3
+#: The logistic's scale from a context's mean absolute error (in 1/512 levels): scale = mad * this / 2**16,
+#: i.e. mad / (2 ln 2), the mean absolute deviation of a logistic.
+ADAPTIVE_SCALE_FROM_MAD = 739
+#: Normalised LMS: weights in 1/2**LMS_FRAC; steps of the neighbour-difference predictor and of the
+#: correction stage that predicts the blend's error from the neighbours' and earlier channels' errors.
+ADAPTIVE_LMS_FRAC = 14
+ADAPTIVE_LMS_STEP = 41
+ADAPTIVE_FAST_LMS_STEP = 160
+ADAPTIVE_CORRECTION_STEP = 100
+ADAPTIVE_WEIGHT_LIMIT = 1 << 20
+#: Context statistics are halved when their count reaches this, so they follow the image.
+ADAPTIVE_COUNT_LIMIT = 256
+#: A scale context starts as if it had seen one error of this size (1/8 levels).
+ADAPTIVE_SCALE_INIT = 32
+#: Errors within +-DEAD_ZONE (1/8 levels) count as zero in the bias context's sign pattern.
+ADAPTIVE_DEAD_ZONE = 2
+
 
 def _constants(module) -> list[tuple[str, object]]:
     return sorted((k, v) for k, v in vars(module).items() if k.isupper())

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import batch, options
 from .errors import RclError
 
-ENCODE_FLAGS = ("lossy", "q", "effort", "tau", "context")
+ENCODE_FLAGS = ("coder", "lossy", "q", "effort", "tau", "context")
 WORKER_FLAGS = ("threads", "device")
 
 
@@ -81,9 +81,7 @@ def _run(args, func, suffixes: set[str], suffix: str, opts: dict) -> int:
 
 
 def cmd_encode(args) -> int:
-    opts = {name: getattr(args, name) for name in ENCODE_FLAGS}
-    if opts["q"] is None:
-        del opts["q"]
+    opts = {name: getattr(args, name) for name in ENCODE_FLAGS if getattr(args, name) is not None}
     opts["verify"] = args.verify
     return _run(args, _encode_one, batch.IMAGE_SUFFIXES, ".rcl", opts)
 

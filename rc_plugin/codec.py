@@ -13,8 +13,11 @@ import numpy as np
 from . import options
 from .bitstream import TILE
 from .container import (
+    CODER_NAMES,
     FLAG_CHANNEL_AXIS,
+    AdaptiveTile,
     FLAG_GREY_COLOUR,
+    LAYER_NONE,
     META_CHUNKS,
     Header,
     chunk,
@@ -24,7 +27,7 @@ from .container import (
     parse_tile,
 )
 from .decoder import decode_tiles
-from .encoder import code_tile
+from .encoder import code_adaptive_tile, code_tile
 from .lossy import LAYER_BY_ID, get_layer
 from .networks import model_id
 from .pixels import as_array, is_grey_colour, max_pixels, pixel_checksum
@@ -36,11 +39,12 @@ Progress = Callable[[int, int], None]
 def encode(
     image: Any,
     *,
-    lossy: str = options.LOSSY.default,
+    coder: str | None = options.CODER.default,
+    lossy: str | None = options.LOSSY.default,
     q: int | None = options.Q.default,
-    tau: bool = options.TAU.default,
-    context: bool = options.CONTEXT.default,
-    effort: int = options.EFFORT.default,
+    tau: bool | None = options.TAU.default,
+    context: bool | None = options.CONTEXT.default,
+    effort: int | None = options.EFFORT.default,
     threads: int | None = options.THREADS.default,
     device: str = options.DEVICE.default,
     icc_profile: bytes | None = None,
@@ -50,30 +54,36 @@ def encode(
 ) -> bytes:
     """Code an 8-bit image (PIL Image or uint8 array (H, W), (H, W, 3) or (H, W, 4)) losslessly.
 
-    q=None lets the encoder choose Q: the Q-classifier's choice at effort 1; at effort 2 (slower, smaller
-    files) the Q that codes the image (up to 1 MP of it) smallest. An explicit q ignores effort.
+    By default with the adaptive coder, without a lossy layer. coder="mixture", or any of its options (lossy,
+    q, effort, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None
+    lets the encoder choose Q: the Q-classifier's choice at effort 1; at effort 2 (the default; slower,
+    smaller files) the Q that codes the image (up to 1 MP of it) smallest. An explicit q ignores effort.
     """
     opts = options.checked(
         options.ENCODE,
-        dict(lossy=lossy, q=q, tau=tau, context=context, effort=effort, threads=threads, device=device,
+        dict(coder=coder, lossy=lossy, q=q, tau=tau, context=context, effort=effort, threads=threads, device=device,
              progress=progress),
         "encode",
     )
+    opts = options.resolve_coder(opts)
     pixels, mode, flags, meta = as_array(image)
     for key, value in (("icc_profile", icc_profile), ("exif", exif), ("xmp", xmp)):
         if value is not None:
             meta[key] = value
-    layer = get_layer(opts["lossy"])
     h, w = pixels.shape[:2]
     channels = colour_channels(mode)
     if channels == 3 and is_grey_colour(pixels):
         flags |= FLAG_GREY_COLOUR
         channels = 1
     coding = (opts["tau"], opts["context"], opts["device"], opts["threads"])
-    q = opts["q"]
-    if q is None:
-        q = choose_q(pixels, channels, layer, opts["effort"], *coding)
-    header = Header(mode, layer.layer_id, int(q), w, h, TILE, flags, model_id(), pixel_checksum(pixels))
+    layer, q = None, 0
+    if opts["coder"] == "mixture":
+        layer = get_layer(opts["lossy"])
+        q = opts["q"]
+        if q is None:
+            q = choose_q(pixels, channels, layer, opts["effort"], *coding)
+    layer_id = layer.layer_id if layer else LAYER_NONE
+    header = Header(mode, layer_id, int(q), w, h, TILE, flags, model_id(), pixel_checksum(pixels))
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):
@@ -81,7 +91,8 @@ def encode(
             parts.append(chunk(kind, value.encode() if isinstance(value, str) else bytes(value)))
     tiles = header.tiles()
     for i, (y, x, th, tw) in enumerate(tiles):
-        tile = code_tile(pixels[y : y + th, x : x + tw], channels, layer, int(q), *coding)
+        part = pixels[y : y + th, x : x + tw]
+        tile = code_tile(part, channels, layer, int(q), *coding) if layer else code_adaptive_tile(part, channels)
         parts.append(chunk(b"TILE", tile.pack()))
         if opts["progress"]:
             opts["progress"](i + 1, len(tiles))
@@ -126,16 +137,23 @@ def info(data: bytes) -> dict:
     header = parse_header(data, max_pixels())
     meta, payloads = parse_chunks(data, header)
     lossy = residual = alpha = 0
+    coders = set()
     for payload in payloads:
-        tile = parse_tile(payload, header.coded_channels)
-        lossy += len(tile.lossy)
-        residual += sum(len(s) for s in tile.residual)
+        tile = parse_tile(payload, header.coded_channels, header.version)
+        coders.add(CODER_NAMES[tile.coder])
+        if isinstance(tile, AdaptiveTile):
+            residual += len(tile.stream)
+        else:
+            lossy += len(tile.lossy)
+            residual += sum(len(s) for s in tile.residual)
         alpha += len(tile.alpha)
     subpixels = header.width * header.height * (header.colour_channels + header.has_alpha)
     return {
         "width": header.width,
         "height": header.height,
         "mode": header.mode,
+        "version": header.version,
+        "coder": "+".join(sorted(coders)),
         "lossy": LAYER_BY_ID.get(header.layer_id, f"unknown({header.layer_id})"),
         "q": header.q,
         "model_id": header.model_id.hex(),

@@ -12,11 +12,14 @@ import dataclasses
 import struct
 import zlib
 
-from .bitstream import CONTEXT_BYTES, GREY_BYTES, MAX_TILE, MIN_TILE, TAU_BYTES
+from .bitstream import CODER_ADAPTIVE, CODER_MIXTURE, CONTEXT_BYTES, GREY_BYTES, MAX_TILE, MIN_TILE, TAU_BYTES
 from .errors import RclError
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 6
+VERSION = 7
+#: Versions this decoder reads: a version-6 file is a version-7 file whose tiles are all mixture tiles
+#: without the coder byte.
+READABLE_VERSIONS = (6, 7)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
@@ -28,10 +31,12 @@ FLAG_CHANNEL_AXIS = 1
 #: flags bit 1 (modes RGB, RGBA): the three colour channels are equal, so only one is coded.
 FLAG_GREY_COLOUR = 2
 META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
-#: Lossy layer ids (0: HEVC in HEIF, 1: BPG).
-LAYER_IDS = (0, 1)
-#: Smallest possible TILE chunk: head, CRC, tau, context parameters, per-channel ranges and lengths, two lengths.
-MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + TAU_BYTES + CONTEXT_BYTES + 8 + 8
+#: Lossy layer ids (0: HEVC in HEIF, 1: BPG, 2: none, for files whose tiles all code without one).
+LAYER_IDS = (0, 1, 2)
+LAYER_NONE = 2
+CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive"}
+#: Smallest possible TILE chunk: head, CRC, the coder byte and an adaptive tile's two lengths.
+MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + 1 + 8
 
 
 def colour_channels(mode: str) -> int:
@@ -50,6 +55,7 @@ class Header:
     flags: int
     model_id: bytes
     checksum: bytes
+    version: int = VERSION
 
     @property
     def colour_channels(self) -> int:
@@ -77,13 +83,15 @@ class Header:
         ]
 
     def pack(self) -> bytes:
-        raw = HEADER.pack(MAGIC, VERSION, MODE_IDS[self.mode], self.layer_id, self.q, self.width, self.height,
+        raw = HEADER.pack(MAGIC, self.version, MODE_IDS[self.mode], self.layer_id, self.q, self.width, self.height,
                           self.tile, self.flags, self.model_id, self.checksum)
         return raw + struct.pack("<I", zlib.crc32(raw))
 
 
 @dataclasses.dataclass
 class Tile:
+    """A mixture tile: the paper's path (lossy layer, RC mixture, tau, causal pass, grey shortcut)."""
+
     tau: bytes  # 3*K signed offsets
     context: bytes  # the causal pass's parameters (rc_plugin.context.ContextParams)
     grey: bytes  # the grey shortcut's parameters (rc_plugin.grey.GreyParams), b"" when it is off
@@ -92,8 +100,10 @@ class Tile:
     residual: list[bytes]  # per coded colour channel
     alpha: bytes
 
+    coder = CODER_MIXTURE
+
     def pack(self) -> bytes:
-        parts = [self.tau, self.context]
+        parts = [bytes([self.coder]), self.tau, self.context]
         if len(self.ranges) == 3:  # colour tiles: a byte saying whether the grey shortcut is on
             parts.append(bytes([1 if self.grey else 0]) + self.grey)
         for (lo, hi), stream in zip(self.ranges, self.residual):
@@ -103,6 +113,18 @@ class Tile:
         parts.extend(self.residual)
         parts.append(self.alpha)
         return b"".join(parts)
+
+
+@dataclasses.dataclass
+class AdaptiveTile:
+    """An adaptive tile: the adaptive coder's stream of the colour channels, then the alpha plane's bytes."""
+
+    stream: bytes
+    alpha: bytes
+    coder = CODER_ADAPTIVE
+
+    def pack(self) -> bytes:
+        return bytes([self.coder]) + struct.pack("<II", len(self.stream), len(self.alpha)) + self.stream + self.alpha
 
 
 def chunk_crc(kind: bytes, payload: bytes) -> int:
@@ -125,11 +147,13 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
         raise RclError("truncated .rcl file: the header is incomplete")
     fields = HEADER.unpack_from(data, 0)
     (crc,) = struct.unpack_from("<I", data, HEADER.size)
-    if fields[1] != VERSION:
-        raise RclError(f"unsupported .rcl version {fields[1]}; this rc_plugin reads version {VERSION}")
+    if fields[1] not in READABLE_VERSIONS:
+        raise RclError(
+            f"unsupported .rcl version {fields[1]}; this rc_plugin reads versions {READABLE_VERSIONS[0]} to {VERSION}"
+        )
     if zlib.crc32(data[: HEADER.size]) != crc:
         raise RclError("corrupt .rcl header (checksum mismatch)")
-    _, _, mode_id, layer_id, q, width, height, tile, flags, model_id, checksum = fields
+    _, version, mode_id, layer_id, q, width, height, tile, flags, model_id, checksum = fields
     if mode_id not in MODES:
         raise RclError(f"corrupt .rcl header: unknown mode {mode_id}")
     bad_flags = (
@@ -143,7 +167,7 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
         )
     if max_pixels is not None and width * height > max_pixels:
         raise RclError(f"image of {width}x{height} pixels exceeds the limit of {max_pixels} pixels")
-    return Header(MODES[mode_id], layer_id, q, width, height, tile, flags, model_id, checksum)
+    return Header(MODES[mode_id], layer_id, q, width, height, tile, flags, model_id, checksum, version)
 
 
 def parse_chunks(data: bytes, header: Header, pos: int = HEADER_SIZE) -> tuple[dict, list[bytes]]:
@@ -185,7 +209,25 @@ def parse_chunks(data: bytes, header: Header, pos: int = HEADER_SIZE) -> tuple[d
     return meta, tiles
 
 
-def parse_tile(payload: bytes, channels: int) -> Tile:
+def parse_tile(payload: bytes, channels: int, version: int = VERSION) -> Tile | AdaptiveTile:
+    """A TILE payload's record; version 6 tiles are mixture tiles without the coder byte."""
+    if version == 6:
+        return _parse_mixture(payload, channels)
+    if not payload:
+        raise RclError("corrupt .rcl tile: it is empty")
+    if payload[0] == CODER_MIXTURE:
+        return _parse_mixture(payload[1:], channels)
+    if payload[0] != CODER_ADAPTIVE:
+        raise RclError(f"corrupt .rcl tile: unknown coder {payload[0]}")
+    if len(payload) < 9:
+        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
+    stream_len, alpha_len = struct.unpack_from("<II", payload, 1)
+    if 9 + stream_len + alpha_len != len(payload):
+        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+    return AdaptiveTile(payload[9 : 9 + stream_len], payload[9 + stream_len :])
+
+
+def _parse_mixture(payload: bytes, channels: int) -> Tile:
     need = TAU_BYTES + CONTEXT_BYTES + (channels == 3) + channels * 8 + 8
     if len(payload) < need:
         raise RclError("corrupt .rcl tile: its table of lengths is truncated")

@@ -8,9 +8,9 @@ from typing import Callable
 
 import numpy as np
 
-from . import entropy, grids
+from . import adaptive, entropy, grids
 from .alpha import decode_alpha
-from .container import Header, Tile, parse_tile
+from .container import LAYER_NONE, AdaptiveTile, Header, Tile, parse_tile
 from .context import ContextParams
 from .errors import RclError
 from .grey import GreyCoding, GreyParams
@@ -30,8 +30,26 @@ def check_model(header: Header) -> None:
         )
 
 
+def _with_alpha(colour: np.ndarray, tile, header: Header, th: int, tw: int) -> np.ndarray:
+    """The tile's colour (th, tw, coded channels) as the image's channels, its alpha plane appended."""
+    if colour.shape[2] < header.colour_channels:  # grey stored as colour
+        colour = np.repeat(colour, header.colour_channels, axis=2)
+    if header.has_alpha:
+        return np.concatenate([colour, decode_alpha(tile.alpha, th, tw)[..., None]], axis=2)
+    if tile.alpha:
+        raise RclError("corrupt .rcl tile: alpha data in an image without alpha")
+    return colour
+
+
+def decode_adaptive_tile(tile: AdaptiveTile, header: Header, th: int, tw: int) -> np.ndarray:
+    return _with_alpha(adaptive.decode_plane(tile.stream, th, tw, header.coded_channels), tile, header, th, tw)
+
+
 def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str, threads) -> np.ndarray:
-    """(th, tw, channels) uint8 pixels of one tile record."""
+    """(th, tw, channels) uint8 pixels of one mixture tile record."""
+    check_model(header)
+    if layer is None:
+        raise RclError("corrupt .rcl file: a mixture tile in a file without a lossy layer")
     tables = load_tables()
     coded = header.coded_channels
     tm = TileModel.from_lossy(layer, tile.lossy, th, tw, header.q, coded, device, threads)
@@ -61,30 +79,25 @@ def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str
     colour = tm.xl + r
     if colour.min() < 0 or colour.max() > 255:
         raise RclError("corrupt .rcl tile: decoded pixels fall outside 0..255")
-    out = colour.T.reshape(th, tw, coded).astype(np.uint8)
-    if coded < header.colour_channels:  # grey stored as colour
-        out = np.repeat(out, header.colour_channels, axis=2)
-    if header.has_alpha:
-        out = np.concatenate([out, decode_alpha(tile.alpha, th, tw)[..., None]], axis=2)
-    elif tile.alpha:
-        raise RclError("corrupt .rcl tile: alpha data in an image without alpha")
-    return out
+    return _with_alpha(colour.T.reshape(th, tw, coded).astype(np.uint8), tile, header, th, tw)
 
 
 def decode_tiles(
     header: Header, payloads: list[bytes], device: str, threads, progress: Callable[[int, int], None] | None
 ) -> np.ndarray:
     """The image's pixels from its parsed header and TILE payloads, checked against the header's checksum."""
-    check_model(header)
     if header.layer_id not in LAYER_BY_ID:
         raise RclError(f"unknown lossy layer id {header.layer_id}")
-    layer = get_layer(LAYER_BY_ID[header.layer_id])
+    layer = get_layer(LAYER_BY_ID[header.layer_id]) if header.layer_id != LAYER_NONE else None
     channels = header.colour_channels + header.has_alpha
     out = np.empty((header.height, header.width, channels), np.uint8)
     tiles = header.tiles()  # as many as payloads: the chunk parser checked the count
     for i, ((y, x, th, tw), payload) in enumerate(zip(tiles, payloads)):
-        tile = parse_tile(payload, header.coded_channels)
-        out[y : y + th, x : x + tw] = decode_tile(tile, header, layer, th, tw, device, threads)
+        tile = parse_tile(payload, header.coded_channels, header.version)
+        if isinstance(tile, AdaptiveTile):
+            out[y : y + th, x : x + tw] = decode_adaptive_tile(tile, header, th, tw)
+        else:
+            out[y : y + th, x : x + tw] = decode_tile(tile, header, layer, th, tw, device, threads)
         if progress:
             progress(i + 1, len(tiles))
     if pixel_checksum(out) != header.checksum:

@@ -1,5 +1,5 @@
-"""The encoder's choices for one tile: the lossy layer at Q, tau, the causal pass's fit, the grey shortcut, and
-the size estimate the Q search compares by.
+"""The encoder's choices for one tile: for the mixture coder the lossy layer at Q, tau, the causal pass's fit,
+the grey shortcut, and the size estimate the Q search compares by; the adaptive coder's tile record.
 
 Encoder only: the decoder never imports this module.
 """
@@ -9,9 +9,9 @@ import dataclasses
 
 import numpy as np
 
-from . import entropy, grids
+from . import adaptive, entropy, grids
 from .alpha import encode_alpha
-from .container import Tile
+from .container import AdaptiveTile, Tile
 from .context import ContextParams
 from .fitting import FIT_STRIDE, fit_context, fit_grey, grey_worth_trying
 from .grey import GreyCoding, is_grey
@@ -101,6 +101,12 @@ def _tile_variants(prep: _Prepared, channels: int) -> tuple[bool, ...]:
     """The grey-shortcut settings to code the tile with: off alone, or off and on where it may pay (the shorter
     is kept)."""
     return (False, True) if channels == 3 and grey_worth_trying(prep.model.xl, prep.ranges) else (False,)
+
+
+def code_adaptive_tile(pixels: np.ndarray, channels: int) -> AdaptiveTile:
+    """The adaptive tile record of pixels ((h, w, C) with alpha last, if any)."""
+    alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
+    return AdaptiveTile(adaptive.encode_plane(pixels[..., :channels]), alpha)
 
 
 def code_tile(

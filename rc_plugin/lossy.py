@@ -212,7 +212,7 @@ class BpgLayer:
 
 
 LAYERS = {"hevc": HevcLayer, "bpg": BpgLayer}
-LAYER_BY_ID = {0: "hevc", 1: "bpg"}
+LAYER_BY_ID = {0: "hevc", 1: "bpg", 2: "none"}
 
 
 def get_layer(name: str) -> LossyLayer:

@@ -15,7 +15,9 @@ from typing import Any, Callable, Iterable
 
 from .errors import RclError
 
-#: Lossy layers by name (their ids in the file are in rc_plugin.lossy).
+#: Residual coders: the adaptive coder alone, or the paper's path (a lossy layer, then the RC's mixture).
+CODERS = ("adaptive", "mixture")
+#: Lossy layers by name (their ids in the file are in rc_plugin.lossy); the mixture coder's.
 LOSSY_LAYERS = ("hevc", "bpg")
 DEVICES = ("auto", "cpu", "cuda")
 #: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.qsearch.SEARCH_RANGE).
@@ -34,8 +36,9 @@ class Option:
     valid: Callable[[Any], bool]
     optional: bool = False  # None allowed (the encoder or the runtime chooses)
     choices: tuple | None = None
-    #: CLI flags; a bool option defaulting to True becomes one --no-<name> flag
+    #: CLI flags; a switch (a bool option) becomes one --no-<name> flag that sets it False
     flags: tuple[str, ...] = ()
+    switch: bool = False
     #: turns CLI text into the value before the check
     parse: Callable[[str], Any] = str
 
@@ -71,17 +74,23 @@ def _one_of(choices: tuple) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, str) and v in choices
 
 
-LOSSY = Option("lossy", "hevc", "lossy layer: hevc (pip-installed x265/libde265) or bpg (the BPG tools on PATH)",
-               "one of 'hevc', 'bpg'", _one_of(LOSSY_LAYERS), choices=LOSSY_LAYERS, flags=("--lossy",))
-Q = Option("q", None, "quantizer 0..51 (default: the encoder chooses)", "an integer quantizer in 0..51",
-           _int_in(*Q_LIMITS), optional=True, flags=("-q", "--q"), parse=_int_text)
-EFFORT = Option("effort", 2, "how Q is chosen: 1 the Q-classifier alone, 2 (default) searched by coding the image "
-                "(slower, smaller)", "1 (the Q-classifier's Q) or 2 (Q searched by coding the image)",
-                _int_in(*EFFORTS), flags=("-e", "--effort"), parse=_int_text)
-TAU = Option("tau", True, "skip the per-image tau optimization", "True or False", lambda v: isinstance(v, bool),
-             flags=("--no-tau",))
-CONTEXT = Option("context", True, "skip fitting the causal pass (faster, larger files)", "True or False",
-                 lambda v: isinstance(v, bool), flags=("--no-context",))
+CODER = Option("coder", None, "adaptive (default; no lossy layer) or mixture (the paper's path: lossy layer + RC); "
+               "any of the mixture coder's options asks for mixture", "one of 'adaptive', 'mixture'", _one_of(CODERS),
+               optional=True, choices=CODERS, flags=("--coder",))
+LOSSY = Option("lossy", None, "the mixture coder's lossy layer: hevc (default; pip-installed x265/libde265) or bpg "
+               "(the BPG tools on PATH)", "one of 'hevc', 'bpg'", _one_of(LOSSY_LAYERS), optional=True,
+               choices=LOSSY_LAYERS, flags=("--lossy",))
+Q = Option("q", None, "the mixture coder's quantizer 0..51 (default: the encoder chooses)",
+           "an integer quantizer in 0..51", _int_in(*Q_LIMITS), optional=True, flags=("-q", "--q"), parse=_int_text)
+EFFORT = Option("effort", None, "how the mixture coder chooses Q: 1 the Q-classifier alone, 2 (default) searched by "
+                "coding the image (slower, smaller)", "1 (the Q-classifier's Q) or 2 (Q searched by coding the image)",
+                _int_in(*EFFORTS), optional=True, flags=("-e", "--effort"), parse=_int_text)
+TAU = Option("tau", None, "skip the mixture coder's per-image tau optimization", "True or False",
+             lambda v: isinstance(v, bool), optional=True, flags=("--no-tau",), switch=True)
+CONTEXT = Option("context", None, "skip fitting the mixture coder's causal pass (faster, larger files)",
+                 "True or False", lambda v: isinstance(v, bool), optional=True, flags=("--no-context",), switch=True)
+#: What the mixture coder's options are when not given.
+MIXTURE_DEFAULTS = {"lossy": LOSSY_LAYERS[0], "effort": 2, "tau": True, "context": True}
 THREADS = Option("threads", None, "threads per worker for the network (default: onnxruntime's choice)",
                  "a whole number of threads >= 0 (0: onnxruntime's choice)", _int_in(0, None), optional=True,
                  flags=("--threads",), parse=_int_text)
@@ -90,7 +99,7 @@ DEVICE = Option("device", "auto", "where the network runs: auto (GPU when its pr
 PROGRESS = Option("progress", None, "called as progress(done, total) after each tile", "a callable or None",
                   callable, optional=True)
 
-ENCODE: dict[str, Option] = {o.name: o for o in (LOSSY, Q, EFFORT, TAU, CONTEXT, THREADS, DEVICE, PROGRESS)}
+ENCODE: dict[str, Option] = {o.name: o for o in (CODER, LOSSY, Q, EFFORT, TAU, CONTEXT, THREADS, DEVICE, PROGRESS)}
 DECODE: dict[str, Option] = {o.name: o for o in (THREADS, DEVICE, PROGRESS)}
 
 
@@ -102,6 +111,19 @@ def checked(schema: dict[str, Option], values: dict[str, Any], api: str) -> dict
     return {name: opt.check(values.get(name, opt.default)) for name, opt in schema.items()}
 
 
+def resolve_coder(opts: dict[str, Any]) -> dict[str, Any]:
+    """Checked encode options with the coder decided: any of the mixture coder's options (lossy, q, effort, tau,
+    context) asks for it, and the adaptive coder, which codes without a lossy layer, refuses them."""
+    given = sorted(k for k in ("q", *MIXTURE_DEFAULTS) if opts[k] is not None)
+    if opts["coder"] == "adaptive" and given:
+        raise RclError(f"{', '.join(given)} apply to the mixture coder (the paper's path with a lossy layer); the "
+                       "adaptive coder codes without one: leave them out, or use coder='mixture'")
+    coder = opts["coder"] or ("mixture" if given else "adaptive")
+    if coder == "mixture":
+        opts = {**opts, **{k: v for k, v in MIXTURE_DEFAULTS.items() if opts[k] is None}}
+    return {**opts, "coder": coder}
+
+
 def known(schema: dict[str, Option], values: dict[str, Any]) -> dict[str, Any]:
     """The options of the schema among values (an adapter's keywords), others left out."""
     return {k: v for k, v in values.items() if k in schema}
@@ -111,8 +133,8 @@ def add_arguments(parser: argparse.ArgumentParser, schema: dict[str, Option], na
     """CLI flags for the named options; a bad value is a usage error with the API's message."""
     for name in names:
         opt = schema[name]
-        if opt.default is True:
-            parser.add_argument(*opt.flags, dest=name, action="store_false", help=opt.help)
+        if opt.switch:
+            parser.add_argument(*opt.flags, dest=name, action="store_const", const=False, default=None, help=opt.help)
             continue
 
         def convert(text: str, opt: Option = opt) -> Any:

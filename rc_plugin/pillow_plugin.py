@@ -104,7 +104,7 @@ class RclImageFile(ImageFile.ImageFile):
             raise RuntimeError("verify must be called directly after open")
         with as_oserror("corrupt .rcl file"):
             for payload in self._tile_payloads():
-                container.parse_tile(payload, self._rcl_header.coded_channels)
+                container.parse_tile(payload, self._rcl_header.coded_channels, self._rcl_header.version)
         self._close_fp()
 
 

@@ -50,4 +50,4 @@ def mostly_grey(rgb: np.ndarray) -> np.ndarray:
 def first_tile(data: bytes) -> container.Tile:
     """The first TILE record of a colour .rcl file."""
     header = container.parse_header(data, None)
-    return container.parse_tile(container.parse_chunks(data, header)[1][0], header.coded_channels)
+    return container.parse_tile(container.parse_chunks(data, header)[1][0], header.coded_channels, header.version)

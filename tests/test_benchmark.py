@@ -36,10 +36,10 @@ def images(tmp_path_factory):
 def test_compare_end_to_end_with_e10_subset(tmp_path, images):
     out = tmp_path / "out"
     report = tmp_path / "results.md"
-    compare.main([str(images), "--out", str(out), "--results", str(report), "--lossy", "hevc", "--e10-limit", "1"])
+    compare.main([str(images), "--out", str(out), "--results", str(report), "--rcl", "adaptive", "hevc", "--e10-limit", "1"])
     result = json.loads((out / "results.json").read_text())
     by_name = {t["codec"]: t for t in result["table"]}
-    assert set(by_name) == {"rcl (hevc)", cc.PNG, cc.WEBP, cc.JPEG2000, cc.JPEGLS, cc.JXL_E7, cc.JXL_E9, cc.JXL_E10}
+    assert set(by_name) == {"rcl (adaptive)", "rcl (hevc)", cc.PNG, cc.WEBP, cc.JPEG2000, cc.JPEGLS, cc.JXL_E7, cc.JXL_E9, cc.JXL_E10}
     assert all(t["all_exact"] and not t["failed"] for t in result["table"])
     assert all(t["images"] == 2 and t["subset"] is None for n, t in by_name.items() if n != cc.JXL_E10)
     e10 = by_name[cc.JXL_E10]
@@ -49,14 +49,16 @@ def test_compare_end_to_end_with_e10_subset(tmp_path, images):
     assert e10["subset"]["bpsp_others"] == pytest.approx({n: v for n, v in a_rows.items() if n != cc.JXL_E10})
     rcl = by_name["rcl (hevc)"]
     assert 0 < rcl["lossy_bpsp"] < rcl["bpsp"] and 1 <= rcl["mean_q"] <= 51
+    assert by_name["rcl (adaptive)"]["lossy_bpsp"] == 0 and by_name["rcl (adaptive)"]["mean_q"] == 0
     table = (out / "table.md").read_text()
     assert all(f"| {name} |" in table for name in by_name)
     assert "| first 1 of 2 * |" in table and "On the same 1 photos" in table
     assert (out / "per_image_bpsp.png").stat().st_size > 0 and (out / "bpsp_vs_decode_time.png").stat().st_size > 0
     text = report.read_text()
-    assert "| rcl (hevc) |" in text and "## Settings" in text
+    assert "| rcl (hevc) |" in text and "| rcl (adaptive) |" in text and "## Settings" in text
+    assert "coder='mixture', lossy='hevc'" in text
     assert "level=100, method=6" in text and "effort=10" in text and "`level=6`" in text
-    assert "--e10-limit 1" in text  # the regenerate command keeps the non-default option
+    assert "--e10-limit 1" in text and "--rcl adaptive hevc" in text  # the regenerate command keeps the options
     assert result["settings"][cc.WEBP] == cc.SETTINGS[cc.WEBP]
 
 

@@ -1,5 +1,5 @@
-"""Golden files: .rcl files an earlier build wrote (tests/golden, made by tests/make_golden.py) still decode to
-exactly the pixels, mode, shape and metadata recorded when they were written.
+"""Golden files: .rcl files earlier builds wrote (tests/golden/v<version>, made by tests/make_golden.py) still decode
+to exactly the pixels, mode, shape and metadata recorded when they were written.
 
 A failure here means the decoder no longer reads files already in users' hands. Do not regenerate the files to
 make it pass: restore the decoder, or bump rc_plugin.container.VERSION and keep a decoder for the old version.
@@ -17,7 +17,8 @@ from rc_plugin.codec import decode_with_metadata
 from rcl_testutil import first_tile
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-MANIFEST = json.loads((GOLDEN / "manifest.json").read_text())
+MANIFESTS = {int(d.name[1:]): json.loads((d / "manifest.json").read_text()) for d in sorted(GOLDEN.glob("v*"))}
+ENTRIES = [(v, e) for v, m in MANIFESTS.items() for e in m["files"]]
 REGENERATE = "python tests/make_golden.py"
 
 
@@ -25,18 +26,24 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_manifest_lists_every_golden_file():
-    listed = sorted(entry["name"] for entry in MANIFEST["files"])
-    assert listed == sorted(p.name for p in GOLDEN.glob("*.rcl"))
-    assert len(listed) >= 8
-    assert {e["mode"] for e in MANIFEST["files"]} >= {"RGB", "L", "LA", "RGBA"}
-    assert any(e["tiles"] > 1 for e in MANIFEST["files"]) and any(e["metadata_sha256"] for e in MANIFEST["files"])
-    assert MANIFEST["format_version"] <= rc_plugin.container.VERSION
+def read(version: int, name: str) -> bytes:
+    return (GOLDEN / f"v{version}" / name).read_bytes()
 
 
-@pytest.mark.parametrize("entry", MANIFEST["files"], ids=lambda e: e["name"])
-def test_golden_file_decodes_exactly(entry):
-    data = (GOLDEN / entry["name"]).read_bytes()
+def test_every_readable_version_has_golden_files():
+    assert sorted(MANIFESTS) == list(rc_plugin.container.READABLE_VERSIONS)
+    for version, manifest in MANIFESTS.items():
+        assert manifest["format_version"] == version
+        listed = sorted(entry["name"] for entry in manifest["files"])
+        assert listed == sorted(p.name for p in (GOLDEN / f"v{version}").glob("*.rcl"))
+        assert len(listed) >= 8
+        assert {e["mode"] for e in manifest["files"]} >= {"RGB", "L", "LA", "RGBA"}
+        assert any(e["tiles"] > 1 for e in manifest["files"]) and any(e["metadata_sha256"] for e in manifest["files"])
+
+
+@pytest.mark.parametrize("version, entry", ENTRIES, ids=lambda e: e if isinstance(e, int) else e["name"])
+def test_golden_file_decodes_exactly(version, entry):
+    data = read(version, entry["name"])
     # the file itself is the one make_golden.py wrote (an edited file would test nothing)
     assert sha256(data) == entry["file_sha256"], f"{entry['name']} changed on disk: restore it from git"
     pixels, meta = decode_with_metadata(data)
@@ -48,38 +55,33 @@ def test_golden_file_decodes_exactly(entry):
     assert {k: sha256(v) for k, v in meta.items()} == entry["metadata_sha256"]
     assert np.array_equal(rc_plugin.decode(data), pixels)
     info = rc_plugin.info(data)
-    assert (info["mode"], info["q"], info["tiles"]) == (entry["mode"], entry["q"], entry["tiles"])
+    assert (info["mode"], info["q"], info["tiles"], info["version"]) == (entry["mode"], entry["q"], entry["tiles"],
+                                                                        version)
     assert [info["height"], info["width"]] == entry["shape"][:2]
 
 
 def test_golden_files_cover_the_coding_paths():
     """The special cases are really in the files, not only in their names."""
-
-    def read(name):
-        return (GOLDEN / name).read_bytes()
-
-    assert first_tile(read("rgb_grey_shortcut.rcl")).grey != b""
-    assert first_tile(read("rgb.rcl")).grey == b""
-    header = rc_plugin.container.parse_header(read("rgb_all_grey.rcl"), None)
-    assert header.flags & rc_plugin.container.FLAG_GREY_COLOUR and header.coded_channels == 1
-    assert rc_plugin.info(read("rgb_two_tiles.rcl"))["tiles"] == 2
-    assert rc_plugin.info(read("rgb_metadata.rcl"))["metadata"] == ["exif", "icc_profile", "xmp"]
-    for name in ("la.rcl", "rgba.rcl"):
-        alpha = rc_plugin.decode(read(name))[..., -1]
-        assert 0 < (alpha == 255).mean() < 1 and (alpha == 0).any() and ((alpha > 0) & (alpha < 255)).any(), name
+    for version in MANIFESTS:
+        assert first_tile(read(version, "rgb_grey_shortcut.rcl")).grey != b""
+        header = rc_plugin.container.parse_header(read(version, "rgb_all_grey.rcl"), None)
+        assert header.flags & rc_plugin.container.FLAG_GREY_COLOUR and header.coded_channels == 1
+        assert rc_plugin.info(read(version, "rgb_two_tiles.rcl"))["tiles"] == 2
+        assert rc_plugin.info(read(version, "rgb_metadata.rcl"))["metadata"] == ["exif", "icc_profile", "xmp"]
+        for name in ("la.rcl", "rgba.rcl"):
+            alpha = rc_plugin.decode(read(version, name))[..., -1]
+            assert 0 < (alpha == 255).mean() < 1 and (alpha == 0).any() and ((alpha > 0) & (alpha < 255)).any()
+    assert first_tile(read(6, "rgb.rcl")).grey == b""
+    assert rc_plugin.info(read(7, "rgb.rcl"))["coder"] == "adaptive"
+    assert rc_plugin.info(read(7, "rgb_mixture.rcl"))["coder"] == "mixture"
 
 
 def test_bitstream_constants_pinned():
-    from rc_plugin import bitstream
+    from rc_plugin import bitstream, logistic
 
     version = rc_plugin.container.VERSION
-    assert MANIFEST["bitstream_fingerprint"] is not None, (
-        "the golden manifest has no bitstream fingerprint (written before rc_plugin.bitstream existed): once "
-        "test_golden_file_decodes_exactly passes, record it with `python tests/make_golden.py --fingerprint-only`"
+    assert MANIFESTS[version]["bitstream_fingerprint"] == f"{bitstream.fingerprint()}+{logistic.table_digest()}", (
+        f"a bitstream-deciding constant or the adaptive coder's table changed while the format version stayed "
+        f"{version}: bump rc_plugin.container.VERSION, keep a decoder for the old version, and write golden files "
+        f"of the new version with `{REGENERATE}`"
     )
-    if MANIFEST["format_version"] == version:
-        assert MANIFEST["bitstream_fingerprint"] == bitstream.fingerprint(), (
-            f"a bitstream-deciding constant changed while the format version stayed {version}: bump "
-            f"rc_plugin.container.VERSION, keep a decoder for the old version, and regenerate the golden files "
-            f"with `{REGENERATE}`"
-        )

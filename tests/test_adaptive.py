@@ -1,0 +1,85 @@
+"""The adaptive coder on its own: exact on hard cases, the compiled kernel equal to the same code run by the
+Python interpreter, and the range coder at the ideal code length (and constriction's)."""
+import numpy as np
+import pytest
+
+import rc_plugin
+from rc_plugin import adaptive, entropy, logistic
+
+
+def images():
+    rng = np.random.default_rng(5)
+    y, x = np.mgrid[0:23, 0:31]
+    gradient = np.stack([(7 * x) % 256, (5 * y) % 256, (3 * x + 2 * y) % 256], axis=2).astype(np.uint8)
+    extremes = np.zeros((17, 19, 3), np.uint8)
+    extremes[::2, 1::2] = 255
+    extremes[1::2, ::2] = 255
+    return {
+        "noise": rng.integers(0, 256, (21, 27, 3), dtype=np.uint8),
+        "flat": np.full((19, 25, 3), 77, np.uint8),
+        "gradient": gradient,
+        "extremes": extremes,
+        "one_pixel": np.array([[[0, 255, 128]]], np.uint8),
+        "one_row": rng.integers(0, 256, (1, 40, 3), dtype=np.uint8),
+        "one_column": rng.integers(0, 256, (40, 1, 3), dtype=np.uint8),
+        "grey": rng.integers(90, 110, (15, 18, 1), dtype=np.uint8),
+    }
+
+
+@pytest.mark.parametrize("name", list(images()))
+def test_planes_roundtrip_exactly(name):
+    img = images()[name]
+    data = adaptive.encode_plane(img)
+    assert np.array_equal(adaptive.decode_plane(data, *img.shape), img)
+
+
+@pytest.mark.parametrize("name", ["noise", "gradient", "extremes", "one_row", "grey"])
+def test_compiled_equals_the_interpreted_reference(name):
+    """code_plane's Python source, run by the interpreter on Python integers, gives the same bytes and pixels."""
+    img = images()[name]
+    table, mad = logistic.cdf_table()
+    out_fast, out_ref = np.zeros(2 * img.size + 16, np.uint8), np.zeros(2 * img.size + 16, np.uint8)
+    none = np.zeros((0, 2), np.int64)
+    n_fast = adaptive.code_plane(img.copy(), table, mad, False, np.zeros(1, np.uint8), out_fast, none)
+    n_ref = adaptive.code_plane.py_func(img.copy(), table, mad, False, np.zeros(1, np.uint8), out_ref, none)
+    assert n_fast == n_ref and np.array_equal(out_fast[:n_fast], out_ref[:n_ref])
+    decoded = np.zeros_like(img)
+    adaptive.code_plane.py_func(decoded, table, mad, True, out_ref[:n_ref], np.zeros(1, np.uint8), none)
+    assert np.array_equal(decoded, img)
+
+
+def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
+    img = np.ascontiguousarray(photo_crop)
+    trace = np.zeros((img.size, 2), np.int64)
+    out = np.zeros(2 * img.size + 16, np.uint8)
+    n = adaptive.code_plane(img.copy(), *logistic.cdf_table(), False, np.zeros(1, np.uint8), out, trace)
+    total = 1 << 16
+    ideal_bytes = float(np.sum(16 - np.log2(trace[:, 1]))) / 8
+    assert ideal_bytes <= n <= ideal_bytes + 8
+    # the same probabilities through constriction: each subpixel as (its symbol's frequency, the rest)
+    coder = entropy.StreamEncoder()
+    two = np.stack([trace[:, 1], total - trace[:, 1]], axis=1) << 8  # 2**16 -> the 2**24 constriction is given
+    coder.encode(np.zeros(len(trace), np.int64), lambda sl: two[sl], 2)
+    theirs = len(coder.finish())
+    assert n <= theirs + 8, (n, theirs)
+
+
+def test_a_damaged_stream_never_crashes_and_the_file_check_refuses_it(photo_crop):
+    data = bytearray(rc_plugin.encode(photo_crop[:32, :40]))
+    for pos in (len(data) // 3, len(data) // 2, len(data) - 30):
+        bad = bytearray(data)
+        bad[pos] ^= 0x5A
+        with pytest.raises(rc_plugin.RclError):
+            rc_plugin.decode(bytes(bad))
+
+
+def test_truncated_streams_are_refused_or_decode_to_the_right_shape():
+    img = images()["gradient"]
+    data = adaptive.encode_plane(img)
+    for cut in (b"", data[:3], data[: len(data) // 2]):
+        try:
+            out = adaptive.decode_plane(cut, *img.shape)
+        except rc_plugin.RclError as exc:
+            assert "ends too early" in str(exc)
+        else:
+            assert out.shape == img.shape  # wrong pixels, which the file's checksum refuses
