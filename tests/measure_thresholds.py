@@ -38,9 +38,10 @@ def context_ratio() -> str:
 
 
 def full_photo_bpsp() -> str:
-    """test_codec: colosseum.png whole, Q searched."""
-    info = rc_plugin.info(rc_plugin.encode(photo("colosseum")))
-    return f"{info['bpsp']:.4f} bpsp (Q {info['q']})"
+    """test_codec: colosseum.png whole, with the default (adaptive) coder and with the mixture coder (Q searched)."""
+    adaptive = rc_plugin.info(rc_plugin.encode(photo("colosseum")))
+    mixture = rc_plugin.info(rc_plugin.encode(photo("colosseum"), coder="mixture"))
+    return f"adaptive {adaptive['bpsp']:.4f} bpsp; mixture {mixture['bpsp']:.4f} bpsp (Q {mixture['q']})"
 
 
 def grey_shortcut_ratio() -> str:
@@ -66,7 +67,7 @@ def qsearch_ratio() -> str:
     """test_qsearch: photo_crop, and the sky of lake.png, with the searched Q over the search's start Q."""
     out = []
     for img in (photo_crop(), photo("lake")[0:96, 384:512].copy()):
-        searched = rc_plugin.encode(img)
+        searched = rc_plugin.encode(img, coder="mixture")
         start = rc_plugin.encode(img, q=qsearch.SEARCH_START)
         out.append(f"{len(searched) / len(start):.4f} ({len(searched)} / {len(start)} bytes, "
                    f"Q {rc_plugin.info(searched)['q']})")
@@ -81,8 +82,8 @@ def classifier_qs() -> str:
 
 def searched_qs() -> str:
     """test_qsearch, test_cli: the searched Q (effort 2) for photo_crop and for the sky of lake.png."""
-    a = rc_plugin.info(rc_plugin.encode(photo_crop()))["q"]
-    b = rc_plugin.info(rc_plugin.encode(photo("lake")[0:96, 384:512].copy()))["q"]
+    a = rc_plugin.info(rc_plugin.encode(photo_crop(), coder="mixture"))["q"]
+    b = rc_plugin.info(rc_plugin.encode(photo("lake")[0:96, 384:512].copy(), coder="mixture"))["q"]
     return f"photo_crop Q {a}, lake sky Q {b}"
 
 

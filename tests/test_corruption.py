@@ -9,9 +9,10 @@ from rc_plugin import container
 from rcl_testutil import assert_flips_never_give_a_wrong_image, mostly_grey, recrc
 
 
-@pytest.fixture(scope="module")
-def sample(photo_crop) -> bytes:
-    return rc_plugin.encode(photo_crop[:48, :64], q=16)
+@pytest.fixture(scope="module", params=["mixture", "adaptive"])
+def sample(photo_crop, request) -> bytes:
+    """A file of each coder: a mixture file (Q 16) and an adaptive one."""
+    return rc_plugin.encode(photo_crop[:48, :64], **({"q": 16} if request.param == "mixture" else {}))
 
 
 def test_foreign_data():
@@ -42,9 +43,14 @@ def test_unknown_version(sample):
         rc_plugin.decode(bytes(raw))
 
 
-def test_wrong_model(sample):
-    with pytest.raises(rc_plugin.RclError, match="residual model"):
-        rc_plugin.decode(_with_header(sample, model_id=b"\x00" * 8))
+def test_wrong_model(sample, photo_crop):
+    """The RC's model id matters only where a tile needs the RC: an adaptive file decodes under any model."""
+    altered = _with_header(sample, model_id=b"\x00" * 8)
+    if rc_plugin.info(sample)["coder"] == "mixture":
+        with pytest.raises(rc_plugin.RclError, match="residual model"):
+            rc_plugin.decode(altered)
+    else:
+        assert (rc_plugin.decode(altered) == photo_crop[:48, :64]).all()
 
 
 def test_checksum_mismatch(sample):
@@ -98,7 +104,7 @@ def test_tile_count_checked_before_work(sample):
 def test_grey_shortcut_byte_is_checked(photo_crop):
     img = mostly_grey(photo_crop[:32, :48])
     data = rc_plugin.encode(img, q=16)
-    pos = container.HEADER_SIZE + container.CHUNK_HEAD.size + container.TAU_BYTES + container.CONTEXT_BYTES
+    pos = container.HEADER_SIZE + container.CHUNK_HEAD.size + 1 + container.TAU_BYTES + container.CONTEXT_BYTES  # after the coder byte
     assert data[pos] == 1, "the sample does not take the grey shortcut"
     for value in (0, 2, 255):  # off with its parameters still there, then undefined values
         raw = bytearray(data)

@@ -93,3 +93,25 @@ def test_cli_defaults_are_the_schemas():
 def test_runtime_checks_devices_by_the_schema():
     with pytest.raises(rc_plugin.RclError, match="device must be one of 'auto', 'cpu', 'cuda', not 'gpu'"):
         runtime.providers_for("gpu")
+
+
+def test_the_coder_follows_the_options_given(small):
+    def coder(**options):
+        return rc_plugin.info(rc_plugin.encode(small, **options))["coder"]
+
+    assert coder() == "adaptive"
+    assert coder(q=20) == coder(lossy="hevc", q=20) == coder(effort=1) == coder(tau=False, q=20) == "mixture"
+    assert coder(coder="mixture", q=20) == "mixture" and coder(coder="adaptive") == "adaptive"
+    with pytest.raises(rc_plugin.RclError, match="q apply to the mixture coder"):
+        rc_plugin.encode(small, coder="adaptive", q=20)
+    with pytest.raises(rc_plugin.RclError, match="coder must be one of 'adaptive', 'mixture', not 'paq'"):
+        rc_plugin.encode(small, coder="paq")
+
+
+def test_cli_coder_flag(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "x.png")
+    for args, expected in ((["--coder", "mixture", "-e", "1"], "mixture"), ([], "adaptive"), (["-q", "20"], "mixture")):
+        out = subprocess.run([sys.executable, "-m", "rc_plugin", "encode", str(tmp_path / "x.png"), "-f", *args],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert rc_plugin.info((tmp_path / "x.rcl").read_bytes())["coder"] == expected, args

@@ -46,7 +46,7 @@ def test_sample_crops():
 def test_searched_q_never_codes_a_small_image_larger_than_its_start(photo_crop, photos):
     # an image this small is sampled whole, so the climb sees (nearly) the file's own code lengths
     start = rc_plugin.encode(photo_crop, q=qsearch.SEARCH_START)
-    searched = rc_plugin.encode(photo_crop)
+    searched = rc_plugin.encode(photo_crop, coder="mixture")
     assert np.array_equal(rc_plugin.decode(searched), photo_crop)
     assert qsearch.SEARCH_RANGE[0] <= rc_plugin.info(searched)["q"] <= qsearch.SEARCH_RANGE[1]
     # code lengths with the search's sparser fitting samples, not coded bytes. Measured 0.9860 (22120 / 22434
@@ -55,7 +55,7 @@ def test_searched_q_never_codes_a_small_image_larger_than_its_start(photo_crop, 
     # the search answers by the image: the smooth sky of lake.png codes smallest at another Q than the textured
     # crop. Measured: Q 40 for photo_crop, Q 22 for the sky: python tests/measure_thresholds.py searched_qs
     sky = photos["lake"][0:96, 384:512]
-    sky_searched = rc_plugin.encode(sky)
+    sky_searched = rc_plugin.encode(sky, coder="mixture")
     assert np.array_equal(rc_plugin.decode(sky_searched), sky)
     assert rc_plugin.info(sky_searched)["q"] != rc_plugin.info(searched)["q"]
     # measured 0.9789 (9129 / 9326 bytes): python tests/measure_thresholds.py qsearch_ratio

@@ -30,21 +30,25 @@ def fuzz_settings(examples: int):
 
 @pytest.fixture(scope="module")
 def seeds(photo_crop):
-    """Valid files to mutate: RGB, grey with alpha, a multi-tile one with metadata, and one with the grey shortcut."""
+    """Valid files to mutate: mixture files (RGB, grey with alpha, a multi-tile one with metadata, one with the grey
+    shortcut) and adaptive files (RGB, and a multi-tile RGBA one)."""
     a = rc_plugin.encode(photo_crop[:24, :40], q=16)
     b = rc_plugin.encode(np.dstack([photo_crop[:20, :20, 0], photo_crop[:20, :20, 1]]), q=18)
     from rc_plugin import codec
 
     old = codec.TILE
     codec.TILE = 16
+    rgba = np.dstack([photo_crop[:20, :36], photo_crop[:20, :36, 1] // 64 * 85])
     try:
         c = rc_plugin.encode(photo_crop[:20, :36], q=14, icc_profile=b"icc", xmp=b"<x/>")
+        f = rc_plugin.encode(rgba)
     finally:
         codec.TILE = old
+    e = rc_plugin.encode(photo_crop[:24, :40])
     d_img = mostly_grey(photo_crop[:32, :48])
     d = rc_plugin.encode(d_img, q=16)
     assert first_tile(d).grey, "seed without the grey shortcut"
-    originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img}
+    originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img, e: photo_crop[:24, :40], f: rgba}
     originals[b] = rc_plugin.decode(b)
     return originals
 
