@@ -30,14 +30,12 @@ from .logistic import HALF, TOTAL, below, cdf_table, ilog8
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import next_byte, shift_low
 
-#: Scale calibration contexts per channel: the log-scale index in steps of half an octave.
-CALIBRATION_BINS = 32
-#: Its statistics: the mean of |error| / (the logistic's mean deviation) in 1/64, starting at 1 as if seen 64 times.
-CALIBRATION_START = 64
+CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
+CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
+BIAS_LEVELS = bs.ADAPTIVE_BIAS_LEVELS
 #: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
 CORRECTION_FEATURES = 6
 SCALE_BINS = 256  # the first 64 are the one-dimensional contexts, all 256 the two-dimensional one
-BIAS_LEVELS = 8
 _NO_TRACE = np.zeros((0, 2), np.int64)
 
 

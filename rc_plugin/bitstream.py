@@ -109,8 +109,14 @@ ADAPTIVE_WEIGHT_LIMIT = 1 << 20
 ADAPTIVE_COUNT_LIMIT = 256
 #: A scale context starts as if it had seen one error of this size (1/8 levels).
 ADAPTIVE_SCALE_INIT = 32
-#: Errors within +-DEAD_ZONE (1/8 levels) count as zero in the bias context's sign pattern.
+#: Errors within +-DEAD_ZONE (1/8 levels) count as zero in the bias context's sign pattern, whose other part is one
+#: of BIAS_LEVELS error levels.
 ADAPTIVE_DEAD_ZONE = 2
+ADAPTIVE_BIAS_LEVELS = 8
+#: Scale calibration: contexts per channel (the log-scale index in half octaves), and the ratio of errors seen to
+#: the logistic's mean deviation starting at 1 as if seen CALIBRATION_START times.
+ADAPTIVE_CALIBRATION_BINS = 32
+ADAPTIVE_CALIBRATION_START = 64
 
 
 def _constants(module) -> list[tuple[str, object]]:

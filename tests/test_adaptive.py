@@ -83,3 +83,24 @@ def test_truncated_streams_are_refused_or_decode_to_the_right_shape():
             assert "ends too early" in str(exc)
         else:
             assert out.shape == img.shape  # wrong pixels, which the file's checksum refuses
+
+
+@pytest.mark.slow  # compiles the coder from scratch: about 10-20 s
+def test_works_where_nothing_can_be_cached(tmp_path):
+    """A read-only install: no __pycache__ can be made beside the package and numba's cache folder cannot be
+    created, so the coder compiles in memory and still codes exactly."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(adaptive.__file__).parent
+    shutil.copytree(package, tmp_path / "rc_plugin", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "rc_plugin" / "__pycache__").write_bytes(b"")  # a file: no cache folder can be made there
+    env = {**os.environ, "NUMBA_CACHE_DIR": "/proc/rcl-no-cache", "PYTHONDONTWRITEBYTECODE": "1"}
+    code = ("import numpy as np, rc_plugin; a = (np.arange(24 * 30 * 3) % 251).astype(np.uint8).reshape(24, 30, 3); "
+            "assert rc_plugin.__file__.startswith(%r); assert (rc_plugin.decode(rc_plugin.encode(a)) == a).all()"
+            % str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
