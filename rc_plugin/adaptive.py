@@ -11,9 +11,9 @@ Per subpixel (R, then G, then B, at each pixel):
   earlier channels' errors, and by a bias kept per context (the signs of the neighbours' errors
   and the error level);
 * coded with a discretised logistic (rc_plugin.logistic) whose scale is the mean absolute error
-  seen in three contexts (the blend's error estimate, the neighbours' error energy, the earlier
-  channels' error at this pixel), averaged in the log domain, then calibrated per scale by the
-  ratio of the errors seen to the logistic's own mean deviation.
+  seen in four contexts (the blend's error estimate, the neighbours' error energy, the earlier
+  channels' error at this pixel, how far the predictions disagree), averaged in the log domain,
+  then calibrated per scale by the ratio of the errors seen to the logistic's own mean deviation.
 
 Encoder and decoder run the same function (``decoding`` says which), so their models agree by
 construction. Everything is integer arithmetic and a shipped table, so the bytes decode the same
@@ -30,12 +30,19 @@ from .logistic import HALF, TOTAL, below, cdf_table, ilog8
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import next_byte, shift_low
 
+#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
+COMPILED_FOR = "9ccf2f507544441e"
+bs.check_compiled_for(__name__, COMPILED_FOR)
+
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
 BIAS_LEVELS = bs.ADAPTIVE_BIAS_LEVELS
 #: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
 CORRECTION_FEATURES = 6
-SCALE_BINS = 256  # the first 64 are the one-dimensional contexts, all 256 the two-dimensional one
+#: Scale contexts: the error estimate, the neighbours' errors, the earlier channels' error x the error estimate, the
+#: predictions' spread; each has 64 bins but the third, which has 256.
+SCALE_CONTEXTS = 4
+SCALE_BINS = 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
 
 
@@ -63,8 +70,9 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
     bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
     bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
-    scale_total = np.full((3, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
-    scale_count = np.ones((3, nc, SCALE_BINS), np.int64)
+    scale_total = np.full((SCALE_CONTEXTS, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
+    scale_count = np.ones((SCALE_CONTEXTS, nc, SCALE_BINS), np.int64)
+    weights = np.zeros(PREDICTORS, np.int64)
     lms = np.zeros((nc, LMS_FEATURES), np.int64)
     fast = np.zeros((nc, LMS_FEATURES), np.int64)
     wide = np.zeros((nc, WIDE_FEATURES), np.int64)
@@ -76,7 +84,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     valid = np.zeros(PREDICTORS, np.int64)
     feats = np.zeros(LMS_FEATURES, np.int64)
     cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
-    sk = np.zeros(3, np.int64)
+    sk = np.zeros(SCALE_CONTEXTS, np.int64)
     low, rng, cache, pending, pos, code = 0, 0xFFFFFFFF, 0, 1, 0, 0
     if decoding:
         for _ in range(5):
@@ -106,11 +114,17 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                         s += perr[r0, x + 2, c - 1, i]
                     d = s + bs.ADAPTIVE_WEIGHT_BIAS
                     wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
+                    weights[i] = wt
                     sw += wt
                     swp += wt * pred[i]
                     sws += wt * s
                 blend = (swp + (sw >> 1)) // sw
                 expect = sws // sw  # the blend's own error estimate
+                spread = 0  # how far the predictions disagree, weighted alike
+                for i in range(PREDICTORS):
+                    if valid[i]:
+                        spread += weights[i] * abs(pred[i] - blend)
+                spread //= sw
                 ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
                 # correction stage
                 cfeats[0] = berr[r0, x + 2, c - 1] if c > 0 else 0
@@ -123,7 +137,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                 signs = 0
                 for e in (ew, en, enw, ene):
                     signs = 3 * signs + (0 if e < -bs.ADAPTIVE_DEAD_ZONE else (1 if e <= bs.ADAPTIVE_DEAD_ZONE else 2))
-                bctx = signs * BIAS_LEVELS + min(ilog8(expect + 1) >> 3, BIAS_LEVELS - 1)
+                bctx = signs * BIAS_LEVELS + min(ilog8(spread + 1) >> 3, BIAS_LEVELS - 1)
                 n = bias_count[c, bctx]
                 mu = corrected + ((2 * bias_total[c, bctx] + n) // (2 * n + 1) if n > 0 else 0)
                 mu = min(max(mu, 0), 2040)
@@ -138,11 +152,12 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                 sk[0] = min(ilog8(expect + 1) >> 1, 63)
                 sk[1] = min(ilog8(local + 1) >> 1, 63)
                 sk[2] = 16 * min(ilog8(earlier + 1) >> 2, 15) + min(ilog8(expect + 1) >> 3, 15)
+                sk[3] = min(ilog8(spread + 1) >> 1, 63)
                 logs = 0
-                for t in range(3):
+                for t in range(SCALE_CONTEXTS):
                     mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
-                si = (logs + 1) // 3 - 24
+                si = (logs + SCALE_CONTEXTS // 2) // SCALE_CONTEXTS - 24
                 ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
                 si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
                 si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
@@ -185,7 +200,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                     perr[r0, x + 2, c, i] = abs(8 * v - pred[i]) if valid[i] else 0
                 berr[r0, x + 2, c] = 8 * v - blend
                 _update(bias_total, bias_count, 8 * v - corrected, c, bctx)
-                for t in range(3):
+                for t in range(SCALE_CONTEXTS):
                     _update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
                 _update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
                 norm = 1

@@ -94,7 +94,7 @@ ADAPTIVE_CDF_BITS = 16
 ADAPTIVE_FREQ_BITS = 16
 #: Predictor weights are 2**WEIGHT_ONE_BITS / (s + WEIGHT_BIAS)**2, s a predictor's nearby errors (1/8 levels).
 ADAPTIVE_WEIGHT_ONE_BITS = 40
-ADAPTIVE_WEIGHT_BIAS = 3
+ADAPTIVE_WEIGHT_BIAS = 8
 #: The logistic's scale from a context's mean absolute error (in 1/512 levels): scale = mad * this / 2**16,
 #: i.e. mad / (2 ln 2), the mean absolute deviation of a logistic.
 ADAPTIVE_SCALE_FROM_MAD = 739
@@ -117,6 +117,20 @@ ADAPTIVE_BIAS_LEVELS = 8
 #: the logistic's mean deviation starting at 1 as if seen CALIBRATION_START times.
 ADAPTIVE_CALIBRATION_BINS = 32
 ADAPTIVE_CALIBRATION_START = 64
+
+
+def check_compiled_for(module: str, recorded: str) -> None:
+    """Refuse to run numba-compiled code written against other constants.
+
+    numba caches a compiled function by the contents of its own file, not by the constants it reads from this
+    one, so after a change here it would go on running the old constants from its cache. Each module that reads
+    these constants in compiled code records the fingerprint it was written for; changing that line is what
+    makes numba recompile it.
+    """
+    if recorded != fingerprint():
+        raise RuntimeError(f"{module} was written for bitstream fingerprint {recorded}, but the constants in "
+                           f"rc_plugin/bitstream.py now give {fingerprint()}: check {module} against them and set its "
+                           "COMPILED_FOR to the new value, so numba recompiles it")
 
 
 def _constants(module) -> list[tuple[str, object]]:

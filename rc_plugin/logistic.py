@@ -14,6 +14,10 @@ from . import bitstream as bs
 from .errors import RclError
 from .runtime import WEIGHTS
 
+#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
+COMPILED_FOR = "9ccf2f507544441e"
+bs.check_compiled_for(__name__, COMPILED_FOR)
+
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"
 HALF = bs.ADAPTIVE_TABLE_HALF_WIDTH
 TOTAL = 1 << bs.ADAPTIVE_FREQ_BITS

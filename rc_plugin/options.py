@@ -27,6 +27,8 @@ EFFORTS = (1, 2)
 
 @dataclasses.dataclass(frozen=True)
 class Option:
+    """One option: what it is called, its default, what it accepts and how the CLI spells it."""
+
     name: str
     default: Any
     help: str
@@ -48,9 +50,6 @@ class Option:
             return None
         if value is not None and self.valid(value):
             return value
-        return self.invalid(value)
-
-    def invalid(self, value: Any):
         raise RclError(f"{self.name} must be {self.expects}, not {value!r}")
 
 

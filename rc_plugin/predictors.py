@@ -9,6 +9,10 @@ import numpy as np
 
 from . import bitstream as bs
 
+#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
+COMPILED_FOR = "9ccf2f507544441e"
+bs.check_compiled_for(__name__, COMPILED_FOR)
+
 PREDICTORS = 17
 #: LMS features: 7 neighbour differences and, for G and B, 2 of the earlier channel; the wide LMS adds 3 farther
 #: neighbours and 2 more of the earlier channel.
