@@ -11,7 +11,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from .errors import RclError
 
@@ -30,6 +30,10 @@ OUTPUT_FORMATS = {
 #: Of those, the ones that keep an alpha channel.
 ALPHA_FORMATS = {"PNG", "TIFF", "WEBP"}
 Job = tuple[Path, Path]
+#: One finished file as the progress bar sees it: (source, bytes in, bytes out, error text or None).
+Outcome = tuple[object, int, int, "str | None"]
+#: Kept outputs named one by one before the rest are counted (a rerun of a big batch keeps thousands).
+KEPT_NAMED = 10
 
 
 def collect(inputs: list[str], suffixes: set[str]) -> list[tuple[Path, Path]]:
@@ -54,8 +58,8 @@ def single_output(files: list[tuple[Path, Path]], output: str | None, suffixes) 
     return Path(output) if Path(output).suffix.lower() in suffixes else None
 
 
-def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force: bool) -> tuple[list[Job], list[Path]]:
-    """(jobs to run, outputs kept because they exist) for the collected files.
+def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force: bool) -> tuple[list[Job], list[Job]]:
+    """(jobs to run, jobs not run because their output exists and force is off) for the collected files.
 
     -o names a folder (mirrored tree under it) unless single_output() says it names the file.
     Raises RclError, naming both inputs, if two inputs would write one output.
@@ -78,7 +82,7 @@ def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force:
                            "to different output folders; nothing was written")
         claimed[key] = src
         if dst.exists() and not force:
-            kept.append(dst)
+            kept.append((src, dst))
             continue
         jobs.append((src, dst))
     return jobs, kept
@@ -114,27 +118,61 @@ def _run_one_here(func, src: Path, dst: Path, options: dict, quiet: bool) -> tup
             return 1, 0, 0
 
 
-def run(func, jobs: list[Job], workers: int, options: dict, quiet: bool) -> int:
-    """Run func(src, dst, options[, progress]) for every job; 1 if any failed (each reported), else 0."""
+def report_kept(kept: list[Job], skip_existing: bool, quiet: bool) -> None:
+    """Say which outputs exist and were left alone: with skip_existing one line counting them as done (a rerun of
+    an interrupted batch); otherwise each by name, the first KEPT_NAMED of them, then how many more."""
+    if not kept:
+        return
+    if skip_existing:
+        if not quiet:
+            print(f"rcl: {len(kept)} of the outputs exist already, skipped as done", file=sys.stderr)
+        return
+    for _, dst in kept[:KEPT_NAMED]:
+        print(f"rcl: {dst} exists (use --force to overwrite)", file=sys.stderr)
+    if len(kept) > KEPT_NAMED:
+        print(f"rcl: ... and {len(kept) - KEPT_NAMED} more outputs exist and were kept (--force overwrites them, "
+              "--skip-existing counts them as done)", file=sys.stderr)
+
+
+def _summary(done: int, total: int, size_in: int, size_out: int, quiet: bool) -> None:
+    if not quiet:
+        print(f"{done} of {total} files done, {size_in} -> {size_out} bytes", file=sys.stderr)
+
+
+def tally(outcomes: Iterable[Outcome], total: int, quiet: bool) -> int:
+    """A progress bar of finished files over outcomes, each failure reported as it comes, then the summary line;
+    1 if any file failed, else 0."""
     from tqdm import tqdm
 
-    if len(jobs) == 1:
-        failures, total_in, total_out = _run_one_here(func, *jobs[0], options, quiet)
-    else:
-        failures = total_in = total_out = 0
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(func, str(s), str(d), options): s for s, d in jobs}
-            with tqdm(total=len(futures), unit="file", disable=quiet, file=sys.stderr) as bar:
-                for fut in as_completed(futures):
-                    src = futures[fut]
-                    try:
-                        _, size_in, size_out = fut.result()
-                        total_in += size_in
-                        total_out += size_out
-                    except Exception as exc:  # report and go on with the rest
-                        failures += 1
-                        bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
-                    bar.update(1)
-    if not quiet:
-        print(f"{len(jobs) - failures} of {len(jobs)} files done, {total_in} -> {total_out} bytes", file=sys.stderr)
+    failures = total_in = total_out = 0
+    with tqdm(total=total, unit="file", disable=quiet, file=sys.stderr) as bar:
+        for src, size_in, size_out, error in outcomes:
+            if error is None:
+                total_in += size_in
+                total_out += size_out
+            else:  # report and go on with the rest
+                failures += 1
+                bar.write(f"rcl: {src}: {error}", file=sys.stderr)
+            bar.update(1)
+    _summary(total - failures, total, total_in, total_out, quiet)
     return 1 if failures else 0
+
+
+def _pool_outcomes(func, jobs: list[Job], workers: int, options: dict) -> Iterator[Outcome]:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(func, str(s), str(d), options): s for s, d in jobs}
+        for fut in as_completed(futures):
+            try:
+                _, size_in, size_out = fut.result()
+                yield futures[fut], size_in, size_out, None
+            except Exception as exc:
+                yield futures[fut], 0, 0, str(exc)
+
+
+def run(func, jobs: list[Job], workers: int, options: dict, quiet: bool) -> int:
+    """Run func(src, dst, options[, progress]) for every job; 1 if any failed (each reported), else 0."""
+    if len(jobs) != 1:
+        return tally(_pool_outcomes(func, jobs, workers, options), len(jobs), quiet)
+    failures, total_in, total_out = _run_one_here(func, *jobs[0], options, quiet)
+    _summary(1 - failures, 1, total_in, total_out, quiet)
+    return failures

@@ -59,31 +59,54 @@ def _decode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     return dst, os.path.getsize(src), os.path.getsize(dst)
 
 
+#: What one file's task runs, by command (rc_plugin.distributed's workers look it up here too).
+STEPS = {"encode": _encode_one, "decode": _decode_one}
+
+
 def _workers(args) -> tuple[int, int]:
     jobs = args.jobs or max(1, min(os.cpu_count() or 1, 4))
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
     return jobs, threads
 
 
-def _run(args, func, suffixes: set[str], suffix: str, opts: dict) -> int:
+def _run(args, kind: str, suffixes: set[str], suffix: str, opts: dict) -> int:
+    if args.scheduler:  # dask is imported only here, and missing it is a usage error before any work
+        from . import distributed
+
+        try:
+            distributed.require_dask()
+        except RclError:
+            print(f'rcl: --scheduler needs dask.distributed, which is not installed: {distributed.INSTALL}',
+                  file=sys.stderr)
+            return 2
     files = batch.collect(args.inputs, suffixes)
     try:
         jobs, kept = batch.plan(files, args.output, suffix, args.force)
     except RclError as exc:
         print(f"rcl: {exc}", file=sys.stderr)
         return 2
-    for dst in kept:
-        print(f"rcl: {dst} exists (use --force to overwrite)", file=sys.stderr)
-    workers, threads = _workers(args)
-    opts.update(threads=threads, device=args.device)
-    rc = batch.run(func, jobs, workers, opts, args.quiet) if jobs else 0
-    return 1 if (rc or kept or not files) else 0
+    batch.report_kept(kept, args.skip_existing, args.quiet)
+    if args.scheduler and jobs:
+        opts.update(threads=1 if args.threads is None else args.threads, device=args.device)
+        try:
+            with distributed.connect(args.scheduler, args.jobs or None) as client:
+                rc = distributed.run_jobs(kind, jobs, opts, client, args.quiet)
+        except RclError as exc:  # the scheduler cannot be reached: nothing was coded
+            print(f"rcl: {exc}", file=sys.stderr)
+            return 2
+    elif jobs:
+        workers, threads = _workers(args)
+        opts.update(threads=threads, device=args.device)
+        rc = batch.run(STEPS[kind], jobs, workers, opts, args.quiet)
+    else:
+        rc = 0
+    return 1 if (rc or (kept and not args.skip_existing) or not files) else 0
 
 
 def cmd_encode(args) -> int:
     opts = {name: getattr(args, name) for name in ENCODE_FLAGS if getattr(args, name) is not None}
     opts["verify"] = args.verify
-    return _run(args, _encode_one, batch.IMAGE_SUFFIXES, ".rcl", opts)
+    return _run(args, "encode", batch.IMAGE_SUFFIXES, ".rcl", opts)
 
 
 def cmd_decode(args) -> int:
@@ -94,7 +117,7 @@ def cmd_decode(args) -> int:
         print(f"rcl: cannot decode to {args.format!r}: choose a lossless format, one of "
               f"{', '.join(sorted(s[1:] for s in batch.OUTPUT_FORMATS))}", file=sys.stderr)
         return 2
-    return _run(args, _decode_one, {".rcl"}, suffix, {})
+    return _run(args, "decode", {".rcl"}, suffix, {})
 
 
 def cmd_info(args) -> int:
@@ -131,8 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp, output_help: str) -> None:
         sp.add_argument("inputs", nargs="+", help="files or folders (folders are searched recursively)")
         sp.add_argument("-o", "--output", help=output_help)
-        sp.add_argument("-f", "--force", action="store_true", help="overwrite existing outputs")
+        keep = sp.add_mutually_exclusive_group()
+        keep.add_argument("-f", "--force", action="store_true", help="overwrite existing outputs")
+        keep.add_argument("--skip-existing", action="store_true",
+                          help="count existing outputs as done (exit 0 if the rest succeed): rerun an interrupted "
+                               "batch; without it they are kept too, but named and the exit code is 1")
         sp.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: up to 4)")
+        sp.add_argument("--scheduler", metavar="ADDRESS",
+                        help="code one task per file on a dask.distributed cluster: a scheduler address "
+                             "(tcp://host:8786) or 'local' (a cluster of this machine's cores); paths must be "
+                             "reachable by every worker; -j sizes the local cluster, --threads defaults to 1. "
+                             'Needs pip install ".[dask]"')
         options.add_arguments(sp, options.ENCODE, WORKER_FLAGS)
         sp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
