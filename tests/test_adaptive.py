@@ -100,7 +100,7 @@ def test_works_where_nothing_can_be_cached(tmp_path):
     (tmp_path / "rc_plugin" / "__pycache__").write_bytes(b"")  # a file: no cache folder can be made there
     env = {**os.environ, "NUMBA_CACHE_DIR": "/proc/rcl-no-cache", "PYTHONDONTWRITEBYTECODE": "1"}
     code = ("import numpy as np, rc_plugin; a = (np.arange(24 * 30 * 3) % 251).astype(np.uint8).reshape(24, 30, 3); "
-            "assert rc_plugin.__file__.startswith(%r); assert (rc_plugin.decode(rc_plugin.encode(a)) == a).all()"
-            % str(tmp_path))
+            f"assert rc_plugin.__file__.startswith({str(tmp_path)!r}); "
+            "assert (rc_plugin.decode(rc_plugin.encode(a)) == a).all()")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
