@@ -1,4 +1,5 @@
-"""rcl: learned lossless image compression (Mentzer et al., CVPR 2020) that reads and writes like any image.
+"""rcl: lossless image compression that reads and writes like any image (an online-adaptive coder by default;
+the paper path of Mentzer et al., CVPR 2020, as coder="mixture").
 
 Importing this package registers the ``.rcl`` format with Pillow and imageio.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 from .codec import decode, encode, info
 from .errors import RclError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["encode", "decode", "info", "RclError", "register_rcl_opener", "__version__"]
 
 from .pillow_plugin import register_rcl_opener  # noqa: E402  (registers with Pillow on import)
