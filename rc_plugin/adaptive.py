@@ -30,9 +30,10 @@ from .logistic import HALF, TOTAL, below, cdf_table, ilog8
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import next_byte, shift_low
 
-#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "9ccf2f507544441e"
-bs.check_compiled_for(__name__, COMPILED_FOR)
+#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
+#: bitstream.check_compiled_for).
+COMPILED_FOR = "9ccf2f507544441e+d80942c42c9dda7b"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
@@ -164,7 +165,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                 n = bias_count[c, bctx]
                 mu = corrected + ((2 * bias_total[c, bctx] + n) // (2 * n + 1) if n > 0 else 0)
                 mu = min(max(mu, 0), 2040)
-                # scale: three contexts' mean absolute errors, averaged in the log domain
+                # scale: the four contexts' mean absolute errors, averaged in the log domain
                 local = abs(ew) + abs(en) + (abs(enw) + abs(ene)) // 2
                 earlier = 0
                 if c > 0:

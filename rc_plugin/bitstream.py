@@ -7,13 +7,17 @@ the old one. fingerprint() hashes them all, together with the network's grids
 format version the golden files were written with.
 
 The encoder's own choices (which Q, which fits, how hard to search) are not here: they
-change which bytes are written, never what they mean.
+change which bytes are written, never what they mean. Nor are the sizes that the shape of
+the code itself fixes (how many predictions, features or contexts the adaptive coder has,
+the quantisers of its context indexes): those change only with the code around them, which
+the golden files of tests/golden catch.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import sys
+from pathlib import Path
 
 from . import grids
 
@@ -119,18 +123,30 @@ ADAPTIVE_CALIBRATION_BINS = 32
 ADAPTIVE_CALIBRATION_START = 64
 
 
-def check_compiled_for(module: str, recorded: str) -> None:
-    """Refuse to run numba-compiled code written against other constants.
+def compiled_for(callees: tuple[str, ...] = ()) -> str:
+    """The fingerprint, and a digest of the package's source files named in callees."""
+    if not callees:
+        return fingerprint()
+    h = hashlib.sha256()
+    for name in callees:
+        h.update((Path(__file__).parent / name).read_bytes())
+    return f"{fingerprint()}+{h.hexdigest()[:16]}"
+
+
+def check_compiled_for(module: str, recorded: str, callees: tuple[str, ...] = ()) -> None:
+    """Refuse to run numba-compiled code written against other constants or other compiled callees.
 
     numba caches a compiled function by the contents of its own file, not by the constants it reads from this
-    one, so after a change here it would go on running the old constants from its cache. Each module that reads
-    these constants in compiled code records the fingerprint it was written for; changing that line is what
-    makes numba recompile it.
+    one nor by the compiled functions of other files it calls, so after a change there it would go on running
+    the old code from its cache. Each module that reads these constants in compiled code records what it was
+    written for (callees: the files of the compiled functions it calls); changing that line is what makes numba
+    recompile it. A developer's error, not a user's: installed files always agree.
     """
-    if recorded != fingerprint():
-        raise RuntimeError(f"{module} was written for bitstream fingerprint {recorded}, but the constants in "
-                           f"rc_plugin/bitstream.py now give {fingerprint()}: check {module} against them and set its "
-                           "COMPILED_FOR to the new value, so numba recompiles it")
+    now = compiled_for(callees)
+    if recorded != now:
+        raise RuntimeError(f"{module} was written for {recorded}, but rc_plugin/bitstream.py's constants and "
+                           f"{', '.join(callees) or 'no callee'} now give {now}: check {module} against them and set "
+                           "its COMPILED_FOR to the new value, so numba recompiles it")
 
 
 def _constants(module) -> list[tuple[str, object]]:

@@ -139,10 +139,12 @@ def cmd_info(args) -> int:
         if args.json:
             print(json.dumps({"file": str(src), **meta}))
         else:
+            mixture = "mixture" in meta["coder"]
+            layer = f"{meta['lossy']} Q={meta['q']}, " if mixture else ""
+            model = f", model {meta['model_id']}{'' if meta['model_matches'] else ' (not this version)'}" if mixture else ""
             print(
-                f"{src}: {meta['width']}x{meta['height']} {meta['mode']}, {meta['lossy']} Q={meta['q']}, "
-                f"{meta['bpsp']:.3f} bpsp (lossy {meta['lossy_bytes']} B, residual {meta['residual_bytes']} B), "
-                f"model {meta['model_id']}{'' if meta['model_matches'] else ' (not this version)'}"
+                f"{src}: {meta['width']}x{meta['height']} {meta['mode']}, {meta['coder']} coder, {layer}"
+                f"{meta['bpsp']:.3f} bpsp (lossy {meta['lossy_bytes']} B, residual {meta['residual_bytes']} B){model}"
             )
     return status
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import zipfile
 
 import numba
 import numpy as np
@@ -32,11 +33,12 @@ def cdf_table() -> tuple[np.ndarray, np.ndarray]:
         with np.load(CDF_PATH) as data:
             cdf = np.ascontiguousarray(data["cdf"], dtype=np.int64)
             mad = np.ascontiguousarray(data["mad"], dtype=np.int64)
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise RclError(f"cannot read the adaptive coder's table at {CDF_PATH}: {exc}; reinstall rc_plugin") from exc
     rows = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
-    if cdf.shape != (rows, 2 * HALF + 1) or mad.shape != (rows,) or mad.min() < 1:
-        raise RclError("the adaptive coder's tables have the wrong shape; reinstall rc_plugin")
+    if cdf.shape != (rows, 2 * HALF + 1) or mad.shape != (rows,) or mad.min() < 1 or np.any(np.diff(cdf, axis=1) < 0):
+        # a CDF that ever decreases would give a value no frequency, and the range coder no way on
+        raise RclError("the adaptive coder's tables are damaged (shape or order); reinstall rc_plugin")
     return cdf, mad
 
 

@@ -101,3 +101,12 @@ def test_a_folder_tree_is_mirrored(tmp_path, small):
 def test_help_says_what_o_means():
     out = rcl("encode", "--help")
     assert "an .rcl name writes that file" in " ".join(out.stdout.split())
+
+
+def test_info_says_the_coder_and_the_model_only_where_one_is_needed(tmp_path, small):
+    Image.fromarray(small).save(tmp_path / "x.png")
+    assert rcl("encode", tmp_path / "x.png", "-o", tmp_path / "a.rcl").returncode == 0
+    assert rcl("encode", tmp_path / "x.png", "-o", tmp_path / "m.rcl", "-q", 20).returncode == 0
+    adaptive, mixture = rcl("info", tmp_path / "a.rcl").stdout, rcl("info", tmp_path / "m.rcl").stdout
+    assert "adaptive coder" in adaptive and "model" not in adaptive and "Q=" not in adaptive
+    assert "mixture coder" in mixture and "hevc Q=20" in mixture and "model" in mixture
