@@ -58,6 +58,17 @@ def single_output(files: list[tuple[Path, Path]], output: str | None, suffixes) 
     return Path(output) if Path(output).suffix.lower() in suffixes else None
 
 
+def decode_suffix(files: list[tuple[Path, Path]], output: str | None, fmt: str) -> str:
+    """The suffix decoded images are written with: the file name -o gives for one input, else fmt's; RclError
+    if that is not a lossless format the decoder writes."""
+    single = single_output(files, output, set(OUTPUT_FORMATS))
+    suffix = single.suffix.lower() if single else "." + fmt.lower().lstrip(".")
+    if suffix not in OUTPUT_FORMATS:
+        raise RclError(f"cannot decode to {fmt!r}: choose a lossless format, one of "
+                       f"{', '.join(sorted(s[1:] for s in OUTPUT_FORMATS))}")
+    return suffix
+
+
 def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force: bool) -> tuple[list[Job], list[Job]]:
     """(jobs to run, jobs not run because their output exists and force is off) for the collected files.
 

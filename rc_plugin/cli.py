@@ -69,7 +69,7 @@ def _workers(args) -> tuple[int, int]:
     return jobs, threads
 
 
-def _run(args, kind: str, suffixes: set[str], suffix: str, opts: dict) -> int:
+def _run(args, kind: str, files: list, suffix: str, opts: dict) -> int:
     if args.scheduler:  # dask is imported only here, and missing it is a usage error before any work
         from . import distributed
 
@@ -79,7 +79,6 @@ def _run(args, kind: str, suffixes: set[str], suffix: str, opts: dict) -> int:
             print(f'rcl: --scheduler needs dask.distributed, which is not installed: {distributed.INSTALL}',
                   file=sys.stderr)
             return 2
-    files = batch.collect(args.inputs, suffixes)
     try:
         jobs, kept = batch.plan(files, args.output, suffix, args.force)
     except RclError as exc:
@@ -106,18 +105,17 @@ def _run(args, kind: str, suffixes: set[str], suffix: str, opts: dict) -> int:
 def cmd_encode(args) -> int:
     opts = {name: getattr(args, name) for name in ENCODE_FLAGS if getattr(args, name) is not None}
     opts["verify"] = args.verify
-    return _run(args, "encode", batch.IMAGE_SUFFIXES, ".rcl", opts)
+    return _run(args, "encode", batch.collect(args.inputs, batch.IMAGE_SUFFIXES), ".rcl", opts)
 
 
 def cmd_decode(args) -> int:
     files = batch.collect(args.inputs, {".rcl"})
-    single = batch.single_output(files, args.output, set(batch.OUTPUT_FORMATS))
-    suffix = single.suffix.lower() if single else "." + args.format.lower().lstrip(".")
-    if suffix not in batch.OUTPUT_FORMATS:
-        print(f"rcl: cannot decode to {args.format!r}: choose a lossless format, one of "
-              f"{', '.join(sorted(s[1:] for s in batch.OUTPUT_FORMATS))}", file=sys.stderr)
+    try:
+        suffix = batch.decode_suffix(files, args.output, args.format)
+    except RclError as exc:
+        print(f"rcl: {exc}", file=sys.stderr)
         return 2
-    return _run(args, "decode", {".rcl"}, suffix, {})
+    return _run(args, "decode", files, suffix, {})
 
 
 def cmd_info(args) -> int:

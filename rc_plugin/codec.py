@@ -147,7 +147,6 @@ def info(data: bytes) -> dict:
             lossy += len(tile.lossy)
             residual += sum(len(s) for s in tile.residual)
         alpha += len(tile.alpha)
-    subpixels = header.width * header.height * (header.colour_channels + header.has_alpha)
     return {
         "width": header.width,
         "height": header.height,
@@ -164,6 +163,6 @@ def info(data: bytes) -> dict:
         "residual_bytes": residual,
         "alpha_bytes": alpha,
         "overhead_bytes": len(data) - lossy - residual - alpha,
-        "bpsp": 8 * len(data) / subpixels,
+        "bpsp": 8 * len(data) / header.subpixels,
         "metadata": sorted(meta),
     }

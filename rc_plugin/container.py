@@ -71,6 +71,15 @@ class Header:
     def has_alpha(self) -> bool:
         return self.mode in ("LA", "RGBA")
 
+    @property
+    def channels(self) -> int:
+        """Channels of the decoded image: its colour channels and alpha, if any."""
+        return self.colour_channels + self.has_alpha
+
+    @property
+    def subpixels(self) -> int:
+        return self.width * self.height * self.channels
+
     def tile_count(self) -> int:
         return -(-self.height // self.tile) * -(-self.width // self.tile)
 

@@ -89,8 +89,7 @@ def decode_tiles(
     if header.layer_id not in LAYER_BY_ID:
         raise RclError(f"unknown lossy layer id {header.layer_id}")
     layer = get_layer(LAYER_BY_ID[header.layer_id]) if header.layer_id != LAYER_NONE else None
-    channels = header.colour_channels + header.has_alpha
-    out = np.empty((header.height, header.width, channels), np.uint8)
+    out = np.empty((header.height, header.width, header.channels), np.uint8)
     tiles = header.tiles()  # as many as payloads: the chunk parser checked the count
     for i, ((y, x, th, tw), payload) in enumerate(zip(tiles, payloads)):
         tile = parse_tile(payload, header.coded_channels, header.version)

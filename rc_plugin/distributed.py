@@ -93,7 +93,7 @@ def _bpsp(rcl_path: str, size: int) -> float | None:
     try:
         with open(rcl_path, "rb") as fh:
             h = parse_header(fh.read(64), None)
-        return 8 * size / (h.width * h.height * (h.colour_channels + h.has_alpha))
+        return 8 * size / h.subpixels
     except Exception:
         return None
 
@@ -200,9 +200,5 @@ def decode_files(inputs: Iterable, output: Any = None, *, format: str = "png", s
     opts = options.checked(options.DECODE, {"threads": threads, "device": device}, "decode_files")
     del opts["progress"]
     files = batch.collect(_paths(inputs), {".rcl"})
-    single = batch.single_output(files, None if output is None else str(output), set(batch.OUTPUT_FORMATS))
-    suffix = single.suffix.lower() if single else "." + format.lower().lstrip(".")
-    if suffix not in batch.OUTPUT_FORMATS:
-        raise RclError(f"cannot decode to {format!r}: choose a lossless format, one of "
-                       f"{', '.join(sorted(s[1:] for s in batch.OUTPUT_FORMATS))}")
+    suffix = batch.decode_suffix(files, None if output is None else str(output), format)
     return _code_files("decode", files, output, suffix, opts, scheduler, force, timeout)

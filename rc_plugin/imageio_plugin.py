@@ -73,7 +73,7 @@ class RclPlugin(PluginV3):
     def properties(self, index: int | None = 0) -> ImageProperties:
         with as_oserror("cannot read .rcl header"):
             header = codec.read_header(self._bytes())
-        c = header.colour_channels + header.has_alpha
+        c = header.channels
         shape: tuple = (header.height, header.width)
         if c > 1 or header.flags & container.FLAG_CHANNEL_AXIS:
             shape += (c,)
