@@ -32,7 +32,7 @@ from .rangecoder import next_byte, shift_low
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "9ccf2f507544441e+d80942c42c9dda7b"
+COMPILED_FOR = "9ccf2f507544441e+43f0ba41258906b7"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
@@ -57,9 +57,15 @@ def _update(total, count, value, c, k):
 
 
 @numba.njit(cache=True)
-def _step(weight, gradient, norm):
-    """One normalised-LMS step of a weight, clipped."""
-    return min(max(weight + gradient // norm, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+def _learn(weights, feats, error, step, floor):
+    """One normalised-LMS step of weights towards error (in eighths), each weight clipped; the norm is floor plus
+    the features' squares."""
+    norm = floor
+    for j in range(feats.shape[0]):
+        norm += feats[j] * feats[j]
+    for j in range(feats.shape[0]):
+        weights[j] = min(max(weights[j] + (error * feats[j] * step) // norm, -bs.ADAPTIVE_WEIGHT_LIMIT),
+                         bs.ADAPTIVE_WEIGHT_LIMIT)
 
 
 @numba.njit(cache=True)
@@ -227,22 +233,10 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                 for t in range(SCALE_CONTEXTS):
                     _update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
                 _update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
-                norm = 1
-                for j in range(LMS_FEATURES):
-                    norm += feats[j] * feats[j]
-                for j in range(LMS_FEATURES):
-                    lms[c, j] = _step(lms[c, j], (8 * v - plms) * feats[j] * bs.ADAPTIVE_LMS_STEP, norm)
-                    fast[c, j] = _step(fast[c, j], (8 * v - pfast) * feats[j] * bs.ADAPTIVE_FAST_LMS_STEP, norm)
-                norm = 1
-                for j in range(WIDE_FEATURES):
-                    norm += wfeats[j] * wfeats[j]
-                for j in range(WIDE_FEATURES):
-                    wide[c, j] = _step(wide[c, j], (8 * v - pwide) * wfeats[j] * bs.ADAPTIVE_LMS_STEP, norm)
-                norm = 64
-                for j in range(CORRECTION_FEATURES):
-                    norm += cfeats[j] * cfeats[j]
-                for j in range(CORRECTION_FEATURES):
-                    corr_w[c, j] = _step(corr_w[c, j], (8 * v - corrected) * cfeats[j] * bs.ADAPTIVE_CORRECTION_STEP, norm)
+                _learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
+                _learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
+                _learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
+                _learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
     if not decoding:
         for _ in range(5):
             low, cache, pending, pos = shift_low(low, cache, pending, pos, out)

@@ -45,6 +45,15 @@ def _neighbours(img, y, x, c):
 
 
 @numba.njit(cache=True)
+def _lms(base, weights, feats):
+    """An LMS prediction in eighths: 8 base plus the weighted features (weights in 1/2**LMS_FRAC)."""
+    acc = 0
+    for j in range(feats.shape[0]):
+        acc += weights[j] * feats[j]
+    return 8 * base + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
+
+
+@numba.njit(cache=True)
 def predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid):
     """Fill pred and valid (which predictions exist here) and the LMS features; returns the three LMS predictions
     before clipping (their weights learn from those)."""
@@ -78,16 +87,8 @@ def predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid):
         else:
             pred[11] = 8 * q
             valid[11] = 1
-    acc = 0
-    for j in range(LMS_FEATURES):
-        acc += lms[j] * feats[j]
-    plms = 8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
-    pred[10] = plms
-    acc = 0
-    for j in range(LMS_FEATURES):
-        acc += fast[j] * feats[j]
-    pfast = 8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
-    pred[15] = pfast
+    plms = pred[10] = _lms(wv, lms, feats)
+    pfast = pred[15] = _lms(wv, fast, feats)
     for j in range(LMS_FEATURES):
         wfeats[j] = feats[j]
     nnwv = np.int64(img[y - 2, x - 1, c]) if (y >= 2 and x >= 1) else nwv
@@ -100,9 +101,5 @@ def predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid):
             wfeats[12] = q - np.int64(img[y - 1, x + 1, c - 1])
         if y >= 1 and x >= 1:
             wfeats[13] = q - np.int64(img[y - 1, x - 1, c - 1])
-    acc = 0
-    for j in range(WIDE_FEATURES):
-        acc += wide[j] * wfeats[j]
-    pwide = 8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
-    pred[16] = pwide
+    pwide = pred[16] = _lms(wv, wide, wfeats)
     return plms, pfast, pwide
