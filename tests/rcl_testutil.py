@@ -1,5 +1,7 @@
-"""Helpers shared by the corruption and fuzz tests."""
+"""Helpers shared by the tests."""
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -51,3 +53,8 @@ def first_tile(data: bytes) -> container.Tile:
     """The first TILE record of a colour .rcl file."""
     header = container.parse_header(data, None)
     return container.parse_tile(container.parse_chunks(data, header)[1][0], header.coded_channels, header.version)
+
+
+def rcl(*args, cwd=None) -> subprocess.CompletedProcess:
+    """The rcl command in a process of its own, as a user runs it, with its output captured."""
+    return subprocess.run([sys.executable, "-m", "rc_plugin", *map(str, args)], capture_output=True, text=True, cwd=cwd)

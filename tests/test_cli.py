@@ -1,15 +1,11 @@
 """The rcl command: a folder with a corrupt file, effort, the reported provider, metadata, alpha per output format."""
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-
-def rcl(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "rc_plugin", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+from rcl_testutil import rcl
 
 
 def test_encode_decode_folder_with_a_bad_file(tmp_path, photo_crop):

@@ -1,14 +1,9 @@
 """Where the rcl command writes: the file -o names, folders mirrored, and never two inputs on one output."""
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
 
-
-def rcl(*args):
-    return subprocess.run([sys.executable, "-m", "rc_plugin", *map(str, args)], capture_output=True, text=True)
+from rcl_testutil import rcl
 
 
 @pytest.fixture

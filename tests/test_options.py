@@ -2,8 +2,6 @@
 options meant for other formats are ignored by the adapters, as Pillow's own plugins ignore them."""
 import inspect
 import io
-import subprocess
-import sys
 
 import imageio.v3 as iio
 import numpy as np
@@ -12,6 +10,7 @@ from PIL import Image
 
 import rc_plugin
 from rc_plugin import codec, lossy, options, runtime
+from rcl_testutil import rcl
 
 BAD_VALUES = [
     ("q", 60, "60", "q must be an integer quantizer in 0..51, not 60"),
@@ -39,16 +38,14 @@ def test_same_bad_value_same_error_everywhere(tmp_path, small, name, value, text
     assert message in str(imageio_error.value)
     Image.fromarray(small).save(tmp_path / "x.png")
     flag = options.ENCODE[name].flags[-1]
-    cli = subprocess.run([sys.executable, "-m", "rc_plugin", "encode", str(tmp_path / "x.png"), flag, text],
-                         capture_output=True, text=True)
+    cli = rcl("encode", tmp_path / "x.png", flag, text)
     assert cli.returncode == 2 and message in cli.stderr, cli.stderr
     assert not (tmp_path / "x.rcl").exists()
 
 
 def test_cli_text_that_is_no_number_reads_as_the_api_says(tmp_path, small):
     Image.fromarray(small).save(tmp_path / "x.png")
-    cli = subprocess.run([sys.executable, "-m", "rc_plugin", "encode", str(tmp_path / "x.png"), "-q", "high"],
-                         capture_output=True, text=True)
+    cli = rcl("encode", tmp_path / "x.png", "-q", "high")
     assert cli.returncode == 2 and "q must be an integer quantizer in 0..51, not 'high'" in cli.stderr
 
 
@@ -111,7 +108,6 @@ def test_the_coder_follows_the_options_given(small):
 def test_cli_coder_flag(tmp_path, small):
     Image.fromarray(small).save(tmp_path / "x.png")
     for args, expected in ((["--coder", "mixture", "-e", "1"], "mixture"), ([], "adaptive"), (["-q", "20"], "mixture")):
-        out = subprocess.run([sys.executable, "-m", "rc_plugin", "encode", str(tmp_path / "x.png"), "-f", *args],
-                             capture_output=True, text=True)
+        out = rcl("encode", tmp_path / "x.png", "-f", *args)
         assert out.returncode == 0, out.stderr
         assert rc_plugin.info((tmp_path / "x.rcl").read_bytes())["coder"] == expected, args
