@@ -261,11 +261,11 @@ def plots(rows: list[dict], table: list[dict], out: Path) -> list[Path]:
 def machine() -> str:
     import onnxruntime
 
-    from rc_plugin import runtime
+    from rc_plugin import networks
 
     return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
             f"{platform.python_version()}, onnxruntime {onnxruntime.__version__} "
-            f"({runtime.active_provider()})")
+            f"({networks.active_provider()})")
 
 
 def command_line(args: argparse.Namespace, files: list[Path], results: Path | None) -> str:
@@ -366,8 +366,9 @@ def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics
         f"- date: {time.strftime('%Y-%m-%d', time.gmtime())}",
     ]
     if any(t["codec"].startswith("rcl") for t in table):
-        rc = _json.loads((runtime.WEIGHTS / "manifest.json").read_text()).get("rc", {})
-        lines.append(f"- model: rc.onnx {rc.get('sha256', '?')[:12]}, config {rc.get('config')}, "
+        manifest = _json.loads((runtime.WEIGHTS / "manifest.json").read_text())
+        rc = manifest["rc_models"][manifest["rc_current"]]
+        lines.append(f"- model: residual model {manifest['rc_current']}, config {rc.get('config')}, "
                      f"{rc.get('training_steps')} training steps")
     lines += [
         "",

@@ -1,8 +1,9 @@
 """Export the trained models into the package: ``python -m export.export_models``.
 
-Writes rc_plugin/weights/{rc,qc}.onnx and manifest.json, after checking that
-onnxruntime's integer outputs equal both PyTorch's and the numpy int64 reference
-on real photos.
+Writes a released residual model, rc_plugin/weights/rc/<id>/{rc.onnx,tables.npz,grids.txt}, makes it the
+current one in manifest.json, and optionally qc.onnx, after checking that onnxruntime's integer outputs equal
+both PyTorch's and the numpy int64 reference on real photos. Models released before stay in the package under
+their ids (the files they coded keep decoding); this never removes one.
 """
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from models.rc import ResidualCompressor
 from models.data import VAL_DIR
 from models.train_rc import CHECKPOINT, load_checkpoint
 from rc_plugin import grids
+from rc_plugin.lookup_tables import read_tables
+from rc_plugin.released import compute_id, grids_text
 
 from .int_reference import rc_forward
 from .onnx_rc import build_rc_onnx
+from .tables import write_tables
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "rc_plugin" / "weights"
 
@@ -84,8 +88,8 @@ DEFAULT_DATA = "shared/data/train (669 photos), Lanczos x[0.6,0.8], 192px patche
 
 
 def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS, data: str | None = None,
-              validation: str | None = None) -> dict:
-    """Write rc.onnx after the parity check; return its manifest entry.
+              validation: str | None = None) -> tuple[str, dict]:
+    """Write the checkpoint as a released model folder after the parity check; return its id and manifest entry.
 
     data and validation: provenance for the manifest (training data and recipe, measured
     validation figures); data defaults to what the checkpoint records.
@@ -93,16 +97,24 @@ def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS, data: str 
     model, state = load_checkpoint(checkpoint)
     layers = integer_layers(model)
     doc = json.dumps({"config": state["config"], "steps": state["step"]})
-    onnx_model = build_rc_onnx(layers, model.cfg.blocks, grids.OUT_CHANNELS, doc)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "rc.onnx"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(onnx_model.SerializeToString())
-    check_parity(model, tmp, layers)
-    tmp.replace(path)
+    onnx_bytes = build_rc_onnx(layers, model.cfg.blocks, grids.OUT_CHANNELS, doc).SerializeToString()
+    staging = out_dir / "rc" / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    (staging / "rc.onnx").write_bytes(onnx_bytes)
+    check_parity(model, staging / "rc.onnx", layers)
+    write_tables(staging / "tables.npz")
+    (staging / "grids.txt").write_text(grids_text() + "\n")
+    model_id = compute_id(onnx_bytes, read_tables(staging / "tables.npz"), grids_text()).hex()
+    folder = out_dir / "rc" / model_id
+    if folder.exists():  # the same weights again: nothing to release
+        for f in staging.iterdir():
+            f.unlink()
+        staging.rmdir()
+    else:
+        staging.rename(folder)
     entry = {
-        "file": path.name,
-        "sha256": sha256(path),
+        "rc_onnx_sha256": sha256(folder / "rc.onnx"),
+        "tables_sha256": sha256(folder / "tables.npz"),
         "config": state["config"],
         "training_steps": state["step"],
         "final_train_loss_bpsp": state["history"][-1][1] if state["history"] else None,
@@ -110,16 +122,27 @@ def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS, data: str 
     }
     if validation:
         entry["validation"] = validation
-    return entry
+    return model_id, entry
 
 
-def update_manifest(section: str, entry: dict, out_dir: Path = WEIGHTS) -> None:
+def update_manifest(update, out_dir: Path = WEIGHTS) -> None:
+    """Apply update(manifest dict) to manifest.json and stamp the time."""
     path = out_dir / "manifest.json"
     manifest = json.loads(path.read_text()) if path.exists() else {}
-    manifest[section] = entry
-    manifest["tables"] = {"file": "tables.npz", "sha256": sha256(out_dir / "tables.npz")}
+    update(manifest)
     manifest["exported"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def release_rc(manifest: dict, model_id: str, entry: dict) -> None:
+    """Record the model under its id (keeping what was recorded about the same weights) and make it current."""
+    models = manifest.setdefault("rc_models", {})
+    before = models.get(model_id, {})
+    for key in ("data", "validation"):
+        if entry.get(key) is None and key in before:
+            entry[key] = before[key]
+    models[model_id] = {**before, **{k: v for k, v in entry.items() if v is not None}}
+    manifest["rc_current"] = model_id
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,19 +152,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", default=None, help="training data and recipe, for the manifest")
     p.add_argument("--validation", default=None, help="measured validation figures, for the manifest")
     args = p.parse_args(argv)
-    rc = export_rc(args.checkpoint, data=args.data, validation=args.validation)
-    path = WEIGHTS / "manifest.json"
-    before = json.loads(path.read_text()).get("rc", {}) if path.exists() else {}
-    if before.get("sha256") == rc["sha256"]:  # the same weights again: keep what was recorded about them
-        for key in ("data", "validation"):
-            if getattr(args, key) is None and key in before:
-                rc[key] = before[key]
-    update_manifest("rc", rc)
+    model_id, rc = export_rc(args.checkpoint, data=args.data, validation=args.validation)
+    update_manifest(lambda manifest: release_rc(manifest, model_id, rc))
     if args.qc_checkpoint:
         from .onnx_qc import export_qc
 
-        update_manifest("qc", export_qc(args.qc_checkpoint))
-    print(f"wrote {WEIGHTS}")
+        qc = export_qc(args.qc_checkpoint)
+        update_manifest(lambda manifest: manifest.__setitem__("qc", qc))
+    print(f"wrote {WEIGHTS}: residual model {model_id} is current; released models: "
+          f"{', '.join(p.name for p in sorted((WEIGHTS / 'rc').iterdir()))}")
 
 
 if __name__ == "__main__":

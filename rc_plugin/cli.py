@@ -120,10 +120,10 @@ def cmd_decode(args) -> int:
 
 def cmd_info(args) -> int:
     import rc_plugin
-    from rc_plugin import runtime
+    from rc_plugin import networks
 
     if args.device:
-        print(f"residual model runs on: {runtime.active_provider(args.device_name)}")
+        print(f"residual model runs on: {networks.active_provider(args.device_name)}")
         if not args.inputs:
             return 0
     status = 0
@@ -139,7 +139,8 @@ def cmd_info(args) -> int:
         else:
             mixture = "mixture" in meta["coder"]
             layer = f"{meta['lossy']} Q={meta['q']}, " if mixture else ""
-            model = f", model {meta['model_id']}{'' if meta['model_matches'] else ' (not this version)'}" if mixture else ""
+            missing = "" if meta["model_shipped"] else " (not shipped by this rc_plugin)"
+            model = f", model {meta['model_id']}{missing}" if mixture else ""
             print(
                 f"{src}: {meta['width']}x{meta['height']} {meta['mode']}, {meta['coder']} coder, {layer}"
                 f"{meta['bpsp']:.3f} bpsp (lossy {meta['lossy_bytes']} B, residual {meta['residual_bytes']} B){model}"

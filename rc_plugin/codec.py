@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import options
+from . import options, released
 from .bitstream import TILE
 from .container import (
     CODER_NAMES,
@@ -29,7 +29,6 @@ from .container import (
 from .decoder import decode_tiles
 from .encoder import code_adaptive_tile, code_tile
 from .lossy import LAYER_BY_ID, get_layer
-from .networks import model_id
 from .pixels import as_array, is_grey_colour, max_pixels, pixel_checksum
 from .qsearch import choose_q
 
@@ -83,7 +82,7 @@ def encode(
         if q is None:
             q = choose_q(pixels, channels, layer, opts["effort"], *coding)
     layer_id = layer.layer_id if layer else LAYER_NONE
-    header = Header(mode, layer_id, int(q), w, h, TILE, flags, model_id(), pixel_checksum(pixels))
+    header = Header(mode, layer_id, int(q), w, h, TILE, flags, released.current_id(), pixel_checksum(pixels))
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):
@@ -156,7 +155,7 @@ def info(data: bytes) -> dict:
         "lossy": LAYER_BY_ID.get(header.layer_id, f"unknown({header.layer_id})"),
         "q": header.q,
         "model_id": header.model_id.hex(),
-        "model_matches": header.model_id == model_id(),
+        "model_shipped": header.model_id.hex() in released.shipped_ids(),
         "tiles": len(payloads),
         "bytes": len(data),
         "lossy_bytes": lossy,

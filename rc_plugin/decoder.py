@@ -8,26 +8,16 @@ from typing import Callable
 
 import numpy as np
 
-from . import adaptive, entropy, grids
+from . import adaptive, entropy, grids, released
 from .alpha import decode_alpha
 from .container import LAYER_NONE, AdaptiveTile, Header, Tile, parse_tile
 from .context import ContextParams
 from .errors import RclError
 from .grey import GreyCoding, GreyParams
-from .lookup_tables import load_tables
 from .lossy import LAYER_BY_ID, get_layer
-from .networks import model_id
 from .pixels import pixel_checksum
 from .symbols import decode_symbols
 from .tile_model import TileModel
-
-
-def check_model(header: Header) -> None:
-    if header.model_id != model_id():
-        raise RclError(
-            f"this file was coded with residual model {header.model_id.hex()}, but this rc_plugin ships model "
-            f"{model_id().hex()}: decode it with the rc_plugin version that wrote it"
-        )
 
 
 def _with_alpha(colour: np.ndarray, tile, header: Header, th: int, tw: int) -> np.ndarray:
@@ -47,12 +37,12 @@ def decode_adaptive_tile(tile: AdaptiveTile, header: Header, th: int, tw: int) -
 
 def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str, threads) -> np.ndarray:
     """(th, tw, channels) uint8 pixels of one mixture tile record."""
-    check_model(header)
     if layer is None:
         raise RclError("corrupt .rcl file: a mixture tile in a file without a lossy layer")
-    tables = load_tables()
+    rc = released.model(header.model_id)  # the model the file names, refused with a clear error if not shipped
+    tables = rc.tables
     coded = header.coded_channels
-    tm = TileModel.from_lossy(layer, tile.lossy, th, tw, header.q, coded, device, threads)
+    tm = TileModel.from_lossy(layer, tile.lossy, th, tw, header.q, coded, rc, device, threads)
     tau = np.frombuffer(tile.tau, np.int8).astype(np.int64).reshape(3, grids.K)
     if np.abs(tau).max() > grids.TAU_LIMIT:
         raise RclError("corrupt .rcl tile: tau out of range")

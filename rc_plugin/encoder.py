@@ -9,13 +9,12 @@ import dataclasses
 
 import numpy as np
 
-from . import adaptive, entropy, grids
+from . import adaptive, entropy, grids, released
 from .alpha import encode_alpha
 from .container import AdaptiveTile, Tile
 from .context import ContextParams
 from .fitting import FIT_STRIDE, fit_context, fit_grey, grey_worth_trying
 from .grey import GreyCoding, is_grey
-from .lookup_tables import load_tables
 from .mixture import symbol_bits
 from .pixels import colour
 from .symbols import encode_symbols
@@ -52,13 +51,13 @@ def _prepare(
     h, w = pixels.shape[:2]
     rgb = colour(pixels)
     lossy = layer.encode(rgb, q)
-    model = TileModel.from_lossy(layer, lossy, h, w, q, channels, device, threads)
+    model = TileModel.from_lossy(layer, lossy, h, w, q, channels, released.current(), device, threads)
     r = rgb.reshape(-1, 3).T[:channels].astype(np.int64) - model.xl
     ranges = [(int(rc.min()), int(rc.max())) for rc in r]
     tau = np.zeros((3, grids.K), np.int64)
     if tau_on:
         idx = _sample(h, w, tau_stride)
-        tau = optimise_tau(load_tables(), model.params.subset(idx), r[:, idx], ranges, model.xl[:, idx])
+        tau = optimise_tau(released.current().tables, model.params.subset(idx), r[:, idx], ranges, model.xl[:, idx])
     return _Prepared(lossy, model, r, ranges, tau)
 
 
@@ -68,7 +67,7 @@ def _residual_pass(
     """Every (phase, channel) of a prepared tile with its context fitted: emit(c, phase, symbols, model, ctx, lo, hi)
     codes or measures it, emit_flags(freqs, coloured) the grey shortcut's flags. Returns the context
     parameters and the shortcut's (b"" when off)."""
-    tables = load_tables()
+    tables = released.current().tables
     ctx = ContextParams.zeros()
     r = prep.r.copy()  # filled in again by the walk, from the true residual
     tm = prep.model
@@ -113,7 +112,7 @@ def code_tile(
     pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, context_on: bool, device: str, threads
 ) -> Tile:
     """The tile record of pixels ((h, w, C) with alpha last, if any) at quantizer q."""
-    tables = load_tables()
+    tables = released.current().tables
     prep = _prepare(pixels, channels, layer, q, tau_on, device, threads)
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     best = None
@@ -145,7 +144,7 @@ def tile_size_estimate(
     The range coder ends within a few bytes of the code length, so the Q search can compare Qs by this
     without range coding (which made a crop's coding 20-45 % slower in a measurement on two crops).
     """
-    tables = load_tables()
+    tables = released.current().tables
     tau_stride, fit_stride = (SEARCH_TAU_STRIDE, SEARCH_FIT_STRIDE) if quick else (TAU_STRIDE, FIT_STRIDE)
     prep = _prepare(pixels, channels, layer, q, tau_on, device, threads, tau_stride)
     sizes = []

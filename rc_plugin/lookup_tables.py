@@ -1,7 +1,6 @@
 """The shipped integer lookup tables (logistic CDF and mixture weights)."""
 from __future__ import annotations
 
-import functools
 import hashlib
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import numpy as np
 from . import grids
 from .errors import RclError
 
-TABLES_PATH = Path(__file__).resolve().parent / "weights" / "tables.npz"
 #: Largest |boundary - mean| in 1/8 units (|r| + 1/2 <= 255.5, |shifted mean| <= MEAN_SHIFTED_LIMIT), rounded up:
 #: the table covers every index the coder can form, so no clipping is needed.
 TABLE_HALF_WIDTH = 4096
@@ -31,8 +29,8 @@ class Tables:
         self.digest = h.digest()
 
 
-@functools.lru_cache(maxsize=1)
-def load_tables(path: Path = TABLES_PATH) -> Tables:
+def read_tables(path: Path) -> Tables:
+    """One released model's tables (rc_plugin.released keeps them per model and caches them)."""
     try:
         with np.load(path) as data:
             return Tables(data["logistic_cdf"], data["mixture_weight"])

@@ -1,31 +1,15 @@
-"""The shipped networks as the codec runs them: the RC's integer outputs, the model id, the QC's classes."""
+"""The shipped networks as the codec runs them: the RC's integer outputs and the QC's classes."""
 from __future__ import annotations
-
-import functools
-import hashlib
 
 import numpy as np
 
 from . import grids, runtime
 from .errors import RclError
-from .lookup_tables import load_tables
+from .released import ResidualModel, current
 
 #: The Q-classifier chooses among these quantizers. The causal pass moved the best Q up: with it, half of
 #: the training photos labelled over 11..20 wanted 20, the top, so the range reaches beyond the RC's training Qs.
 QC_RANGE = tuple(range(11, 27))
-
-
-@functools.lru_cache(maxsize=1)
-def model_id() -> bytes:
-    """8 bytes naming the RC weights, the lookup tables and the grids a file was coded with."""
-    path = runtime.WEIGHTS / "rc.onnx"
-    try:
-        h = hashlib.sha256(path.read_bytes())
-    except OSError as exc:
-        raise RclError(f"model file {path} is missing or unreadable; reinstall rc_plugin") from exc
-    h.update(load_tables().digest)
-    h.update(repr(sorted((k, v) for k, v in vars(grids).items() if k.isupper())).encode())
-    return h.digest()[:8]
 
 
 def rc_input(xl: np.ndarray, q: int) -> np.ndarray:
@@ -42,12 +26,19 @@ def rc_input(xl: np.ndarray, q: int) -> np.ndarray:
     return inp
 
 
-def rc_outputs(xl: np.ndarray, q: int, device: str = "auto", threads: int | None = None) -> np.ndarray:
-    """(H, W, 3) uint8 lossy reconstruction at quantizer q -> (12K, H, W) int32 RC outputs."""
+def rc_outputs(xl: np.ndarray, q: int, model: ResidualModel | None = None, device: str = "auto",
+               threads: int | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 lossy reconstruction at quantizer q -> (12K, H, W) int32 outputs of the RC model
+    (the current one unless given)."""
     h, w = xl.shape[:2]
     inp = rc_input(xl, q)
     ph, pw = inp.shape[2:]
-    out = runtime.run("rc", inp, device, threads)
+    out = runtime.run((model or current()).onnx, inp, device, threads)
     if out.shape != (1, grids.OUT_CHANNELS, ph, pw):
         raise RclError(f"the RC model returned shape {out.shape}; reinstall rc_plugin")
     return out[0, :, :h, :w].astype(np.int32)
+
+
+def active_provider(device: str = "auto") -> str:
+    """Which onnxruntime provider actually runs the current residual model."""
+    return runtime.session(current().onnx, device).get_providers()[0]

@@ -96,7 +96,7 @@ def classifier_q(rgb: np.ndarray, device: str = "auto", threads: int | None = No
     y, x0 = max(0, (h - QC_CROP) // 2), max(0, (w - QC_CROP) // 2)
     crop = rgb[y : y + QC_CROP, x0 : x0 + QC_CROP]
     x = np.ascontiguousarray(crop.transpose(2, 0, 1)[None], dtype=np.float32)
-    logits = runtime.run("qc", x, device, threads)
+    logits = runtime.run(runtime.WEIGHTS / "qc.onnx", x, device, threads)
     return QC_RANGE[int(np.argmax(logits.reshape(-1)[: len(QC_RANGE)]))]
 
 

@@ -20,7 +20,7 @@ from .errors import RclError
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 _lock = threading.Lock()
-_sessions: dict[tuple[str, str, int], object] = {}
+_sessions: dict[tuple[Path, str, int], object] = {}
 
 
 BOTH_RUNTIMES = (
@@ -52,10 +52,10 @@ def providers_for(device: str) -> list:
     return [cuda, "CPUExecutionProvider"]
 
 
-def session(name: str, device: str = "auto", threads: int | None = None):
-    """The shared onnxruntime session for weights/<name>.onnx."""
+def session(path: Path, device: str = "auto", threads: int | None = None):
+    """The shared onnxruntime session for the model file at path."""
     threads = int(threads or 0)
-    key = (name, device, threads)
+    key = (path, device, threads)
     with _lock:
         if key in _sessions:
             return _sessions[key]
@@ -67,7 +67,6 @@ def session(name: str, device: str = "auto", threads: int | None = None):
         except ImportError as exc:
             hint = BOTH_RUNTIMES if both else "pip install onnxruntime (or onnxruntime-gpu for CUDA)"
             raise RclError(f"onnxruntime cannot be imported ({exc}): {hint}") from exc
-        path = WEIGHTS / f"{name}.onnx"
         if not path.exists():
             raise RclError(f"model file {path} is missing; reinstall rc_plugin")
         opts = ort.SessionOptions()
@@ -97,15 +96,10 @@ def session(name: str, device: str = "auto", threads: int | None = None):
         return sess
 
 
-def active_provider(device: str = "auto") -> str:
-    """Which provider actually runs the residual model."""
-    return session("rc", device).get_providers()[0]
-
-
-def run(name: str, x: np.ndarray, device: str = "auto", threads: int | None = None) -> np.ndarray:
-    sess = session(name, device, threads)
+def run(path: Path, x: np.ndarray, device: str = "auto", threads: int | None = None) -> np.ndarray:
+    sess = session(path, device, threads)
     inp = sess.get_inputs()[0].name
     try:
         return sess.run(None, {inp: x})[0]
     except Exception as exc:
-        raise RclError(f"running the {name} model failed: {exc}") from exc
+        raise RclError(f"running the model {path.name} failed: {exc}") from exc

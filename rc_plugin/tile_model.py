@@ -14,10 +14,10 @@ import numpy as np
 
 from .context import CausalState, ChannelModel, ContextParams, phase_indices
 from .grey import GreyCoding
-from .lookup_tables import load_tables
 from .lossy import LossyLayer
 from .mixture import MixtureParams
 from .networks import rc_outputs
+from .released import ResidualModel
 
 #: code(c, phase, idx, model, lo, hi) codes or decodes channel c's residuals at the pixels idx and returns them.
 Code = Callable[[int, int, np.ndarray, ChannelModel, int, int], np.ndarray]
@@ -34,10 +34,11 @@ class TileModel:
 
     @classmethod
     def from_lossy(
-        cls, layer: LossyLayer, lossy: bytes, h: int, w: int, q: int, channels: int, device: str, threads
+        cls, layer: LossyLayer, lossy: bytes, h: int, w: int, q: int, channels: int, rc: ResidualModel, device: str,
+        threads,
     ) -> "TileModel":
         xl = layer.decode(lossy, h, w)
-        params = MixtureParams.from_output(rc_outputs(xl, q, device, threads), load_tables())
+        params = MixtureParams.from_output(rc_outputs(xl, q, rc, device, threads), rc.tables)
         return cls(xl.reshape(-1, 3).T[:channels].astype(np.int64), params, h, w)
 
     def phase_indices(self) -> list[np.ndarray]:

@@ -129,11 +129,11 @@ def size_estimate_gaps() -> str:
 def context_fit_ratio() -> str:
     """test_context: the synthetic neighbour model's code length with the fitted causal pass over without it."""
     from rc_plugin import context, fitting
-    from rc_plugin.lookup_tables import load_tables
+    from rc_plugin.released import current
     from rc_plugin.mixture import symbol_bits
     from test_context import _neighbour_model
 
-    tables = load_tables()
+    tables = current().tables
     model, sym = _neighbour_model(3000, seed=5, outliers=0.02)
     lo, hi = int(sym.min()), int(sym.max())
 

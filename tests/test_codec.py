@@ -215,7 +215,7 @@ def test_tau_is_stored_and_helps_or_is_neutral(photo_crop):
 def _qc_argmax(rgb: np.ndarray) -> int:
     """The Q-classifier's class for a small image (whole, no crop), computed here from its logits."""
     x = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], dtype=np.float32)
-    logits = runtime.run("qc", x).reshape(-1)[: len(QC_RANGE)]
+    logits = runtime.run(runtime.WEIGHTS / "qc.onnx", x).reshape(-1)[: len(QC_RANGE)]
     return QC_RANGE[int(np.argmax(logits))]
 
 

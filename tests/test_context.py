@@ -187,9 +187,9 @@ def test_coefficients_follow_the_narrow_pixels_not_the_wide_ones():
 
 def test_fit_never_codes_its_sample_longer_and_finds_the_correlation():
     from rc_plugin.mixture import symbol_bits
-    from rc_plugin.lookup_tables import load_tables
+    from rc_plugin.released import current
 
-    tables = load_tables()
+    tables = current().tables
     model, sym = _neighbour_model(3000, seed=5, outliers=0.02)
     lo, hi = int(sym.min()), int(sym.max())
 

@@ -8,10 +8,10 @@ from PIL import Image
 import rc_plugin
 from export.int_reference import rc_forward
 from export.onnx_rc import layers_from_onnx
-from rc_plugin import networks, runtime
+from rc_plugin import networks, released, runtime
 from rc_plugin.lossy import HevcLayer
 
-RC_PATH = runtime.WEIGHTS / "rc.onnx"
+RC_PATH = released.current().onnx
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_same_bytes_with_different_thread_counts(photo_crop):
 def test_provider_reported():
     """The provider that actually runs the model is the one asked for: no silent CUDA -> CPU fallback."""
     cuda = "CUDAExecutionProvider" in ort.get_available_providers()
-    assert runtime.active_provider("cpu") == "CPUExecutionProvider"
-    assert runtime.active_provider("auto") == ("CUDAExecutionProvider" if cuda else "CPUExecutionProvider")
+    assert networks.active_provider("cpu") == "CPUExecutionProvider"
+    assert networks.active_provider("auto") == ("CUDAExecutionProvider" if cuda else "CPUExecutionProvider")
     # what is reported is what the shared session runs
-    assert runtime.session("rc", "auto").get_providers()[0] == runtime.active_provider("auto")
+    assert runtime.session(RC_PATH, "auto").get_providers()[0] == networks.active_provider("auto")

@@ -11,7 +11,7 @@ from rc_plugin.mixture import (
     symbol_bits,
     value_frequencies,
 )
-from rc_plugin.lookup_tables import load_tables
+from rc_plugin.released import current
 
 
 def _mixture(rng, n):
@@ -23,7 +23,7 @@ def _mixture(rng, n):
 
 def _two_step_bits(weight, mean, logscale, symbols, lo, hi, floor, ceil):
     """Bits per symbol as the coder spends them: the bucket, then the value within it."""
-    tables = load_tables()
+    tables = current().tables
     size = hi - lo + 1
     width = bucket_width(size)
     rows = np.arange(len(symbols))
@@ -59,7 +59,7 @@ def test_two_steps_code_what_the_mixture_says_and_fold_what_cannot_occur(lo, hi)
     heaviest = mean[np.argmax(weight, axis=0), np.arange(len(floor))]
     symbols = np.clip(heaviest // 8 + rng.integers(-2, 3, len(floor)), floor, ceil)
     coded = _two_step_bits(weight, mean, logscale, symbols, lo, hi, floor, ceil)
-    measured = symbol_bits(load_tables(), weight, mean, logscale, symbols, lo, hi, floor, ceil)
+    measured = symbol_bits(current().tables, weight, mean, logscale, symbols, lo, hi, floor, ceil)
     # the same probabilities up to rounding in the last of 24 bits
     assert coded.sum() == pytest.approx(measured, rel=1e-3, abs=0.05)
     # a residual that cannot occur costs about the full 24 bits, whatever the mixture says
@@ -73,5 +73,5 @@ def test_a_bucket_without_mass_is_uniform():
     weight = np.full((grids.K, 1), 6000, np.int32)
     mean = np.zeros((grids.K, 1), np.int32)
     logscale = np.full((grids.K, 1), grids.LOGSCALE_MIN, np.int32)  # all mass at 0, far from the bucket
-    freq = value_frequencies(load_tables(), weight, mean, logscale, np.array([80]), 8, np.array([-255]), np.array([255]))
+    freq = value_frequencies(current().tables, weight, mean, logscale, np.array([80]), 8, np.array([-255]), np.array([255]))
     assert freq.sum() == FREQ_TOTAL and freq.max() - freq.min() <= 1

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import rc_plugin
-from rc_plugin import lossy, runtime
+from rc_plugin import lossy, released, runtime
 from rcl_testutil import first_tile, mostly_grey, recrc
 
 FUZZ_EXAMPLES = int(os.environ.get("RCL_FUZZ_EXAMPLES", "150"))
@@ -185,17 +185,20 @@ def test_damaged_weight_file_gives_clear_error(tmp_path):
 
     pkg = tmp_path / "rc_plugin"
     shutil.copytree(runtime.WEIGHTS.parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    (pkg / "weights" / "rc.onnx").write_bytes(b"this is not onnx")
+    onnx_file = pkg / "weights" / "rc" / released.current_id().hex() / "rc.onnx"
     code = (
         "import numpy as np, rc_plugin\n"
         "try:\n    rc_plugin.encode(np.zeros((8, 8, 3), np.uint8), q=15)\n"
         "except rc_plugin.RclError as e:\n    print('RclError:', e)\n"
     )
+    damaged = bytearray(onnx_file.read_bytes())
+    damaged[len(damaged) // 2] ^= 1  # one bit of one weight: still loads, but no longer the released model
+    onnx_file.write_bytes(bytes(damaged))
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
-    assert "RclError:" in out.stdout and "rc.onnx" in out.stdout, out.stderr
-    (pkg / "weights" / "rc.onnx").unlink()
+    assert "RclError:" in out.stdout and "damaged" in out.stdout and "reinstall" in out.stdout, out.stderr
+    onnx_file.unlink()
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
-    assert "RclError:" in out.stdout and "missing" in out.stdout, out.stderr
+    assert "RclError:" in out.stdout and "missing" in out.stdout and "rc.onnx" in out.stdout, out.stderr
 
 
 # -- concurrency and determinism --------------------------------------------------------------------
@@ -250,6 +253,7 @@ def test_threads_share_the_session_cache_across_device_and_thread_settings(photo
 
     with ThreadPoolExecutor(len(settings_)) as pool:
         assert all(pool.map(job, settings_))
-    assert set(runtime._sessions) == {("rc", "cpu", 1), ("rc", "auto", 2), ("rc", "cpu", 0)}
+    rc = released.current().onnx
+    assert set(runtime._sessions) == {(rc, "cpu", 1), (rc, "auto", 2), (rc, "cpu", 0)}
     assert len(created) == 3, f"{len(created)} sessions created for 3 keys"
     assert len({id(s) for s in runtime._sessions.values()}) == 3

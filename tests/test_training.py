@@ -65,8 +65,17 @@ def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch, parity_phot
 
     from export.export_models import export_rc
 
-    entry = export_rc(ckpt, tmp_path / "weights")  # raises unless onnxruntime == PyTorch == int64 reference
-    assert entry["training_steps"] == 6 and (tmp_path / "weights" / "rc.onnx").exists()
+    model_id, entry = export_rc(ckpt, tmp_path / "weights")  # raises unless onnxruntime == PyTorch == int64 ref.
+    folder = tmp_path / "weights" / "rc" / model_id
+    assert entry["training_steps"] == 6 and sorted(p.name for p in folder.iterdir()) == [
+        "grids.txt", "rc.onnx", "tables.npz"]
+    # the folder's files hash to its name, as the decoder checks when it loads a released model
+    from rc_plugin.lookup_tables import read_tables
+    from rc_plugin.released import compute_id
+
+    tables = read_tables(folder / "tables.npz")
+    assert compute_id((folder / "rc.onnx").read_bytes(), tables, (folder / "grids.txt").read_text().strip()).hex() \
+        == model_id
 
 
 @pytest.mark.slow  # about 11 s on 2 CPU cores
