@@ -3,6 +3,8 @@ from the sample photos of tests/assets.
 
     python tests/make_golden.py                      (all files and the manifest)
     python tests/make_golden.py --fingerprint-only   (only the manifest's bitstream_fingerprint)
+    python tests/make_golden.py --new-model          (after a new residual model ships: add a mixture file coded
+                                                      with it, rgb_mixture_<id>.rcl, keeping every other file)
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -132,16 +134,44 @@ def record_fingerprint_only() -> None:
     print(f"bitstream_fingerprint: {manifest['bitstream_fingerprint']}")
 
 
+def add_new_model_file() -> None:
+    """A golden mixture file coded with the current residual model, beside the files of the models before it."""
+    from rc_plugin import released
+
+    path = GOLDEN / "manifest.json"
+    manifest = json.loads(path.read_text())
+    case = next(c for c in cases() if c["name"] == "rgb_mixture")
+    case["name"] = f"rgb_mixture_{released.current_id().hex()}"
+    if any(e["name"] == case["name"] + ".rcl" for e in manifest["files"]):
+        sys.exit(f"{case['name']}.rcl is already there")
+    manifest["files"] += write_files([case])
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
 def main() -> None:
     if sys.argv[1:] == ["--fingerprint-only"]:
         return record_fingerprint_only()
+    if sys.argv[1:] == ["--new-model"]:
+        return add_new_model_file()
     if sys.argv[1:]:
-        sys.exit("usage: python tests/make_golden.py [--fingerprint-only]")
+        sys.exit("usage: python tests/make_golden.py [--fingerprint-only | --new-model]")
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for old in GOLDEN.glob("*.rcl"):
         old.unlink()
+    manifest = {
+        "format_version": rc_plugin.container.VERSION,
+        "bitstream_fingerprint": bitstream_fingerprint(),
+        "generator": "python tests/make_golden.py",
+        "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
+        "files": write_files(cases()),
+    }
+    (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def write_files(cases_: list[dict]) -> list[dict]:
+    """Encode each case into GOLDEN, check it round-trips, and return its manifest entries."""
     files = []
-    for case in cases():
+    for case in cases_:
         arr = np.ascontiguousarray(case["arr"])
         data = rc_plugin.encode(arr, **case["options"])
         decoded, meta = decode_with_metadata(data)
@@ -167,14 +197,7 @@ def main() -> None:
             "encode": call_text(case["options"]),
         })
         print(f"{name}: {info['mode']} {list(decoded.shape)}, {info['tiles']} tile(s), {len(data)} bytes")
-    manifest = {
-        "format_version": rc_plugin.container.VERSION,
-        "bitstream_fingerprint": bitstream_fingerprint(),
-        "generator": "python tests/make_golden.py",
-        "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": files,
-    }
-    (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return files
 
 
 if __name__ == "__main__":
