@@ -98,7 +98,7 @@ def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS, data: str 
     layers = integer_layers(model)
     doc = json.dumps({"config": state["config"], "steps": state["step"]})
     onnx_bytes = build_rc_onnx(layers, model.cfg.blocks, grids.OUT_CHANNELS, doc).SerializeToString()
-    staging = out_dir / "rc" / "staging"
+    staging = out_dir / "rc.staging"  # beside weights/rc/, so a failed export never looks like a released model
     staging.mkdir(parents=True, exist_ok=True)
     (staging / "rc.onnx").write_bytes(onnx_bytes)
     check_parity(model, staging / "rc.onnx", layers)
@@ -111,6 +111,7 @@ def export_rc(checkpoint: Path = CHECKPOINT, out_dir: Path = WEIGHTS, data: str 
             f.unlink()
         staging.rmdir()
     else:
+        folder.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(folder)
     entry = {
         "rc_onnx_sha256": sha256(folder / "rc.onnx"),

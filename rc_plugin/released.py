@@ -46,7 +46,9 @@ def compute_id(onnx_bytes: bytes, tables: Tables, grids_repr: str) -> bytes:
 
 def shipped_ids() -> list[str]:
     """Hex ids of the models in this installation, sorted."""
-    return sorted(p.name for p in RELEASED.glob("*") if (p / "rc.onnx").exists()) if RELEASED.is_dir() else []
+    if not RELEASED.is_dir():
+        return []
+    return sorted(p.name for p in RELEASED.iterdir() if len(p.name) == 16 and (p / "rc.onnx").exists())
 
 
 @functools.lru_cache(maxsize=None)

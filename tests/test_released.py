@@ -56,8 +56,10 @@ def test_unknown_model_is_refused_naming_what_is_shipped(photo_crop):
     raw = bytearray(data)
     start = data.index(header.model_id)
     raw[start : start + 8] = bytes.fromhex("0123456789abcdef")
+    unknown = recrc(bytes(raw))
     with pytest.raises(rc_plugin.RclError, match="0123456789abcdef.*does not ship.*" + released.current_id().hex()):
-        rc_plugin.decode(recrc(bytes(raw)))
+        rc_plugin.decode(unknown)
+    assert rc_plugin.info(data)["model_shipped"] and not rc_plugin.info(unknown)["model_shipped"]
 
 
 def _release_changed_model(pkg: Path) -> str:
