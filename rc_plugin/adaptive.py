@@ -91,7 +91,7 @@ def _bracket(cdf, row, mu, clo, span, target):
         hi, step = lo, 2 * step
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
 def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written
     (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency)."""

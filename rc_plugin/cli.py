@@ -63,8 +63,9 @@ def _decode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
 STEPS = {"encode": _encode_one, "decode": _decode_one}
 
 
-def _workers(args) -> tuple[int, int]:
-    jobs = args.jobs or max(1, min(os.cpu_count() or 1, 4))
+def _workers(args, files: int) -> tuple[int, int]:
+    """(processes, threads each): no more processes than files, and the cores shared among them."""
+    jobs = max(1, min(args.jobs or min(os.cpu_count() or 1, 4), files))
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
     return jobs, threads
 
@@ -94,7 +95,7 @@ def _run(args, kind: str, files: list, suffix: str, opts: dict) -> int:
             print(f"rcl: {exc}", file=sys.stderr)
             return 2
     elif jobs:
-        workers, threads = _workers(args)
+        workers, threads = _workers(args, len(jobs))
         opts.update(threads=threads, device=args.device)
         rc = batch.run(STEPS[kind], jobs, workers, opts, args.quiet)
     else:

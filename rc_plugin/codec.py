@@ -29,6 +29,7 @@ from .container import (
 from .decoder import decode_tiles
 from .encoder import code_adaptive_tile, code_tile
 from .lossy import LAYER_BY_ID, get_layer
+from .parallel import map_tiles
 from .pixels import as_array, is_grey_colour, max_pixels, pixel_checksum
 from .qsearch import choose_q
 
@@ -89,12 +90,15 @@ def encode(
             value = meta[key]
             parts.append(chunk(kind, value.encode() if isinstance(value, str) else bytes(value)))
     tiles = header.tiles()
-    for i, (y, x, th, tw) in enumerate(tiles):
+
+    def code(i: int) -> bytes:
+        y, x, th, tw = tiles[i]
         part = pixels[y : y + th, x : x + tw]
         tile = code_tile(part, channels, layer, int(q), *coding) if layer else code_adaptive_tile(part, channels)
-        parts.append(chunk(b"TILE", tile.pack()))
-        if opts["progress"]:
-            opts["progress"](i + 1, len(tiles))
+        return chunk(b"TILE", tile.pack())
+
+    at_once = 1 if layer else opts["threads"]  # mixture tiles one at a time: onnxruntime has the cores
+    parts += map_tiles(code, len(tiles), at_once, opts["progress"])
     parts.append(chunk(b"IEND", b""))
     return b"".join(parts)
 

@@ -15,6 +15,7 @@ from .context import ContextParams
 from .errors import RclError
 from .grey import GreyCoding, GreyParams
 from .lossy import LAYER_BY_ID, get_layer
+from .parallel import map_tiles
 from .pixels import pixel_checksum
 from .symbols import decode_symbols
 from .tile_model import TileModel
@@ -81,14 +82,18 @@ def decode_tiles(
     layer = get_layer(LAYER_BY_ID[header.layer_id]) if header.layer_id != LAYER_NONE else None
     out = np.empty((header.height, header.width, header.channels), np.uint8)
     tiles = header.tiles()  # as many as payloads: the chunk parser checked the count
-    for i, ((y, x, th, tw), payload) in enumerate(zip(tiles, payloads)):
-        tile = parse_tile(payload, header.coded_channels, header.version)
+    records = [parse_tile(payload, header.coded_channels, header.version) for payload in payloads]
+
+    def decode(i: int) -> None:
+        (y, x, th, tw), tile = tiles[i], records[i]
         if isinstance(tile, AdaptiveTile):
             out[y : y + th, x : x + tw] = decode_adaptive_tile(tile, header, th, tw)
         else:
             out[y : y + th, x : x + tw] = decode_tile(tile, header, layer, th, tw, device, threads)
-        if progress:
-            progress(i + 1, len(tiles))
+
+    # adaptive tiles side by side; mixture tiles one at a time, since onnxruntime has the cores
+    at_once = threads if all(isinstance(tile, AdaptiveTile) for tile in records) else 1
+    map_tiles(decode, len(tiles), at_once, progress)
     if pixel_checksum(out) != header.checksum:
         raise RclError("decoded pixels fail the file's checksum: the file is corrupt")
     return out

@@ -90,8 +90,9 @@ CONTEXT = Option("context", None, "skip fitting the mixture coder's causal pass 
                  "True or False", lambda v: isinstance(v, bool), optional=True, flags=("--no-context",), switch=True)
 #: What the mixture coder's options are when not given.
 MIXTURE_DEFAULTS = {"lossy": LOSSY_LAYERS[0], "effort": 2, "tau": True, "context": True}
-THREADS = Option("threads", None, "threads per worker for the network (default: onnxruntime's choice)",
-                 "a whole number of threads >= 0 (0: onnxruntime's choice)", _int_in(0, None), optional=True,
+THREADS = Option("threads", None, "threads per worker: the network's, and how many of an image's tiles the adaptive "
+                 "coder codes at once (default: onnxruntime's choice; every core for tiles)",
+                 "a whole number of threads >= 0 (0: the default)", _int_in(0, None), optional=True,
                  flags=("--threads",), parse=_int_text)
 DEVICE = Option("device", "auto", "where the network runs: auto (GPU when its provider loads), cpu or cuda",
                 "one of 'auto', 'cpu', 'cuda'", _one_of(DEVICES), choices=DEVICES, flags=("--device",))

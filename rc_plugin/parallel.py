@@ -1,0 +1,44 @@
+"""One image's tiles coded at once on threads.
+
+The adaptive coder's compiled loop releases the GIL (rc_plugin.adaptive), and its tiles are independent, so a
+large photo's tiles encode and decode side by side on every core; the bytes and pixels are the same as one at a
+time. The mixture coder's tiles stay one at a time: onnxruntime already uses the cores for each.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def tile_threads(threads: int | None) -> int:
+    """How many tiles to code at once: the threads option when given, else every core this process may use."""
+    if threads:
+        return int(threads)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def map_tiles(code: Callable[[int], T], count: int, threads: int | None,
+              progress: Callable[[int, int], None] | None) -> list[T]:
+    """[code(i) for i in range(count)] on up to tile_threads(threads) threads; progress(done, count) is called from
+    this thread after each tile. The first error raised by a tile is raised here."""
+    workers = min(tile_threads(threads), count)
+    if workers <= 1:
+        results = []
+        for i in range(count):
+            results.append(code(i))
+            if progress:
+                progress(i + 1, count)
+        return results
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(code, i) for i in range(count)]
+        for done, future in enumerate(as_completed(futures), 1):
+            future.result()  # an error stops here, before more progress is reported
+            if progress:
+                progress(done, count)
+        return [future.result() for future in futures]

@@ -1,0 +1,69 @@
+"""An image's adaptive tiles code side by side on threads: the same bytes and pixels as one at a time."""
+import argparse
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import rc_plugin
+from rc_plugin import adaptive, cli, codec
+from rc_plugin.parallel import map_tiles, tile_threads
+from rcl_testutil import assert_flips_never_give_a_wrong_image
+
+
+@pytest.fixture
+def small_tiles(monkeypatch, photo_crop):
+    """A crop coded in tiles of 32 pixels, at least 3 x 3 of them."""
+    monkeypatch.setattr(codec, "TILE", 32)
+    assert min(photo_crop.shape[:2]) > 64
+    return np.ascontiguousarray(photo_crop)
+
+
+def test_tiles_on_threads_give_the_same_bytes_and_pixels(small_tiles):
+    one_at_a_time = rc_plugin.encode(small_tiles, threads=1)
+    calls = []
+    side_by_side = rc_plugin.encode(small_tiles, threads=3, progress=lambda done, total: calls.append((done, total)))
+    h, w = small_tiles.shape[:2]
+    tiles = -(-h // 32) * -(-w // 32)
+    assert side_by_side == one_at_a_time and rc_plugin.info(side_by_side)["tiles"] == tiles
+    assert calls == [(i, tiles) for i in range(1, tiles + 1)]
+    for threads in (1, 3, None):
+        assert np.array_equal(rc_plugin.decode(one_at_a_time, threads=threads), small_tiles)
+
+
+def test_a_damaged_tile_among_parallel_ones_is_refused(small_tiles):
+    data = rc_plugin.encode(small_tiles)
+    middle = len(data) // 2
+    assert_flips_never_give_a_wrong_image(data, range(middle, middle + 40, 4), small_tiles)
+
+
+def test_compiled_loop_releases_the_gil():
+    """Without nogil the threads would take turns and a large photo would code no faster."""
+    assert adaptive.code_plane.targetoptions.get("nogil") is True
+
+
+def test_map_tiles_runs_at_once_keeps_order_and_raises():
+    barrier = threading.Barrier(2)
+
+    def meet(i):
+        barrier.wait(timeout=20)  # broken unless two tiles run at the same time
+        return i * i
+
+    assert map_tiles(meet, 4, 2, None) == [0, 1, 4, 9]
+
+    def fail_on_three(i):
+        if i == 3:
+            raise rc_plugin.RclError("tile 3 is damaged")
+        return i
+
+    with pytest.raises(rc_plugin.RclError, match="tile 3"):
+        map_tiles(fail_on_three, 6, 2, None)
+    assert tile_threads(3) == 3 and tile_threads(None) >= 1
+
+
+def test_one_file_on_the_command_line_gets_every_core():
+    cores = os.cpu_count() or 1
+    assert cli._workers(argparse.Namespace(jobs=None, threads=None), 1) == (1, cores)
+    assert cli._workers(argparse.Namespace(jobs=None, threads=None), 100)[0] == max(1, min(cores, 4))
+    assert cli._workers(argparse.Namespace(jobs=3, threads=2), 2) == (2, 2)
