@@ -22,9 +22,8 @@ from pathlib import Path
 from . import grids
 
 # --- tiles -------------------------------------------------------------------------------------
-#: Side of the square tiles the encoder writes; a tile is coded on its own, so memory is bounded by it.
-TILE = 1024
-#: Tile sides a decoder accepts; the tile bounds decoding memory, so larger ones are refused.
+#: Sides of the square tiles a decoder accepts (the header records the side; which one to write is the
+#: encoder's choice, rc_plugin.codec.TILE); a tile is coded on its own, and the bound caps decoding memory.
 MIN_TILE, MAX_TILE = 16, 1024
 
 # --- lossy layer -------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from typing import Any, Callable
 import numpy as np
 
 from . import options, released
-from .bitstream import TILE
 from .container import (
     CODER_NAMES,
     FLAG_CHANNEL_AXIS,
@@ -34,6 +33,10 @@ from .pixels import as_array, is_grey_colour, max_pixels, pixel_checksum
 from .qsearch import choose_q
 
 Progress = Callable[[int, int], None]
+#: The tile side the encoder writes, by coder: its own choice, which the header records (the decoder takes any side
+#: in bitstream.MIN_TILE..MAX_TILE). The adaptive coder's tiles code side by side on threads, so it splits a photo
+#: finer; the mixture coder's tiles each carry a lossy layer and fitted parameters (docs/models.md, "Tile size").
+TILE = {"adaptive": 512, "mixture": 1024}
 
 
 def encode(
@@ -83,7 +86,8 @@ def encode(
         if q is None:
             q = choose_q(pixels, channels, layer, opts["effort"], *coding)
     layer_id = layer.layer_id if layer else LAYER_NONE
-    header = Header(mode, layer_id, int(q), w, h, TILE, flags, released.current_id(), pixel_checksum(pixels))
+    tile = TILE[opts["coder"]]
+    header = Header(mode, layer_id, int(q), w, h, tile, flags, released.current_id(), pixel_checksum(pixels))
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):

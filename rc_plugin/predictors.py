@@ -10,7 +10,7 @@ import numpy as np
 from . import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "9ccf2f507544441e"
+COMPILED_FOR = "a530baed55dd113b"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 PREDICTORS = 17

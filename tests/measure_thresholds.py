@@ -159,7 +159,7 @@ def seed_decode_seconds(runs: int = 5) -> str:
         rc_plugin.encode(np.dstack([crop[:20, :20, 0], crop[:20, :20, 1]]), q=18),
         rc_plugin.encode(mostly_grey(crop[:32, :48]), q=16),
     ]
-    old, codec.TILE = codec.TILE, 16
+    old, codec.TILE = codec.TILE, dict.fromkeys(codec.TILE, 16)
     try:
         seeds.append(rc_plugin.encode(crop[:20, :36], q=14, icc_profile=b"icc", xmp=b"<x/>"))
     finally:

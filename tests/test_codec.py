@@ -124,7 +124,7 @@ def test_small_and_odd_sizes(rng, shape):
 
 
 def test_tile_borders(monkeypatch, photo_crop):
-    monkeypatch.setattr(codec, "TILE", 32)
+    monkeypatch.setattr(codec, "TILE", dict.fromkeys(codec.TILE, 32))
     img = photo_crop[:70, :90]
     data = roundtrip(img, q=16)
     assert rc_plugin.info(data)["tiles"] == 3 * 3

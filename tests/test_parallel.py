@@ -15,7 +15,7 @@ from rcl_testutil import assert_flips_never_give_a_wrong_image
 @pytest.fixture
 def small_tiles(monkeypatch, photo_crop):
     """A crop coded in tiles of 32 pixels, at least 3 x 3 of them."""
-    monkeypatch.setattr(codec, "TILE", 32)
+    monkeypatch.setattr(codec, "TILE", dict.fromkeys(codec.TILE, 32))
     assert min(photo_crop.shape[:2]) > 64
     return np.ascontiguousarray(photo_crop)
 

@@ -37,7 +37,7 @@ def seeds(photo_crop):
     from rc_plugin import codec
 
     old = codec.TILE
-    codec.TILE = 16
+    codec.TILE = dict.fromkeys(old, 16)
     rgba = np.dstack([photo_crop[:20, :36], photo_crop[:20, :36, 1] // 64 * 85])
     try:
         c = rc_plugin.encode(photo_crop[:20, :36], q=14, icc_profile=b"icc", xmp=b"<x/>")
