@@ -37,8 +37,13 @@ def map_tiles(code: Callable[[int], T], count: int, threads: int | None,
         return results
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(code, i) for i in range(count)]
-        for done, future in enumerate(as_completed(futures), 1):
-            future.result()  # an error stops here, before more progress is reported
-            if progress:
-                progress(done, count)
+        try:
+            for done, future in enumerate(as_completed(futures), 1):
+                future.result()  # an error stops here, before more progress is reported
+                if progress:
+                    progress(done, count)
+        except BaseException:  # a damaged tile or an interrupt: the tiles not yet started are not coded
+            for future in futures:
+                future.cancel()
+            raise
         return [future.result() for future in futures]

@@ -59,6 +59,19 @@ def test_map_tiles_runs_at_once_keeps_order_and_raises():
 
     with pytest.raises(rc_plugin.RclError, match="tile 3"):
         map_tiles(fail_on_three, 6, 2, None)
+
+    started = []
+
+    def fail_first(i):
+        started.append(i)
+        if i == 0:
+            raise rc_plugin.RclError("tile 0 is damaged")
+        threading.Event().wait(0.2)
+        return i
+
+    with pytest.raises(rc_plugin.RclError, match="tile 0"):
+        map_tiles(fail_first, 50, 2, None)
+    assert len(started) < 50, "the tiles after a damaged one were all coded anyway"
     assert tile_threads(3) == 3 and tile_threads(None) >= 1
 
 
