@@ -40,10 +40,10 @@ def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str
     """(th, tw, channels) uint8 pixels of one mixture tile record."""
     if layer is None:
         raise RclError("corrupt .rcl file: a mixture tile in a file without a lossy layer")
-    rc = released.model(header.model_id)  # the model the file names, refused with a clear error if not shipped
-    tables = rc.tables
     coded = header.coded_channels
-    tm = TileModel.from_lossy(layer, tile.lossy, th, tw, header.q, coded, rc, device, threads)
+    # the model the file names, refused with a clear error if not shipped
+    tm = TileModel.from_lossy(layer, tile.lossy, th, tw, header.q, coded, released.model(header.model_id), device,
+                              threads)
     tau = np.frombuffer(tile.tau, np.int8).astype(np.int64).reshape(3, grids.K)
     if np.abs(tau).max() > grids.TAU_LIMIT:
         raise RclError("corrupt .rcl tile: tau out of range")
@@ -55,7 +55,7 @@ def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str
     r = np.zeros((coded, th * tw), np.int64)
 
     def code(c, phase, idx, model, lo, hi):
-        return decode_symbols(coders[c], tables, model, ctx, c, phase, len(idx), lo, hi)
+        return decode_symbols(coders[c], tm.tables, model, ctx, c, phase, len(idx), lo, hi)
 
     grey = None
     if tile.grey:

@@ -57,7 +57,7 @@ def _prepare(
     tau = np.zeros((3, grids.K), np.int64)
     if tau_on:
         idx = _sample(h, w, tau_stride)
-        tau = optimise_tau(released.current().tables, model.params.subset(idx), r[:, idx], ranges, model.xl[:, idx])
+        tau = optimise_tau(model.tables, model.params.subset(idx), r[:, idx], ranges, model.xl[:, idx])
     return _Prepared(lossy, model, r, ranges, tau)
 
 
@@ -67,7 +67,6 @@ def _residual_pass(
     """Every (phase, channel) of a prepared tile with its context fitted: emit(c, phase, symbols, model, ctx, lo, hi)
     codes or measures it, emit_flags(freqs, coloured) the grey shortcut's flags. Returns the context
     parameters and the shortcut's (b"" when off)."""
-    tables = released.current().tables
     ctx = ContextParams.zeros()
     r = prep.r.copy()  # filled in again by the walk, from the true residual
     tm = prep.model
@@ -76,7 +75,7 @@ def _residual_pass(
         symbols = prep.r[c, idx]
         if context_on and phase > 0:
             ctx.coef[c, phase - 1], ctx.offset[c, phase - 1], ctx.spread[c, phase - 1] = fit_context(
-                tables, model, symbols, lo, hi, fit_stride
+                tm.tables, model, symbols, lo, hi, fit_stride
             )
         emit(c, phase, symbols, model, ctx, lo, hi)
         return symbols
@@ -112,8 +111,8 @@ def code_tile(
     pixels: np.ndarray, channels: int, layer, q: int, tau_on: bool, context_on: bool, device: str, threads
 ) -> Tile:
     """The tile record of pixels ((h, w, C) with alpha last, if any) at quantizer q."""
-    tables = released.current().tables
     prep = _prepare(pixels, channels, layer, q, tau_on, device, threads)
+    tables = prep.model.tables
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     best = None
     for grey_on in _tile_variants(prep, channels):
@@ -144,9 +143,9 @@ def tile_size_estimate(
     The range coder ends within a few bytes of the code length, so the Q search can compare Qs by this
     without range coding (which made a crop's coding 20-45 % slower in a measurement on two crops).
     """
-    tables = released.current().tables
     tau_stride, fit_stride = (SEARCH_TAU_STRIDE, SEARCH_FIT_STRIDE) if quick else (TAU_STRIDE, FIT_STRIDE)
     prep = _prepare(pixels, channels, layer, q, tau_on, device, threads, tau_stride)
+    tables = prep.model.tables
     sizes = []
     for grey_on in _tile_variants(prep, channels):
         bits = [0.0]

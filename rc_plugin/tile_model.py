@@ -14,6 +14,7 @@ import numpy as np
 
 from .context import CausalState, ChannelModel, ContextParams, phase_indices
 from .grey import GreyCoding
+from .lookup_tables import Tables
 from .lossy import LossyLayer
 from .mixture import MixtureParams
 from .networks import rc_outputs
@@ -25,10 +26,11 @@ Code = Callable[[int, int, np.ndarray, ChannelModel, int, int], np.ndarray]
 
 @dataclasses.dataclass
 class TileModel:
-    """x_l and the RC's mixture parameters of one tile."""
+    """x_l and the RC's mixture parameters of one tile, with the lookup tables of the model that gave them."""
 
     xl: np.ndarray  # (C, h * w) int64: the decoder's x_l, colour channels that are coded
     params: MixtureParams
+    tables: Tables
     h: int
     w: int
 
@@ -39,7 +41,7 @@ class TileModel:
     ) -> "TileModel":
         xl = layer.decode(lossy, h, w)
         params = MixtureParams.from_output(rc_outputs(xl, q, rc, device, threads), rc.tables)
-        return cls(xl.reshape(-1, 3).T[:channels].astype(np.int64), params, h, w)
+        return cls(xl.reshape(-1, 3).T[:channels].astype(np.int64), params, rc.tables, h, w)
 
     def phase_indices(self) -> list[np.ndarray]:
         return phase_indices(self.h, self.w)
