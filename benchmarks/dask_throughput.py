@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from rc_plugin import batch
-from rc_plugin.distributed import local_cores
+from rc_plugin.parallel import usable_cores
 
 
 def encode(src: Path, out: Path, *extra: str) -> float:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder", help="a folder of photos")
     p.add_argument("--limit", type=int, default=12, help="how many photos (default 12)")
-    p.add_argument("--workers", type=int, default=local_cores(), help="worker processes, both ways (default: cores)")
+    p.add_argument("--workers", type=int, default=usable_cores(), help="worker processes, both ways (default: cores)")
     args = p.parse_args(argv)
     from distributed import LocalCluster
 

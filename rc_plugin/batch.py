@@ -75,7 +75,7 @@ def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force:
     -o names a folder (mirrored tree under it) unless single_output() says it names the file.
     Raises RclError, naming both inputs, if two inputs would write one output.
     """
-    single = single_output(files, output, {suffix} if suffix == ".rcl" else set(OUTPUT_FORMATS))
+    single = single_output(files, output, {suffix})
     claimed: dict[Path, Path] = {}
     jobs, kept = [], []
     for src, rel in files:

@@ -15,8 +15,8 @@ from pathlib import Path
 from . import batch, options
 from .errors import RclError
 
-ENCODE_FLAGS = ("coder", "lossy", "q", "effort", "tau", "context")
-WORKER_FLAGS = ("threads", "device")
+ENCODE_FLAGS = tuple(options.CODING)
+WORKER_FLAGS = tuple(options.RUNTIME)
 
 
 def _encode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Iterator
 
 from . import batch, options
 from .errors import RclError
+from .parallel import usable_cores
 
 INSTALL = 'pip install ".[dask]"'
 #: How long to wait for a scheduler to answer.
@@ -59,10 +60,6 @@ def require_dask() -> None:
         raise RclError(f"distributed coding needs dask.distributed, not installed ({exc}): {INSTALL}") from None
 
 
-def local_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 @contextmanager
 def connect(scheduler: Any, n_workers: int | None = None) -> Iterator[Any]:
     """A distributed.Client for scheduler: a Client is used as it is (and left open), "local" starts a LocalCluster
@@ -75,7 +72,7 @@ def connect(scheduler: Any, n_workers: int | None = None) -> Iterator[Any]:
         yield scheduler
         return
     if scheduler == "local":
-        with LocalCluster(n_workers=n_workers or local_cores(), threads_per_worker=1, processes=True,
+        with LocalCluster(n_workers=n_workers or usable_cores(), threads_per_worker=1, processes=True,
                           dashboard_address=":0") as cluster, Client(cluster) as client:
             yield client
         return
@@ -87,12 +84,14 @@ def connect(scheduler: Any, n_workers: int | None = None) -> Iterator[Any]:
         yield client
 
 
-def _bpsp(rcl_path: str, size: int) -> float | None:
-    from .container import parse_header
+def _bpsp(kind: str, src: str, dst: str, size_in: int, size_out: int) -> float | None:
+    """Bits per subpixel of the .rcl side of a job (the output of an encode, the input of a decode)."""
+    from .container import HEADER_SIZE, parse_header
 
+    rcl_path, size = (dst, size_out) if kind == "encode" else (src, size_in)
     try:
         with open(rcl_path, "rb") as fh:
-            h = parse_header(fh.read(64), None)
+            h = parse_header(fh.read(HEADER_SIZE), None)
         return 8 * size / h.subpixels
     except Exception:
         return None
@@ -108,13 +107,12 @@ def code_file(src: str, dst: str, kind: str, opts: dict) -> FileResult:
     except Exception as exc:
         return FileResult(src, dst, seconds=time.perf_counter() - start, error=str(exc) or type(exc).__name__)
     seconds = time.perf_counter() - start
-    bpsp = _bpsp(dst, size_out) if kind == "encode" else _bpsp(src, size_in)
-    return FileResult(src, dst, size_in, size_out, bpsp, seconds)
+    return FileResult(src, dst, size_in, size_out, _bpsp(kind, src, dst, size_in, size_out), seconds)
 
 
 def _skipped(src: Path, dst: Path, kind: str) -> FileResult:
     size_in, size_out = (os.path.getsize(p) if p.is_file() else 0 for p in (src, dst))
-    bpsp = _bpsp(str(dst), size_out) if kind == "encode" else _bpsp(str(src), size_in)
+    bpsp = _bpsp(kind, str(src), str(dst), size_in, size_out)
     return FileResult(str(src), str(dst), size_in, size_out, bpsp, skipped=True)
 
 
@@ -124,7 +122,7 @@ def iter_results(kind: str, jobs: list[batch.Job], opts: dict, client: Any = Non
     process when client is None. Past timeout seconds (cluster only) the files not done fail as unfinished."""
     if client is None:
         for src, dst in jobs:
-            yield dataclasses.replace(code_file(str(src), str(dst), kind, opts), source=str(src), target=str(dst))
+            yield code_file(str(src), str(dst), kind, opts)
         return
     from distributed import as_completed
 
@@ -197,8 +195,7 @@ def decode_files(inputs: Iterable, output: Any = None, *, format: str = "png", s
                  device: str = "auto") -> list[FileResult]:
     """Decode .rcl files and folders to lossless images (format: png, tiff, webp, bmp, ppm; or the suffix of an
     output file name for one input), as encode_files does it and with its results."""
-    opts = options.checked(options.DECODE, {"threads": threads, "device": device}, "decode_files")
-    del opts["progress"]
+    opts = options.checked(options.RUNTIME, {"threads": threads, "device": device}, "decode_files")
     files = batch.collect(_paths(inputs), {".rcl"})
     suffix = batch.decode_suffix(files, None if output is None else str(output), format)
     return _code_files("decode", files, output, suffix, opts, scheduler, force, timeout)

@@ -101,6 +101,10 @@ PROGRESS = Option("progress", None, "called as progress(done, total) after each 
 
 ENCODE: dict[str, Option] = {o.name: o for o in (CODER, LOSSY, Q, EFFORT, TAU, CONTEXT, THREADS, DEVICE, PROGRESS)}
 DECODE: dict[str, Option] = {o.name: o for o in (THREADS, DEVICE, PROGRESS)}
+#: The encode options that decide what is coded (a zarr array stores these), and the runtime's options a worker
+#: is given (the decode options but the progress callback).
+CODING: dict[str, Option] = {name: opt for name, opt in ENCODE.items() if name not in DECODE}
+RUNTIME: dict[str, Option] = {name: opt for name, opt in DECODE.items() if name != "progress"}
 
 
 def checked(schema: dict[str, Option], values: dict[str, Any], api: str) -> dict[str, Any]:

@@ -13,14 +13,17 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 
-def tile_threads(threads: int | None) -> int:
-    """How many tiles to code at once: the threads option when given, else every core this process may use."""
-    if threads:
-        return int(threads)
+def usable_cores() -> int:
+    """The cores this process may use."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def tile_threads(threads: int | None) -> int:
+    """How many tiles to code at once: the threads option when given, else every core this process may use."""
+    return int(threads) if threads else usable_cores()
 
 
 def map_tiles(code: Callable[[int], T], count: int, threads: int | None,

@@ -142,7 +142,7 @@ def _save(im: Image.Image, fp, filename) -> None:
 
 def register_rcl_opener(**decode_options: Any) -> None:
     """(Re-)register the format with Pillow; decode options (threads=, device=) apply to every later load()."""
-    schema = {k: v for k, v in options.DECODE.items() if k != "progress"}
+    schema = options.RUNTIME
     unknown = set(decode_options) - set(schema)
     if unknown:
         raise RclError(f"unknown decode options {sorted(unknown)}; use {', '.join(f'{k}=' for k in schema)}")

@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .container import FLAG_CHANNEL_AXIS
+from .container import FLAG_CHANNEL_AXIS, META_CHUNKS, MODES as MODE_BY_ID
 from .errors import RclError
 
 #: Default decode limit when Pillow's is not set: 2**31 pixels.
 DEFAULT_MAX_PIXELS = 1 << 31
-MODES = ("L", "LA", "RGB", "RGBA")
-METADATA = ("icc_profile", "exif", "xmp")
+#: The image modes in the order of their channel counts (1 to 4), and the metadata an image carries.
+MODES = tuple(MODE_BY_ID[i] for i in range(4))
+METADATA = tuple(META_CHUNKS.values())
 
 
 def pixel_checksum(pixels: np.ndarray) -> bytes:

@@ -46,9 +46,7 @@ __all__ = ["CODEC_ID", "CONFIG_OPTIONS", "RclCodec", "RclZarrCodec", "image_shap
 #: The codec's name for numcodecs ("id") and in zarr 3 metadata ("name").
 CODEC_ID = "rcl"
 #: Encode options a codec's configuration holds: every encode option but the runtime ones.
-CONFIG_OPTIONS: dict[str, options.Option] = {
-    name: opt for name, opt in options.ENCODE.items() if name not in ("threads", "device", "progress")
-}
+CONFIG_OPTIONS: dict[str, options.Option] = options.CODING
 _CHANNELS = (1, 3, 4)
 _CHUNKING_HINT = (
     "an rcl chunk is one 8-bit image: (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), optionally with leading axes of "
@@ -91,20 +89,17 @@ def _config(values: dict[str, Any], api: str, *, stored: bool = False) -> dict[s
     name) and as plain JSON values; None (the default) left out. Stored metadata (stored=True) may come
     from a newer rcl with options this one does not know: they are dropped with a warning, since
     decoding does not need them."""
-    values = dict(values)
-    if stored:
-        unknown = sorted(set(values) - set(CONFIG_OPTIONS))
-        if unknown:
-            warnings.warn(f"rcl codec: ignoring encode options this version does not know: {unknown}; "
-                          "decoding does not need them", RuntimeWarning, stacklevel=3)
-            values = {k: v for k, v in values.items() if k in CONFIG_OPTIONS}
     unknown = sorted(set(values) - set(CONFIG_OPTIONS))
-    if unknown:
+    if unknown and stored:
+        warnings.warn(f"rcl codec: ignoring encode options this version does not know: {unknown}; "
+                      "decoding does not need them", RuntimeWarning, stacklevel=3)
+        values = {k: v for k, v in values.items() if k in CONFIG_OPTIONS}
+    elif unknown:
         raise TypeError(f"{api}() got unexpected keyword arguments {unknown}; its options are "
                         f"{sorted(CONFIG_OPTIONS)} (threads, device and progress are not stored: they are "
                         "the runtime's)")
     opts = options.checked(CONFIG_OPTIONS, values, api)
-    options.resolve_coder({**opts, "threads": None, "device": options.DEVICE.default, "progress": None})
+    options.resolve_coder(opts)  # refuses options that conflict (mixture options with coder="adaptive")
     plain = {}
     for name, value in opts.items():
         if value is not None:
