@@ -21,7 +21,7 @@ from models.data import VAL_DIR
 from models.train_rc import CHECKPOINT, load_checkpoint
 from rc_plugin import grids
 from rc_plugin.lookup_tables import read_tables
-from rc_plugin.released import compute_id, grids_text
+from rc_plugin.released import compute_id, grids_text, shipped_ids
 
 from .int_reference import rc_forward
 from .onnx_rc import build_rc_onnx
@@ -135,14 +135,12 @@ def update_manifest(update, out_dir: Path = WEIGHTS) -> None:
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def release_rc(manifest: dict, model_id: str, entry: dict) -> None:
-    """Record the model under its id (keeping what was recorded about the same weights) and make it current."""
+def release_rc(manifest: dict, model_id: str, entry: dict, keep: tuple[str, ...] = ()) -> None:
+    """Record the model under its id and make it current. The same weights released again keep what was recorded
+    about them under the keys in keep (the provenance not given this time)."""
     models = manifest.setdefault("rc_models", {})
     before = models.get(model_id, {})
-    for key in ("data", "validation"):
-        if entry.get(key) is None and key in before:
-            entry[key] = before[key]
-    models[model_id] = {**before, **{k: v for k, v in entry.items() if v is not None}}
+    models[model_id] = {**before, **entry, **{k: before[k] for k in keep if k in before}}
     manifest["rc_current"] = model_id
 
 
@@ -154,14 +152,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--validation", default=None, help="measured validation figures, for the manifest")
     args = p.parse_args(argv)
     model_id, rc = export_rc(args.checkpoint, data=args.data, validation=args.validation)
-    update_manifest(lambda manifest: release_rc(manifest, model_id, rc))
+    not_given = tuple(key for key in ("data", "validation") if getattr(args, key) is None)
+    update_manifest(lambda manifest: release_rc(manifest, model_id, rc, not_given))
     if args.qc_checkpoint:
         from .onnx_qc import export_qc
 
         qc = export_qc(args.qc_checkpoint)
         update_manifest(lambda manifest: manifest.__setitem__("qc", qc))
     print(f"wrote {WEIGHTS}: residual model {model_id} is current; released models: "
-          f"{', '.join(p.name for p in sorted((WEIGHTS / 'rc').iterdir()))}")
+          f"{', '.join(shipped_ids())}")
 
 
 if __name__ == "__main__":
