@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import adaptive, entropy, grids, released
+from . import entropy, grids, released
 from .alpha import decode_alpha
 from .container import LAYER_NONE, AdaptiveTile, Header, Tile, parse_tile
 from .context import ContextParams
@@ -33,6 +33,8 @@ def _with_alpha(colour: np.ndarray, tile, header: Header, th: int, tw: int) -> n
 
 
 def decode_adaptive_tile(tile: AdaptiveTile, header: Header, th: int, tw: int) -> np.ndarray:
+    from . import adaptive  # numba loads at the first adaptive tile, not with the package (a quarter second)
+
     return _with_alpha(adaptive.decode_plane(tile.stream, th, tw, header.coded_channels), tile, header, th, tw)
 
 

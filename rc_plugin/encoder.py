@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-from . import adaptive, entropy, grids, released
+from . import entropy, grids, released
 from .alpha import encode_alpha
 from .container import AdaptiveTile, Tile
 from .context import ContextParams
@@ -103,6 +103,8 @@ def _tile_variants(prep: _Prepared, channels: int) -> tuple[bool, ...]:
 
 def code_adaptive_tile(pixels: np.ndarray, channels: int) -> AdaptiveTile:
     """The adaptive tile record of pixels ((h, w, C) with alpha last, if any)."""
+    from . import adaptive  # numba loads at the first adaptive tile, not with the package (a quarter second)
+
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     return AdaptiveTile(adaptive.encode_plane(pixels[..., :channels]), alpha)
 
