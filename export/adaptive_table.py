@@ -11,15 +11,13 @@ import numpy as np
 from rc_plugin import bitstream as bs
 from rc_plugin.logistic import CDF_PATH
 
+from .tables import logistic_cdf_table
+
 
 def logistic_cdf() -> np.ndarray:
     """(scales, offsets) int32: round(2**CDF_BITS * sigmoid(offset / 8 / sigma)), sigma = 2**(index / 8)."""
-    index = np.arange(bs.ADAPTIVE_LOGSCALE_MIN, bs.ADAPTIVE_LOGSCALE_MAX + 1, dtype=np.float64)
-    sigma = np.exp2(index / 8)
-    offset = np.arange(-bs.ADAPTIVE_TABLE_HALF_WIDTH, bs.ADAPTIVE_TABLE_HALF_WIDTH + 1, dtype=np.float64) / 8
-    with np.errstate(over="ignore"):
-        cdf = (1 << bs.ADAPTIVE_CDF_BITS) / (1 + np.exp(-offset[None, :] / sigma[:, None]))
-    return np.round(cdf).astype(np.int32)
+    return logistic_cdf_table(bs.ADAPTIVE_LOGSCALE_MIN, bs.ADAPTIVE_LOGSCALE_MAX, bs.ADAPTIVE_TABLE_HALF_WIDTH,
+                              bs.ADAPTIVE_CDF_BITS, frac_bits=3)
 
 
 def mean_deviation() -> np.ndarray:

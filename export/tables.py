@@ -11,14 +11,18 @@ from rc_plugin import grids
 from rc_plugin.lookup_tables import TABLE_HALF_WIDTH
 
 
-def logistic_cdf_table() -> np.ndarray:
-    """[scale index, d + D] -> round(2**16 * sigmoid(d / 8 / sigma)), d in 1/8 residual units."""
-    s = np.arange(grids.LOGSCALE_MIN, grids.LOGSCALE_MAX + 1, dtype=np.float64)
-    sigma = np.exp2(s / 2**grids.OUT_FRAC)
-    d = np.arange(-TABLE_HALF_WIDTH, TABLE_HALF_WIDTH + 1, dtype=np.float64) / 2**grids.OUT_FRAC
+def logistic_cdf_table(scale_min: int = grids.LOGSCALE_MIN, scale_max: int = grids.LOGSCALE_MAX,
+                       half_width: int = TABLE_HALF_WIDTH, cdf_bits: int = grids.CDF_BITS,
+                       frac_bits: int = grids.OUT_FRAC) -> np.ndarray:
+    """[scale index, d + D] -> round(2**cdf_bits * sigmoid(d / sigma)), d in 1/2**frac_bits residual units,
+    sigma = 2**(index / 2**frac_bits); the mixture coder's table by default, the adaptive coder's with its own
+    constants (export.adaptive_table)."""
+    s = np.arange(scale_min, scale_max + 1, dtype=np.float64)
+    sigma = np.exp2(s / 2**frac_bits)
+    d = np.arange(-half_width, half_width + 1, dtype=np.float64) / 2**frac_bits
     z = d[None, :] / sigma[:, None]
     cdf = 0.5 * (1.0 + np.tanh(0.5 * z))  # sigmoid, symmetric and overflow-free
-    return np.round(cdf * (1 << grids.CDF_BITS)).astype(np.int32)
+    return np.round(cdf * (1 << cdf_bits)).astype(np.int32)
 
 
 def mixture_weight_table() -> np.ndarray:

@@ -148,7 +148,8 @@ def check_compiled_for(module: str, recorded: str, callees: tuple[str, ...] = ()
                            "its COMPILED_FOR to the new value, so numba recompiles it")
 
 
-def _constants(module) -> list[tuple[str, object]]:
+def constants(module) -> list[tuple[str, object]]:
+    """A module's upper-case constants as sorted (name, value) pairs: what the fingerprint and the model id hash."""
     return sorted((k, v) for k, v in vars(module).items() if k.isupper())
 
 
@@ -156,6 +157,6 @@ def _constants(module) -> list[tuple[str, object]]:
 def fingerprint() -> str:
     """Hex digest of every bitstream-deciding constant (this module's and the grids')."""
     h = hashlib.sha256()
-    h.update(repr(_constants(sys.modules[__name__])).encode())
-    h.update(repr(_constants(grids)).encode())
+    h.update(repr(constants(sys.modules[__name__])).encode())
+    h.update(repr(constants(grids)).encode())
     return h.hexdigest()[:16]

@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import grids
+from . import bitstream, grids
 from .errors import RclError
 from .lookup_tables import Tables, read_tables
 from .runtime import WEIGHTS
@@ -34,7 +34,7 @@ class ResidualModel:
 
 def grids_text() -> str:
     """The integer grids as this decoder implements them (hashed into every model id)."""
-    return repr(sorted((k, v) for k, v in vars(grids).items() if k.isupper()))
+    return repr(bitstream.constants(grids))
 
 
 def compute_id(onnx_bytes: bytes, tables: Tables, grids_repr: str) -> bytes:
