@@ -35,8 +35,10 @@ META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
 LAYER_IDS = (0, 1, 2)
 LAYER_NONE = 2
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive"}
-#: Smallest possible TILE chunk: head, CRC, the coder byte and an adaptive tile's two lengths.
-MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + 1 + 8
+#: An adaptive tile record's head: the coder byte, the stream's and the alpha plane's lengths.
+ADAPTIVE_HEAD = struct.Struct("<BII")
+#: Smallest possible TILE chunk: head, CRC and an adaptive tile's head.
+MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + ADAPTIVE_HEAD.size
 
 
 def colour_channels(mode: str) -> int:
@@ -133,7 +135,7 @@ class AdaptiveTile:
     coder = CODER_ADAPTIVE
 
     def pack(self) -> bytes:
-        return bytes([self.coder]) + struct.pack("<II", len(self.stream), len(self.alpha)) + self.stream + self.alpha
+        return ADAPTIVE_HEAD.pack(self.coder, len(self.stream), len(self.alpha)) + self.stream + self.alpha
 
 
 def chunk_crc(kind: bytes, payload: bytes) -> int:
@@ -228,12 +230,13 @@ def parse_tile(payload: bytes, channels: int, version: int = VERSION) -> Tile | 
         return _parse_mixture(payload[1:], channels)
     if payload[0] != CODER_ADAPTIVE:
         raise RclError(f"corrupt .rcl tile: unknown coder {payload[0]}")
-    if len(payload) < 9:
+    if len(payload) < ADAPTIVE_HEAD.size:
         raise RclError("corrupt .rcl tile: its table of lengths is truncated")
-    stream_len, alpha_len = struct.unpack_from("<II", payload, 1)
-    if 9 + stream_len + alpha_len != len(payload):
+    _, stream_len, alpha_len = ADAPTIVE_HEAD.unpack_from(payload)
+    start = ADAPTIVE_HEAD.size
+    if start + stream_len + alpha_len != len(payload):
         raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
-    return AdaptiveTile(payload[9 : 9 + stream_len], payload[9 + stream_len :])
+    return AdaptiveTile(payload[start : start + stream_len], payload[start + stream_len :])
 
 
 def _parse_mixture(payload: bytes, channels: int) -> Tile:
