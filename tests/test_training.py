@@ -185,3 +185,18 @@ def test_wider_q_range_gets_its_own_cache(tmp_path, tiny_photos, monkeypatch):
     assert set(stored["q"]) <= set(range(12, 27))
     assert not (tmp_path / "cache" / "tiny.npz").exists()
     assert "in 12..26" in torch.load(ckpt, weights_only=False)["data"]
+
+
+def test_release_keeps_what_was_recorded_about_the_same_weights():
+    """Exporting the same weights again without --data/--validation must not overwrite their recorded provenance,
+    and releasing new weights keeps every earlier model in the manifest."""
+    from export.export_models import release_rc
+
+    manifest = {"rc_models": {"ab": {"data": "recorded", "validation": "v1", "training_steps": 5}}}
+    release_rc(manifest, "ab", {"data": "the checkpoint's", "training_steps": 6}, keep=("data", "validation"))
+    assert manifest["rc_models"]["ab"] == {"data": "recorded", "validation": "v1", "training_steps": 6}
+    release_rc(manifest, "cd", {"data": "new"}, keep=("data", "validation"))
+    assert manifest["rc_models"]["cd"] == {"data": "new"} and manifest["rc_current"] == "cd"
+    assert manifest["rc_models"]["ab"]["data"] == "recorded"
+    release_rc(manifest, "ab", {"data": "given now"})
+    assert manifest["rc_models"]["ab"]["data"] == "given now" and manifest["rc_current"] == "ab"
