@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import adaptive, entropy, logistic
+from rc_plugin import adaptive, container, entropy, logistic
+from rcl_testutil import assert_flips_never_give_a_wrong_image
 
 
 def images():
@@ -64,25 +65,77 @@ def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
     assert n <= theirs + 8, (n, theirs)
 
 
-def test_a_damaged_stream_never_crashes_and_the_file_check_refuses_it(photo_crop):
-    data = bytearray(rc_plugin.encode(photo_crop[:32, :40]))
-    for pos in (len(data) // 3, len(data) // 2, len(data) - 30):
-        bad = bytearray(data)
-        bad[pos] ^= 0x5A
-        with pytest.raises(rc_plugin.RclError):
-            rc_plugin.decode(bytes(bad))
+def _one_tile_file(img: np.ndarray) -> tuple[bytes, int]:
+    """An adaptive .rcl file of img (one tile) and the offset of its adaptive stream in the file."""
+    data = rc_plugin.encode(img)
+    header = container.parse_header(data, None)
+    (payload,) = container.parse_chunks(data, header)[1]
+    tile = container.parse_tile(payload, header.coded_channels)
+    assert isinstance(tile, container.AdaptiveTile) and tile.stream
+    return data, data.index(payload) + container.ADAPTIVE_HEAD.size
 
 
-def test_truncated_streams_are_refused_or_decode_to_the_right_shape():
-    img = images()["gradient"]
+def _with_stream(data: bytes, stream: bytes) -> bytes:
+    """The one-tile adaptive file data with its stream replaced by stream: lengths and CRCs made right again, so
+    only the stream decoder can tell."""
+    header = container.parse_header(data, None)
+    (payload,) = container.parse_chunks(data, header)[1]
+    tile = container.parse_tile(payload, header.coded_channels)
+    tile = container.AdaptiveTile(stream, tile.alpha)
+    return header.pack() + container.chunk(b"TILE", tile.pack()) + container.chunk(b"IEND", b"")
+
+
+def test_a_damaged_stream_never_crashes_and_the_file_check_refuses_it(photo_crop, monkeypatch):
+    """Bytes flipped inside the adaptive stream, with every length and CRC made right again: the stream decoder
+    runs on the damage (each time) and the file is refused with RclError, by the pixel checksum or the stream's
+    own end check, never with another exception."""
+    img = np.ascontiguousarray(photo_crop[:32, :40])
+    data, start = _one_tile_file(img)
+    stream = data[start : start + container.ADAPTIVE_HEAD.unpack_from(data, start - container.ADAPTIVE_HEAD.size)[1]]
+    calls = []
+    real = adaptive.decode_plane
+    monkeypatch.setattr(adaptive, "decode_plane", lambda *a: calls.append(1) or real(*a))
+    assert np.array_equal(rc_plugin.decode(data), img) and len(calls) == 1
+    # up to 16 bytes before its end: the last few bytes of the flush only place the final value in its range
+    positions = sorted({0, 1, 4, len(stream) // 3, len(stream) // 2, len(stream) - 16})
+    for pos in positions:
+        for bit in (0x01, 0x5A, 0x80):
+            bad = bytearray(stream)
+            bad[pos] ^= bit
+            calls.clear()
+            with pytest.raises(rc_plugin.RclError, match="fail the file's checksum|stream ends too early"):
+                rc_plugin.decode(_with_stream(data, bytes(bad)))
+            assert calls == [1], "the stream decoder never saw the damage"
+    # the same positions through rcl_testutil.recrc, which mends the CRCs of a file flipped in place
+    assert_flips_never_give_a_wrong_image(data, [start + p for p in positions], img, 0x5A)
+
+
+@pytest.mark.parametrize("name", ["noise", "gradient", "extremes", "one_row", "grey"])
+def test_a_stream_cut_short_is_refused(name):
+    """The stream decoder itself refuses a stream it reads more than 8 bytes past (RclError "ends too early"),
+    rather than returning pixels for the file's checksum to refuse; and every cut of the stream inside a
+    well-formed file (lengths and CRCs made right) is refused with RclError, unless what was cut is zero bytes
+    the decoder reads back as zeros anyway, where the file decodes exactly."""
+    img = images()[name]
     data = adaptive.encode_plane(img)
-    for cut in (b"", data[:3], data[: len(data) // 2]):
+    assert len(data) > 40
+    for cut in (0, 3, 8, len(data) // 4, len(data) // 2, len(data) - 12):
+        with pytest.raises(rc_plugin.RclError, match="ends too early"):
+            adaptive.decode_plane(data[:cut], *img.shape)
+    file, start = _one_tile_file(img if img.shape[2] == 3 else img[..., 0])
+    stream = file[start : start + container.ADAPTIVE_HEAD.unpack_from(file, start - container.ADAPTIVE_HEAD.size)[1]]
+    assert len(stream) > 40
+    exact = []
+    for cut in range(len(stream)):
+        cut_file = _with_stream(file, stream[:cut])
         try:
-            out = adaptive.decode_plane(cut, *img.shape)
-        except rc_plugin.RclError as exc:
-            assert "ends too early" in str(exc)
-        else:
-            assert out.shape == img.shape  # wrong pixels, which the file's checksum refuses
+            out = rc_plugin.decode(cut_file)
+        except rc_plugin.RclError:
+            continue
+        assert not any(stream[cut:]), f"a stream cut to {cut} of {len(stream)} bytes decoded without an error"
+        assert np.array_equal(out.reshape(img.shape), img)
+        exact.append(cut)
+    assert len(exact) < 4, exact
 
 
 @pytest.mark.slow  # compiles the coder from scratch: about 10-20 s
