@@ -38,14 +38,40 @@ def test_every_released_model_has_golden_files():
 
 
 def test_released_models_hash_to_their_id_and_are_recorded():
+    """Each shipped model's id recomputed from its own files (rc.onnx, tables.npz, grids.txt) is its folder's name,
+    the manifest's sha256 fields are those files' hashes, and the loader accepts it."""
     manifest = json.loads(released.MANIFEST.read_text())
     assert sorted(manifest["rc_models"]) == released.shipped_ids()
     for hex_id in released.shipped_ids():
-        model = released.model(bytes.fromhex(hex_id))
+        folder = released.RELEASED / hex_id
+        onnx_bytes = (folder / "rc.onnx").read_bytes()
+        grids_repr = (folder / "grids.txt").read_text().strip()
+        assert grids_repr == released.grids_text(), hex_id
+        assert released.compute_id(onnx_bytes, read_tables(folder / "tables.npz"), grids_repr).hex() == hex_id
         record = manifest["rc_models"][hex_id]
-        assert model.id.hex() == hex_id
-        for key in ("rc_onnx_sha256", "tables_sha256", "config", "training_steps", "data", "validation"):
+        assert record["rc_onnx_sha256"] == hashlib.sha256(onnx_bytes).hexdigest(), hex_id
+        assert record["tables_sha256"] == hashlib.sha256((folder / "tables.npz").read_bytes()).hexdigest(), hex_id
+        for key in ("config", "training_steps", "data", "validation"):
             assert record.get(key), (hex_id, key)
+        assert released.model(bytes.fromhex(hex_id)).onnx == folder / "rc.onnx"
+
+
+def test_a_model_whose_files_no_longer_hash_to_its_id_is_refused(tmp_path, monkeypatch):
+    """Another network (or other tables) under a released id: the loader refuses it, naming the damage."""
+    hex_id = released.current_id().hex()
+    shutil.copytree(released.RELEASED / hex_id, tmp_path / hex_id)
+    monkeypatch.setattr(released, "RELEASED", tmp_path)
+    released.model.cache_clear()
+    try:
+        assert released.model(bytes.fromhex(hex_id)).id.hex() == hex_id  # the copy itself loads
+        released.model.cache_clear()
+        other_id = _release_changed_model_files(tmp_path / hex_id, tmp_path / "other")
+        shutil.copy(tmp_path / "other" / "rc.onnx", tmp_path / hex_id / "rc.onnx")  # another network, the old id
+        with pytest.raises(rc_plugin.RclError, match=f"{hex_id}.*damaged"):
+            released.model(bytes.fromhex(hex_id))
+        assert other_id != hex_id
+    finally:
+        released.model.cache_clear()
 
 
 def test_unknown_model_is_refused_naming_what_is_shipped(photo_crop):
@@ -62,10 +88,9 @@ def test_unknown_model_is_refused_naming_what_is_shipped(photo_crop):
     assert rc_plugin.info(data)["model_shipped"] and not rc_plugin.info(unknown)["model_shipped"]
 
 
-def _release_changed_model(pkg: Path) -> str:
-    """In a copy of the package, release a second residual model (the current one with one output bias moved by a
-    grid step, as a retrain would move it), make it current, and return its id."""
-    old = pkg / "weights" / "rc" / released.current_id().hex()
+def _release_changed_model_files(old: Path, new: Path) -> str:
+    """The files of a second residual model in new (the one in old with one output bias moved by a grid step, as a
+    retrain would move it); returns its id."""
     net = onnx.load(str(old / "rc.onnx"))
     bias = next(t for t in reversed(net.graph.initializer) if len(t.dims) == 1)
     values = numpy_helper.to_array(bias).copy()
@@ -73,12 +98,21 @@ def _release_changed_model(pkg: Path) -> str:
     bias.CopyFrom(numpy_helper.from_array(values, bias.name))
     onnx_bytes = net.SerializeToString()
     new_id = released.compute_id(onnx_bytes, read_tables(old / "tables.npz"), released.grids_text()).hex()
-    assert new_id != released.current_id().hex()
-    new = pkg / "weights" / "rc" / new_id
+    assert new_id != old.name
     new.mkdir()
     (new / "rc.onnx").write_bytes(onnx_bytes)
     shutil.copy(old / "tables.npz", new / "tables.npz")
     shutil.copy(old / "grids.txt", new / "grids.txt")
+    return new_id
+
+
+def _release_changed_model(pkg: Path) -> str:
+    """In a copy of the package, release a second residual model (the current one with one output bias moved by a
+    grid step), make it current, and return its id."""
+    old = pkg / "weights" / "rc" / released.current_id().hex()
+    probe = pkg / "weights" / "rc" / "staged"
+    new_id = _release_changed_model_files(old, probe)
+    probe.rename(pkg / "weights" / "rc" / new_id)
     manifest_path = pkg / "weights" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["rc_current"] = new_id
