@@ -34,6 +34,11 @@ Job = tuple[Path, Path]
 Outcome = tuple[object, int, int, "str | None"]
 #: Kept outputs named one by one before the rest are counted (a rerun of a big batch keeps thousands).
 KEPT_NAMED = 10
+#: Outputs larger than their inputs named one by one before the rest are counted (a folder of JPEGs grows whole).
+GROWN_NAMED = 10
+#: Said once a run when a JPEG input grew: why, since it always does.
+JPEG_NOTE = ("rcl: JPEG inputs grow: a JPEG is lossy, and rcl keeps its decoded pixels exactly, which takes more "
+             "space than the JPEG itself (rcl pays off on lossless originals: PNG, TIFF, raw images)")
 
 
 def collect(inputs: list[str], suffixes: set[str]) -> list[tuple[Path, Path]]:
@@ -111,7 +116,7 @@ def write_atomic(target: Path, write: Callable) -> None:
             tmp.unlink()
 
 
-def _run_one_here(func, src: Path, dst: Path, options: dict, quiet: bool) -> tuple[int, int, int]:
+def _run_one_here(func, src: Path, dst: Path, options: dict, quiet: bool) -> Outcome:
     """A single file runs in this process, with progress over its tiles."""
     from tqdm import tqdm
 
@@ -123,10 +128,10 @@ def _run_one_here(func, src: Path, dst: Path, options: dict, quiet: bool) -> tup
 
         try:
             _, size_in, size_out = func(str(src), str(dst), options, progress)
-            return 0, size_in, size_out
+            return src, size_in, size_out, None
         except Exception as exc:
             bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
-            return 1, 0, 0
+            return src, 0, 0, str(exc)
 
 
 def report_kept(kept: list[Job], skip_existing: bool, quiet: bool) -> None:
@@ -145,28 +150,76 @@ def report_kept(kept: list[Job], skip_existing: bool, quiet: bool) -> None:
               "--skip-existing counts them as done)", file=sys.stderr)
 
 
-def _summary(done: int, total: int, size_in: int, size_out: int, quiet: bool) -> None:
-    if not quiet:
-        print(f"{done} of {total} files done, {size_in} -> {size_out} bytes", file=sys.stderr)
+def _is_jpeg(src) -> bool:
+    """By its first bytes (a JPEG may be named anything), by its suffix if it cannot be read here."""
+    try:
+        with open(src, "rb") as fh:
+            return fh.read(3) == b"\xff\xd8\xff"
+    except OSError:
+        return Path(src).suffix.lower() in (".jpg", ".jpeg")
 
 
-def tally(outcomes: Iterable[Outcome], total: int, quiet: bool) -> int:
-    """A progress bar of finished files over outcomes, each failure reported as it comes, then the summary line;
-    1 if any file failed, else 0."""
+def _growth(size_in: int, size_out: int) -> str:
+    """How much larger an output is than its input: a percentage below twice the size, else a factor."""
+    ratio = size_out / max(size_in, 1)
+    return f"{ratio:.1f}x" if ratio >= 2 else f"+{max(1, round(100 * (ratio - 1)))}%"
+
+
+class _Tally:
+    """The summary line's counts. With growth (encode: a larger output is news) each output larger than its input
+    is named as it comes, the first GROWN_NAMED of them, then counted; a grown JPEG gets JPEG_NOTE once. --quiet
+    says none of it, as it says no summary: it only changes what is printed, never the exit status."""
+
+    def __init__(self, total: int, quiet: bool, growth: bool) -> None:
+        self.total, self.quiet, self.growth = total, quiet, growth
+        self.failures = self.size_in = self.size_out = self.grown = 0
+        self.jpeg = False
+
+    def add(self, outcome: Outcome, write: Callable[[str], None]) -> None:
+        src, size_in, size_out, error = outcome
+        if error is not None:
+            self.failures += 1
+            return
+        self.size_in += size_in
+        self.size_out += size_out
+        if self.growth and size_out > size_in:
+            self.grown += 1
+            self.jpeg = self.jpeg or _is_jpeg(src)
+            if not self.quiet and self.grown <= GROWN_NAMED:
+                write(f"rcl: {src}: the .rcl is larger than its input, {size_in:,} -> {size_out:,} bytes "
+                      f"({_growth(size_in, size_out)})")
+
+    def finish(self) -> int:
+        """Print what is left to say; 1 if any file failed, else 0."""
+        if not self.quiet:
+            if self.grown > GROWN_NAMED:
+                print(f"rcl: ... and {self.grown - GROWN_NAMED} more outputs are larger than their inputs",
+                      file=sys.stderr)
+            if self.jpeg:
+                print(JPEG_NOTE, file=sys.stderr)
+            grew = f", {self.grown} grew" if self.grown else ""
+            print(f"{self.total - self.failures} of {self.total} files done, {self.size_in} -> {self.size_out} bytes"
+                  f"{grew}", file=sys.stderr)
+        return 1 if self.failures else 0
+
+
+def tally(outcomes: Iterable[Outcome], total: int, quiet: bool, growth: bool = False) -> int:
+    """A progress bar of finished files over outcomes, each failure reported as it comes (and with growth each
+    output larger than its input), then the summary line; 1 if any file failed, else 0."""
     from tqdm import tqdm
 
-    failures = total_in = total_out = 0
+    counts = _Tally(total, quiet, growth)
     with tqdm(total=total, unit="file", disable=quiet, file=sys.stderr) as bar:
-        for src, size_in, size_out, error in outcomes:
-            if error is None:
-                total_in += size_in
-                total_out += size_out
-            else:  # report and go on with the rest
-                failures += 1
-                bar.write(f"rcl: {src}: {error}", file=sys.stderr)
+
+        def write(line: str) -> None:
+            bar.write(line, file=sys.stderr)
+
+        for outcome in outcomes:
+            if outcome[3] is not None:  # report and go on with the rest
+                write(f"rcl: {outcome[0]}: {outcome[3]}")
+            counts.add(outcome, write)
             bar.update(1)
-    _summary(total - failures, total, total_in, total_out, quiet)
-    return 1 if failures else 0
+    return counts.finish()
 
 
 def _pool_outcomes(func, jobs: list[Job], workers: int, options: dict) -> Iterator[Outcome]:
@@ -180,10 +233,11 @@ def _pool_outcomes(func, jobs: list[Job], workers: int, options: dict) -> Iterat
                 yield futures[fut], 0, 0, str(exc)
 
 
-def run(func, jobs: list[Job], workers: int, options: dict, quiet: bool) -> int:
-    """Run func(src, dst, options[, progress]) for every job; 1 if any failed (each reported), else 0."""
+def run(func, jobs: list[Job], workers: int, options: dict, quiet: bool, growth: bool = False) -> int:
+    """Run func(src, dst, options[, progress]) for every job; 1 if any failed (each reported), else 0. growth:
+    name the outputs larger than their inputs (tally)."""
     if len(jobs) != 1:
-        return tally(_pool_outcomes(func, jobs, workers, options), len(jobs), quiet)
-    failures, total_in, total_out = _run_one_here(func, *jobs[0], options, quiet)
-    _summary(1 - failures, 1, total_in, total_out, quiet)
-    return failures
+        return tally(_pool_outcomes(func, jobs, workers, options), len(jobs), quiet, growth)
+    counts = _Tally(1, quiet, growth)
+    counts.add(_run_one_here(func, *jobs[0], options, quiet), lambda line: print(line, file=sys.stderr))
+    return counts.finish()

@@ -23,8 +23,9 @@ def _encode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     import numpy as np
     from PIL import Image
 
-    import rc_plugin
+    from rc_plugin import codec
     from rc_plugin.pillow_plugin import convert_for_save
+    from rc_plugin.pixels import palette_of
 
     opts = dict(opts)
     verify = opts.pop("verify", False)
@@ -33,10 +34,13 @@ def _encode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
         buf = io.BytesIO()
         im.save(buf, format="RCL", progress=progress, **opts)
         data = buf.getvalue()
-        if verify:
-            expected = np.asarray(convert_for_save(im))
-            decoded = rc_plugin.decode(data, threads=opts.get("threads"), device=opts.get("device", "auto"))
-            if not np.array_equal(decoded.reshape(expected.shape), expected):
+        if verify:  # in the mode it was coded in: a P image's indices and palette, a 1 image's bits
+            expected = convert_for_save(im)
+            decoded, _ = codec.decode_image(data, threads=opts.get("threads"), device=opts.get("device", "auto"))
+            same = np.array_equal(np.asarray(decoded), np.asarray(expected))
+            if same and expected.mode == "P":
+                same = palette_of(decoded) == palette_of(expected)
+            if not same:
                 raise RclError("verification failed: the decoded file differs from the input")
     batch.write_atomic(Path(dst), lambda fh: fh.write(data))
     return dst, os.path.getsize(src), len(data)
@@ -45,15 +49,21 @@ def _encode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
 def _decode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
     from PIL import Image
 
-    from rc_plugin import codec
+    from rc_plugin import codec, container
+    from rc_plugin.pixels import expanded_mode
 
     fmt, save_options = batch.OUTPUT_FORMATS[Path(dst).suffix.lower()]
     data = Path(src).read_bytes()
-    if codec.read_header(data).has_alpha and fmt not in batch.ALPHA_FORMATS:
+    header = codec.read_header(data)
+    seen = header.mode
+    if header.mode == "P":  # a palette with alpha or a transparent entry is seen as RGBA
+        seen = expanded_mode(container.parse_chunks(data, header)[0][container.PALETTE_KEY])
+    if seen in ("LA", "RGBA") and fmt not in batch.ALPHA_FORMATS:
         raise RclError(f"{Path(src).name} has alpha, which {Path(dst).suffix} cannot hold: decode it to png, tiff "
                        "or webp")
-    pixels, meta = codec.decode_with_metadata(data, progress=progress, **opts)
-    im = Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels)
+    im, meta = codec.decode_image(data, progress=progress, **opts)  # P with its palette, 1 as 1 bit
+    if im.mode == "P" and fmt != "PNG":  # only PNG keeps a palette and its transparency exactly: the others get
+        im = im.convert(seen)  # the colours it stands for
     extra = {k: v for k, v in meta.items() if k in ("icc_profile", "exif") and fmt in ("PNG", "TIFF", "WEBP")}
     batch.write_atomic(Path(dst), lambda fh: im.save(fh, format=fmt, **save_options, **extra))
     return dst, os.path.getsize(src), os.path.getsize(dst)
@@ -97,7 +107,7 @@ def _run(args, kind: str, files: list, suffix: str, opts: dict) -> int:
     elif jobs:
         workers, threads = _workers(args, len(jobs))
         opts.update(threads=threads, device=args.device)
-        rc = batch.run(STEPS[kind], jobs, workers, opts, args.quiet)
+        rc = batch.run(STEPS[kind], jobs, workers, opts, args.quiet, growth=kind == "encode")
     else:
         rc = 0
     return 1 if (rc or (kept and not args.skip_existing) or not files) else 0
@@ -168,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "reachable by every worker; -j sizes the local cluster, --threads defaults to 1. "
                              'Needs pip install ".[dask]"')
         options.add_arguments(sp, options.ENCODE, WORKER_FLAGS)
-        sp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+        sp.add_argument("--quiet", action="store_true",
+                        help="no progress bar, summary or naming of outputs larger than their inputs (errors and "
+                             "kept outputs are still named)")
 
     enc = sub.add_parser("encode", help="images -> .rcl")
     common(enc, "with one input file, an .rcl name writes that file; otherwise a folder, in which each input "

@@ -152,9 +152,10 @@ def iter_results(kind: str, jobs: list[batch.Job], opts: dict, client: Any = Non
 
 
 def run_jobs(kind: str, jobs: list[batch.Job], opts: dict, client: Any, quiet: bool) -> int:
-    """rcl's --scheduler path: jobs on client's cluster with a progress bar of finished files; 1 if any failed."""
+    """rcl's --scheduler path: jobs on client's cluster with a progress bar of finished files (and, encoding, the
+    outputs larger than their inputs named, as the local path names them); 1 if any failed."""
     outcomes = ((r.source, r.bytes_in, r.bytes_out, r.error) for r in iter_results(kind, jobs, opts, client))
-    return batch.tally(outcomes, len(jobs), quiet)
+    return batch.tally(outcomes, len(jobs), quiet, growth=kind == "encode")
 
 
 def _paths(inputs: Iterable) -> list[str]:
