@@ -86,6 +86,32 @@ TAU_BYTES = 3 * grids.K
 #: The first byte of a format-7 tile record: which coder wrote it.
 CODER_MIXTURE = 0  # the paper's path: lossy layer, RC mixture, tau, causal pass, grey shortcut
 CODER_ADAPTIVE = 1  # the per-pixel online-adaptive coder (rc_plugin.adaptive), no lossy layer
+#: Format 8 adds two: a palette and its tile's indices (coded as PLANE_* says), and a tile of filtered rows under
+#: LZMA, the guard for what neither model fits.
+CODER_PALETTE = 2
+CODER_GENERIC = 3
+#: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
+#: (rc_plugin.indexed), or as the generic tile codes its rows.
+PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
+#: A palette holds 1..PALETTE_MAX colours; the adaptive coder codes index planes of up to 256.
+PALETTE_MAX = 1 << 16
+
+# --- the index coder (rc_plugin.indexed) -------------------------------------------------------
+#: Its hash tables have 2**b entries per context set, b the bit length of (pixels x bits per index), at least
+#: 2**TABLE_BITS_MIN and at most 2**TABLE_BITS_MAX.
+INDEX_TABLE_BITS_MIN, INDEX_TABLE_BITS_MAX = 12, 20
+#: A context's probability moves by 1/(n + 1.5) of its error after n observations, n at most COUNT_LIMIT.
+INDEX_COUNT_LIMIT = 60
+#: Mixer weights in 1/2**16, starting at WEIGHT_INIT, clipped to +-WEIGHT_LIMIT; a step is stretch x error
+#: >> MIXER_SHIFT. The probability map moves by 1/2**APM_RATE of its error.
+INDEX_WEIGHT_INIT = 19661
+INDEX_WEIGHT_LIMIT = 1 << 22
+INDEX_MIXER_SHIFT = 10
+INDEX_APM_RATE = 6
+
+# --- the generic tile (rc_plugin.generic) ------------------------------------------------------
+#: Raw LZMA2 with this dictionary size (the decoder needs it; the encoder's other settings are its choice).
+GENERIC_DICT_SIZE = 1 << 22
 
 # --- the adaptive coder (rc_plugin.adaptive) ---------------------------------------------------
 #: Its logistic CDF table (weights/adaptive_cdf.npz): log2 of the scale in 1/8 octaves from MIN to MAX, and

@@ -10,11 +10,13 @@ import numpy as np
 
 from . import entropy, grids, released
 from .alpha import decode_alpha
-from .container import LAYER_NONE, AdaptiveTile, Header, Tile, parse_tile
+from .bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
+from .container import LAYER_NONE, AdaptiveTile, GenericTile, Header, PaletteTile, Tile, parse_tile
 from .context import ContextParams
 from .errors import RclError
 from .grey import GreyCoding, GreyParams
 from .lossy import LAYER_BY_ID, get_layer
+from .palette import apply_palette, unpack_palette
 from .parallel import map_tiles
 from .pixels import pixel_checksum
 from .symbols import decode_symbols
@@ -36,6 +38,31 @@ def decode_adaptive_tile(tile: AdaptiveTile, header: Header, th: int, tw: int) -
     from . import adaptive  # numba loads at the first adaptive tile, not with the package (a quarter second)
 
     return _with_alpha(adaptive.decode_plane(tile.stream, th, tw, header.coded_channels), tile, header, th, tw)
+
+
+def decode_generic_tile(tile: GenericTile, header: Header, th: int, tw: int) -> np.ndarray:
+    from . import generic  # numba loads at the first tile that needs it
+
+    return _with_alpha(generic.decode_rows(tile.stream, th, tw, header.coded_channels), tile, header, th, tw)
+
+
+def decode_palette_tile(tile: PaletteTile, header: Header, th: int, tw: int) -> np.ndarray:
+    """A palette tile's pixels: its index plane decoded as the tile says, looked up in its palette."""
+    from . import adaptive, generic, indexed  # numba loads at the first tile that needs it
+
+    colours = unpack_palette(tile.palette, tile.colours, header.coded_channels)
+    if tile.plane == PLANE_ADAPTIVE:
+        indices = adaptive.decode_plane(tile.stream, th, tw, 1)[..., 0]
+    elif tile.plane == PLANE_GENERIC:
+        indices = generic.decode_rows(tile.stream, th, tw, 1)[..., 0]
+    else:
+        indices = indexed.decode_indices(tile.stream, th, tw, tile.colours)
+    return _with_alpha(apply_palette(colours, indices), tile, header, th, tw)
+
+
+#: The decoder of each kind of tile that codes without the lossy layer; such tiles decode side by side.
+_LOCAL_DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_tile,
+                   PaletteTile: decode_palette_tile}
 
 
 def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str, threads) -> np.ndarray:
@@ -88,13 +115,13 @@ def decode_tiles(
 
     def decode(i: int) -> None:
         (y, x, th, tw), tile = tiles[i], records[i]
-        if isinstance(tile, AdaptiveTile):
-            out[y : y + th, x : x + tw] = decode_adaptive_tile(tile, header, th, tw)
+        if type(tile) in _LOCAL_DECODERS:
+            out[y : y + th, x : x + tw] = _LOCAL_DECODERS[type(tile)](tile, header, th, tw)
         else:
             out[y : y + th, x : x + tw] = decode_tile(tile, header, layer, th, tw, device, threads)
 
-    # adaptive tiles side by side; mixture tiles one at a time, since onnxruntime has the cores
-    at_once = threads if all(isinstance(tile, AdaptiveTile) for tile in records) else 1
+    # tiles without a lossy layer side by side; mixture tiles one at a time, since onnxruntime has the cores
+    at_once = threads if all(type(tile) in _LOCAL_DECODERS for tile in records) else 1
     map_tiles(decode, len(tiles), at_once, progress)
     if pixel_checksum(out) != header.checksum:
         raise RclError("decoded pixels fail the file's checksum: the file is corrupt")

@@ -1,5 +1,5 @@
 """The encoder's choices for one tile: for the mixture coder the lossy layer at Q, tau, the causal pass's fit,
-the grey shortcut, and the size estimate the Q search compares by; the adaptive coder's tile record.
+the grey shortcut, and the size estimate the Q search compares by (tiles without a lossy layer: rc_plugin.guard).
 
 Encoder only: the decoder never imports this module.
 """
@@ -11,7 +11,7 @@ import numpy as np
 
 from . import entropy, grids, released
 from .alpha import encode_alpha
-from .container import AdaptiveTile, Tile
+from .container import Tile
 from .context import ContextParams
 from .fitting import FIT_STRIDE, fit_context, fit_grey, grey_worth_trying
 from .grey import GreyCoding, is_grey
@@ -99,14 +99,6 @@ def _tile_variants(prep: _Prepared, channels: int) -> tuple[bool, ...]:
     """The grey-shortcut settings to code the tile with: off alone, or off and on where it may pay (the shorter
     is kept)."""
     return (False, True) if channels == 3 and grey_worth_trying(prep.model.xl, prep.ranges) else (False,)
-
-
-def code_adaptive_tile(pixels: np.ndarray, channels: int) -> AdaptiveTile:
-    """The adaptive tile record of pixels ((h, w, C) with alpha last, if any)."""
-    from . import adaptive  # numba loads at the first adaptive tile, not with the package (a quarter second)
-
-    alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
-    return AdaptiveTile(adaptive.encode_plane(pixels[..., :channels]), alpha)
 
 
 def code_tile(

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rc_plugin"
-ENCODER_ONLY = {"encoder", "fitting", "tau", "qsearch"}
+ENCODER_ONLY = {"encoder", "fitting", "tau", "qsearch", "guard"}
 
 
 def local_imports(module: str) -> set[str]:
