@@ -2,6 +2,7 @@
 import argparse
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -38,8 +39,44 @@ def test_a_damaged_tile_among_parallel_ones_is_refused(small_tiles):
     assert_flips_never_give_a_wrong_image(data, range(middle, middle + 40, 4), small_tiles)
 
 
-def test_compiled_loop_releases_the_gil():
-    """Without nogil the threads would take turns and a large photo would code no faster."""
+@pytest.mark.parametrize("direction", ["encode", "decode"])
+def test_an_images_tiles_are_in_the_compiled_coder_at_once(monkeypatch, photos, direction):
+    """rc_plugin.encode and decode, two tiles on two threads: each call of the adaptive module's compiled coder
+    (code_plane) first waits at a barrier of two, which breaks unless the two tiles reach the coder together (so
+    not one tile at a time, nor a lock around the coder), and the two compiled runs start together (the loop
+    releases the GIL; holding it, the second would start only when the first had ended)."""
+    side = 192
+    monkeypatch.setattr(codec, "TILE", dict.fromkeys(codec.TILE, side))
+    img = np.ascontiguousarray(photos["osprey"][:side, : 2 * side])  # two tiles, each about 50 ms of coding
+    data = rc_plugin.encode(img, threads=1)  # both directions compiled (or loaded) before anything is timed
+    assert rc_plugin.info(data)["tiles"] == 2 and np.array_equal(rc_plugin.decode(data, threads=1), img)
+    real = adaptive.code_plane
+    barrier = threading.Barrier(2, timeout=15)
+    spans = []
+
+    def meet_then_code(*args):
+        barrier.wait()  # BrokenBarrierError unless the other tile arrives within the timeout
+        start = time.perf_counter()
+        result = real(*args)
+        spans.append((start, time.perf_counter()))
+        return result
+
+    monkeypatch.setattr(adaptive, "code_plane", meet_then_code)
+    try:
+        if direction == "encode":
+            assert rc_plugin.encode(img, threads=2) == data
+        else:
+            assert np.array_equal(rc_plugin.decode(data, threads=2), img)
+    except threading.BrokenBarrierError:
+        pytest.fail(f"{direction}: the image's two tiles never reached the compiled coder at the same time")
+    assert len(spans) == 2
+    (a0, a1), (b0, b1) = spans
+    # holding the GIL, the second thread could only note its start once the first tile's whole run was over
+    assert abs(b0 - a0) < 0.5 * min(a1 - a0, b1 - b0), f"{direction}: the compiled runs took turns: {spans}"
+
+
+def test_compiled_loop_is_compiled_without_the_gil():
+    """The flag the overlap above depends on (without nogil the threads would take turns)."""
     assert adaptive.code_plane.targetoptions.get("nogil") is True
 
 
