@@ -9,15 +9,19 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+from PIL import Image
 
 from . import options, released
 from .container import (
     CODER_NAMES,
     FLAG_CHANNEL_AXIS,
-    AdaptiveTile,
+    Tile,
     FLAG_GREY_COLOUR,
+    INDEXED_MODES,
     LAYER_NONE,
     META_CHUNKS,
+    PALETTE_CHUNK,
+    PALETTE_KEY,
     Header,
     chunk,
     colour_channels,
@@ -26,10 +30,12 @@ from .container import (
     parse_tile,
 )
 from .decoder import decode_tiles
-from .encoder import code_adaptive_tile, code_tile
+from .errors import RclError
+from .encoder import code_tile
+from .guard import code_lossless_tile
 from .lossy import LAYER_BY_ID, get_layer
 from .parallel import map_tiles
-from .pixels import as_array, is_grey_colour, max_pixels, pixel_checksum
+from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
 from .qsearch import choose_q
 
 Progress = Callable[[int, int], None]
@@ -56,6 +62,9 @@ def encode(
     progress: Progress | None = options.PROGRESS.default,
 ) -> bytes:
     """Code an 8-bit image (PIL Image or uint8 array (H, W), (H, W, 3) or (H, W, 4)) losslessly.
+
+    A PIL image of mode P (with its palette and transparency) or 1, and a bool (H, W) array (mode 1), keep their
+    mode: the palette indices or bits are coded as one plane, the palette in a PLTE chunk.
 
     By default with the adaptive coder, without a lossy layer. coder="mixture", or any of its options (lossy,
     q, effort, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None
@@ -93,12 +102,14 @@ def encode(
         if meta.get(key):
             value = meta[key]
             parts.append(chunk(kind, value.encode() if isinstance(value, str) else bytes(value)))
+    if mode == "P":
+        parts.append(chunk(PALETTE_CHUNK, meta[PALETTE_KEY].pack()))
     tiles = header.tiles()
 
     def code(i: int) -> bytes:
         y, x, th, tw = tiles[i]
         part = pixels[y : y + th, x : x + tw]
-        tile = code_tile(part, channels, layer, int(q), *coding) if layer else code_adaptive_tile(part, channels)
+        tile = code_tile(part, channels, layer, int(q), *coding) if layer else code_lossless_tile(part, channels)
         return chunk(b"TILE", tile.pack())
 
     at_once = 1 if layer else opts["threads"]  # mixture tiles one at a time: onnxruntime has the cores
@@ -114,7 +125,11 @@ def read_header(data: bytes) -> Header:
 def decode(
     data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None
 ) -> np.ndarray:
-    """The exact pixels of an .rcl file as uint8 (H, W), (H, W, 1), (H, W, 3) or (H, W, 4)."""
+    """The exact pixels of an .rcl file as uint8 (H, W), (H, W, 1), (H, W, 3) or (H, W, 4).
+
+    A palette (P) file gives its pixels as seen, expanded through the palette: RGB, or RGBA where the palette has
+    alpha or a transparency entry; a mode-1 file gives bool (H, W). Pillow's open keeps P and 1 as they are.
+    """
     pixels, _ = decode_with_metadata(data, threads=threads, device=device, progress=progress)
     return pixels
 
@@ -122,17 +137,38 @@ def decode(
 def decode_with_metadata(
     data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None
 ) -> tuple[np.ndarray, dict]:
-    """(pixels as decode() gives them, {"icc_profile": ..., "exif": ..., "xmp": ...} as stored)."""
+    """(pixels as decode() gives them, {"icc_profile": ..., "exif": ..., "xmp": ...} as stored); a P file's
+    metadata also holds "palette", a container.Palette (mode, entries, transparency) as Pillow gave it."""
     data = bytes(data)
     header = parse_header(data, max_pixels())
     meta, payloads = parse_chunks(data, header)
-    return decode_payloads(header, payloads, threads=threads, device=device, progress=progress), meta
+    pixels = decode_payloads(header, payloads, threads=threads, device=device, progress=progress)
+    if header.mode in INDEXED_MODES:
+        pixels = as_seen(pixels, header.mode, meta.get(PALETTE_KEY))
+    return pixels, meta
+
+
+def decode_image(
+    data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None
+) -> tuple[Image.Image, dict]:
+    """(the PIL image in the mode it was saved in, P with its palette and transparency, or 1; metadata as
+    decode_with_metadata gives it): what `rcl decode` writes, so a palette PNG comes back a palette PNG."""
+    data = bytes(data)
+    header = parse_header(data, max_pixels())
+    meta, payloads = parse_chunks(data, header)
+    pixels = decode_payloads(header, payloads, threads=threads, device=device, progress=progress)
+    if header.mode in INDEXED_MODES:
+        return to_pil(pixels, header.mode, meta.get(PALETTE_KEY)), meta
+    return Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels), meta
 
 
 def decode_payloads(header: Header, payloads: list[bytes], **decode_options: Any) -> np.ndarray:
-    """The pixels of an already parsed file (its header and TILE payloads), shaped as decode() gives them."""
+    """The pixels of an already parsed file (its header and TILE payloads), shaped as decode() gives them, but
+    for P and 1 the coded plane, (H, W) uint8 palette indices or 0/1 (Pillow's open loads those as they are)."""
     opts = options.checked(options.DECODE, decode_options, "decode")
     out = decode_tiles(header, payloads, opts["device"], opts["threads"], opts["progress"])
+    if header.mode == "1" and out.max(initial=0) > 1:
+        raise RclError("corrupt .rcl file: a 1-bit image holds values other than 0 and 1")
     if out.shape[2] == 1 and not header.flags & FLAG_CHANNEL_AXIS:
         out = out[..., 0]
     return out
@@ -148,11 +184,11 @@ def info(data: bytes) -> dict:
     for payload in payloads:
         tile = parse_tile(payload, header.coded_channels, header.version)
         coders.add(CODER_NAMES[tile.coder])
-        if isinstance(tile, AdaptiveTile):
-            residual += len(tile.stream)
-        else:
+        if isinstance(tile, Tile):
             lossy += len(tile.lossy)
             residual += sum(len(s) for s in tile.residual)
+        else:  # the tiles without a lossy layer: a palette counts with its indices
+            residual += len(tile.stream) + len(getattr(tile, "palette", b""))
         alpha += len(tile.alpha)
     return {
         "width": header.width,

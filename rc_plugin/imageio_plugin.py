@@ -15,14 +15,16 @@ from imageio.core.v3_plugin_api import ImageProperties, PluginV3
 
 from . import codec, container, options
 from .errors import RclError, as_oserror
-from .pixels import METADATA
+from .pixels import METADATA, expanded_mode
 
 PLUGIN = "rcl"
 EXTENSION = ".rcl"
 
 
 class RclPlugin(PluginV3):
-    """One image per file; reads return (H, W[, C]) uint8 as rc_plugin.decode does."""
+    """One image per file; reads return (H, W[, C]) uint8 as rc_plugin.decode does: a palette (P) file expanded
+    through its palette, as imageio's pillow plugin reads palette PNGs, a 1-bit file as bool (H, W); writing a bool
+    (H, W) array writes a 1-bit file."""
 
     def __init__(self, request: Request, **decode_options: Any) -> None:
         super().__init__(request)
@@ -73,13 +75,17 @@ class RclPlugin(PluginV3):
     def properties(self, index: int | None = 0) -> ImageProperties:
         with as_oserror("cannot read .rcl header"):
             header = codec.read_header(self._bytes())
-        c = header.channels
+            c = header.channels
+            if header.mode == "P":  # as read(): expanded through the palette, which a chunk holds
+                meta, _ = container.parse_chunks(self._bytes(), header)
+                c = len(expanded_mode(meta[container.PALETTE_KEY]))
         shape: tuple = (header.height, header.width)
         if c > 1 or header.flags & container.FLAG_CHANNEL_AXIS:
             shape += (c,)
+        dtype = np.dtype(bool) if header.mode == "1" else np.dtype(np.uint8)
         if index is Ellipsis:
-            return ImageProperties(shape=(1, *shape), dtype=np.uint8, n_images=1, is_batch=True)
-        return ImageProperties(shape=shape, dtype=np.uint8)
+            return ImageProperties(shape=(1, *shape), dtype=dtype, n_images=1, is_batch=True)
+        return ImageProperties(shape=shape, dtype=dtype)
 
     def metadata(self, index: int | None = 0, exclude_applied: bool = True) -> dict[str, Any]:
         with as_oserror("cannot read .rcl header"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, ImagePalette
 
 from . import codec, container, options
 from .errors import RclError, as_oserror
@@ -28,24 +28,24 @@ def _accept(prefix: bytes) -> bool:
 
 
 def _read_metadata(fp) -> dict:
-    """ICC, EXIF and XMP chunks, which precede the tiles; fp is left at the first other chunk."""
-    meta = {}
+    """ICC, EXIF, XMP and palette chunks, which precede the tiles; fp is left at the first other chunk."""
+    meta: dict = {}
     while True:
         start = fp.tell()
         head = fp.read(container.CHUNK_HEAD.size)
         if len(head) < container.CHUNK_HEAD.size:
             raise SyntaxError("truncated .rcl file")
         kind, length = container.CHUNK_HEAD.unpack(head)
-        if kind not in container.META_CHUNKS:
+        if kind not in container.META_CHUNKS and kind != container.PALETTE_CHUNK:
             fp.seek(start)
             return meta
         payload = fp.read(length)
         crc = fp.read(4)
         if len(payload) != length or len(crc) != 4:
             raise SyntaxError("truncated .rcl metadata chunk")
-        if struct.unpack("<I", crc)[0] != container.chunk_crc(kind, payload) or container.META_CHUNKS[kind] in meta:
+        if struct.unpack("<I", crc)[0] != container.chunk_crc(kind, payload):
             raise SyntaxError(f"corrupt .rcl metadata chunk {kind!r}")
-        meta[container.META_CHUNKS[kind]] = payload
+        container.read_meta_chunk(kind, payload, meta)  # RclError if repeated or a bad palette
 
 
 class RclImageFile(ImageFile.ImageFile):
@@ -56,12 +56,20 @@ class RclImageFile(ImageFile.ImageFile):
         try:
             self._rcl_header = container.parse_header(self.fp.read(container.HEADER_SIZE), None)
             meta = _read_metadata(self.fp)
+            container.check_palette(self._rcl_header.mode, meta)
         except (RclError, struct.error) as exc:
             raise SyntaxError(str(exc)) from exc
         header = self._rcl_header
+        self._rcl_meta = dict(meta)  # with the palette: parse_chunks checks the rest against it
         self._rcl_tiles_at = self.fp.tell()
         self._size = (header.width, header.height)
         self._mode = header.mode
+        palette = meta.pop(container.PALETTE_KEY, None)
+        if palette is not None:  # P: the palette and transparency it was saved with, as Pillow's PNG plugin sets them
+            self.palette = ImagePalette.raw(palette.mode, palette.entries)
+            self.palette.mode = palette.mode
+            if palette.transparency is not None:
+                self.info["transparency"] = palette.transparency
         self.info.update(meta)
         self.info["rcl"] = {
             "lossy": LAYER_BY_ID.get(header.layer_id, f"unknown({header.layer_id})"),
@@ -75,7 +83,7 @@ class RclImageFile(ImageFile.ImageFile):
         """The TILE payloads after the metadata, every chunk's CRC and the tile count checked."""
         self.fp.seek(self._rcl_tiles_at)
         rest = self.fp.read()
-        _, payloads = container.parse_chunks(rest, self._rcl_header, pos=0)
+        _, payloads = container.parse_chunks(rest, self._rcl_header, pos=0, meta=self._rcl_meta)
         return payloads
 
     def _close_fp(self) -> None:
@@ -92,7 +100,8 @@ class RclImageFile(ImageFile.ImageFile):
             if pixels.ndim == 3 and pixels.shape[2] == 1:
                 pixels = pixels[..., 0]
             self.load_prepare()
-            self.frombytes(pixels.tobytes(), "raw", self.mode)
+            # P: the palette indices as they are; 1: one byte (0/1) a pixel
+            self.frombytes(pixels.tobytes(), "raw", "1;8" if self.mode == "1" else self.mode)
             self._rcl_pending = False
             self._close_fp()
         return super().load()
@@ -109,14 +118,13 @@ class RclImageFile(ImageFile.ImageFile):
 
 
 def convert_for_save(im: Image.Image) -> Image.Image:
-    """P, PA and 1 as Pillow converts them; other modes outside L/LA/RGB/RGBA are refused."""
-    if im.mode in ("L", "LA", "RGB", "RGBA"):
+    """The image as it is coded: L, LA, RGB, RGBA, P (indices and palette) and 1 keep their mode, PA becomes RGBA
+    as Pillow converts it; other modes are refused."""
+    if im.mode in ("L", "LA", "RGB", "RGBA", "P", "1"):
         return im
-    if im.mode == "1":
-        return im.convert("L")
-    if im.mode in ("P", "PA"):
-        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
-    raise OSError(f"cannot write mode {im.mode} as .rcl: convert it to L, LA, RGB or RGBA first")
+    if im.mode == "PA":
+        return im.convert("RGBA")
+    raise OSError(f"cannot write mode {im.mode} as .rcl: convert it to L, LA, RGB, RGBA, P or 1 first")
 
 
 def _exif_bytes(value) -> bytes | None:
@@ -135,6 +143,9 @@ def _save(im: Image.Image, fp, filename) -> None:
     xmp = info.get("xmp", im.info.get("xmp"))
     im = convert_for_save(im)
     im.load()
+    if im.mode == "P" and "transparency" in info:  # as Pillow's PNG and GIF plugins take it
+        im = im.copy()
+        im.info["transparency"] = info["transparency"]
     with as_oserror("cannot write .rcl image"):
         data = codec.encode(im, icc_profile=icc or None, exif=exif or None, xmp=xmp or None, **opts)
     fp.write(data)

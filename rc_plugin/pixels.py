@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .container import FLAG_CHANNEL_AXIS, META_CHUNKS, MODES as MODE_BY_ID
+from .container import FLAG_CHANNEL_AXIS, META_CHUNKS, MODES as MODE_BY_ID, PALETTE_KEY, Palette
 from .errors import RclError
 
 #: Default decode limit when Pillow's is not set: 2**31 pixels.
@@ -18,6 +18,8 @@ DEFAULT_MAX_PIXELS = 1 << 31
 #: The image modes in the order of their channel counts (1 to 4), and the metadata an image carries.
 MODES = tuple(MODE_BY_ID[i] for i in range(4))
 METADATA = tuple(META_CHUNKS.values())
+#: PIL modes encoded as they are: the array modes, and P and 1, which code their indices / bits as one plane.
+PIL_MODES = MODES + ("P", "1")
 
 
 def pixel_checksum(pixels: np.ndarray) -> bytes:
@@ -31,16 +33,21 @@ def max_pixels() -> int:
 
 
 def as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
-    """(H, W, C) uint8 pixels, mode, flags and metadata from a PIL image or an array."""
+    """(H, W, C) uint8 pixels, mode, flags and metadata from a PIL image or an array; for P the plane is the
+    palette indices and the metadata holds its Palette, for 1 (a PIL image or a bool (H, W) array) the 0/1 values."""
     meta: dict = {}
     if isinstance(image, Image.Image):
-        if image.mode not in MODES:
+        if image.mode not in PIL_MODES:
             raise RclError(
-                f"cannot encode a PIL image of mode {image.mode!r}: convert it to L, LA, RGB or RGBA first "
-                "(saving through Pillow does this for P and 1)"
+                f"cannot encode a PIL image of mode {image.mode!r}: convert it to L, LA, RGB, RGBA, P or 1 first "
+                "(saving through Pillow does this for PA)"
             )
         meta = {key: image.info[key] for key in METADATA if image.info.get(key)}
+        if image.mode == "P":
+            meta[PALETTE_KEY] = palette_of(image)
         arr = np.asarray(image)
+        if image.mode == "1":
+            arr = arr.astype(np.uint8)  # bool -> 0/1
         arr, mode, flags = (arr[..., None] if arr.ndim == 2 else arr), image.mode, 0
     else:
         arr, mode, flags = array_layout(np.asarray(image))
@@ -52,9 +59,13 @@ def as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
 
 
 def array_layout(arr: np.ndarray) -> tuple[np.ndarray, str, int]:
-    """(H, W, C) view, mode and flags of a numpy image."""
+    """(H, W, C) view, mode and flags of a numpy image; a bool (H, W) array is a mode-1 image (its 0/1 bytes)."""
+    if arr.dtype == np.bool_:
+        if arr.ndim != 2:
+            raise RclError(f"bool pixels (a mode-1 image) must have shape (H, W), not {arr.shape}")
+        return arr.astype(np.uint8)[..., None], "1", 0
     if arr.dtype != np.uint8:
-        raise RclError(f"pixels must be uint8, not {arr.dtype}")
+        raise RclError(f"pixels must be uint8 (or bool for a 1-bit image), not {arr.dtype}")
     flags = 0
     if arr.ndim == 2:
         arr = arr[..., None]
@@ -74,3 +85,42 @@ def colour(pixels: np.ndarray) -> np.ndarray:
 def is_grey_colour(pixels: np.ndarray) -> bool:
     """Whether the colour channels of an (H, W, 3 or 4) image are all equal (grey saved as RGB)."""
     return bool(np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 0], pixels[..., 2]))
+
+
+def palette_of(image: Image.Image) -> Palette:
+    """The palette of a P image as Pillow holds it (mode, entries, info["transparency"]), so that it comes back the
+    same; RclError if Pillow's transparency is not an index or an alpha table."""
+    image.load()  # realises the palette, so its mode and entries are final
+    mode = image.palette.mode if image.palette is not None else "RGB"
+    if mode not in ("RGB", "RGBA"):
+        raise RclError(f"cannot encode a P image whose palette has mode {mode!r}: convert it to RGB or RGBA first")
+    return Palette(mode, bytes(image.getpalette(mode) or b""), image.info.get("transparency"))
+
+
+def expanded_mode(palette: Palette) -> str:
+    """The mode a P image's pixels are seen in: RGBA if its palette has alpha or a transparency, else RGB."""
+    return "RGBA" if palette.mode == "RGBA" or palette.transparency is not None else "RGB"
+
+
+def to_pil(plane: np.ndarray, mode: str, palette: Palette | None = None) -> Image.Image:
+    """A P or 1 image from its decoded (H, W) plane (palette indices, or 0/1), with the palette and transparency
+    it was saved with; what Pillow's open gives and what `rcl decode` writes."""
+    plane = np.ascontiguousarray(plane, np.uint8)
+    size = (plane.shape[1], plane.shape[0])
+    if mode == "1":
+        return Image.frombytes("1", size, plane.tobytes(), "raw", "1;8")
+    image = Image.frombytes("P", size, plane.tobytes())
+    if palette is not None:
+        image.putpalette(palette.entries, palette.mode)
+        if palette.transparency is not None:
+            image.info["transparency"] = palette.transparency
+    return image
+
+
+def as_seen(plane: np.ndarray, mode: str, palette: Palette | None) -> np.ndarray:
+    """A decoded P or 1 plane (H, W) as the pixels a user sees: P expanded through its palette by Pillow (RGB, or
+    RGBA with transparency), 1 as bool (H, W), as numpy gives a mode-1 PIL image."""
+    if mode == "1":
+        return plane.astype(np.bool_)
+    image = to_pil(plane, mode, palette)  # a fresh image: Pillow's convert writes transparency into its palette
+    return np.asarray(image.convert(expanded_mode(palette)))

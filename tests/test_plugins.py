@@ -53,21 +53,24 @@ def test_pillow_modes(tmp_path, small, mode):
     src = Image.fromarray(small).convert(mode)
     buf = io.BytesIO()
     src.save(buf, format="RCL", q=16)
-    expected = {"P": "RGB", "1": "L", "PA": "RGBA"}.get(mode, mode)
+    expected = {"PA": "RGBA"}.get(mode, mode)  # P and 1 keep their mode (tests/test_palette_modes.py)
     with Image.open(io.BytesIO(buf.getvalue())) as im:
         assert im.mode == expected
-        want = src.convert(expected) if mode in ("P", "1", "PA") else src
+        want = src.convert(expected) if mode == "PA" else src
         assert np.array_equal(np.asarray(im), np.asarray(want))
+        if mode == "P":
+            assert im.getpalette() == src.getpalette()
 
 
-def test_pillow_p_with_transparency_keeps_alpha(small):
+def test_pillow_p_with_transparency_keeps_it(small):
     src = Image.fromarray(small).convert("P")
     src.info["transparency"] = 0
     buf = io.BytesIO()
     src.save(buf, format="RCL", q=16)
     with Image.open(buf) as im:
-        assert im.mode == "RGBA"
-        assert np.array_equal(np.asarray(im), np.asarray(src.convert("RGBA")))
+        assert im.mode == "P" and im.info["transparency"] == 0
+        assert np.array_equal(np.asarray(im.convert("RGBA")), np.asarray(src.convert("RGBA")))
+    assert np.array_equal(rc_plugin.decode(buf.getvalue()), np.asarray(src.convert("RGBA")))
 
 
 def test_pillow_refuses_unsupported_mode(small):
