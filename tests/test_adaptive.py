@@ -1,5 +1,7 @@
 """The adaptive coder on its own: exact on hard cases, the compiled kernel equal to the same code run by the
 Python interpreter, and the range coder at the ideal code length (and constriction's)."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -65,23 +67,23 @@ def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
     assert n <= theirs + 8, (n, theirs)
 
 
-def _one_tile_file(img: np.ndarray) -> tuple[bytes, int]:
-    """An adaptive .rcl file of img (one tile) and the offset of its adaptive stream in the file."""
+def _one_tile_file(img: np.ndarray) -> tuple[bytes, bytes, int]:
+    """A one-tile .rcl file of img whose tile is an adaptive tile: (the file, its adaptive stream, the stream's
+    offset in the file)."""
     data = rc_plugin.encode(img)
     header = container.parse_header(data, None)
     (payload,) = container.parse_chunks(data, header)[1]
-    tile = container.parse_tile(payload, header.coded_channels)
-    assert isinstance(tile, container.AdaptiveTile) and tile.stream
-    return data, data.index(payload) + container.ADAPTIVE_HEAD.size
+    tile = container.parse_tile(payload, header.coded_channels, header.version)
+    assert type(tile) is container.AdaptiveTile and tile.stream, f"not coded as an adaptive tile: {tile}"
+    return data, tile.stream, data.index(payload) + container.ADAPTIVE_HEAD.size
 
 
 def _with_stream(data: bytes, stream: bytes) -> bytes:
-    """The one-tile adaptive file data with its stream replaced by stream: lengths and CRCs made right again, so
-    only the stream decoder can tell."""
+    """The one-tile file data with its tile's stream replaced by stream: lengths and CRCs made right again, so only
+    the stream decoder can tell."""
     header = container.parse_header(data, None)
     (payload,) = container.parse_chunks(data, header)[1]
-    tile = container.parse_tile(payload, header.coded_channels)
-    tile = container.AdaptiveTile(stream, tile.alpha)
+    tile = dataclasses.replace(container.parse_tile(payload, header.coded_channels, header.version), stream=stream)
     return header.pack() + container.chunk(b"TILE", tile.pack()) + container.chunk(b"IEND", b"")
 
 
@@ -90,8 +92,7 @@ def test_a_damaged_stream_never_crashes_and_the_file_check_refuses_it(photo_crop
     runs on the damage (each time) and the file is refused with RclError, by the pixel checksum or the stream's
     own end check, never with another exception."""
     img = np.ascontiguousarray(photo_crop[:32, :40])
-    data, start = _one_tile_file(img)
-    stream = data[start : start + container.ADAPTIVE_HEAD.unpack_from(data, start - container.ADAPTIVE_HEAD.size)[1]]
+    data, stream, start = _one_tile_file(img)
     calls = []
     real = adaptive.decode_plane
     monkeypatch.setattr(adaptive, "decode_plane", lambda *a: calls.append(1) or real(*a))
@@ -111,29 +112,33 @@ def test_a_damaged_stream_never_crashes_and_the_file_check_refuses_it(photo_crop
 
 
 @pytest.mark.parametrize("name", ["noise", "gradient", "extremes", "one_row", "grey"])
-def test_a_stream_cut_short_is_refused(name):
-    """The stream decoder itself refuses a stream it reads more than 8 bytes past (RclError "ends too early"),
-    rather than returning pixels for the file's checksum to refuse; and every cut of the stream inside a
-    well-formed file (lengths and CRCs made right) is refused with RclError, unless what was cut is zero bytes
-    the decoder reads back as zeros anyway, where the file decodes exactly."""
+def test_the_stream_decoder_refuses_a_stream_cut_short(name):
+    """A stream the decoder reads more than 8 bytes past is refused by the stream decoder itself (RclError "ends
+    too early"), not left to the file's checksum to refuse."""
     img = images()[name]
     data = adaptive.encode_plane(img)
     assert len(data) > 40
     for cut in (0, 3, 8, len(data) // 4, len(data) // 2, len(data) - 12):
         with pytest.raises(rc_plugin.RclError, match="ends too early"):
             adaptive.decode_plane(data[:cut], *img.shape)
-    file, start = _one_tile_file(img if img.shape[2] == 3 else img[..., 0])
-    stream = file[start : start + container.ADAPTIVE_HEAD.unpack_from(file, start - container.ADAPTIVE_HEAD.size)[1]]
+
+
+@pytest.mark.parametrize("name", ["noise", "photo"])
+def test_every_cut_of_the_stream_in_a_file_is_refused(name, photo_crop):
+    """Every cut of the adaptive stream inside a well-formed file (lengths and CRCs made right) is refused with
+    RclError, unless what was cut is zero bytes, which the decoder reads back as zeros anyway: then the file
+    decodes exactly."""
+    img = images()["noise"] if name == "noise" else np.ascontiguousarray(photo_crop[40:60, 50:80])
+    data, stream, _ = _one_tile_file(img)
     assert len(stream) > 40
     exact = []
     for cut in range(len(stream)):
-        cut_file = _with_stream(file, stream[:cut])
         try:
-            out = rc_plugin.decode(cut_file)
+            out = rc_plugin.decode(_with_stream(data, stream[:cut]))
         except rc_plugin.RclError:
             continue
         assert not any(stream[cut:]), f"a stream cut to {cut} of {len(stream)} bytes decoded without an error"
-        assert np.array_equal(out.reshape(img.shape), img)
+        assert np.array_equal(out, img)
         exact.append(cut)
     assert len(exact) < 4, exact
 
