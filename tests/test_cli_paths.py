@@ -1,8 +1,11 @@
 """Where the rcl command writes: the file -o names, folders mirrored, and never two inputs on one output."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from rc_plugin import batch
 from rcl_testutil import rcl
 
 
@@ -105,3 +108,14 @@ def test_info_says_the_coder_and_the_model_only_where_one_is_needed(tmp_path, sm
     adaptive, mixture = rcl("info", tmp_path / "a.rcl").stdout, rcl("info", tmp_path / "m.rcl").stdout
     assert "adaptive coder" in adaptive and "model" not in adaptive and "Q=" not in adaptive
     assert "mixture coder" in mixture and "hevc Q=20" in mixture and "model" in mixture
+
+
+def test_a_rerun_of_a_big_batch_names_ten_kept_outputs_then_counts(capsys):
+    """The local and the --scheduler paths alike (rc_plugin.batch.report_kept): no Dask needed to check it."""
+    kept = [(Path(f"in/{i}.png"), Path(f"out/{i}.rcl")) for i in range(25)]
+    batch.report_kept(kept, skip_existing=False, quiet=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:10] == [f"rcl: out/{i}.rcl exists (use --force to overwrite)" for i in range(10)]
+    assert len(lines) == 11 and "15 more outputs exist and were kept" in lines[10]
+    batch.report_kept(kept, skip_existing=True, quiet=False)
+    assert capsys.readouterr().err == "rcl: 25 of the outputs exist already, skipped as done\n"

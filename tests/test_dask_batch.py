@@ -3,10 +3,12 @@ processes, one per module): a bad file among good ones, a rerun that does only w
 exactly, the Python entry point's per-file results, and dask never imported unless asked for."""
 import faulthandler
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -60,11 +62,30 @@ def rcl(capsys, *args) -> tuple[int, str]:
     return status, capsys.readouterr().err
 
 
+@contextmanager
+def tasks_run_by_workers(client):
+    """While inside, the scheduler records the tasks its workers run; on leaving, the list yielded holds (file name,
+    kind) of each rcl task run, each checked to have run in a worker process (not this one)."""
+    pids = client.run(os.getpid)  # {worker address: pid}
+    assert pids and os.getpid() not in pids.values()
+    found = []
+    with distributed.get_task_stream(client) as stream:
+        yield found
+    for record in stream.data:
+        match = re.fullmatch(r"rcl-(encode|decode)-\d+-(.+)-[0-9a-f]{8}", str(record["key"]))
+        if match:
+            assert pids[record["worker"]] != os.getpid()
+            found.append((match[2], match[1]))
+    found.sort()
+
+
 def test_dask_cli_encode_decode_a_bad_file_and_a_rerun(tmp_path, capsys, scheduler, folder):
     src, images = folder
     archive = tmp_path / "archive"
-    status, err = rcl(capsys, "encode", src, "-o", archive, "--scheduler", scheduler, "--verify")
+    with distributed.Client(scheduler, timeout=30) as watcher, tasks_run_by_workers(watcher) as tasks:
+        status, err = rcl(capsys, "encode", src, "-o", archive, "--scheduler", scheduler, "--verify")
     assert status == 1 and "broken.png" in err and "3 of 4 files done" in err, err
+    assert tasks == [(name, "encode") for name in ("a.png", "b.png", "broken.png", "c.png")]
     assert "file" in err  # the progress bar counts files
     rcls = sorted(str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file())
     assert rcls == ["a.rcl", "c.rcl", "sub/b.rcl"]  # the tree mirrored, no .part left behind
@@ -85,8 +106,10 @@ def test_dask_cli_encode_decode_a_bad_file_and_a_rerun(tmp_path, capsys, schedul
     data[len(data) // 2] ^= 0xFF
     (archive / "z.rcl").write_bytes(bytes(data))
     restored = tmp_path / "restored"
-    status, err = rcl(capsys, "decode", archive, "-o", restored, "--scheduler", scheduler)
+    with distributed.Client(scheduler, timeout=30) as watcher, tasks_run_by_workers(watcher) as tasks:
+        status, err = rcl(capsys, "decode", archive, "-o", restored, "--scheduler", scheduler)
     assert status == 1 and "z.rcl" in err and "3 of 4 files done" in err, err
+    assert tasks == [(name, "decode") for name in ("a.rcl", "b.rcl", "c.rcl", "z.rcl")]
     assert not (restored / "z.png").exists()
     for rel, pixels in images.items():
         assert np.array_equal(np.asarray(Image.open(restored / rel)), pixels), rel
@@ -113,10 +136,22 @@ def test_dask_cli_refusals_come_before_any_work(tmp_path, capsys, scheduler, fol
         rcl_dask.encode_files([src / "a.png"], tmp_path / "out", scheduler="local")
 
 
-def test_dask_scheduler_local(tmp_path, capsys, folder):
+def test_dask_scheduler_local(tmp_path, capsys, folder, monkeypatch):
+    """--scheduler local: rcl starts a LocalCluster of its own, and the file is coded by its worker process."""
     src, images = folder
+    tasks = []
+    connect = rcl_dask.connect
+
+    @contextmanager
+    def watched(*args, **kwargs):  # the real connect, the scheduler's task records kept on the way out
+        with connect(*args, **kwargs) as client, tasks_run_by_workers(client) as found:
+            yield client
+        tasks.extend(found)
+
+    monkeypatch.setattr(rcl_dask, "connect", watched)
     status, err = rcl(capsys, "encode", src / "a.png", "-o", tmp_path / "a.rcl", "--scheduler", "local", "-j", "1")
     assert status == 0 and "1 of 1 files done" in err, err
+    assert tasks == [("a.png", "encode")]
     assert np.array_equal(rc_plugin.decode((tmp_path / "a.rcl").read_bytes()), images["a.png"])
 
 
@@ -162,17 +197,3 @@ def test_dask_is_never_imported_unless_asked_for(tmp_path, photo_crop):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
     assert (tmp_path / "x.rcl").is_file()
-
-
-def test_dask_rerun_of_a_big_batch_names_ten_kept_outputs_then_counts(capsys):
-    from pathlib import Path
-
-    from rc_plugin import batch
-
-    kept = [(Path(f"in/{i}.png"), Path(f"out/{i}.rcl")) for i in range(25)]
-    batch.report_kept(kept, skip_existing=False, quiet=True)
-    lines = capsys.readouterr().err.splitlines()
-    assert lines[:10] == [f"rcl: out/{i}.rcl exists (use --force to overwrite)" for i in range(10)]
-    assert len(lines) == 11 and "15 more outputs exist and were kept" in lines[10]
-    batch.report_kept(kept, skip_existing=True, quiet=False)
-    assert capsys.readouterr().err == "rcl: 25 of the outputs exist already, skipped as done\n"
