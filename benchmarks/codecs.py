@@ -77,13 +77,28 @@ def missing_packages(modules) -> list[str]:
     return out
 
 
-def _png(zopfli: bool = False) -> Codec:
+def _png_options(zopfli: bool = False) -> dict:
     import oxipng
-    from PIL import Image
 
     options = {"level": 6}
     if zopfli:
         options["deflate"] = oxipng.Deflaters.zopfli(ZOPFLI_ITERATIONS)
+    return options
+
+
+def png_file(data: bytes, zopfli: bool = False) -> bytes:
+    """A PNG file optimised by oxipng with the same settings as the PNG codec (from the file, so a palette,
+    grey or 1-bit image keeps its colour type and palette as oxipng sees fit)."""
+    import oxipng
+
+    return oxipng.optimize_from_memory(data, **_png_options(zopfli))
+
+
+def _png(zopfli: bool = False) -> Codec:
+    import oxipng
+    from PIL import Image
+
+    options = _png_options(zopfli)
 
     def enc(a: np.ndarray) -> bytes:
         a = np.ascontiguousarray(a)

@@ -13,6 +13,12 @@ SETTINGS; the report lists them). JPEG XL effort 10 runs only on the first N pho
 2 cores); where N is fewer than the photos, its row is a mean over those N and the
 report compares it with every other codec's mean on the same N photos.
 
+Non-photo images (text, plots, screenshots, maps, label masks, palette photos; made by
+`python -m benchmarks.synthetic_set DIR`): `--nonphoto DIR` adds, beside the photo table,
+benchmarks.nonphoto's per-image table of bytes for PNG, WebP, JPEG XL (e7, e9) and rcl (each codec
+given the image in the mode it handles best: palette, grey and 1-bit images as they are) with rcl / PNG,
+the totals and rcl against WebP and JPEG XL e9; `python -m benchmarks.nonphoto DIR` gives it alone.
+
 Needs the `bench` extra (imagecodecs, pyoxipng, matplotlib): it checks that they
 import before coding any photo, and says `pip install ".[bench]"` if not.
 """
@@ -281,6 +287,8 @@ def command_line(args: argparse.Namespace, files: list[Path], results: Path | No
         parts.append(f"--e10-limit {args.e10_limit}")
     if args.png_zopfli:
         parts.append("--png-zopfli")
+    if getattr(args, "nonphoto", None):
+        parts.append(f"--nonphoto {args.nonphoto}")
     if results:
         parts.append(f"--results {results}")
     return " ".join(parts)
@@ -306,6 +314,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=OUT, help="folder for JSON, table and plots")
     p.add_argument("--results", type=Path, default=None, help="also write this markdown report (docs/results.md)")
     p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--nonphoto", type=Path, default=None, metavar="DIR",
+                   help="also report per-image bytes on the non-photo set in DIR (benchmarks.nonphoto; make it "
+                        "with python -m benchmarks.synthetic_set DIR)")
     args = p.parse_args(argv)
     check_packages(plots=not args.no_plots)  # before any work
 
@@ -341,13 +352,23 @@ def main(argv: list[str] | None = None) -> None:
     (args.out / "table.md").write_text(md + "\n\n## Settings\n\n" + settings_markdown(codecs) + "\n")
     pics = [] if args.no_plots else plots(rows, table, args.out)
     print(md)
+    extra = None
+    if args.nonphoto:
+        from . import nonphoto
+
+        np_rows = nonphoto.run(args.nonphoto, log=lambda line: None)
+        extra = f"{nonphoto.header(args.nonphoto)}\n\n{nonphoto.tables(np_rows)}"
+        (args.out / "nonphoto.json").write_text(json.dumps({"rows": np_rows}, indent=1))
+        with open(args.out / "table.md", "a") as fh:
+            fh.write("\n## Non-photo images\n\n" + extra + "\n")
+        print("\n## Non-photo images\n\n" + extra)
     if args.results:
         write_report(args.results, md, table, files, pics, codecs=list(codecs),
-                     command=command_line(args, files, args.results))
+                     command=command_line(args, files, args.results), nonphoto=extra)
 
 
 def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics: list[Path],
-                 codecs: list[str] | None = None, command: str | None = None) -> None:
+                 codecs: list[str] | None = None, command: str | None = None, nonphoto: str | None = None) -> None:
     import json as _json
 
     from rc_plugin import runtime
@@ -389,6 +410,10 @@ def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics
         target = path.parent / pic.name
         target.write_bytes(pic.read_bytes())
         lines += [f"![{pic.stem}]({rel})", ""]
+    if nonphoto:
+        lines += ["## Non-photo images", "", "Per image, bytes (and below, bits per subpixel) of each codec on the "
+                  "non-photo set (benchmarks/nonphoto.py; each codec gets the image in the mode it handles best).",
+                  "", nonphoto, ""]
     names = codecs if codecs is not None else [t["codec"] for t in table]
     lines += ["## Settings", "", settings_markdown(names), ""]
     path.write_text("\n".join(lines))
