@@ -1,17 +1,15 @@
 """The encoder's choice of record for a tile coded without a lossy layer: the smallest of what fits the tile.
 
-Photos go to the adaptive coder. A tile of few colours, or of many exact repeats (text, drawings, maps, masks,
-screenshots, palette photos), is also tried as a palette and its index plane, coded by the index coder and, where
-it may pay, by the adaptive coder or as generic rows; and any tile whose rows DEFLATE nearly as small as the best
-so far is tried as a generic tile (filtered rows under LZMA). The smallest record is kept, so no tile is much
-larger than a good general-purpose coder makes it.
+Photos go to the adaptive coder alone. A tile of few colours or of many exact repeats (text, drawings, maps,
+masks, screenshots, palette photos) is tried as a palette and its index plane, coded by the index coder and, where
+that is not already small, by the adaptive coder; and as generic rows (PNG's filters under LZMA), which copy long
+exact repeats that no pixel model sees. The smallest record is kept, so no such tile is ever much larger than a good
+general-purpose coder makes it.
 
 Encoder only: the decoder never imports this module. The thresholds decide which candidates are tried, never what
 bytes mean; docs/models.md ("Every image") has what they cost and save.
 """
 from __future__ import annotations
-
-import zlib
 
 import numpy as np
 
@@ -23,20 +21,18 @@ from .palette import pack_palette
 Record = AdaptiveTile | GenericTile | PaletteTile
 #: A tile is a drawing when at least this share of its pixels repeats the pixel to its left or above exactly.
 DRAWING_REPEATS = 0.3
+#: ... measured over every REPEAT_ROW_STEP-th row, enough to tell a drawing from a photo at a tenth of the cost.
+REPEAT_ROW_STEP = 4
 #: Without that, the index coder is tried on palettes of at most this many colours (colour) or grey levels.
 PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS = 256, 64
 #: The adaptive coder is tried after the index coder where that took more than this many bits per pixel.
 ADAPTIVE_AFTER_BITS = 1.0
-#: A generic tile is tried where the rows' fast DEFLATE comes within this factor of the best record so far.
-GENERIC_TRY_RATIO = 1.25
 
 
 def palette_of(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The (n, C) colours of an (h, w, C) uint8 plane in order of luminance, and its (h, w) indices into them."""
     h, w, c = colour.shape
-    flat = colour.reshape(-1, c).astype(np.int64)
-    key = flat[:, 0] if c == 1 else (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
-    keys, inverse = np.unique(key, return_inverse=True)
+    keys, inverse = np.unique(_keys(colour), return_inverse=True)
     colours = (keys[:, None] >> np.array([16, 8, 0] if c == 3 else [0])) & 0xFF
     luma = colours[:, 0] if c == 1 else colours @ np.array([299, 587, 114])
     order = np.lexsort((keys, luma))
@@ -45,18 +41,23 @@ def palette_of(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return colours[order].astype(np.uint8), rank[inverse.ravel()].reshape(h, w)
 
 
-def repeat_share(colour: np.ndarray) -> float:
-    """The share of pixels of an (h, w, C) plane equal to their left or upper neighbour."""
-    same = np.zeros(colour.shape[:2], bool)
-    same[:, 1:] = np.all(colour[:, 1:] == colour[:, :-1], axis=2)
-    same[1:] |= np.all(colour[1:] == colour[:-1], axis=2)
-    return float(same.mean())
+def _keys(colour: np.ndarray) -> np.ndarray:
+    """One integer per pixel of an (h, w, C) uint8 plane, C <= 3."""
+    flat = colour.reshape(-1, colour.shape[2]).astype(np.int64)
+    return flat[:, 0] if colour.shape[2] == 1 else (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
+
+
+def repeat_share(colour: np.ndarray, step: int = 1) -> float:
+    """The share of pixels of an (h, w, C) plane equal to their left or upper neighbour, over every step-th row."""
+    rows = colour[1::step]
+    same = np.all(rows[:, 1:] == rows[:, :-1], axis=2) | np.all(rows[:, 1:] == colour[0:-1:step, 1:], axis=2)
+    return float(same.mean()) if same.size else 1.0
 
 
 def more_colours_than(colour: np.ndarray, limit: int) -> bool:
     """Whether a sample of the plane's pixels already has more than limit colours (photos do at once)."""
-    sample = colour.reshape(-1, colour.shape[2])[:: max(1, colour.shape[0] * colour.shape[1] // 4096)]
-    return len(np.unique(sample, axis=0)) > limit
+    flat = colour.reshape(-1, 1, colour.shape[2])
+    return len(np.unique(_keys(flat[:: max(1, len(flat) // 4096)]))) > limit
 
 
 def code_lossless_tile(pixels: np.ndarray, channels: int) -> Record:
@@ -66,7 +67,7 @@ def code_lossless_tile(pixels: np.ndarray, channels: int) -> Record:
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     h, w = colour.shape[:2]
-    drawing = repeat_share(colour) >= DRAWING_REPEATS
+    drawing = repeat_share(colour, REPEAT_ROW_STEP) >= DRAWING_REPEATS
     limit = PALETTE_PHOTO_COLOURS if channels == 3 else FEW_GREY_LEVELS
     if not drawing and more_colours_than(colour, limit):  # a photo: the adaptive coder alone
         return AdaptiveTile(adaptive.encode_plane(colour), alpha)
@@ -92,8 +93,6 @@ def code_lossless_tile(pixels: np.ndarray, channels: int) -> Record:
     # the generic tile, of the index plane where it fits in bytes, else of the colour
     as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
     plane = indices.astype(np.uint8)[..., None] if as_indices else colour
-    quick = len(zlib.compress(generic.filter_rows(plane), 1)) + len(packed) * as_indices
-    if quick < GENERIC_TRY_RATIO * len(best.pack()):
-        stream = generic.encode_rows(plane)
-        keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
+    stream = generic.encode_rows(plane)
+    keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
     return best
