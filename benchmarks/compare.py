@@ -315,8 +315,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, default=None, help="also write this markdown report (docs/results.md)")
     p.add_argument("--no-plots", action="store_true")
     p.add_argument("--nonphoto", type=Path, default=None, metavar="DIR",
-                   help="also report per-image bytes on the non-photo set in DIR (benchmarks.nonphoto; make it "
-                        "with python -m benchmarks.synthetic_set DIR)")
+                   help="also report per-image bytes on the non-photo set in DIR (benchmarks.nonphoto, always with "
+                        "rcl (adaptive); make the set with python -m benchmarks.synthetic_set DIR)")
     args = p.parse_args(argv)
     check_packages(plots=not args.no_plots)  # before any work
 

@@ -1,6 +1,6 @@
 """Make the non-photo benchmark set: text, plots, screenshots, maps, label masks, pixel art, palette photos.
 
-    python -m benchmarks.synthetic_set /work/nonphoto_set          # the benchmark set (~40 PNGs, ~5 MP)
+    python -m benchmarks.synthetic_set /work/nonphoto_set          # the benchmark set (38 PNGs, 7 MP)
     python -m benchmarks.nonphoto /work/nonphoto_set               # per-image bytes: rcl against PNG, WebP, JXL
     python -m benchmarks.synthetic_set --test-assets tests/assets/nonphoto   # the five small test assets
     python -m benchmarks.synthetic_set --public ORIGINALS /work/nonphoto_public   # 6 public images (PUBLIC)
