@@ -1,0 +1,83 @@
+"""The compiled code equals its source: every numba-compiled function of rc_plugin, the whole call graph (the
+adaptive coder's loop, its predictors, logistic and range coder; the index coder; the generic tile's row filters),
+run again as plain Python (NUMBA_DISABLE_JIT=1, in a process of its own) gives the same bytes and pixels, for every
+tile kind the encoder writes.
+
+What the interpreter computes on Python integers (constants, indices, sizes) never wraps, so an intermediate of
+them that overflows int64 in the compiled code shows as other bytes; what it computes on values read from arrays
+(NumPy scalars) is checked for overflow (np.seterr), so a multiply or add that would wrap silently in the compiled
+code stops the interpreted run. (A shift that overflows a NumPy scalar wraps there as it does compiled: not seen.)
+
+A new tile kind is covered by adding an image the encoder codes with it to cases(): the test fails until every kind
+rc_plugin.container names is among the files written.
+"""
+import sys
+
+import numpy as np
+from numba.core.dispatcher import Dispatcher
+
+from rc_plugin import bitstream
+from rcl_testutil import all_tile_kinds, assert_compiled_equals_interpreted
+
+
+def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
+    """(name, pixels, encode options, tile side or None): small images, as interpreted code is slow, that still
+    reach every branch worth checking."""
+    rng = np.random.default_rng(25)
+    y, x = np.mgrid[0:20, 0:24]
+    gradient = np.stack([(7 * x) % 256, (5 * y) % 256, (3 * x + 2 * y) % 256], axis=2).astype(np.uint8)
+    checker = np.where((y + x) % 2 == 0, 0, 255).astype(np.uint8)
+    blocks = np.where(((y // 3) + (x // 4)) % 2 == 0, 0, 255).astype(np.uint8)
+    smooth = (x[:16, :20] * 2 + y[:16, :20] * 1.5 + rng.normal(0, 1.5, (16, 20))).round().clip(0, 63)
+    spaced = (4 * smooth).astype(np.uint8)  # 64 grey levels 4 apart: its palette's indices code smaller
+    palette = rng.integers(0, 256, (16, 3), dtype=np.uint8)
+    repeated = palette[np.tile(rng.integers(0, 16, (8, 12)), (3, 3))]
+    few = np.tile(rng.integers(0, 256, (6, 24, 3), dtype=np.uint8).repeat(2, axis=1), (4, 1, 1))  # 144 colours
+    many = np.tile(rng.integers(0, 256, (12, 24, 3), dtype=np.uint8).repeat(2, axis=1), (3, 1, 1))  # 288 colours
+    noise_rgba = rng.integers(0, 256, (9, 11, 4), dtype=np.uint8)
+    noise_rgba[..., 3] = np.where(x[:9, :11] > 4, 255, 0)
+    side = bitstream.MIN_TILE
+    return [
+        ("noise", rng.integers(0, 256, (14, 17, 3), dtype=np.uint8), {}, None),
+        ("noise_grey", rng.integers(0, 256, (15, 18), dtype=np.uint8), {}, None),
+        ("noise_rgba", noise_rgba, {}, None),
+        ("flat", np.full((9, 13, 3), 77, np.uint8), {}, None),
+        ("gradient", gradient, {}, None),
+        ("extremes_checkerboard", np.repeat(checker[..., None], 3, axis=2), {}, None),  # grey stored as colour
+        ("extremes_colour", np.stack([checker, 255 - checker, checker], axis=2), {}, None),
+        # 0/255 beside noise: too many colours for a palette, so the adaptive coder meets the extremes
+        ("extremes_adaptive", np.stack([checker, rng.integers(0, 256, checker.shape), 255 - checker], axis=2)
+         .astype(np.uint8), {}, None),
+        ("one_row", rng.integers(0, 256, (1, 300, 3), dtype=np.uint8), {}, None),
+        ("one_column", rng.integers(0, 256, (300, 1, 3), dtype=np.uint8), {}, None),
+        ("blocks", np.stack([blocks, blocks, 255 - blocks], axis=2), {}, None),
+        ("spaced_grey", spaced, {}, None),
+        ("spaced_colour", np.stack([spaced, spaced + 1, 255 - spaced], axis=2), {}, None),
+        ("palette_repeats", repeated, {}, None),
+        ("few_colours_repeated", few, {}, None),
+        ("many_colours_repeated", many, {}, None),
+        ("one_pixel", np.array([[[0, 255, 128]]], np.uint8), {}, None),
+        ("one_grey_pixel", np.array([[200]], np.uint8), {}, None),
+        # tile edges: the smallest tile side, 2 x 2 tiles with edge tiles one pixel wide and high
+        ("tile_edges", rng.integers(0, 256, (side + 1, side + 1, 3), dtype=np.uint8), {}, side),
+        ("tile_edges_gradient", gradient[: side + 3, : side + 2], {}, side),
+        # just over the adaptive coder's own tile side, two pixels high: its tiles as the encoder splits them
+        ("over_a_tile", rng.integers(0, 256, (2, 513, 3), dtype=np.uint8), {}, None),
+        ("mixture", gradient[:16, :16], {"coder": "mixture", "q": 24}, None),
+    ]
+
+
+def compiled_functions() -> list[str]:
+    return sorted(f"{m.__name__}.{k}" for m in list(sys.modules.values()) if m and m.__name__.startswith("rc_plugin")
+                  for k, v in vars(m).items() if isinstance(v, Dispatcher))
+
+
+def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
+    kinds = assert_compiled_equals_interpreted(cases(), tmp_path)
+    seen = {kind for names in kinds.values() for kind in names}
+    assert seen == all_tile_kinds(), f"tile kinds no case reaches: {all_tile_kinds() - seen}; add an image for each"
+    assert len(kinds["tile_edges"]) == 4 and len(kinds["over_a_tile"]) == 2
+    assert kinds["extremes_adaptive"] == kinds["noise"] == ["adaptive"]
+    # here everything ran compiled (in the other process nothing did: it checks that itself)
+    assert {"rc_plugin.adaptive.code_plane", "rc_plugin.adaptive._learn", "rc_plugin.predictors.predict",
+            "rc_plugin.logistic.below", "rc_plugin.rangecoder.shift_low"} <= set(compiled_functions())
