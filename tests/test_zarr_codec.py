@@ -1,6 +1,7 @@
 """rcl as a numcodecs codec and a zarr 3 array-to-bytes codec (rc_plugin.zarr_codec), and Dask reading such arrays.
 
-The tests that need numcodecs, zarr, dask or distributed skip without them; the `test` extra installs them.
+The tests that need numcodecs, zarr, dask or distributed skip without them; the `test` extra installs them (zarr and
+numcodecs on Python 3.11+), and with CI set a missing one that it installs fails the run (tests/rcl_ci.py).
 """
 import json
 import os
