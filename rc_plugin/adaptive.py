@@ -32,7 +32,7 @@ from .rangecoder import next_byte, shift_low
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "295e7953d72efc0f+d0da6b988e96d89e"
+COMPILED_FOR = "efca69182563cf0e+bc0d6064b378229c"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS

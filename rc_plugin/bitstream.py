@@ -104,9 +104,9 @@ INDEX_TABLE_BITS_MIN, INDEX_TABLE_BITS_MAX = 12, 20
 INDEX_COUNT_LIMIT = 60
 #: Mixer weights in 1/2**16, starting at WEIGHT_INIT, clipped to +-WEIGHT_LIMIT; a step is stretch x error
 #: >> MIXER_SHIFT. The probability map moves by 1/2**APM_RATE of its error.
-INDEX_WEIGHT_INIT = 19661
+INDEX_WEIGHT_INIT = 26214
 INDEX_WEIGHT_LIMIT = 1 << 22
-INDEX_MIXER_SHIFT = 10
+INDEX_MIXER_SHIFT = 11
 INDEX_APM_RATE = 6
 
 # --- the generic tile (rc_plugin.generic) ------------------------------------------------------

@@ -30,15 +30,14 @@ ADAPTIVE_AFTER_BITS = 1.0
 
 
 def palette_of(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (n, C) colours of an (h, w, C) uint8 plane in order of luminance, and its (h, w) indices into them."""
+    """The (n, C) colours of an (h, w, C) uint8 plane in the order of their RGB values (R first), and its (h, w)
+    indices into them. In that order the packed palette's differences are mostly zero in R and small in G, and
+    similar colours share an index's high bits (on the non-photo set it measured 4.8 % smaller than ordering by
+    luminance, docs/models.md)."""
     h, w, c = colour.shape
     keys, inverse = np.unique(_keys(colour), return_inverse=True)
     colours = (keys[:, None] >> np.array([16, 8, 0] if c == 3 else [0])) & 0xFF
-    luma = colours[:, 0] if c == 1 else colours @ np.array([299, 587, 114])
-    order = np.lexsort((keys, luma))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return colours[order].astype(np.uint8), rank[inverse.ravel()].reshape(h, w)
+    return colours.astype(np.uint8), inverse.reshape(h, w)
 
 
 def _keys(colour: np.ndarray) -> np.ndarray:

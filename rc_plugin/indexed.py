@@ -22,7 +22,7 @@ from .rangecoder import next_byte, shift_low
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "295e7953d72efc0f+8a81bea44c9fc181"
+COMPILED_FOR = "efca69182563cf0e+8a81bea44c9fc181"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 #: Context sets and the template each hashes: (dy, dx) offsets of the neighbours, nearest first.
@@ -90,7 +90,7 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
     """Code img (h, w) of indices below n into out, or (decoding) fill img from inp; returns the bytes written
     (encoding) or read (decoding), or -1 when a decoded index is n or more (a corrupt stream)."""
     h, w = img.shape
-    nbits = 1
+    nbits = 0  # a one-colour tile codes nothing
     while (1 << nbits) < n:
         nbits += 1
     table_bits = bs.INDEX_TABLE_BITS_MIN
