@@ -28,7 +28,7 @@ sys.path.insert(0, str(TESTS))
 import rc_plugin  # noqa: E402
 import rc_plugin.container  # noqa: E402
 from rc_plugin.codec import decode_with_metadata  # noqa: E402
-from rcl_testutil import first_tile, mostly_grey  # noqa: E402
+from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds  # noqa: E402
 
 ASSETS = TESTS / "assets"
 GOLDEN = TESTS / "golden" / f"v{rc_plugin.container.VERSION}"
@@ -118,6 +118,84 @@ def cases() -> list[dict]:
     ]
 
 
+def drawing(h: int, w: int, seed: int) -> Image.Image:
+    """Filled shapes and lines in six colours on white, drawn by Pillow: a drawing's repeats and sharp edges."""
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(seed)
+    im = Image.new("RGB", (w, h), (255, 255, 255))
+    draw = ImageDraw.Draw(im)
+    inks = [tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(5)]
+    for i in range(14):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        box = (x, y, x + int(rng.integers(4, 30)), y + int(rng.integers(4, 24)))
+        (draw.rectangle if i % 2 else draw.ellipse)(box, fill=inks[i % 5])
+        draw.line((0, y, w, (y * 7) % h), fill=inks[(i + 1) % 5])
+    return im
+
+
+def recoded(data: bytes, kind: str) -> bytes:
+    """A one-tile file with its tile record recoded as kind ("palette/adaptive", "palette/generic", "generic"): the
+    records the encoder keeps only where they come out smallest, pinned here on small images all the same."""
+    from rc_plugin import adaptive, container, generic, guard, palette
+    from rc_plugin.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
+
+    pixels = rc_plugin.decode(data)
+    header = rc_plugin.codec.read_header(data)
+    colour = np.ascontiguousarray(pixels.reshape(*pixels.shape[:2], -1)[..., : header.coded_channels])
+    if kind == "generic":
+        record = container.GenericTile(generic.encode_rows(colour), b"")
+    else:
+        colours, idx = guard.palette_of(colour)
+        plane = idx.astype(np.uint8)[..., None]
+        stream = adaptive.encode_plane(plane) if kind == "palette/adaptive" else generic.encode_rows(plane)
+        record = container.PaletteTile(PLANE_ADAPTIVE if kind == "palette/adaptive" else PLANE_GENERIC,
+                                       len(colours), palette.pack_palette(colours), stream, b"")
+    start = data.index(b"TILE", container.HEADER_SIZE)
+    out = data[:start] + container.chunk(b"TILE", record.pack()) + data[data.index(b"IEND", start) :]
+    assert np.array_equal(rc_plugin.decode(out), pixels) and tile_kinds(out) == [kind], kind
+    return out
+
+
+def format8_cases() -> list[dict]:
+    """Format 8's tiles and modes: palette tiles with each index-plane coder, a generic tile, P and 1 images."""
+    lake = photo("lake")
+    shapes = drawing(48, 64, 8)
+    quantised = Image.fromarray(lake[40:104, 300:380]).quantize(24, dither=Image.Dither.NONE)
+    with_transparency = quantised.copy()
+    with_transparency.info["transparency"] = 3
+    text = Image.new("1", (72, 40), 1)
+    from PIL import ImageDraw
+
+    for i in range(3):
+        ImageDraw.Draw(text).text((2, 2 + 12 * i), "rcl 1-bit", fill=0)
+    grey_levels = (luma(lake[150:214, 200:296]) // 40 * 40).astype(np.uint8)
+    rgba = np.dstack([np.asarray(shapes), alpha_mask(48, 64)])
+    gradient_bars = np.stack([np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1)),
+                              np.repeat(np.arange(48, dtype=np.uint8)[:, None] * 5, 64, axis=1),
+                              np.full((48, 64), 90, np.uint8)], axis=2)
+    return [
+        dict(name="palette_indexed", pixels="make_golden.drawing(48, 64, 8)", arr=np.asarray(shapes), options={},
+             kind="palette/indexed"),
+        dict(name="palette_adaptive", pixels="make_golden.drawing(48, 64, 8), its tile recoded by make_golden.recoded",
+             arr=np.asarray(shapes), options={}, kind="palette/adaptive", recode=True),
+        dict(name="palette_generic", pixels="make_golden.drawing(48, 64, 8), its tile recoded by make_golden.recoded",
+             arr=np.asarray(shapes), options={}, kind="palette/generic", recode=True),
+        dict(name="generic", pixels="three ramps (4x, 5y, 90) of 48x64, its tile recoded by make_golden.recoded",
+             arr=gradient_bars, options={}, kind="generic", recode=True),
+        dict(name="rgba_palette", pixels="make_golden.drawing(48, 64, 8) with make_golden.alpha_mask(48, 64)",
+             arr=rgba, options={}, kind="palette/indexed"),
+        dict(name="grey_levels", pixels="lake.png[150:214, 200:296] converted to L by Pillow, // 40 * 40",
+             arr=grey_levels, options={}, kind="palette/indexed"),
+        dict(name="p", pixels="lake.png[40:104, 300:380] quantised by Pillow to 24 colours, no dither",
+             image=quantised, options={}),
+        dict(name="p_transparency", pixels="the image of p.rcl with info['transparency'] = 3",
+             image=with_transparency, options={}),
+        dict(name="bilevel", pixels="'rcl 1-bit' three times, Pillow's default font on a 72x40 mode-1 image",
+             image=text, options={}),
+    ]
+
+
 def call_text(options: dict) -> str:
     """The encode call as text; ICC, EXIF and XMP are the constants of this file."""
     names = {ICC: "ICC", EXIF: "EXIF", XMP: "XMP", Q: str(Q)}
@@ -165,7 +243,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(cases()),
+        "files": write_files(cases() + format8_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
@@ -174,11 +252,23 @@ def write_files(cases_: list[dict]) -> list[dict]:
     """Encode each case into GOLDEN, check it round-trips, and return its manifest entries."""
     files = []
     for case in cases_:
-        arr = np.ascontiguousarray(case["arr"])
-        data = rc_plugin.encode(arr, **case["options"])
-        decoded, meta = decode_with_metadata(data)
-        assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
-        assert meta == {k: v for k, v in case["options"].items() if k != "q"}, case["name"]
+        if "image" in case:  # a PIL image of mode P or 1: it comes back in its mode, with its palette
+            data = rc_plugin.encode(case["image"], **case["options"])
+            back, meta = rc_plugin.codec.decode_image(data)
+            assert back.mode == case["image"].mode and back.getpalette() == case["image"].getpalette()
+            assert back.info.get("transparency") == case["image"].info.get("transparency"), case["name"]
+            assert np.array_equal(np.asarray(back), np.asarray(case["image"])), case["name"]
+            decoded, meta = decode_with_metadata(data)
+        else:
+            arr = np.ascontiguousarray(case["arr"])
+            data = rc_plugin.encode(arr, **case["options"])
+            if case.get("recode"):
+                data = recoded(data, case["kind"])
+            decoded, meta = decode_with_metadata(data)
+            assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
+            assert meta == {k: v for k, v in case["options"].items() if k != "q"}, case["name"]
+        if "kind" in case:
+            assert tile_kinds(data) == [case["kind"]], (case["name"], tile_kinds(data))
         if case["name"] == "rgb_grey_shortcut":
             assert first_tile(data).grey != b"", "the encoder did not keep the grey shortcut: use a larger crop"
         info = rc_plugin.info(data)
@@ -194,7 +284,9 @@ def write_files(cases_: list[dict]) -> list[dict]:
             "bytes": len(data),
             "file_sha256": sha256(data),
             "pixel_sha256": sha256(np.ascontiguousarray(decoded).tobytes()),
-            "metadata_sha256": {k: sha256(v) for k, v in sorted(meta.items())},
+            "metadata_sha256": {k: sha256(metadata_bytes(v)) for k, v in sorted(meta.items())},
+            "plane_sha256": sha256(np.asarray(rc_plugin.codec.decode_image(data)[0]).tobytes()),
+            "tile_kinds": tile_kinds(data),
             "pixels": case["pixels"],
             "encode": call_text(case["options"]),
         })

@@ -49,6 +49,11 @@ def mostly_grey(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
+def metadata_bytes(value) -> bytes:
+    """A metadata entry as bytes: ICC, EXIF and XMP are bytes already; a P file's palette is its PLTE payload."""
+    return value if isinstance(value, bytes) else value.pack()
+
+
 def first_tile(data: bytes) -> container.Tile:
     """The first TILE record of a colour .rcl file."""
     header = container.parse_header(data, None)

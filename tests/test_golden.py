@@ -14,7 +14,7 @@ import pytest
 import rc_plugin
 import rc_plugin.container
 from rc_plugin.codec import decode_with_metadata
-from rcl_testutil import first_tile
+from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, tile_kinds
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFESTS = {int(d.name[1:]): json.loads((d / "manifest.json").read_text()) for d in sorted(GOLDEN.glob("v*"))}
@@ -47,12 +47,15 @@ def test_golden_file_decodes_exactly(version, entry):
     # the file itself is the one make_golden.py wrote (an edited file would test nothing)
     assert sha256(data) == entry["file_sha256"], f"{entry['name']} changed on disk: restore it from git"
     pixels, meta = decode_with_metadata(data)
-    assert pixels.dtype == np.uint8
+    assert pixels.dtype == (bool if entry["mode"] == "1" else np.uint8)
     assert list(pixels.shape) == entry["shape"]
     assert sha256(np.ascontiguousarray(pixels).tobytes()) == entry["pixel_sha256"], (
         f"{entry['name']} (written by {entry['encode']}) no longer decodes to its pixels"
     )
-    assert {k: sha256(v) for k, v in meta.items()} == entry["metadata_sha256"]
+    assert {k: sha256(metadata_bytes(v)) for k, v in meta.items()} == entry["metadata_sha256"]
+    if "plane_sha256" in entry:  # from format 8: the plane as Pillow opens it (a P file's indices, a 1 file's bits)
+        assert sha256(np.asarray(rc_plugin.codec.decode_image(data)[0]).tobytes()) == entry["plane_sha256"]
+        assert tile_kinds(data) == entry["tile_kinds"]
     assert np.array_equal(rc_plugin.decode(data), pixels)
     info = rc_plugin.info(data)
     assert (info["mode"], info["q"], info["tiles"], info["version"]) == (entry["mode"], entry["q"], entry["tiles"],
@@ -74,6 +77,12 @@ def test_golden_files_cover_the_coding_paths():
     assert first_tile(read(6, "rgb.rcl")).grey == b""
     assert rc_plugin.info(read(7, "rgb.rcl"))["coder"] == "adaptive"
     assert rc_plugin.info(read(7, "rgb_mixture.rcl"))["coder"] == "mixture"
+    latest = MANIFESTS[rc_plugin.container.VERSION]["files"]
+    assert {kind for entry in latest for kind in tile_kinds(read(rc_plugin.container.VERSION, entry["name"]))} == (
+        all_tile_kinds()), "every tile kind the format has is pinned by a golden file"
+    assert {e["mode"] for e in latest} >= {"P", "1"}
+    assert rc_plugin.codec.decode_image(read(rc_plugin.container.VERSION, "p_transparency.rcl"))[0].info[
+        "transparency"] == 3
 
 
 def test_bitstream_constants_pinned():
