@@ -47,8 +47,6 @@ def _encode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
 
 
 def _decode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
-    from PIL import Image
-
     from rc_plugin import codec, container
     from rc_plugin.pixels import expanded_mode
 

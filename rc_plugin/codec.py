@@ -13,9 +13,7 @@ from PIL import Image
 
 from . import options, released
 from .container import (
-    CODER_NAMES,
     FLAG_CHANNEL_AXIS,
-    Tile,
     FLAG_GREY_COLOUR,
     INDEXED_MODES,
     LAYER_NONE,
@@ -27,7 +25,6 @@ from .container import (
     colour_channels,
     parse_chunks,
     parse_header,
-    parse_tile,
 )
 from .decoder import decode_tiles
 from .errors import RclError
@@ -37,6 +34,7 @@ from .lossy import LAYER_BY_ID, get_layer
 from .parallel import map_tiles
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
 from .qsearch import choose_q
+from .records import CODER_NAMES, Tile, parse_tile
 
 Progress = Callable[[int, int], None]
 #: The tile side the encoder writes, by coder: its own choice, which the header records (the decoder takes any side

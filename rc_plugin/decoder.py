@@ -11,7 +11,8 @@ import numpy as np
 from . import entropy, grids, released
 from .alpha import decode_alpha
 from .bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
-from .container import LAYER_NONE, AdaptiveTile, GenericTile, Header, PaletteTile, Tile, parse_tile
+from .container import LAYER_NONE, Header
+from .records import AdaptiveTile, GenericTile, PaletteTile, Tile, parse_tile
 from .context import ContextParams
 from .errors import RclError
 from .grey import GreyCoding, GreyParams

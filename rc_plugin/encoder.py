@@ -11,7 +11,7 @@ import numpy as np
 
 from . import entropy, grids, released
 from .alpha import encode_alpha
-from .container import Tile
+from .records import Tile
 from .context import ContextParams
 from .fitting import FIT_STRIDE, fit_context, fit_grey, grey_worth_trying
 from .grey import GreyCoding, is_grey

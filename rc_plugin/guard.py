@@ -15,7 +15,7 @@ import numpy as np
 
 from .alpha import encode_alpha
 from .bitstream import PALETTE_MAX, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
-from .container import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, PaletteTile
+from .records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, PaletteTile
 from .palette import pack_palette
 
 Record = AdaptiveTile | GenericTile | PaletteTile

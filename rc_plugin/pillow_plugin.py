@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image, ImageFile, ImagePalette
 
-from . import codec, container, options
+from . import codec, container, options, records
 from .errors import RclError, as_oserror
 from .lossy import LAYER_BY_ID
 
@@ -113,7 +113,7 @@ class RclImageFile(ImageFile.ImageFile):
             raise RuntimeError("verify must be called directly after open")
         with as_oserror("corrupt .rcl file"):
             for payload in self._tile_payloads():
-                container.parse_tile(payload, self._rcl_header.coded_channels, self._rcl_header.version)
+                records.parse_tile(payload, self._rcl_header.coded_channels, self._rcl_header.version)
         self._close_fp()
 
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(TESTS))
 
 import rc_plugin  # noqa: E402
 import rc_plugin.container  # noqa: E402
+import rc_plugin.records as records  # noqa: E402
 from rc_plugin.codec import decode_with_metadata  # noqa: E402
 from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds  # noqa: E402
 
@@ -144,12 +145,12 @@ def recoded(data: bytes, kind: str) -> bytes:
     header = rc_plugin.codec.read_header(data)
     colour = np.ascontiguousarray(pixels.reshape(*pixels.shape[:2], -1)[..., : header.coded_channels])
     if kind == "generic":
-        record = container.GenericTile(generic.encode_rows(colour), b"")
+        record = records.GenericTile(generic.encode_rows(colour), b"")
     else:
         colours, idx = guard.palette_of(colour)
         plane = idx.astype(np.uint8)[..., None]
         stream = adaptive.encode_plane(plane) if kind == "palette/adaptive" else generic.encode_rows(plane)
-        record = container.PaletteTile(PLANE_ADAPTIVE if kind == "palette/adaptive" else PLANE_GENERIC,
+        record = records.PaletteTile(PLANE_ADAPTIVE if kind == "palette/adaptive" else PLANE_GENERIC,
                                        len(colours), palette.pack_palette(colours), stream, b"")
     start = data.index(b"TILE", container.HEADER_SIZE)
     out = data[:start] + container.chunk(b"TILE", record.pack()) + data[data.index(b"IEND", start) :]

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 
 import rc_plugin
-from rc_plugin import container
+from rc_plugin import container, records
 
 
 def recrc(data: bytes) -> bytes:
@@ -54,10 +54,10 @@ def metadata_bytes(value) -> bytes:
     return value if isinstance(value, bytes) else value.pack()
 
 
-def first_tile(data: bytes) -> container.Tile:
+def first_tile(data: bytes) -> records.Tile:
     """The first TILE record of a colour .rcl file."""
     header = container.parse_header(data, None)
-    return container.parse_tile(container.parse_chunks(data, header)[1][0], header.coded_channels, header.version)
+    return records.parse_tile(container.parse_chunks(data, header)[1][0], header.coded_channels, header.version)
 
 
 def rcl(*args, cwd=None) -> subprocess.CompletedProcess:
@@ -71,10 +71,10 @@ def tile_kinds(data: bytes) -> list[str]:
     header = container.parse_header(data, None)
     kinds = []
     for payload in container.parse_chunks(data, header)[1]:
-        tile = container.parse_tile(payload, header.coded_channels, header.version)
-        name = container.CODER_NAMES[tile.coder]
+        tile = records.parse_tile(payload, header.coded_channels, header.version)
+        name = records.CODER_NAMES[tile.coder]
         plane = getattr(tile, "plane", None)
-        kinds.append(name if plane is None else f"{name}/{container.PLANE_NAMES[plane]}")
+        kinds.append(name if plane is None else f"{name}/{records.PLANE_NAMES[plane]}")
     return kinds
 
 
@@ -82,8 +82,8 @@ def all_tile_kinds() -> set[str]:
     """Every tile kind this version writes, as tile_kinds names them: each coder, a palette tile by its plane's."""
     from rc_plugin.bitstream import CODER_PALETTE
 
-    kinds = {name for coder, name in container.CODER_NAMES.items() if coder != CODER_PALETTE}
-    return kinds | {f"{container.CODER_NAMES[CODER_PALETTE]}/{plane}" for plane in container.PLANE_NAMES.values()}
+    kinds = {name for coder, name in records.CODER_NAMES.items() if coder != CODER_PALETTE}
+    return kinds | {f"{records.CODER_NAMES[CODER_PALETTE]}/{plane}" for plane in records.PLANE_NAMES.values()}
 
 
 #: What the child below runs: each case encoded, and the file the compiled code wrote for it decoded, with numba's

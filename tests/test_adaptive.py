@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import adaptive, container, entropy, logistic
+from rc_plugin import adaptive, container, entropy, logistic, records
 from rcl_testutil import assert_flips_never_give_a_wrong_image
 
 
@@ -58,9 +58,9 @@ def _one_tile_file(img: np.ndarray) -> tuple[bytes, bytes, int]:
     data = rc_plugin.encode(img)
     header = container.parse_header(data, None)
     (payload,) = container.parse_chunks(data, header)[1]
-    tile = container.parse_tile(payload, header.coded_channels, header.version)
-    assert type(tile) is container.AdaptiveTile and tile.stream, f"not coded as an adaptive tile: {tile}"
-    return data, tile.stream, data.index(payload) + container.ADAPTIVE_HEAD.size
+    tile = records.parse_tile(payload, header.coded_channels, header.version)
+    assert type(tile) is records.AdaptiveTile and tile.stream, f"not coded as an adaptive tile: {tile}"
+    return data, tile.stream, data.index(payload) + records.ADAPTIVE_HEAD.size
 
 
 def _with_stream(data: bytes, stream: bytes) -> bytes:
@@ -68,7 +68,7 @@ def _with_stream(data: bytes, stream: bytes) -> bytes:
     the stream decoder can tell."""
     header = container.parse_header(data, None)
     (payload,) = container.parse_chunks(data, header)[1]
-    tile = dataclasses.replace(container.parse_tile(payload, header.coded_channels, header.version), stream=stream)
+    tile = dataclasses.replace(records.parse_tile(payload, header.coded_channels, header.version), stream=stream)
     return header.pack() + container.chunk(b"TILE", tile.pack()) + container.chunk(b"IEND", b"")
 
 

@@ -24,7 +24,7 @@ def roundtrip(arr, **options) -> bytes:
 
 def _byte_split(data: bytes) -> dict:
     """The file's bytes by kind, read with struct from the layout of docs/format.md (not through info() or
-    container.parse_tile): header, chunk framing, each tile's table, lossy, residual and alpha bytes."""
+    records.parse_tile): header, chunk framing, each tile's table, lossy, residual and alpha bytes."""
     split = dict(header=container.HEADER_SIZE, framing=0, table=0, meta=0, lossy=0, residual=0, alpha=0)
     split["lossy_streams"] = []
     channels = container.parse_header(data, None).coded_channels

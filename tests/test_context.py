@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import container, context, fitting, grids
+from rc_plugin import bitstream, container, context, fitting, grids
 from rcl_testutil import assert_flips_never_give_a_wrong_image, first_tile
 
 
@@ -63,7 +63,7 @@ def test_context_pays_on_correlated_grain_and_stays_exact(grainy):
 
 def test_altered_context_parameters_never_give_a_wrong_image(grainy):
     data = rc_plugin.encode(grainy[:40, :48], q=20)
-    start = container.HEADER_SIZE + container.CHUNK_HEAD.size + container.TAU_BYTES
+    start = container.HEADER_SIZE + container.CHUNK_HEAD.size + bitstream.TAU_BYTES
     spreads = start + context.PARAM_BYTES - 3 * context.CONTEXT_PHASES
     positions = [*range(start, spreads, 7), *range(spreads, start + context.PARAM_BYTES, 2)]
     assert_flips_never_give_a_wrong_image(data, positions, grainy[:40, :48])

@@ -5,7 +5,7 @@ import zlib
 import pytest
 
 import rc_plugin
-from rc_plugin import container
+from rc_plugin import bitstream, container
 from rcl_testutil import assert_flips_never_give_a_wrong_image, mostly_grey, recrc
 
 
@@ -104,7 +104,7 @@ def test_tile_count_checked_before_work(sample):
 def test_grey_shortcut_byte_is_checked(photo_crop):
     img = mostly_grey(photo_crop[:32, :48])
     data = rc_plugin.encode(img, q=16)
-    pos = container.HEADER_SIZE + container.CHUNK_HEAD.size + 1 + container.TAU_BYTES + container.CONTEXT_BYTES  # after the coder byte
+    pos = container.HEADER_SIZE + container.CHUNK_HEAD.size + 1 + bitstream.TAU_BYTES + bitstream.CONTEXT_BYTES  # after the coder byte
     assert data[pos] == 1, "the sample does not take the grey shortcut"
     for value in (0, 2, 255):  # off with its parameters still there, then undefined values
         raw = bytearray(data)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import rc_plugin
-from rc_plugin import container, generic, guard, indexed, palette
+from rc_plugin import container, generic, guard, indexed, palette, records
 from rc_plugin.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
 from rcl_testutil import assert_flips_never_give_a_wrong_image, recrc, tile_kinds
 
@@ -92,7 +92,7 @@ def test_photos_code_as_before_with_the_adaptive_coder_alone(photos):
     photo = photos["osprey"][:200, :300]
     data = rc_plugin.encode(photo)
     assert tile_kinds(data) == ["adaptive"]
-    tile = container.parse_tile(container.parse_chunks(data, rc_plugin.codec.read_header(data))[1][0], 3)
+    tile = records.parse_tile(container.parse_chunks(data, rc_plugin.codec.read_header(data))[1][0], 3, 8)
     assert tile.stream == adaptive.encode_plane(np.ascontiguousarray(photo))
 
 
@@ -152,7 +152,7 @@ def test_tiles_of_one_image_may_differ_and_alpha_stays_apart(photos):
 
 def _record(data: bytes, index: int = 0):
     header = rc_plugin.codec.read_header(data)
-    return header, container.parse_tile(container.parse_chunks(data, header)[1][index], header.coded_channels,
+    return header, records.parse_tile(container.parse_chunks(data, header)[1][index], header.coded_channels,
                                         header.version)
 
 
@@ -178,18 +178,18 @@ def _refused(data: bytes, message: str) -> None:
 def test_palette_records_are_checked():
     data = rc_plugin.encode(drawing())
     header, tile = _record(data)
-    assert isinstance(tile, container.PaletteTile)
+    assert isinstance(tile, records.PaletteTile)
     payload = bytearray(tile.pack())
     for offset, value, message in ((1, 7, "index plane coder 7"), (2, 255, "with 256 colours|beyond|palette")):
         bad = bytearray(payload)
         bad[offset] = value
         _refused(_with_record(data, _Raw(bytes(bad))), message)
     # lengths that do not add up, a palette that does not inflate, fewer colours than the indices need
-    _refused(_with_record(data, container.PaletteTile(tile.plane, tile.colours, tile.palette + b"x", tile.stream,
+    _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, tile.palette + b"x", tile.stream,
                                                       tile.alpha)), "palette|lengths")
-    _refused(_with_record(data, container.PaletteTile(tile.plane, tile.colours, b"\x00" * 9, tile.stream,
+    _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, b"\x00" * 9, tile.stream,
                                                       tile.alpha)), "palette")
-    fewer = container.PaletteTile(tile.plane, tile.colours - 1, palette.pack_palette(
+    fewer = records.PaletteTile(tile.plane, tile.colours - 1, palette.pack_palette(
         palette.unpack_palette(tile.palette, tile.colours, 3)[:-1]), tile.stream, tile.alpha)
     _refused(_with_record(data, fewer), "beyond its palette|ends too early|checksum")
 
@@ -199,23 +199,23 @@ def test_a_palette_tile_with_too_many_colours_for_its_plane_coder_is_refused():
     header, tile = _record(data)
     assert tile.colours == 300
     for plane in (PLANE_ADAPTIVE, PLANE_GENERIC):
-        bad = container.PaletteTile(plane, tile.colours, tile.palette, tile.stream, tile.alpha)
+        bad = records.PaletteTile(plane, tile.colours, tile.palette, tile.stream, tile.alpha)
         _refused(_with_record(data, bad), "with 300 colours")
 
 
 def test_generic_streams_are_checked():
     image = np.tile(np.arange(0, 250, 5, dtype=np.uint8), (30, 1))[..., None] * np.array([1, 0, 1], np.uint8)
-    record = container.GenericTile(generic.encode_rows(image), b"")
+    record = records.GenericTile(generic.encode_rows(image), b"")
     data = _with_record(rc_plugin.encode(image), record)
     assert np.array_equal(rc_plugin.decode(data), image)
-    _refused(_with_record(data, container.GenericTile(record.stream[:-3], b"")), "generic stream")
-    _refused(_with_record(data, container.GenericTile(record.stream + b"\x00", b"")), "generic stream")
+    _refused(_with_record(data, records.GenericTile(record.stream[:-3], b"")), "generic stream")
+    _refused(_with_record(data, records.GenericTile(record.stream + b"\x00", b"")), "generic stream")
     bad_filter = np.frombuffer(generic.filter_rows(image), np.uint8).copy().reshape(30, -1)
     bad_filter[3, 0] = 9
     import lzma
 
     stream = lzma.compress(bad_filter.tobytes(), format=lzma.FORMAT_RAW, filters=generic._DECODE_FILTERS)
-    _refused(_with_record(data, container.GenericTile(stream, b"")), "unknown row filter")
+    _refused(_with_record(data, records.GenericTile(stream, b"")), "unknown row filter")
 
 
 def test_a_version_7_file_cannot_hold_the_new_tiles():
@@ -231,7 +231,7 @@ def test_flipped_bits_in_new_tiles_never_give_a_wrong_image(kind):
     data = rc_plugin.encode(image)
     header, tile = _record(data)
     if kind == "generic colour":
-        tile = container.GenericTile(generic.encode_rows(image), b"")
+        tile = records.GenericTile(generic.encode_rows(image), b"")
     else:
         colours, idx = guard.palette_of(image)
         from rc_plugin import adaptive
@@ -240,7 +240,7 @@ def test_flipped_bits_in_new_tiles_never_give_a_wrong_image(kind):
         stream = {PLANE_INDEXED: lambda: indexed.encode_indices(idx, len(colours)),
                   PLANE_ADAPTIVE: lambda: adaptive.encode_plane(idx.astype(np.uint8)[..., None]),
                   PLANE_GENERIC: lambda: generic.encode_rows(idx.astype(np.uint8)[..., None])}[plane]()
-        tile = container.PaletteTile(plane, len(colours), palette.pack_palette(colours), stream, b"")
+        tile = records.PaletteTile(plane, len(colours), palette.pack_palette(colours), stream, b"")
     data = _with_record(data, tile)
     assert np.array_equal(rc_plugin.decode(data), image)
     start = data.index(b"TILE", container.HEADER_SIZE) + container.CHUNK_HEAD.size
@@ -255,7 +255,7 @@ def test_truncated_index_streams_are_refused():
     header, tile = _record(data)
     assert tile.plane == PLANE_INDEXED and len(tile.stream) > 30
     for keep in (0, 5, len(tile.stream) // 2, len(tile.stream) - 12):
-        cut = container.PaletteTile(tile.plane, tile.colours, tile.palette, tile.stream[:keep], tile.alpha)
+        cut = records.PaletteTile(tile.plane, tile.colours, tile.palette, tile.stream[:keep], tile.alpha)
         _refused(_with_record(data, cut), "ends too early|beyond its palette|checksum")
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import container, context, qsearch
+from rc_plugin import bitstream, context, qsearch
 from rc_plugin.networks import QC_RANGE
 
 
@@ -85,6 +85,6 @@ def test_size_estimate_tracks_the_coded_tile(photo_crop):
     # what the estimate leaves out is the same at every Q: tau, the context parameters, the grey-shortcut byte
     # and the lengths (552 bytes here), and the range coder's few bytes of slack per stream. Measured 561.5 and
     # 562.8 bytes: python tests/measure_thresholds.py size_estimate_gaps
-    fixed = container.TAU_BYTES + context.PARAM_BYTES + 1 + 3 * 8 + 8
+    fixed = bitstream.TAU_BYTES + context.PARAM_BYTES + 1 + 3 * 8 + 8
     assert all(fixed < g < fixed + 24 for g in gaps), gaps
     assert abs(gaps[0] - gaps[1]) < 16
