@@ -65,10 +65,15 @@ def _unfilter(rows, c):
     return out
 
 
-def encode_rows(plane: np.ndarray, preset: int = 9 | lzma.PRESET_EXTREME) -> bytes:
+def encode_rows(plane: np.ndarray) -> bytes:
     """The generic stream of an (h, w, C) uint8 plane."""
-    filters = [{"id": lzma.FILTER_LZMA2, "preset": preset, "dict_size": bs.GENERIC_DICT_SIZE}]
-    return lzma.compress(filter_rows(plane), format=lzma.FORMAT_RAW, filters=filters)
+    return compress_rows(filter_rows(plane))
+
+
+def compress_rows(rows: bytes) -> bytes:
+    """The generic stream of rows filter_rows made."""
+    filters = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": bs.GENERIC_DICT_SIZE}]
+    return lzma.compress(rows, format=lzma.FORMAT_RAW, filters=filters)
 
 
 def decode_rows(data: bytes, h: int, w: int, channels: int) -> np.ndarray:

@@ -1,32 +1,47 @@
 """The encoder's choice of record for a tile coded without a lossy layer: the smallest of what fits the tile.
 
-Photos go to the adaptive coder alone. A tile of few colours or of many exact repeats (text, drawings, maps,
-masks, screenshots, palette photos) is tried as a palette and its index plane, coded by the index coder and, where
-that is not already small, by the adaptive coder; and as generic rows (PNG's filters under LZMA), which copy long
-exact repeats that no pixel model sees. The smallest record is kept, so no such tile is ever much larger than a good
-general-purpose coder makes it.
+Photos go to the adaptive coder alone. A tile of few colours (palette photos, masks, text) is tried as a palette
+and its index plane, coded by the index coder and, where that is not already small, by the adaptive coder; a tile
+of many colours and many exact repeats (screenshots, plots, drawings, and photos with flat sky or paper) by the
+adaptive coder, and by the index coder where a rough estimate says it may win. Both are tried as generic rows
+(PNG's filters under LZMA, which copy long exact repeats no pixel model sees) where those may win. The smallest
+record is kept, so no such tile is ever much larger than a good general-purpose coder makes it.
 
 Encoder only: the decoder never imports this module. The thresholds decide which candidates are tried, never what
 bytes mean; docs/models.md ("Every image") has what they cost and save.
 """
 from __future__ import annotations
 
+import functools
+import zlib
+
 import numpy as np
 
 from .alpha import encode_alpha
-from .bitstream import PALETTE_MAX, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
+from .bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
 from .records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, PaletteTile
 from .palette import pack_palette
 
 Record = AdaptiveTile | GenericTile | PaletteTile
-#: A tile is a drawing when at least this share of its pixels repeats the pixel to its left or above exactly.
+#: A tile of many colours is a photo unless at least this share of its pixels repeats the pixel to its left or
+#: above exactly.
 DRAWING_REPEATS = 0.3
 #: ... measured over every REPEAT_ROW_STEP-th row, enough to tell a drawing from a photo at a tenth of the cost.
 REPEAT_ROW_STEP = 4
 #: Without that, the index coder is tried on palettes of at most this many colours (colour) or grey levels.
 PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS = 256, 64
-#: The adaptive coder is tried after the index coder where that took more than this many bits per pixel.
+#: With few colours, the adaptive coder is tried after the index coder where that took more than this many bits
+#: per pixel.
 ADAPTIVE_AFTER_BITS = 1.0
+#: With more, the index coder is tried after the adaptive coder where the tile has at least this many pixels per
+#: colour, and a new colour's rough cost, (1 - repeats) log2(colours) bits a pixel, is below this factor of the
+#: adaptive coder's size: on screenshots and plots it is far below; on the photo tiles with flat sky or paper of
+#: val and dev it was 1.04 to 2.2, where the index coder won once in 50 tiles and took 2 to 4 times as long.
+INDEX_PIXELS_PER_COLOUR = 8
+INDEX_TRY_RATIO = 1.0
+#: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
+#: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
+GENERIC_TRY_RATIO = 1.5
 
 
 def palette_of(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,13 +81,12 @@ def code_lossless_tile(pixels: np.ndarray, channels: int) -> Record:
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     h, w = colour.shape[:2]
-    drawing = repeat_share(colour, REPEAT_ROW_STEP) >= DRAWING_REPEATS
+    repeats = repeat_share(colour, REPEAT_ROW_STEP)
     limit = PALETTE_PHOTO_COLOURS if channels == 3 else FEW_GREY_LEVELS
-    if not drawing and more_colours_than(colour, limit):  # a photo: the adaptive coder alone
+    if repeats < DRAWING_REPEATS and more_colours_than(colour, limit):  # a photo: the adaptive coder alone
         return AdaptiveTile(adaptive.encode_plane(colour), alpha)
     colours, indices = palette_of(colour)
     n = len(colours)
-    packed = pack_palette(colours) if n <= PALETTE_MAX else b""
     best: Record | None = None
 
     def keep(record: Record) -> None:
@@ -80,18 +94,29 @@ def code_lossless_tile(pixels: np.ndarray, channels: int) -> Record:
         if best is None or len(record.pack()) < len(best.pack()):
             best = record
 
-    def palette_tile(plane: int, stream: bytes) -> PaletteTile:
-        return PaletteTile(plane, n, packed, stream, alpha)
+    @functools.cache
+    def packed() -> bytes:
+        return pack_palette(colours)
 
-    if n <= PALETTE_MAX and (drawing or n <= limit):
+    def palette_tile(plane: int, stream: bytes) -> PaletteTile:
+        return PaletteTile(plane, n, packed(), stream, alpha)
+
+    if n <= limit:  # few colours: the index coder first, the adaptive coder where that is not already small
         keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
-    if best is None or 8 * len(best.pack()) > ADAPTIVE_AFTER_BITS * h * w:
+        if 8 * len(best.pack()) > ADAPTIVE_AFTER_BITS * h * w:
+            keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))
+            if n <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE] and (channels == 3 or n < 256):
+                keep(palette_tile(PLANE_ADAPTIVE, adaptive.encode_plane(indices.astype(np.uint8)[..., None])))
+    else:  # many colours and many repeats: the index coder where its rough cost comes near the adaptive coder's
         keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))
-        if n <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE] and (channels == 3 or n < 256):
-            keep(palette_tile(PLANE_ADAPTIVE, adaptive.encode_plane(indices.astype(np.uint8)[..., None])))
-    # the generic tile, of the index plane where it fits in bytes, else of the colour
+        rough = (1 - repeats) * np.log2(n) * h * w / 8
+        if n * INDEX_PIXELS_PER_COLOUR <= h * w and rough < INDEX_TRY_RATIO * len(best.pack()):
+            keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
+    # generic rows, of the index plane where it fits in bytes, else of the colour
     as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
     plane = indices.astype(np.uint8)[..., None] if as_indices else colour
-    stream = generic.encode_rows(plane)
-    keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
+    rows = generic.filter_rows(plane)
+    if n <= limit or len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * len(best.pack()):
+        stream = generic.compress_rows(rows)
+        keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
     return best
