@@ -195,9 +195,11 @@ def test_palette_records_are_checked():
 
 
 def test_a_palette_tile_with_too_many_colours_for_its_plane_coder_is_refused():
-    data = rc_plugin.encode(palette_image(300))
-    header, tile = _record(data)
-    assert tile.colours == 300
+    image = palette_image(300)
+    colours, idx = guard.palette_of(image)
+    tile = records.PaletteTile(PLANE_INDEXED, 300, palette.pack_palette(colours), indexed.encode_indices(idx, 300), b"")
+    data = _with_record(rc_plugin.encode(image), tile)
+    assert np.array_equal(rc_plugin.decode(data), image)
     for plane in (PLANE_ADAPTIVE, PLANE_GENERIC):
         bad = records.PaletteTile(plane, tile.colours, tile.palette, tile.stream, tile.alpha)
         _refused(_with_record(data, bad), "with 300 colours")
