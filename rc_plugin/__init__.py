@@ -1,5 +1,6 @@
-"""rcl: lossless image compression that reads and writes like any image (an online-adaptive coder by default;
-the paper path of Mentzer et al., CVPR 2020, as coder="mixture").
+"""rcl: lossless image compression that reads and writes like any image (by default an online-adaptive coder for
+photos and a palette index coder or LZMA rows for the rest; the paper path of Mentzer et al., CVPR 2020, as
+coder="mixture").
 
 Importing this package registers the ``.rcl`` format with Pillow and imageio.
 """

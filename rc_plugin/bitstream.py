@@ -82,8 +82,8 @@ GREY_BYTES = 2 * len(PHASES) * GREY_CONTEXTS
 # --- per-image tau -----------------------------------------------------------------------------
 TAU_BYTES = 3 * grids.K
 
-# --- tile coders (format 7) --------------------------------------------------------------------
-#: The first byte of a format-7 tile record: which coder wrote it.
+# --- tile coders (format 7 on) -----------------------------------------------------------------
+#: The first byte of a tile record (format 7 on): which coder wrote it.
 CODER_MIXTURE = 0  # the paper's path: lossy layer, RC mixture, tau, causal pass, grey shortcut
 CODER_ADAPTIVE = 1  # the per-pixel online-adaptive coder (rc_plugin.adaptive), no lossy layer
 #: Format 8 adds two: a palette and its tile's indices (coded as PLANE_* says), and a tile of filtered rows under
@@ -100,6 +100,21 @@ PALETTE_MAX = 1 << 16
 #: Its hash tables have 2**b entries per context set, b the bit length of (pixels x bits per index), at least
 #: 2**TABLE_BITS_MIN and at most 2**TABLE_BITS_MAX.
 INDEX_TABLE_BITS_MIN, INDEX_TABLE_BITS_MAX = 12, 20
+#: The neighbours each index's contexts read, (dy, dx), nearest first; one outside the tile reads as OUTSIDE. Context
+#: set s hashes the first SET_SIZES[s] of them: k = s + 1, then k = (k HASH_STEP + v + 1) mod 2**32 for each value v;
+#: the node m of the bits coded so far picks the slot ((((k XOR m NODE_MULTIPLIER) mod 2**32) SLOT_MULTIPLIER)
+#: >> SLOT_SHIFT) mod 2**T. Every product stays below 2**63, so compiled and interpreted code agree.
+INDEX_TEMPLATE = ((0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0), (-1, -2), (-1, 2), (-2, -1), (-2, 1), (0, -3),
+                  (0, -4), (-3, 0), (-1, -3), (-1, 3), (-2, -2), (-2, 2))
+INDEX_SET_SIZES = (0, 1, 2, 3, 4, 6, 12, 17)
+INDEX_OUTSIDE = 1 << 16
+INDEX_HASH_STEP, INDEX_NODE_MULTIPLIER, INDEX_SLOT_MULTIPLIER, INDEX_SLOT_SHIFT = 0x2F0F3, 0x9E3779B1, 0x2545F491, 20
+#: squash(x) = 4096 / (1 + e^(-x/256)) at x = -2048, -1920, ..., 2048, rounded; squash interpolates these integers.
+INDEX_SQUASH_POINTS = (1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047, 2549, 2994, 3348,
+                       3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094)
+#: The mixer's bias input; the coded probability is (mixed + APM_SHARE x mapped) / (APM_SHARE + 1).
+INDEX_BIAS_INPUT = 256
+INDEX_APM_SHARE = 3
 #: A context's probability moves by 1/(n + 1.5) of its error after n observations, n at most COUNT_LIMIT.
 INDEX_COUNT_LIMIT = 60
 #: Mixer weights in 1/2**16, starting at WEIGHT_INIT, clipped to +-WEIGHT_LIMIT; a step is stretch x error

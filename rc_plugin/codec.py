@@ -21,6 +21,7 @@ from .container import (
     PALETTE_CHUNK,
     PALETTE_KEY,
     Header,
+    Palette,
     chunk,
     colour_channels,
     parse_chunks,
@@ -64,7 +65,9 @@ def encode(
     A PIL image of mode P (with its palette and transparency) or 1, and a bool (H, W) array (mode 1), keep their
     mode: the palette indices or bits are coded as one plane, the palette in a PLTE chunk.
 
-    By default with the adaptive coder, without a lossy layer. coder="mixture", or any of its options (lossy,
+    By default without a lossy layer: each tile by the smallest of what fits it (rc_plugin.guard: the adaptive
+    coder for photos; for what is not a photo also a palette and its indices, or generic rows). coder="mixture",
+    or any of its options (lossy,
     q, effort, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None
     lets the encoder choose Q: the Q-classifier's choice at effort 1; at effort 2 (the default; slower,
     smaller files) the Q that codes the image (up to 1 MP of it) smallest. An explicit q ignores effort.
@@ -94,7 +97,8 @@ def encode(
             q = choose_q(pixels, channels, layer, opts["effort"], *coding)
     layer_id = layer.layer_id if layer else LAYER_NONE
     tile = TILE[opts["coder"]]
-    header = Header(mode, layer_id, int(q), w, h, tile, flags, released.current_id(), pixel_checksum(pixels))
+    header = Header(mode, layer_id, int(q), w, h, tile, flags, released.current_id(),
+                    pixel_checksum(pixels, meta.get(PALETTE_KEY) if mode == "P" else None))
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):
@@ -140,7 +144,8 @@ def decode_with_metadata(
     data = bytes(data)
     header = parse_header(data, max_pixels())
     meta, payloads = parse_chunks(data, header)
-    pixels = decode_payloads(header, payloads, threads=threads, device=device, progress=progress)
+    pixels = decode_payloads(header, payloads, meta.get(PALETTE_KEY), threads=threads, device=device,
+                             progress=progress)
     if header.mode in INDEXED_MODES:
         pixels = as_seen(pixels, header.mode, meta.get(PALETTE_KEY))
     return pixels, meta
@@ -154,17 +159,21 @@ def decode_image(
     data = bytes(data)
     header = parse_header(data, max_pixels())
     meta, payloads = parse_chunks(data, header)
-    pixels = decode_payloads(header, payloads, threads=threads, device=device, progress=progress)
+    pixels = decode_payloads(header, payloads, meta.get(PALETTE_KEY), threads=threads, device=device,
+                             progress=progress)
     if header.mode in INDEXED_MODES:
         return to_pil(pixels, header.mode, meta.get(PALETTE_KEY)), meta
     return Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels), meta
 
 
-def decode_payloads(header: Header, payloads: list[bytes], **decode_options: Any) -> np.ndarray:
-    """The pixels of an already parsed file (its header and TILE payloads), shaped as decode() gives them, but
-    for P and 1 the coded plane, (H, W) uint8 palette indices or 0/1 (Pillow's open loads those as they are)."""
+def decode_payloads(
+    header: Header, payloads: list[bytes], palette: Palette | None = None, **decode_options: Any
+) -> np.ndarray:
+    """The pixels of an already parsed file (its header, TILE payloads and, for P, its palette), shaped as decode()
+    gives them, but for P and 1 the coded plane, (H, W) uint8 palette indices or 0/1 (Pillow's open loads those as
+    they are)."""
     opts = options.checked(options.DECODE, decode_options, "decode")
-    out = decode_tiles(header, payloads, opts["device"], opts["threads"], opts["progress"])
+    out = decode_tiles(header, payloads, opts["device"], opts["threads"], opts["progress"], palette)
     if header.mode == "1" and out.max(initial=0) > 1:
         raise RclError("corrupt .rcl file: a 1-bit image holds values other than 0 and 1")
     if out.shape[2] == 1 and not header.flags & FLAG_CHANNEL_AXIS:

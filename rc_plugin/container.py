@@ -18,8 +18,9 @@ from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
 VERSION = 8
-#: Versions this decoder reads: a version-6 file is a version-7 file whose tiles are all mixture tiles
-#: without the coder byte.
+#: Versions this decoder reads: a version-7 file is a version-8 file of modes L, LA, RGB, RGBA whose tiles are
+#: mixture and adaptive tiles; a version-6 file a version-7 file whose tiles are all mixture tiles without the
+#: coder byte.
 READABLE_VERSIONS = (6, 7, 8)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
@@ -220,8 +221,8 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
     if zlib.crc32(data[: HEADER.size]) != crc:
         raise RclError("corrupt .rcl header (checksum mismatch)")
     _, version, mode_id, layer_id, q, width, height, tile, flags, model_id, checksum = fields
-    if mode_id not in MODES:
-        raise RclError(f"corrupt .rcl header: unknown mode {mode_id}")
+    if mode_id not in MODES or (version < 8 and MODES[mode_id] in INDEXED_MODES):
+        raise RclError(f"corrupt .rcl header: unknown mode {mode_id} in a version-{version} file")
     bad_flags = (
         flags & ~(FLAG_CHANNEL_AXIS | FLAG_GREY_COLOUR)
         or (flags & FLAG_CHANNEL_AXIS and MODES[mode_id] != "L")
@@ -277,4 +278,3 @@ def parse_chunks(
         raise RclError(f"truncated .rcl file: {len(tiles)} of {expected} tiles present")
     check_palette(header.mode, meta)
     return meta, tiles
-

@@ -11,7 +11,7 @@ import numpy as np
 from . import entropy, grids, released
 from .alpha import decode_alpha
 from .bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
-from .container import LAYER_NONE, Header
+from .container import LAYER_NONE, Header, Palette
 from .records import AdaptiveTile, GenericTile, PaletteTile, Tile, parse_tile
 from .context import ContextParams
 from .errors import RclError
@@ -104,9 +104,11 @@ def decode_tile(tile: Tile, header: Header, layer, th: int, tw: int, device: str
 
 
 def decode_tiles(
-    header: Header, payloads: list[bytes], device: str, threads, progress: Callable[[int, int], None] | None
+    header: Header, payloads: list[bytes], device: str, threads, progress: Callable[[int, int], None] | None,
+    palette: Palette | None = None,
 ) -> np.ndarray:
-    """The image's pixels from its parsed header and TILE payloads, checked against the header's checksum."""
+    """The image's pixels from its parsed header and TILE payloads, checked against the header's checksum (which
+    covers a P image's palette too)."""
     if header.layer_id not in LAYER_BY_ID:
         raise RclError(f"unknown lossy layer id {header.layer_id}")
     layer = get_layer(LAYER_BY_ID[header.layer_id]) if header.layer_id != LAYER_NONE else None
@@ -124,6 +126,6 @@ def decode_tiles(
     # tiles without a lossy layer side by side; mixture tiles one at a time, since onnxruntime has the cores
     at_once = threads if all(type(tile) in _LOCAL_DECODERS for tile in records) else 1
     map_tiles(decode, len(tiles), at_once, progress)
-    if pixel_checksum(out) != header.checksum:
+    if pixel_checksum(out, palette) != header.checksum:
         raise RclError("decoded pixels fail the file's checksum: the file is corrupt")
     return out

@@ -82,9 +82,10 @@ def decode_rows(data: bytes, h: int, w: int, channels: int) -> np.ndarray:
     try:
         d = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=_DECODE_FILTERS)
         raw = d.decompress(data, size)  # never inflate past the plane's size
+        more = d.decompress(b"", 1) if not d.eof else b""  # a complete stream ends right after the plane
     except lzma.LZMAError as exc:
         raise RclError(f"corrupt .rcl tile: its generic stream does not inflate ({exc})") from exc
-    if len(raw) != size or d.unused_data:
+    if len(raw) != size or more or not d.eof or d.unused_data:
         raise RclError("corrupt .rcl tile: its generic stream has the wrong size")
     rows = np.frombuffer(raw, np.uint8).reshape(h, w * channels + 1)
     if rows[:, 0].max() >= FILTERS:

@@ -22,31 +22,21 @@ from .rangecoder import next_byte, shift_low
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "efca69182563cf0e+8a81bea44c9fc181"
+COMPILED_FOR = "ff7a9612639a5ec5+8a81bea44c9fc181"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
-#: Context sets and the template each hashes: (dy, dx) offsets of the neighbours, nearest first.
-TEMPLATE = ((0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0), (-1, -2), (-1, 2), (-2, -1), (-2, 1), (0, -3),
-            (0, -4), (-3, 0), (-1, -3), (-1, 3), (-2, -2), (-2, 2))
-#: How many of TEMPLATE's neighbours each context set hashes (0: the node alone).
-SET_SIZES = (0, 1, 2, 3, 4, 6, 12, 17)
+TEMPLATE = bs.INDEX_TEMPLATE
+SET_SIZES = bs.INDEX_SET_SIZES
 SETS = len(SET_SIZES)
 INPUTS = SETS + 1  # and a bias
 #: Mixer weight sets: bit position (up to 16) x the agreement pattern of W, N, NW, NE, WW (16).
 MIXER_SETS = 16 * 16
-#: Outside the image a neighbour reads as this (no index has it; its bits below 16 are 0).
-OUTSIDE = 1 << 16
-
-
-def _squash_points() -> np.ndarray:
-    """4096 / (1 + e^-(x/256)) at x = -2048, -1920, ..., 2048, rounded: 33 integers the squash interpolates."""
-    return np.array([1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047, 2549, 2994, 3348,
-                     3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094], np.int64)
+OUTSIDE = bs.INDEX_OUTSIDE  # its bits below 16 are 0
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray]:
     """squash (index x + 2048 for x in -2048..2047 -> 12-bit probability) and stretch (its inverse), integers."""
-    pts = _squash_points()
+    pts = np.array(bs.INDEX_SQUASH_POINTS, np.int64)
     x = np.arange(-2048, 2048, dtype=np.int64)
     i = (x + 2048) >> 7
     frac = (x + 2048) & 127
@@ -81,8 +71,8 @@ def _neighbour(img, y, x, dy, dx):
 @numba.njit(cache=True)
 def _slot(base, node, mask):
     """A table slot for a context hash and the node of the bits coded so far; every product stays below 2**63."""
-    h = (base ^ (node * 0x9E3779B1)) & 0xFFFFFFFF
-    return ((h * 0x2545F491) >> 20) & mask
+    h = (base ^ (node * bs.INDEX_NODE_MULTIPLIER)) & 0xFFFFFFFF
+    return ((h * bs.INDEX_SLOT_MULTIPLIER) >> bs.INDEX_SLOT_SHIFT) & mask
 
 
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
@@ -120,7 +110,7 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
             for s in range(SETS):
                 hs = s + 1
                 for t in range(SET_SIZES[s]):
-                    hs = ((hs * 0x2F0F3) + nb[t] + 1) & 0xFFFFFFFF
+                    hs = ((hs * bs.INDEX_HASH_STEP) + nb[t] + 1) & 0xFFFFFFFF
                 base[s] = hs
             agree = (nb[0] == nb[1]) + 2 * (nb[1] == nb[2]) + 4 * (nb[1] == nb[3]) + 8 * (nb[0] == nb[4])
             value = 0 if decoding else np.int64(img[y, x])
@@ -132,8 +122,8 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                     slots[s] = _slot(base[s], node, mask)
                     st[s] = stretch[prob[s, slots[s]] >> 4]
                     dot += weights[mset, s] * st[s]
-                st[SETS] = 256
-                dot += weights[mset, SETS] * 256
+                st[SETS] = bs.INDEX_BIAS_INPUT
+                dot += weights[mset, SETS] * bs.INDEX_BIAS_INPUT
                 pmix = _squash(dot >> 16, squash)
                 # the adaptive probability map, over the mixed stretch and the W index's bit at this node
                 sm = min(max(dot >> 16, -2047), 2047) + 2048
@@ -142,7 +132,8 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                 actx = ((nb[0] >> j) & 1) * 128 + (node & 127)  # OUTSIDE's bits are 0
                 a0 = actx * 33 + lo_j
                 papm = (apm[a0] * (128 - frac) + apm[a0 + 1] * frac) >> 11
-                p1 = min(max((pmix + 3 * papm + 2) >> 2, 1), 4095)
+                share = bs.INDEX_APM_SHARE
+                p1 = min(max((pmix + share * papm + (share + 1) // 2) // (share + 1), 1), 4095)
                 bound = (rng >> 12) * p1
                 if decoding:
                     bit = 1 if code < bound else 0
@@ -155,6 +146,8 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                         b, pos = next_byte(inp, pos)
                         code = ((code << 8) | b) & 0xFFFFFFFFFF
                         rng <<= 8
+                    if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
+                        return pos
                 else:
                     bit = (value >> j) & 1
                     if bit:

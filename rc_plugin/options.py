@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable
 
 from .errors import RclError
 
-#: Residual coders: the adaptive coder alone, or the paper's path (a lossy layer, then the RC's mixture).
+#: Coders: "adaptive", without a lossy layer (the adaptive coder, and for tiles that are not photos palette and
+#: generic tiles where smaller, rc_plugin.guard), or the paper's path (a lossy layer, then the RC's mixture).
 CODERS = ("adaptive", "mixture")
 #: Lossy layers by name (their ids in the file are in rc_plugin.lossy); the mixture coder's.
 LOSSY_LAYERS = ("hevc", "bpg")
@@ -90,8 +91,8 @@ CONTEXT = Option("context", None, "skip fitting the mixture coder's causal pass 
                  "True or False", lambda v: isinstance(v, bool), optional=True, flags=("--no-context",), switch=True)
 #: What the mixture coder's options are when not given.
 MIXTURE_DEFAULTS = {"lossy": LOSSY_LAYERS[0], "effort": 2, "tau": True, "context": True}
-THREADS = Option("threads", None, "threads per worker: the network's, and how many of an image's tiles the adaptive "
-                 "coder codes at once (default: onnxruntime's choice; every core for tiles)",
+THREADS = Option("threads", None, "threads per worker: the network's, and how many of an image's tiles code at once "
+                 "without a lossy layer (default: onnxruntime's choice; every core for tiles)",
                  "a whole number of threads >= 0 (0: the default)", _int_in(0, None), optional=True,
                  flags=("--threads",), parse=_int_text)
 DEVICE = Option("device", "auto", "where the network runs: auto (GPU when its provider loads), cpu or cuda",

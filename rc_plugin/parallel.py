@@ -1,8 +1,9 @@
 """One image's tiles coded at once on threads.
 
-The adaptive coder's compiled loop releases the GIL (rc_plugin.adaptive), and its tiles are independent, so a
-large photo's tiles encode and decode side by side on every core; the bytes and pixels are the same as one at a
-time. The mixture coder's tiles stay one at a time: onnxruntime already uses the cores for each.
+The compiled loops of the tiles coded without a lossy layer (the adaptive coder, the index coder, generic rows'
+filters) release the GIL, as LZMA and zlib do, and tiles are independent, so a large image's tiles encode and
+decode side by side on every core; the bytes and pixels are the same as one at a time. The mixture coder's tiles
+stay one at a time: onnxruntime already uses the cores for each.
 """
 from __future__ import annotations
 

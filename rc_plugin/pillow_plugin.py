@@ -96,7 +96,8 @@ class RclImageFile(ImageFile.ImageFile):
             if self.fp is None:
                 raise OSError("cannot load an .rcl image after verify(): open it again")
             with as_oserror("cannot decode .rcl image"):
-                pixels = codec.decode_payloads(self._rcl_header, self._tile_payloads(), **_decode_options)
+                pixels = codec.decode_payloads(self._rcl_header, self._tile_payloads(),
+                                               self._rcl_meta.get(container.PALETTE_KEY), **_decode_options)
             if pixels.ndim == 3 and pixels.shape[2] == 1:
                 pixels = pixels[..., 0]
             self.load_prepare()

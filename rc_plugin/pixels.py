@@ -22,8 +22,13 @@ METADATA = tuple(META_CHUNKS.values())
 PIL_MODES = MODES + ("P", "1")
 
 
-def pixel_checksum(pixels: np.ndarray) -> bytes:
-    return hashlib.blake2b(np.ascontiguousarray(pixels).tobytes(), digest_size=8).digest()
+def pixel_checksum(pixels: np.ndarray, palette: Palette | None = None) -> bytes:
+    """The header's checksum: of the coded pixels, and for a P image of its PLTE payload too, so that a palette
+    changed under a mended CRC is refused like any wrong pixel."""
+    digest = hashlib.blake2b(np.ascontiguousarray(pixels).tobytes(), digest_size=8)
+    if palette is not None:
+        digest.update(palette.pack())
+    return digest.digest()
 
 
 def max_pixels() -> int:

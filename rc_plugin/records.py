@@ -25,6 +25,7 @@ ADAPTIVE_HEAD = struct.Struct("<BII")
 #: the packed palette, the index stream and the alpha plane. A generic tile's head is an adaptive tile's.
 PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
 
+
 @dataclasses.dataclass
 class Tile:
     """A mixture tile: the paper's path (lossy layer, RC mixture, tau, causal pass, grey shortcut)."""
@@ -83,9 +84,10 @@ class PaletteTile:
     coder = CODER_PALETTE
 
     def pack(self) -> bytes:
-        head = PALETTE_TILE_HEAD.pack(self.coder, self.plane, self.colours - 1, len(self.palette), len(self.stream),
-                                 len(self.alpha))
+        head = PALETTE_TILE_HEAD.pack(self.coder, self.plane, self.colours - 1, len(self.palette),
+                                      len(self.stream), len(self.alpha))
         return head + self.palette + self.stream + self.alpha
+
 
 def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTile | PaletteTile:
     """A TILE payload's record; version 6 tiles are mixture tiles without the coder byte."""

@@ -9,7 +9,7 @@ them that overflows int64 in the compiled code shows as other bytes; what it com
 code stops the interpreted run. (A shift that overflows a NumPy scalar wraps there as it does compiled: not seen.)
 
 A new tile kind is covered by adding an image the encoder codes with it to cases(): the test fails until every kind
-rc_plugin.container names is among the files written.
+rc_plugin.records names is among the files written.
 """
 import sys
 

@@ -2,7 +2,7 @@
 the damage each new record refuses. The sizes compared are real encoders' (PNG by Pillow at its strongest), never
 timings."""
 import io
-import struct
+import lzma
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +51,22 @@ def palette_image(n: int, h: int = 40, w: int = 52, seed: int = 0) -> np.ndarray
 # --- each record and plane coder round-trips on its own -------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 17, 256, 257, 1000])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 17, 129, 256, 257, 1000, 65535, 65536])
 def test_the_index_coder_roundtrips_every_palette_size(n):
+    """Runs of repeats and indices over the whole range, n - 1 (every bit set below n) among them."""
     rng = np.random.default_rng(n)
     idx = np.minimum(rng.geometric(0.3, (23, 29)) - 1, n - 1)
-    idx[-1, -min(n, 29):] = np.arange(min(n, 29))
+    idx[::3] = rng.integers(0, n, (8, 29))
+    idx[-1, -min(n, 29):] = n - 1 - np.arange(min(n, 29))
     data = indexed.encode_indices(idx, n)
     assert np.array_equal(indexed.decode_indices(data, 23, 29, n), idx)
+
+
+def test_a_short_index_stream_for_a_large_tile_is_refused():
+    """A few bytes of garbage for a 1024-pixel tile of 65,536 colours: refused as cut short (the decoder stops
+    as soon as it reads past the end, not after the whole tile)."""
+    with pytest.raises(rc_plugin.RclError, match="ends too early|beyond its palette"):
+        indexed.decode_indices(bytes(range(20)), 1024, 1024, 65536)
 
 
 def test_a_one_colour_tile_costs_nothing_but_its_flush():
@@ -127,6 +136,8 @@ def test_every_nonphoto_asset_is_at_most_png_plus_64_bytes():
             data = rc_plugin.encode(im)
             back = Image.open(io.BytesIO(data))
             assert back.mode == im.mode and np.array_equal(np.asarray(back), np.asarray(im)), path.name
+            assert back.getpalette() == im.getpalette(), path.name
+            assert back.info.get("transparency") == im.info.get("transparency"), path.name
         assert len(data) <= path.stat().st_size + 64, (path.name, len(data), path.stat().st_size)
 
 
@@ -152,8 +163,8 @@ def test_tiles_of_one_image_may_differ_and_alpha_stays_apart(photos):
 
 def _record(data: bytes, index: int = 0):
     header = rc_plugin.codec.read_header(data)
-    return header, records.parse_tile(container.parse_chunks(data, header)[1][index], header.coded_channels,
-                                        header.version)
+    payload = container.parse_chunks(data, header)[1][index]
+    return header, records.parse_tile(payload, header.coded_channels, header.version)
 
 
 def _with_record(data: bytes, record) -> bytes:
@@ -180,15 +191,19 @@ def test_palette_records_are_checked():
     header, tile = _record(data)
     assert isinstance(tile, records.PaletteTile)
     payload = bytearray(tile.pack())
-    for offset, value, message in ((1, 7, "index plane coder 7"), (2, 255, "with 256 colours|beyond|palette")):
+    for offset, value, message in ((1, 7, "index plane coder 7"), (2, 255, "palette has the wrong size")):
         bad = bytearray(payload)
         bad[offset] = value
         _refused(_with_record(data, _Raw(bytes(bad))), message)
-    # lengths that do not add up, a palette that does not inflate, fewer colours than the indices need
+    # lengths that do not add up, bytes after the palette, a palette that does not inflate, fewer colours than the
+    # indices need
+    head = bytearray(tile.pack())
+    head[4] += 1  # the palette's length, one more than there is
+    _refused(_with_record(data, _Raw(bytes(head))), "lengths do not add up")
     _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, tile.palette + b"x", tile.stream,
-                                                      tile.alpha)), "palette|lengths")
+                                                    tile.alpha)), "palette has the wrong size")
     _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, b"\x00" * 9, tile.stream,
-                                                      tile.alpha)), "palette")
+                                                    tile.alpha)), "palette does not inflate")
     fewer = records.PaletteTile(tile.plane, tile.colours - 1, palette.pack_palette(
         palette.unpack_palette(tile.palette, tile.colours, 3)[:-1]), tile.stream, tile.alpha)
     _refused(_with_record(data, fewer), "beyond its palette|ends too early|checksum")
@@ -211,11 +226,13 @@ def test_generic_streams_are_checked():
     data = _with_record(rc_plugin.encode(image), record)
     assert np.array_equal(rc_plugin.decode(data), image)
     _refused(_with_record(data, records.GenericTile(record.stream[:-3], b"")), "generic stream")
+    _refused(_with_record(data, records.GenericTile(record.stream[:-1], b"")), "generic stream")  # no end marker
     _refused(_with_record(data, records.GenericTile(record.stream + b"\x00", b"")), "generic stream")
+    longer = lzma.compress(generic.filter_rows(image) + b"\x00", format=lzma.FORMAT_RAW,
+                           filters=generic._DECODE_FILTERS)
+    _refused(_with_record(data, records.GenericTile(longer, b"")), "generic stream has the wrong size")
     bad_filter = np.frombuffer(generic.filter_rows(image), np.uint8).copy().reshape(30, -1)
     bad_filter[3, 0] = 9
-    import lzma
-
     stream = lzma.compress(bad_filter.tobytes(), format=lzma.FORMAT_RAW, filters=generic._DECODE_FILTERS)
     _refused(_with_record(data, records.GenericTile(stream, b"")), "unknown row filter")
 
@@ -262,8 +279,14 @@ def test_truncated_index_streams_are_refused():
 
 
 def test_record_heads_are_what_the_format_says():
-    data = rc_plugin.encode(drawing())
-    _, tile = _record(data)
-    coder, plane, colours_less_one, n_palette, n_stream, n_alpha = struct.unpack_from("<BBHIII", tile.pack())
-    assert (coder, plane, colours_less_one + 1) == (2, tile.plane, tile.colours)
-    assert (n_palette, n_stream, n_alpha) == (len(tile.palette), len(tile.stream), len(tile.alpha))
+    """docs/format.md's offsets, read byte by byte: coder 2, plane coder, n - 1 (u16), then three u32 lengths."""
+    rgba = np.dstack([drawing(), np.full(drawing().shape[:2], 200, np.uint8)])
+    _, tile = _record(rc_plugin.encode(rgba))
+    raw = tile.pack()
+
+    def le(a: int, b: int) -> int:
+        return int.from_bytes(raw[a:b], "little")
+
+    assert (raw[0], raw[1], le(2, 4) + 1) == (2, tile.plane, tile.colours)
+    assert (le(4, 8), le(8, 12), le(12, 16)) == (len(tile.palette), len(tile.stream), len(tile.alpha))
+    assert len(tile.alpha) > 0 and raw[16:] == tile.palette + tile.stream + tile.alpha

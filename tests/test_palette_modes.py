@@ -346,3 +346,36 @@ def test_bilevel_file_with_other_values_is_refused():
     data = rc_plugin.encode(plane)  # an L file; as mode 1 the checksum still holds, the value 2 does not
     with pytest.raises(rc_plugin.RclError, match="other than 0 and 1"):
         rc_plugin.decode(_rebuild(data, _chunks(data), mode="1"))
+
+
+@pytest.mark.parametrize("offset", [4, 5, 6, 4 + 23])  # the first entry's R, G, B and the last entry's B
+def test_a_changed_palette_entry_is_refused_as_wrong_pixels(offset):
+    """The header's checksum covers the palette as well as the indices: a palette entry changed under a mended CRC
+    is refused, by the API and by Pillow, not shown as other colours."""
+    data, chunks = _palette_file(transparency=3)
+    plte = bytearray(dict(chunks)[b"PLTE"])
+    plte[offset] ^= 0x10
+    damaged = _rebuild(data, _with_plte(chunks, bytes(plte)))
+    with pytest.raises(rc_plugin.RclError, match="checksum"):
+        rc_plugin.decode(damaged)
+    with pytest.raises(OSError):
+        with Image.open(io.BytesIO(damaged)) as im:
+            im.load()
+
+
+def test_a_changed_transparent_index_is_refused():
+    data, chunks = _palette_file(transparency=3)
+    plte = dict(chunks)[b"PLTE"]
+    moved = plte[:-1] + bytes([4])  # transparency kind 1: the index is the last byte
+    assert struct.unpack_from("<BBH", plte)[1] == 1 and plte[-1] == 3
+    with pytest.raises(rc_plugin.RclError, match="checksum"):
+        rc_plugin.decode(_rebuild(data, _with_plte(chunks, moved)))
+
+
+@pytest.mark.parametrize("mode", ["P", "1"])
+def test_a_version_7_file_cannot_hold_p_or_1(mode):
+    source = _lake().quantize(8) if mode == "P" else _lake().convert("1")
+    raw = bytearray(rc_plugin.encode(source))
+    raw[8] = 7
+    with pytest.raises(rc_plugin.RclError, match="unknown mode .* in a version-7 file"):
+        rc_plugin.decode(recrc(bytes(raw)))

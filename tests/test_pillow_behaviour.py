@@ -80,7 +80,7 @@ def test_registered_and_listed_by_pillow():
 def test_decode_options_given_to_the_opener_are_used(small, monkeypatch):
     seen = []
     real = codec.decode_payloads
-    monkeypatch.setattr(codec, "decode_payloads", lambda h, p, **kw: seen.append(kw) or real(h, p, **kw))
+    monkeypatch.setattr(codec, "decode_payloads", lambda h, p, *a, **kw: seen.append(kw) or real(h, p, *a, **kw))
     rc_plugin.register_rcl_opener(threads=1, device="cpu")
     try:
         with Image.open(io.BytesIO(rc_plugin.encode(small, q=20))) as im:

@@ -118,7 +118,7 @@ def test_register_rcl_opener_options(small, monkeypatch):
     options are used is also checked in test_pillow_behaviour.py; this one checks they are reset)."""
     seen = []
     real = codec.decode_payloads
-    monkeypatch.setattr(codec, "decode_payloads", lambda h, p, **kw: seen.append(kw) or real(h, p, **kw))
+    monkeypatch.setattr(codec, "decode_payloads", lambda h, p, *a, **kw: seen.append(kw) or real(h, p, *a, **kw))
     data = rc_plugin.encode(small, q=16)
     rc_plugin.register_rcl_opener(threads=1, device="cpu")
     try:
