@@ -45,6 +45,10 @@ CORRECTION_FEATURES = 6
 SCALE_CONTEXTS = 4
 SCALE_BINS = 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
+#: The encoder's unused input and the decoder's unused output: read-only and writable like the decoder's input
+#: (a stream's bytes) and the encoder's output, so encoding and decoding share one compiled specialisation: a fresh
+#: process compiled the loop twice for its first encode and decode (docs/models.md, "First use").
+_NO_INPUT = np.frombuffer(b"\0", np.uint8)
 
 
 @numba.njit(cache=True)
@@ -249,7 +253,7 @@ def encode_plane(pixels: np.ndarray) -> bytes:
     """The stream of an (h, w, C) uint8 image."""
     img = np.array(pixels, dtype=np.uint8, order="C")
     out = np.zeros(2 * img.size + 16, np.uint8)  # a subpixel costs at most FREQ_BITS = 16 bits
-    n = code_plane(img, *cdf_table(), False, np.zeros(1, np.uint8), out, _NO_TRACE)
+    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE)
     return out[:n].tobytes()
 
 

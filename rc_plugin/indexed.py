@@ -52,6 +52,8 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
 
 SQUASH, STRETCH = _tables()
 #: The state maps' step after n observations: 2**16 / (n + 1.5), so a context learns fast, then settles.
+#: The encoder's unused input, read-only like the decoder's (a stream's bytes): one compiled specialisation for both.
+_NO_INPUT = np.frombuffer(b"\0", np.uint8)
 RECIPROCAL = np.array([(1 << 17) // (2 * n + 3) for n in range(bs.INDEX_COUNT_LIMIT + 1)], np.int64)
 
 
@@ -187,7 +189,7 @@ def encode_indices(indices: np.ndarray, n: int) -> bytes:
     """The stream of an (h, w) plane of indices below n (1 <= n <= PALETTE_MAX)."""
     img = np.ascontiguousarray(indices, dtype=np.uint16)
     out = np.zeros(2 * img.size * 16 + 16, np.uint8)  # a bit costs at most 12 bits
-    written = code_indices(img, n, False, np.zeros(1, np.uint8), out, SQUASH, STRETCH, RECIPROCAL)
+    written = code_indices(img, n, False, _NO_INPUT, out, SQUASH, STRETCH, RECIPROCAL)
     return out[:written].tobytes()
 
 
