@@ -28,11 +28,11 @@ from . import bitstream as bs
 from .errors import RclError
 from .logistic import HALF, TOTAL, below, cdf_table, ilog8
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
-from .rangecoder import next_byte, shift_low
+from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "ff7a9612639a5ec5+320784a24c17457f"
+COMPILED_FOR = "ff7a9612639a5ec5+e5e1d4396f83448a"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
@@ -119,11 +119,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     feats = np.zeros(LMS_FEATURES, np.int64)
     cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
     sk = np.zeros(SCALE_CONTEXTS, np.int64)
-    low, rng, cache, pending, pos, code = 0, 0xFFFFFFFF, 0, 1, 0, 0
-    if decoding:
-        for _ in range(5):
-            b, pos = next_byte(inp, pos)
-            code = (code << 8) | b
+    low, rng, cache, pending, pos, code = open_stream(decoding, inp)
     for y in range(h):
         r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
         for x in range(w):
@@ -213,10 +209,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                     start = below(cdf, row, mu, clo, span, v)
                     code -= unit * start
                     rng = unit * (below(cdf, row, mu, clo, span, v + 1) - start)
-                    while rng < (1 << 24):
-                        b, pos = next_byte(inp, pos)
-                        code = ((code << 8) | b) & 0xFFFFFFFFFF
-                        rng <<= 8
+                    code, rng, pos = decoder_normalise(code, rng, inp, pos)
                     if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
                         return pos
                 else:
@@ -228,9 +221,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                         trace[k, 0], trace[k, 1] = start, freq
                     low += unit * start
                     rng = unit * freq
-                    while rng < (1 << 24):
-                        rng <<= 8
-                        low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+                    low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
                 # learn from the value
                 for i in range(PREDICTORS):
                     perr[r0, x + 2, c, i] = abs(8 * v - pred[i]) if valid[i] else 0
@@ -244,8 +235,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                 _learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
                 _learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
     if not decoding:
-        for _ in range(5):
-            low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+        pos = close_stream(low, cache, pending, pos, out)
     return pos
 
 

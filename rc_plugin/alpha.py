@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 
-from .errors import RclError
+from .inflate import inflate_exactly
 
 
 def encode_alpha(alpha: np.ndarray) -> bytes:
@@ -20,14 +20,7 @@ def encode_alpha(alpha: np.ndarray) -> bytes:
 
 
 def decode_alpha(data: bytes, height: int, width: int) -> np.ndarray:
-    n = height * width
-    try:
-        d = zlib.decompressobj()
-        raw = d.decompress(data, n)  # never inflate past the plane's size
-    except zlib.error as exc:
-        raise RclError(f"corrupt alpha plane: {exc}") from exc
-    if len(raw) != n or d.unconsumed_tail or not d.eof:
-        raise RclError("corrupt alpha plane: wrong size")
+    raw = inflate_exactly(data, height * width, "alpha plane")
     delta = np.frombuffer(raw, np.uint8).reshape(height, width)
     # undo: first column predicts from above, every row from the left (mod 256)
     first = np.cumsum(delta[:, 0].astype(np.int64)) & 0xFF

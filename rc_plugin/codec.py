@@ -141,11 +141,7 @@ def decode_with_metadata(
 ) -> tuple[np.ndarray, dict]:
     """(pixels as decode() gives them, {"icc_profile": ..., "exif": ..., "xmp": ...} as stored); a P file's
     metadata also holds "palette", a container.Palette (mode, entries, transparency) as Pillow gave it."""
-    data = bytes(data)
-    header = parse_header(data, max_pixels())
-    meta, payloads = parse_chunks(data, header)
-    pixels = decode_payloads(header, payloads, meta.get(PALETTE_KEY), threads=threads, device=device,
-                             progress=progress)
+    header, meta, pixels = _decode(data, threads=threads, device=device, progress=progress)
     if header.mode in INDEXED_MODES:
         pixels = as_seen(pixels, header.mode, meta.get(PALETTE_KEY))
     return pixels, meta
@@ -156,14 +152,18 @@ def decode_image(
 ) -> tuple[Image.Image, dict]:
     """(the PIL image in the mode it was saved in, P with its palette and transparency, or 1; metadata as
     decode_with_metadata gives it): what `rcl decode` writes, so a palette PNG comes back a palette PNG."""
-    data = bytes(data)
-    header = parse_header(data, max_pixels())
-    meta, payloads = parse_chunks(data, header)
-    pixels = decode_payloads(header, payloads, meta.get(PALETTE_KEY), threads=threads, device=device,
-                             progress=progress)
+    header, meta, pixels = _decode(data, threads=threads, device=device, progress=progress)
     if header.mode in INDEXED_MODES:
         return to_pil(pixels, header.mode, meta.get(PALETTE_KEY)), meta
     return Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels), meta
+
+
+def _decode(data: bytes, **decode_options: Any) -> tuple[Header, dict, np.ndarray]:
+    """The header, metadata and pixels (as decode_payloads gives them) of a file's bytes."""
+    data = bytes(data)
+    header = parse_header(data, max_pixels())
+    meta, payloads = parse_chunks(data, header)
+    return header, meta, decode_payloads(header, payloads, meta.get(PALETTE_KEY), **decode_options)
 
 
 def decode_payloads(

@@ -18,11 +18,11 @@ import numpy as np
 
 from . import bitstream as bs
 from .errors import RclError
-from .rangecoder import next_byte, shift_low
+from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "ff7a9612639a5ec5+8a81bea44c9fc181"
+COMPILED_FOR = "ff7a9612639a5ec5+bda004da7c984c3c"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 TEMPLATE = bs.INDEX_TEMPLATE
@@ -100,11 +100,7 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
     slots = np.zeros(SETS, np.int64)
     st = np.zeros(INPUTS, np.int64)
     nb = np.zeros(len(TEMPLATE), np.int64)
-    low, rng, cache, pending, pos, code = 0, 0xFFFFFFFF, 0, 1, 0, 0
-    if decoding:
-        for _ in range(5):
-            b, pos = next_byte(inp, pos)
-            code = (code << 8) | b
+    low, rng, cache, pending, pos, code = open_stream(decoding, inp)
     for y in range(h):
         for x in range(w):
             for t in range(len(TEMPLATE)):
@@ -144,10 +140,7 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                     else:
                         code -= bound
                         rng -= bound
-                    while rng < (1 << 24):
-                        b, pos = next_byte(inp, pos)
-                        code = ((code << 8) | b) & 0xFFFFFFFFFF
-                        rng <<= 8
+                    code, rng, pos = decoder_normalise(code, rng, inp, pos)
                     if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
                         return pos
                 else:
@@ -157,9 +150,7 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                     else:
                         low += bound
                         rng -= bound
-                    while rng < (1 << 24):
-                        rng <<= 8
-                        low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+                    low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
                 # learn
                 err = (bit << 12) - pmix
                 for s in range(INPUTS):
@@ -180,8 +171,7 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                     return -1
                 img[y, x] = index
     if not decoding:
-        for _ in range(5):
-            low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+        pos = close_stream(low, cache, pending, pos, out)
     return pos
 
 

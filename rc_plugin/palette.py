@@ -10,6 +10,7 @@ import zlib
 import numpy as np
 
 from .errors import RclError
+from .inflate import inflate_exactly
 
 
 def pack_palette(colours: np.ndarray) -> bytes:
@@ -20,14 +21,7 @@ def pack_palette(colours: np.ndarray) -> bytes:
 
 def unpack_palette(data: bytes, n: int, channels: int) -> np.ndarray:
     """The (n, C) uint8 palette of its bytes; refuses bytes that are not exactly n entries."""
-    size = n * channels
-    try:
-        d = zlib.decompressobj()
-        raw = d.decompress(data, size)  # never inflate past the palette's size
-    except zlib.error as exc:
-        raise RclError(f"corrupt .rcl tile: its palette does not inflate ({exc})") from exc
-    if len(raw) != size or d.unconsumed_tail or not d.eof or d.unused_data:
-        raise RclError("corrupt .rcl tile: its palette has the wrong size")
+    raw = inflate_exactly(data, n * channels, "palette")
     delta = np.frombuffer(raw, np.uint8).reshape(channels, n).T.astype(np.int64)
     return (np.cumsum(delta, axis=0) & 0xFF).astype(np.uint8)
 
