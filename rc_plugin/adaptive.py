@@ -32,7 +32,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "ff7a9612639a5ec5+e5e1d4396f83448a"
+COMPILED_FOR = "f4347e8755194d66+d094b4bb622141ce"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS

@@ -27,6 +27,9 @@ from . import grids
 MIN_TILE, MAX_TILE = 16, 1024
 
 # --- lossy layer -------------------------------------------------------------------------------
+#: The header's lossy-layer byte: HEVC in a HEIF container, a BPG file, or none (every tile codes without one).
+LAYER_HEVC, LAYER_BPG, LAYER_NONE = 0, 1, 2
+LAYER_NAMES = {LAYER_HEVC: "hevc", LAYER_BPG: "bpg", LAYER_NONE: "none"}
 #: Smallest plane side given to an HEVC encoder; smaller tiles are padded (edge replication).
 LOSSY_MIN_SIDE = 16
 #: HEVC works on 8x8 blocks at least; planes are padded to a multiple of this.

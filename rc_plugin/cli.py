@@ -6,69 +6,15 @@ here as in Python, Pillow and imageio.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
-from pathlib import Path
 
-from . import batch, options
+from . import batch, options, steps
 from .errors import RclError
 
 ENCODE_FLAGS = tuple(options.CODING)
 WORKER_FLAGS = tuple(options.RUNTIME)
-
-
-def _encode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
-    import numpy as np
-    from PIL import Image
-
-    from rc_plugin import codec
-    from rc_plugin.pillow_plugin import convert_for_save
-    from rc_plugin.pixels import palette_of
-
-    opts = dict(opts)
-    verify = opts.pop("verify", False)
-    with Image.open(src) as im:
-        im.load()
-        buf = io.BytesIO()
-        im.save(buf, format="RCL", progress=progress, **opts)
-        data = buf.getvalue()
-        if verify:  # in the mode it was coded in: a P image's indices and palette, a 1 image's bits
-            expected = convert_for_save(im)
-            decoded, _ = codec.decode_image(data, threads=opts.get("threads"), device=opts.get("device", "auto"))
-            same = np.array_equal(np.asarray(decoded), np.asarray(expected))
-            if same and expected.mode == "P":
-                same = palette_of(decoded) == palette_of(expected)
-            if not same:
-                raise RclError("verification failed: the decoded file differs from the input")
-    batch.write_atomic(Path(dst), lambda fh: fh.write(data))
-    return dst, os.path.getsize(src), len(data)
-
-
-def _decode_one(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
-    from rc_plugin import codec, container
-    from rc_plugin.pixels import expanded_mode
-
-    fmt, save_options = batch.OUTPUT_FORMATS[Path(dst).suffix.lower()]
-    data = Path(src).read_bytes()
-    header = codec.read_header(data)
-    seen = header.mode
-    if header.mode == "P":  # a palette with alpha or a transparent entry is seen as RGBA
-        seen = expanded_mode(container.parse_chunks(data, header)[0][container.PALETTE_KEY])
-    if seen in ("LA", "RGBA") and fmt not in batch.ALPHA_FORMATS:
-        raise RclError(f"{Path(src).name} has alpha, which {Path(dst).suffix} cannot hold: decode it to png, tiff "
-                       "or webp")
-    im, meta = codec.decode_image(data, progress=progress, **opts)  # P with its palette, 1 as 1 bit
-    if im.mode == "P" and fmt != "PNG":  # only PNG keeps a palette and its transparency exactly: the others get
-        im = im.convert(seen)  # the colours it stands for
-    extra = {k: v for k, v in meta.items() if k in ("icc_profile", "exif") and fmt in ("PNG", "TIFF", "WEBP")}
-    batch.write_atomic(Path(dst), lambda fh: im.save(fh, format=fmt, **save_options, **extra))
-    return dst, os.path.getsize(src), os.path.getsize(dst)
-
-
-#: What one file's task runs, by command (rc_plugin.distributed's workers look it up here too).
-STEPS = {"encode": _encode_one, "decode": _decode_one}
 
 
 def _workers(args, files: int) -> tuple[int, int]:
@@ -105,7 +51,7 @@ def _run(args, kind: str, files: list, suffix: str, opts: dict) -> int:
     elif jobs:
         workers, threads = _workers(args, len(jobs))
         opts.update(threads=threads, device=args.device)
-        rc = batch.run(STEPS[kind], jobs, workers, opts, args.quiet, growth=kind == "encode")
+        rc = batch.run(steps.STEPS[kind], jobs, workers, opts, args.quiet, growth=kind == "encode")
     else:
         rc = 0
     return 1 if (rc or (kept and not args.skip_existing) or not files) else 0

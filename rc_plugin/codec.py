@@ -16,7 +16,6 @@ from .container import (
     FLAG_CHANNEL_AXIS,
     FLAG_GREY_COLOUR,
     INDEXED_MODES,
-    LAYER_NONE,
     META_CHUNKS,
     PALETTE_CHUNK,
     PALETTE_KEY,
@@ -31,7 +30,8 @@ from .decoder import decode_tiles
 from .errors import RclError
 from .encoder import code_tile
 from .guard import code_lossless_tile
-from .lossy import LAYER_BY_ID, get_layer
+from .bitstream import LAYER_NAMES, LAYER_NONE
+from .lossy import get_layer
 from .parallel import map_tiles
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
 from .qsearch import choose_q
@@ -203,7 +203,7 @@ def info(data: bytes) -> dict:
         "mode": header.mode,
         "version": header.version,
         "coder": "+".join(sorted(coders)),
-        "lossy": LAYER_BY_ID.get(header.layer_id, f"unknown({header.layer_id})"),
+        "lossy": LAYER_NAMES.get(header.layer_id, f"unknown({header.layer_id})"),
         "q": header.q,
         "model_id": header.model_id.hex(),
         "model_shipped": header.model_id.hex() in released.shipped_ids(),

@@ -12,7 +12,7 @@ import dataclasses
 import struct
 import zlib
 
-from .bitstream import MAX_TILE, MIN_TILE
+from .bitstream import LAYER_NAMES, MAX_TILE, MIN_TILE
 from .errors import RclError
 from .records import ADAPTIVE_HEAD
 
@@ -39,9 +39,6 @@ META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
 #: The palette of a mode-P file (required there, an error elsewhere); metadata under the key "palette", a Palette.
 PALETTE_CHUNK = b"PLTE"
 PALETTE_KEY = "palette"
-#: Lossy layer ids (0: HEVC in HEIF, 1: BPG, 2: none, for files whose tiles all code without one).
-LAYER_IDS = (0, 1, 2)
-LAYER_NONE = 2
 #: Smallest possible TILE chunk: head, CRC and an adaptive tile's head.
 MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + ADAPTIVE_HEAD.size
 
@@ -228,7 +225,7 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
         or (flags & FLAG_CHANNEL_AXIS and MODES[mode_id] != "L")
         or (flags & FLAG_GREY_COLOUR and MODES[mode_id] not in ("RGB", "RGBA"))
     )
-    if width < 1 or height < 1 or not MIN_TILE <= tile <= MAX_TILE or q > 51 or bad_flags or layer_id not in LAYER_IDS:
+    if width < 1 or height < 1 or not MIN_TILE <= tile <= MAX_TILE or q > 51 or bad_flags or layer_id not in LAYER_NAMES:
         raise RclError(
             f"corrupt .rcl header: size {width}x{height}, tile {tile}, q {q}, flags {flags}, lossy layer {layer_id}"
         )

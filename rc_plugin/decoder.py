@@ -10,13 +10,13 @@ import numpy as np
 
 from . import entropy, grids, released
 from .alpha import decode_alpha
-from .bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
-from .container import LAYER_NONE, Header, Palette
+from .bitstream import LAYER_NAMES, LAYER_NONE, PLANE_ADAPTIVE, PLANE_GENERIC
+from .container import Header, Palette
 from .records import AdaptiveTile, GenericTile, PaletteTile, Tile, parse_tile
 from .context import ContextParams
 from .errors import RclError
 from .grey import GreyCoding, GreyParams
-from .lossy import LAYER_BY_ID, get_layer
+from .lossy import get_layer
 from .palette import apply_palette, unpack_palette
 from .parallel import map_tiles
 from .pixels import pixel_checksum
@@ -109,9 +109,9 @@ def decode_tiles(
 ) -> np.ndarray:
     """The image's pixels from its parsed header and TILE payloads, checked against the header's checksum (which
     covers a P image's palette too)."""
-    if header.layer_id not in LAYER_BY_ID:
+    if header.layer_id not in LAYER_NAMES:
         raise RclError(f"unknown lossy layer id {header.layer_id}")
-    layer = get_layer(LAYER_BY_ID[header.layer_id]) if header.layer_id != LAYER_NONE else None
+    layer = get_layer(LAYER_NAMES[header.layer_id]) if header.layer_id != LAYER_NONE else None
     out = np.empty((header.height, header.width, header.channels), np.uint8)
     tiles = header.tiles()  # as many as payloads: the chunk parser checked the count
     records = [parse_tile(payload, header.coded_channels, header.version) for payload in payloads]

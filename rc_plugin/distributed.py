@@ -99,11 +99,11 @@ def _bpsp(kind: str, src: str, dst: str, size_in: int, size_out: int) -> float |
 
 def code_file(src: str, dst: str, kind: str, opts: dict) -> FileResult:
     """The task each worker runs: encode or decode src to dst (written atomically), its failure as the result."""
-    from . import cli
+    from . import steps
 
     start = time.perf_counter()
     try:
-        _, size_in, size_out = cli.STEPS[kind](src, dst, opts)
+        _, size_in, size_out = steps.STEPS[kind](src, dst, opts)
     except Exception as exc:
         return FileResult(src, dst, seconds=time.perf_counter() - start, error=str(exc) or type(exc).__name__)
     seconds = time.perf_counter() - start

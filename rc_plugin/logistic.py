@@ -16,7 +16,7 @@ from .errors import RclError
 from .runtime import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "ff7a9612639a5ec5"
+COMPILED_FOR = "f4347e8755194d66"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .bitstream import LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE
+from .bitstream import LAYER_BPG, LAYER_HEVC, LAYER_NAMES, LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE
 from .color import rgb_to_ycbcr, ycbcr_to_rgb
 from .errors import RclError
 
@@ -61,8 +61,8 @@ def pad_edges(rgb: np.ndarray) -> np.ndarray:
 class HevcLayer:
     """HEVC intra 4:4:4 through pillow-heif, set up like bpgenc."""
 
-    name = "hevc"
-    layer_id = 0
+    name = LAYER_NAMES[LAYER_HEVC]
+    layer_id = LAYER_HEVC
 
     def __init__(self, preset: str = "veryslow") -> None:
         self.preset = preset
@@ -162,8 +162,8 @@ def bpg_size(data: bytes) -> tuple[int, int]:
 class BpgLayer:
     """The BPG command-line tools, ``bpgenc -f 444 -q Q`` and ``bpgdec``."""
 
-    name = "bpg"
-    layer_id = 1
+    name = LAYER_NAMES[LAYER_BPG]
+    layer_id = LAYER_BPG
 
     def available(self) -> bool:
         try:
@@ -211,8 +211,7 @@ class BpgLayer:
         return np.ascontiguousarray(out[:height, :width])
 
 
-LAYERS = {"hevc": HevcLayer, "bpg": BpgLayer}
-LAYER_BY_ID = {0: "hevc", 1: "bpg", 2: "none"}
+LAYERS = {layer.name: layer for layer in (HevcLayer, BpgLayer)}
 
 
 def get_layer(name: str) -> LossyLayer:

@@ -13,13 +13,15 @@ import argparse
 import dataclasses
 from typing import Any, Callable, Iterable
 
+from .bitstream import CODER_ADAPTIVE, CODER_MIXTURE, LAYER_BPG, LAYER_HEVC, LAYER_NAMES
 from .errors import RclError
+from .records import CODER_NAMES
 
 #: Coders: "adaptive", without a lossy layer (the adaptive coder, and for tiles that are not photos palette and
 #: generic tiles where smaller, rc_plugin.guard), or the paper's path (a lossy layer, then the RC's mixture).
-CODERS = ("adaptive", "mixture")
-#: Lossy layers by name (their ids in the file are in rc_plugin.lossy); the mixture coder's.
-LOSSY_LAYERS = ("hevc", "bpg")
+CODERS = (CODER_NAMES[CODER_ADAPTIVE], CODER_NAMES[CODER_MIXTURE])
+#: Lossy layers by name (their ids in the file: bitstream.LAYER_NAMES); the mixture coder's.
+LOSSY_LAYERS = (LAYER_NAMES[LAYER_HEVC], LAYER_NAMES[LAYER_BPG])
 DEVICES = ("auto", "cpu", "cuda")
 #: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.qsearch.SEARCH_RANGE).
 Q_LIMITS = (0, 51)

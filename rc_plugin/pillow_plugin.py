@@ -15,7 +15,7 @@ from PIL import Image, ImageFile, ImagePalette
 
 from . import codec, container, options, records
 from .errors import RclError, as_oserror
-from .lossy import LAYER_BY_ID
+from .bitstream import LAYER_NAMES
 
 FORMAT = "RCL"
 MIME = "image/x-rcl"
@@ -72,7 +72,7 @@ class RclImageFile(ImageFile.ImageFile):
                 self.info["transparency"] = palette.transparency
         self.info.update(meta)
         self.info["rcl"] = {
-            "lossy": LAYER_BY_ID.get(header.layer_id, f"unknown({header.layer_id})"),
+            "lossy": LAYER_NAMES.get(header.layer_id, f"unknown({header.layer_id})"),
             "q": header.q,
             "model_id": header.model_id.hex(),
         }

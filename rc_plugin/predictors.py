@@ -10,7 +10,7 @@ import numpy as np
 from . import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "ff7a9612639a5ec5"
+COMPILED_FOR = "f4347e8755194d66"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 PREDICTORS = 17

@@ -11,12 +11,15 @@ def local_imports(module: str) -> set[str]:
     """rc_plugin modules that module imports (from . import x, from .x import y)."""
     tree = ast.parse((PACKAGE / f"{module}.py").read_text())
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
+    for node in ast.walk(tree):  # imports inside functions too
+        if isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or "").startswith("rc_plugin")):
+            module = (node.module or "").removeprefix("rc_plugin").lstrip(".")
+            if module:
+                found.add(module.split(".")[0])
             else:
                 found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("rc_plugin."))
     return {m for m in found if (PACKAGE / f"{m}.py").exists()}
 
 
@@ -49,3 +52,10 @@ def test_no_module_shares_a_name_with_the_training_or_export_code():
     ours = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
     theirs = {p.stem for d in ("models", "export", "benchmarks") for p in (root / d).glob("*.py")}
     assert not ours & (theirs | {"models", "export", "benchmarks"})
+
+
+def test_no_import_circle():
+    """No module imports, at the top or inside a function, one that imports it back (directly or around a circle)."""
+    modules = [p.stem for p in PACKAGE.glob("*.py")]
+    for module in modules:
+        assert module not in closure(module), f"{module} imports itself through {sorted(closure(module))}"
