@@ -89,8 +89,8 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
     while table_bits < bs.INDEX_TABLE_BITS_MAX and (1 << table_bits) <= h * w * nbits:
         table_bits += 1
     mask = (1 << table_bits) - 1
-    prob = np.full((SETS, 1 << table_bits), 1 << 15, np.int32)  # 16-bit probabilities of a 1
-    count = np.zeros((SETS, 1 << table_bits), np.uint8)
+    # each entry: its 16-bit probability of a 1 above its count (8 bits), one read for both
+    state = np.full((SETS, 1 << table_bits), (1 << 15) << 8, np.int32)
     weights = np.full((MIXER_SETS, INPUTS), bs.INDEX_WEIGHT_INIT, np.int64)
     apm = np.empty((256 * 33,), np.int64)  # 256 contexts x 33 interpolation points, 16-bit probabilities
     for k in range(256):
@@ -118,7 +118,7 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                 dot = 0
                 for s in range(SETS):
                     slots[s] = _slot(base[s], node, mask)
-                    st[s] = stretch[prob[s, slots[s]] >> 4]
+                    st[s] = stretch[state[s, slots[s]] >> 12]
                     dot += weights[mset, s] * st[s]
                 st[SETS] = bs.INDEX_BIAS_INPUT
                 dot += weights[mset, SETS] * bs.INDEX_BIAS_INPUT
@@ -158,9 +158,9 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                                                -bs.INDEX_WEIGHT_LIMIT), bs.INDEX_WEIGHT_LIMIT)
                 for s in range(SETS):
                     k = slots[s]
-                    prob[s, k] += (((bit << 16) - bit - prob[s, k]) * reciprocal[count[s, k]]) >> 16
-                    if count[s, k] < bs.INDEX_COUNT_LIMIT:
-                        count[s, k] += 1
+                    p, seen = state[s, k] >> 8, state[s, k] & 255
+                    p += (((bit << 16) - bit - p) * reciprocal[seen]) >> 16
+                    state[s, k] = (p << 8) | min(seen + 1, bs.INDEX_COUNT_LIMIT)
                 target = bit * 65535
                 apm[a0] += ((target - apm[a0]) * (128 - frac)) >> (7 + bs.INDEX_APM_RATE)
                 apm[a0 + 1] += ((target - apm[a0 + 1]) * frac) >> (7 + bs.INDEX_APM_RATE)
