@@ -111,7 +111,10 @@ def encode(
     def code(i: int) -> bytes:
         y, x, th, tw = tiles[i]
         part = pixels[y : y + th, x : x + tw]
-        tile = code_tile(part, channels, layer, int(q), *coding) if layer else code_lossless_tile(part, channels)
+        if layer:
+            tile = code_tile(part, channels, layer, int(q), *coding)
+        else:
+            tile = code_lossless_tile(part, channels, mode == "P")
         return chunk(b"TILE", tile.pack())
 
     at_once = 1 if layer else opts["threads"]  # mixture tiles one at a time: onnxruntime has the cores

@@ -74,15 +74,16 @@ def more_colours_than(colour: np.ndarray, limit: int) -> bool:
     return len(np.unique(_keys(flat[:: max(1, len(flat) // 4096)]))) > limit
 
 
-def code_lossless_tile(pixels: np.ndarray, channels: int) -> Record:
-    """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer."""
+def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False) -> Record:
+    """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
+    plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels."""
     from . import adaptive, generic, indexed  # numba loads at the first tile, not with the package
 
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
     h, w = colour.shape[:2]
     repeats = repeat_share(colour, REPEAT_ROW_STEP)
-    limit = PALETTE_PHOTO_COLOURS if channels == 3 else FEW_GREY_LEVELS
+    limit = PALETTE_PHOTO_COLOURS if channels == 3 or indices_of_a_palette else FEW_GREY_LEVELS
     if repeats < DRAWING_REPEATS and more_colours_than(colour, limit):  # a photo: the adaptive coder alone
         return AdaptiveTile(adaptive.encode_plane(colour), alpha)
     colours, indices = palette_of(colour)

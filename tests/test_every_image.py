@@ -141,6 +141,16 @@ def test_every_nonphoto_asset_is_at_most_png_plus_64_bytes():
         assert len(data) <= path.stat().st_size + 64, (path.name, len(data), path.stat().st_size)
 
 
+def test_a_palette_photos_indices_are_coded_as_a_palette_not_as_grey_levels():
+    """A P image's plane holds indices, not grey levels: a dithered 256-colour photo, whose indices repeat little
+    (a grey image like it would go to the adaptive coder), is coded by the index coder."""
+    with Image.open(NONPHOTO / "palette256-colosseum.png") as im:
+        im.load()
+        assert im.mode == "P" and len(im.getcolors(256)) == 256 and guard.repeat_share(np.asarray(im)[..., None]) < 0.3
+        data = rc_plugin.encode(im)
+    assert tile_kinds(data) == ["palette/indexed"]
+
+
 def test_tiles_of_one_image_may_differ_and_alpha_stays_apart(photos):
     """A photo beside a drawing, with alpha: each 64-pixel tile keeps its own record, and all decode exactly."""
     from rc_plugin import codec
