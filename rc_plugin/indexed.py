@@ -127,7 +127,9 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                 sm = min(max(dot >> 16, -2047), 2047) + 2048
                 lo_j = sm >> 7
                 frac = sm & 127
-                actx = ((nb[0] >> j) & 1) * 128 + (node & 127)  # OUTSIDE's bits are 0
+                # the map's context: bit j of W, N, NW and NE (OUTSIDE's bits are 0) and the node's last four bits
+                near = ((nb[0] >> j) & 1) + 2 * ((nb[1] >> j) & 1) + 4 * ((nb[2] >> j) & 1) + 8 * ((nb[3] >> j) & 1)
+                actx = near * 16 + (node & 15)
                 a0 = actx * 33 + lo_j
                 papm = (apm[a0] * (128 - frac) + apm[a0 + 1] * frac) >> 11
                 share = bs.INDEX_APM_SHARE
