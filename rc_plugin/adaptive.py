@@ -32,7 +32,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "f4347e8755194d66+d094b4bb622141ce"
+COMPILED_FOR = "61be8fd167220c84+698c39e7db6394f5"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS

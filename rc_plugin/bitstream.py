@@ -96,8 +96,10 @@ CODER_GENERIC = 3
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
 #: (rc_plugin.indexed), or as the generic tile codes its rows.
 PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
-#: A palette holds 1..PALETTE_MAX colours; the adaptive coder codes index planes of up to 256.
+#: A palette holds 1..PALETTE_MAX colours; the adaptive coder and generic rows code index planes of up to
+#: PLANE_BYTE_COLOURS, whose indices fit a byte.
 PALETTE_MAX = 1 << 16
+PLANE_BYTE_COLOURS = 256
 
 # --- the index coder (rc_plugin.indexed) -------------------------------------------------------
 #: Its hash tables have 2**b entries per context set, b the bit length of (pixels x bits per index), at least
@@ -128,8 +130,10 @@ INDEX_MIXER_SHIFT = 11
 INDEX_APM_RATE = 6
 
 # --- the generic tile (rc_plugin.generic) ------------------------------------------------------
-#: Raw LZMA2 with this dictionary size (the decoder needs it; the encoder's other settings are its choice).
+#: Raw LZMA2 with this dictionary size (the decoder needs it; the encoder's other settings are its choice), over
+#: rows each led by one of GENERIC_FILTERS row filters (PNG's).
 GENERIC_DICT_SIZE = 1 << 22
+GENERIC_FILTERS = 5
 
 # --- the adaptive coder (rc_plugin.adaptive) ---------------------------------------------------
 #: Its logistic CDF table (weights/adaptive_cdf.npz): log2 of the scale in 1/8 octaves from MIN to MAX, and

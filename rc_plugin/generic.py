@@ -15,7 +15,7 @@ import numpy as np
 from . import bitstream as bs
 from .errors import RclError
 
-FILTERS = 5
+FILTERS = bs.GENERIC_FILTERS
 _DECODE_FILTERS = [{"id": lzma.FILTER_LZMA2, "dict_size": bs.GENERIC_DICT_SIZE}]
 
 

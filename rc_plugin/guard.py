@@ -105,9 +105,8 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     if n <= limit:  # few colours: the index coder first, the adaptive coder where that is not already small
         keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
         if 8 * len(best.pack()) > ADAPTIVE_AFTER_BITS * h * w:
-            keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))
-            if n <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE]:  # always: limit is at most 256
-                keep(palette_tile(PLANE_ADAPTIVE, adaptive.encode_plane(indices.astype(np.uint8)[..., None])))
+            keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))  # and over the indices (limit <= 256 colours)
+            keep(palette_tile(PLANE_ADAPTIVE, adaptive.encode_plane(indices.astype(np.uint8)[..., None])))
     else:  # many colours and many repeats: the index coder where its rough cost comes near the adaptive coder's
         keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))
         rough = (1 - repeats) * np.log2(n) * h * w / 8

@@ -22,7 +22,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "f4347e8755194d66+bda004da7c984c3c"
+COMPILED_FOR = "61be8fd167220c84+bda004da7c984c3c"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 TEMPLATE = bs.INDEX_TEMPLATE

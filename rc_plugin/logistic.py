@@ -16,7 +16,7 @@ from .errors import RclError
 from .runtime import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "f4347e8755194d66"
+COMPILED_FOR = "61be8fd167220c84"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"

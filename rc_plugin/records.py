@@ -9,7 +9,7 @@ import dataclasses
 import struct
 
 from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_MIXTURE, CODER_PALETTE, CONTEXT_BYTES, GREY_BYTES,
-                        PALETTE_MAX, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES)
+                        PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES)
 from .errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
@@ -18,7 +18,7 @@ CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALET
 CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: tuple(CODER_NAMES)}
 #: How a palette tile codes its indices, and the largest palette each way takes.
 PLANE_NAMES = {PLANE_ADAPTIVE: "adaptive", PLANE_INDEXED: "indexed", PLANE_GENERIC: "generic"}
-PLANE_MAX_COLOURS = {PLANE_ADAPTIVE: 256, PLANE_INDEXED: PALETTE_MAX, PLANE_GENERIC: 256}
+PLANE_MAX_COLOURS = {PLANE_ADAPTIVE: PLANE_BYTE_COLOURS, PLANE_INDEXED: PALETTE_MAX, PLANE_GENERIC: PLANE_BYTE_COLOURS}
 #: An adaptive tile record's head: the coder byte, the stream's and the alpha plane's lengths.
 ADAPTIVE_HEAD = struct.Struct("<BII")
 #: A palette tile record's head: the coder byte, the index plane's coder, the colours less one, the lengths of
