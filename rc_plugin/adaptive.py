@@ -32,7 +32,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "61be8fd167220c84+698c39e7db6394f5"
+COMPILED_FOR = "e2f368949b6440d4+fd776cf10f4c80ca"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
@@ -45,9 +45,9 @@ CORRECTION_FEATURES = 6
 SCALE_CONTEXTS = 4
 SCALE_BINS = 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
-#: The encoder's unused input and the decoder's unused output: read-only and writable like the decoder's input
-#: (a stream's bytes) and the encoder's output, so encoding and decoding share one compiled specialisation: a fresh
-#: process compiled the loop twice for its first encode and decode (docs/models.md, "First use").
+#: The encoder's unused input, read-only like the decoder's (a stream's bytes; the decoder's unused output is
+#: writable like the encoder's), so encoding and decoding share one compiled specialisation: a fresh process
+#: compiled the loop twice for its first encode and decode (docs/models.md, "First use").
 _NO_INPUT = np.frombuffer(b"\0", np.uint8)
 
 

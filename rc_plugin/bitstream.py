@@ -117,6 +117,9 @@ INDEX_HASH_STEP, INDEX_NODE_MULTIPLIER, INDEX_SLOT_MULTIPLIER, INDEX_SLOT_SHIFT 
 #: squash(x) = 4096 / (1 + e^(-x/256)) at x = -2048, -1920, ..., 2048, rounded; squash interpolates these integers.
 INDEX_SQUASH_POINTS = (1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047, 2549, 2994, 3348,
                        3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094)
+#: The probability map's context: bit j of the first APM_NEIGHBOURS of the template (W, N, NW, NE) above the node's
+#: last APM_NODE_BITS bits.
+INDEX_APM_NEIGHBOURS, INDEX_APM_NODE_BITS = 4, 4
 #: The mixer's bias input; the coded probability is (mixed + APM_SHARE x mapped) / (APM_SHARE + 1).
 INDEX_BIAS_INPUT = 256
 INDEX_APM_SHARE = 3

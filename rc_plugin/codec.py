@@ -26,11 +26,11 @@ from .container import (
     parse_chunks,
     parse_header,
 )
+from .bitstream import LAYER_NAMES, LAYER_NONE
 from .decoder import decode_tiles
 from .errors import RclError
 from .encoder import code_tile
 from .guard import code_lossless_tile
-from .bitstream import LAYER_NAMES, LAYER_NONE
 from .lossy import get_layer
 from .parallel import map_tiles
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil

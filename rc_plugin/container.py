@@ -225,7 +225,8 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
         or (flags & FLAG_CHANNEL_AXIS and MODES[mode_id] != "L")
         or (flags & FLAG_GREY_COLOUR and MODES[mode_id] not in ("RGB", "RGBA"))
     )
-    if width < 1 or height < 1 or not MIN_TILE <= tile <= MAX_TILE or q > 51 or bad_flags or layer_id not in LAYER_NAMES:
+    bad_size = width < 1 or height < 1 or not MIN_TILE <= tile <= MAX_TILE
+    if bad_size or q > 51 or bad_flags or layer_id not in LAYER_NAMES:
         raise RclError(
             f"corrupt .rcl header: size {width}x{height}, tile {tile}, q {q}, flags {flags}, lossy layer {layer_id}"
         )

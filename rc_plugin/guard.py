@@ -42,6 +42,8 @@ INDEX_TRY_RATIO = 1.0
 #: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
 #: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
 GENERIC_TRY_RATIO = 1.5
+# a palette of at most the limit's colours fits the byte-sized index planes (the adaptive coder's, generic rows')
+assert max(PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS) <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE]
 
 
 def palette_of(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

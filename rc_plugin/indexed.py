@@ -22,7 +22,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "61be8fd167220c84+bda004da7c984c3c"
+COMPILED_FOR = "e2f368949b6440d4+bda004da7c984c3c"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 TEMPLATE = bs.INDEX_TEMPLATE
@@ -51,9 +51,9 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
 
 
 SQUASH, STRETCH = _tables()
-#: The state maps' step after n observations: 2**16 / (n + 1.5), so a context learns fast, then settles.
 #: The encoder's unused input, read-only like the decoder's (a stream's bytes): one compiled specialisation for both.
 _NO_INPUT = np.frombuffer(b"\0", np.uint8)
+#: The state maps' step after n observations: 2**16 / (n + 1.5), so a context learns fast, then settles.
 RECIPROCAL = np.array([(1 << 17) // (2 * n + 3) for n in range(bs.INDEX_COUNT_LIMIT + 1)], np.int64)
 
 
@@ -92,8 +92,9 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
     # each entry: its 16-bit probability of a 1 above its count (8 bits), one read for both
     state = np.full((SETS, 1 << table_bits), (1 << 15) << 8, np.int32)
     weights = np.full((MIXER_SETS, INPUTS), bs.INDEX_WEIGHT_INIT, np.int64)
-    apm = np.empty((256 * 33,), np.int64)  # 256 contexts x 33 interpolation points, 16-bit probabilities
-    for k in range(256):
+    contexts = 1 << (bs.INDEX_APM_NEIGHBOURS + bs.INDEX_APM_NODE_BITS)
+    apm = np.empty((contexts * 33,), np.int64)  # contexts x 33 interpolation points, 16-bit probabilities
+    for k in range(contexts):
         for j in range(33):
             apm[k * 33 + j] = squash[min((j - 16) * 128, 2047) + 2048] * 16
     base = np.zeros(SETS, np.int64)
@@ -123,13 +124,15 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                 st[SETS] = bs.INDEX_BIAS_INPUT
                 dot += weights[mset, SETS] * bs.INDEX_BIAS_INPUT
                 pmix = _squash(dot >> 16, squash)
-                # the adaptive probability map, over the mixed stretch and the W index's bit at this node
+                # the adaptive probability map, over the mixed stretch, in a context of the nearest indices' bits
                 sm = min(max(dot >> 16, -2047), 2047) + 2048
                 lo_j = sm >> 7
                 frac = sm & 127
-                # the map's context: bit j of W, N, NW and NE (OUTSIDE's bits are 0) and the node's last four bits
-                near = ((nb[0] >> j) & 1) + 2 * ((nb[1] >> j) & 1) + 4 * ((nb[2] >> j) & 1) + 8 * ((nb[3] >> j) & 1)
-                actx = near * 16 + (node & 15)
+                # the map's context: bit j of W, N, NW and NE (OUTSIDE's bits are 0) and the node's last bits
+                near = 0
+                for t in range(bs.INDEX_APM_NEIGHBOURS):
+                    near += ((nb[t] >> j) & 1) << t
+                actx = (near << bs.INDEX_APM_NODE_BITS) + (node & ((1 << bs.INDEX_APM_NODE_BITS) - 1))
                 a0 = actx * 33 + lo_j
                 papm = (apm[a0] * (128 - frac) + apm[a0 + 1] * frac) >> 11
                 share = bs.INDEX_APM_SHARE

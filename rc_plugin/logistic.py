@@ -16,7 +16,7 @@ from .errors import RclError
 from .runtime import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "61be8fd167220c84"
+COMPILED_FOR = "e2f368949b6440d4"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"

@@ -64,6 +64,5 @@ def decode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     return dst, os.path.getsize(src), os.path.getsize(dst)
 
 
-#: What one file's task runs, by command (rc_plugin.distributed's workers look it up here too).
-#: Each kind of job's step, as batch.run and the Dask tasks call it.
+#: Each kind of job's step, as batch.run and the Dask tasks (rc_plugin.distributed) call it.
 STEPS = {"encode": encode_file, "decode": decode_file}

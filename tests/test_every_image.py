@@ -141,6 +141,15 @@ def test_every_nonphoto_asset_is_at_most_png_plus_64_bytes():
         assert len(data) <= path.stat().st_size + 64, (path.name, len(data), path.stat().st_size)
 
 
+def test_alpha_planes_with_bytes_after_their_end_are_refused():
+    rgba = np.dstack([drawing(), np.where(drawing()[..., 0] > 100, 255, 0).astype(np.uint8)])
+    data = rc_plugin.encode(rgba)
+    _, tile = _record(data)
+    assert tile.alpha
+    _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, tile.palette, tile.stream,
+                                                    tile.alpha + b"x")), "alpha plane has the wrong size")
+
+
 def test_a_palette_photos_indices_are_coded_as_a_palette_not_as_grey_levels():
     """A P image's plane holds indices, not grey levels: a dithered 256-colour photo, whose indices repeat little
     (a grey image like it would go to the adaptive coder), is coded by the index coder."""
@@ -214,6 +223,8 @@ def test_palette_records_are_checked():
                                                     tile.alpha)), "palette has the wrong size")
     _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, b"\x00" * 9, tile.stream,
                                                     tile.alpha)), "palette does not inflate")
+    _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, tile.palette, tile.stream,
+                                                    tile.alpha + b"x")), "alpha data in an image without alpha")
     fewer = records.PaletteTile(tile.plane, tile.colours - 1, palette.pack_palette(
         palette.unpack_palette(tile.palette, tile.colours, 3)[:-1]), tile.stream, tile.alpha)
     _refused(_with_record(data, fewer), "beyond its palette|ends too early|checksum")
