@@ -129,8 +129,7 @@ def _run_one_here(func, src: Path, dst: Path, options: dict, quiet: bool) -> Out
         try:
             _, size_in, size_out = func(str(src), str(dst), options, progress)
             return src, size_in, size_out, None
-        except Exception as exc:
-            bar.write(f"rcl: {src}: {exc}", file=sys.stderr)
+        except Exception as exc:  # reported by _Tally, as a failure among many is
             return src, 0, 0, str(exc)
 
 
@@ -176,9 +175,11 @@ class _Tally:
         self.jpeg = False
 
     def add(self, outcome: Outcome, write: Callable[[str], None]) -> None:
+        """Count one file's outcome; a failure is reported as it comes, then the rest go on."""
         src, size_in, size_out, error = outcome
         if error is not None:
             self.failures += 1
+            write(f"rcl: {src}: {error}")
             return
         self.size_in += size_in
         self.size_out += size_out
@@ -215,8 +216,6 @@ def tally(outcomes: Iterable[Outcome], total: int, quiet: bool, growth: bool = F
             bar.write(line, file=sys.stderr)
 
         for outcome in outcomes:
-            if outcome[3] is not None:  # report and go on with the rest
-                write(f"rcl: {outcome[0]}: {outcome[3]}")
             counts.add(outcome, write)
             bar.update(1)
     return counts.finish()

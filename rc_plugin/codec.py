@@ -98,7 +98,7 @@ def encode(
     layer_id = layer.layer_id if layer else LAYER_NONE
     tile = TILE[opts["coder"]]
     header = Header(mode, layer_id, int(q), w, h, tile, flags, released.current_id(),
-                    pixel_checksum(pixels, meta.get(PALETTE_KEY) if mode == "P" else None))
+                    pixel_checksum(pixels, meta.get(PALETTE_KEY)))  # a palette only where the mode is P
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):

@@ -45,7 +45,7 @@ MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + ADAPTIVE_HEAD.size
 
 def colour_channels(mode: str) -> int:
     """Colour channels of an image of this mode (the coder carries one for grey, three for colour)."""
-    return 1 if mode in ("L", "LA", "P", "1") else 3
+    return 1 if mode in ("L", "LA") + INDEXED_MODES else 3
 
 
 @dataclasses.dataclass

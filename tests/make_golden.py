@@ -147,7 +147,7 @@ def recoded(data: bytes, kind: str) -> bytes:
     if kind == "generic":
         record = records.GenericTile(generic.encode_rows(colour), b"")
     else:
-        colours, idx = guard.palette_of(colour)
+        colours, idx = guard.palette_and_indices(colour)
         plane = idx.astype(np.uint8)[..., None]
         stream = adaptive.encode_plane(plane) if kind == "palette/adaptive" else generic.encode_rows(plane)
         record = records.PaletteTile(PLANE_ADAPTIVE if kind == "palette/adaptive" else PLANE_GENERIC,

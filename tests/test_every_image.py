@@ -85,7 +85,7 @@ def test_generic_rows_roundtrip_with_every_filter(channels):
 
 
 def test_palettes_pack_and_unpack():
-    colours, idx = guard.palette_of(drawing())
+    colours, idx = guard.palette_and_indices(drawing())
     assert np.array_equal(colours[idx], drawing())
     keys = colours.astype(int) @ [65536, 256, 1]
     assert np.all(np.diff(keys) > 0)  # each colour once, in order of RGB value
@@ -232,7 +232,7 @@ def test_palette_records_are_checked():
 
 def test_a_palette_tile_with_too_many_colours_for_its_plane_coder_is_refused():
     image = palette_image(300)
-    colours, idx = guard.palette_of(image)
+    colours, idx = guard.palette_and_indices(image)
     tile = records.PaletteTile(PLANE_INDEXED, 300, palette.pack_palette(colours), indexed.encode_indices(idx, 300), b"")
     data = _with_record(rc_plugin.encode(image), tile)
     assert np.array_equal(rc_plugin.decode(data), image)
@@ -273,7 +273,7 @@ def test_flipped_bits_in_new_tiles_never_give_a_wrong_image(kind):
     if kind == "generic colour":
         tile = records.GenericTile(generic.encode_rows(image), b"")
     else:
-        colours, idx = guard.palette_of(image)
+        colours, idx = guard.palette_and_indices(image)
         from rc_plugin import adaptive
 
         plane = {"indexed": PLANE_INDEXED, "adaptive": PLANE_ADAPTIVE, "generic": PLANE_GENERIC}[kind]
