@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 import rc_plugin
 from rc_plugin import container, generic, guard, indexed, palette, records
 from rc_plugin.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
-from rcl_testutil import assert_flips_never_give_a_wrong_image, recrc, tile_kinds
+from rcl_testutil import assert_flips_never_give_a_wrong_image, first_tile, recrc, tile_kinds
 
 NONPHOTO = Path(__file__).resolve().parent / "assets" / "nonphoto"
 
@@ -101,7 +101,7 @@ def test_photos_code_as_before_with_the_adaptive_coder_alone(photos):
     photo = photos["osprey"][:200, :300]
     data = rc_plugin.encode(photo)
     assert tile_kinds(data) == ["adaptive"]
-    tile = records.parse_tile(container.parse_chunks(data, rc_plugin.codec.read_header(data))[1][0], 3, 8)
+    tile = first_tile(data)
     assert tile.stream == adaptive.encode_plane(np.ascontiguousarray(photo))
 
 
@@ -144,7 +144,7 @@ def test_every_nonphoto_asset_is_at_most_png_plus_64_bytes():
 def test_alpha_planes_with_bytes_after_their_end_are_refused():
     rgba = np.dstack([drawing(), np.where(drawing()[..., 0] > 100, 255, 0).astype(np.uint8)])
     data = rc_plugin.encode(rgba)
-    _, tile = _record(data)
+    tile = first_tile(data)
     assert tile.alpha
     _refused(_with_record(data, records.PaletteTile(tile.plane, tile.colours, tile.palette, tile.stream,
                                                     tile.alpha + b"x")), "alpha plane has the wrong size")
@@ -180,12 +180,6 @@ def test_tiles_of_one_image_may_differ_and_alpha_stays_apart(photos):
 # --- damage is refused ------------------------------------------------------------------------------------------
 
 
-def _record(data: bytes, index: int = 0):
-    header = rc_plugin.codec.read_header(data)
-    payload = container.parse_chunks(data, header)[1][index]
-    return header, records.parse_tile(payload, header.coded_channels, header.version)
-
-
 def _with_record(data: bytes, record) -> bytes:
     """data with its (single) tile replaced by record, every CRC right."""
     pos = data.index(b"TILE", container.HEADER_SIZE)
@@ -207,7 +201,7 @@ def _refused(data: bytes, message: str) -> None:
 
 def test_palette_records_are_checked():
     data = rc_plugin.encode(drawing())
-    header, tile = _record(data)
+    tile = first_tile(data)
     assert isinstance(tile, records.PaletteTile)
     payload = bytearray(tile.pack())
     for offset, value, message in ((1, 7, "index plane coder 7"), (2, 255, "palette has the wrong size")):
@@ -269,7 +263,7 @@ def test_flipped_bits_in_new_tiles_never_give_a_wrong_image(kind):
     """Bits flipped all over each new record, with every CRC right: the exact image or RclError, never a crash."""
     image = palette_image(9, 30, 40) if kind != "generic colour" else drawing(30, 40)
     data = rc_plugin.encode(image)
-    header, tile = _record(data)
+    tile = first_tile(data)
     if kind == "generic colour":
         tile = records.GenericTile(generic.encode_rows(image), b"")
     else:
@@ -292,7 +286,7 @@ def test_flipped_bits_in_new_tiles_never_give_a_wrong_image(kind):
 def test_truncated_index_streams_are_refused():
     image = palette_image(9, 30, 40)
     data = rc_plugin.encode(image)
-    header, tile = _record(data)
+    tile = first_tile(data)
     assert tile.plane == PLANE_INDEXED and len(tile.stream) > 30
     for keep in (0, 5, len(tile.stream) // 2, len(tile.stream) - 12):
         cut = records.PaletteTile(tile.plane, tile.colours, tile.palette, tile.stream[:keep], tile.alpha)
@@ -302,7 +296,7 @@ def test_truncated_index_streams_are_refused():
 def test_record_heads_are_what_the_format_says():
     """docs/format.md's offsets, read byte by byte: coder 2, plane coder, n - 1 (u16), then three u32 lengths."""
     rgba = np.dstack([drawing(), np.full(drawing().shape[:2], 200, np.uint8)])
-    _, tile = _record(rc_plugin.encode(rgba))
+    tile = first_tile(rc_plugin.encode(rgba))
     raw = tile.pack()
 
     def le(a: int, b: int) -> int:
