@@ -20,20 +20,26 @@ from PIL import Image
 SEED, COUNT, MIN_WIDTH, LONG_SIDE = 7, 12, 2000, 1024
 
 
+def chosen(train: Path) -> list[str]:
+    """The training files the check set draws, in its order (paths as in manifest.csv): other sets and training
+    scripts call it to keep clear of them."""
+    rows = list(csv.DictReader(open(train / "manifest.csv")))
+    rows = [r for r in rows if r["source"] != "bsds500" and int(r["width"]) >= MIN_WIDTH]
+    return [rows[i]["file"] for i in np.random.default_rng(SEED).choice(len(rows), COUNT, replace=False)]
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("train", type=Path, help="the training set's folder (with manifest.csv)")
     p.add_argument("out", type=Path, help="where to write chk00.png ...")
     args = p.parse_args(argv)
-    rows = list(csv.DictReader(open(args.train / "manifest.csv")))
-    rows = [r for r in rows if r["source"] != "bsds500" and int(r["width"]) >= MIN_WIDTH]
     args.out.mkdir(parents=True, exist_ok=True)
-    for n, i in enumerate(np.random.default_rng(SEED).choice(len(rows), COUNT, replace=False)):
-        im = Image.open(args.train / rows[i]["file"]).convert("RGB")
+    for n, file in enumerate(chosen(args.train)):
+        im = Image.open(args.train / file).convert("RGB")
         scale = LONG_SIDE / max(im.size)
         im = im.resize((round(im.width * scale), round(im.height * scale)), Image.LANCZOS)
         im.save(args.out / f"chk{n:02d}.png")
-        print(f"chk{n:02d}.png  {rows[i]['file']}  {im.size[0]}x{im.size[1]}")
+        print(f"chk{n:02d}.png  {file}  {im.size[0]}x{im.size[1]}")
 
 
 if __name__ == "__main__":
