@@ -92,7 +92,7 @@ def measure(name: str, codec, img: np.ndarray) -> dict:
 def codecs_to_run(variants: list[str], e10: bool = True, png_zopfli: bool = False) -> dict:
     out = {}
     if variants:
-        from rc_plugin.lossy import BpgLayer
+        from rc_plugin.mixture.lossy import BpgLayer
 
     for variant in variants:
         if variant == "bpg" and not BpgLayer().available():
@@ -267,7 +267,7 @@ def plots(rows: list[dict], table: list[dict], out: Path) -> list[Path]:
 def machine() -> str:
     import onnxruntime
 
-    from rc_plugin import networks
+    from rc_plugin.mixture import networks
 
     return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
             f"{platform.python_version()}, onnxruntime {onnxruntime.__version__} "
@@ -371,7 +371,7 @@ def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics
                  codecs: list[str] | None = None, command: str | None = None, nonphoto: str | None = None) -> None:
     import json as _json
 
-    from rc_plugin import runtime
+    from rc_plugin.mixture import runtime
 
     rcl_row = next((t for t in table if t["codec"] in ("rcl (hevc)", "rcl (bpg)")), None)
     command = command or (f"python -m benchmarks.compare {' '.join(sorted({str(f.parent) for f in files}))} "

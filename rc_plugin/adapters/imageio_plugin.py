@@ -13,9 +13,10 @@ from imageio import config
 from imageio.core.request import URI_BYTES, InitializationError, IOMode, Request
 from imageio.core.v3_plugin_api import ImageProperties, PluginV3
 
-from . import codec, container, options
-from .errors import RclError, as_oserror
-from .pixels import METADATA, expanded_mode
+from .. import codec, options
+from ..format import container
+from ..errors import RclError, as_oserror
+from ..pixels import METADATA, expanded_mode
 
 PLUGIN = "rcl"
 EXTENSION = ".rcl"
@@ -94,7 +95,7 @@ class RclPlugin(PluginV3):
 
 def register() -> None:
     config.known_plugins[PLUGIN] = config.PluginConfig(
-        name=PLUGIN, class_name="RclPlugin", module_name="rc_plugin.imageio_plugin"
+        name=PLUGIN, class_name="RclPlugin", module_name="rc_plugin.adapters.imageio_plugin"
     )
     ext = config.FileExtension(
         extension=EXTENSION, priority=[PLUGIN], name="rcl", description="rcl learned lossless image"

@@ -13,9 +13,10 @@ from typing import Any
 
 from PIL import Image, ImageFile, ImagePalette
 
-from . import codec, container, options, records
-from .errors import RclError, as_oserror
-from .bitstream import LAYER_NAMES
+from .. import codec, options
+from ..format import container, records
+from ..errors import RclError, as_oserror
+from ..format.bitstream import LAYER_NAMES
 
 FORMAT = "RCL"
 MIME = "image/x-rcl"

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from . import codec, options
-from .errors import RclError
+from .. import codec, options
+from ..errors import RclError
 
 try:
     import numcodecs
@@ -32,7 +32,7 @@ try:
     from numcodecs.compat import ensure_contiguous_ndarray, ensure_ndarray_like, ndarray_copy
 except ImportError as exc:  # pragma: no cover - the module is only useful with the extra installed
     raise ImportError(
-        f"rc_plugin.zarr_codec needs numcodecs ({exc}): pip install \"rc-plugin[zarr]\""
+        f"rc_plugin.adapters.zarr_codec needs numcodecs ({exc}): pip install \"rc-plugin[zarr]\""
     ) from exc
 
 try:

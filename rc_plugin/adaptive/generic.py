@@ -1,7 +1,7 @@
 """The generic tile: PNG's row filters under LZMA, the guard for images no model of ours fits.
 
 Screenshots, charts and other synthetic images repeat exact runs of pixels far apart, which a dictionary coder
-copies and a per-pixel model cannot; the encoder keeps this tile where it comes out smaller (rc_plugin.guard).
+copies and a per-pixel model cannot; the encoder keeps this tile where it comes out smaller (rc_plugin.adaptive.guard).
 Each row starts with its filter (0 none, 1 W, 2 N, 3 the mean of W and N, 4 Paeth, as in PNG, over the bytes of
 one pixel earlier), and the filtered rows are one raw LZMA2 stream (bitstream.GENERIC_DICT_SIZE).
 """
@@ -12,8 +12,8 @@ import lzma
 import numba
 import numpy as np
 
-from . import bitstream as bs
-from .errors import RclError
+from ..format import bitstream as bs
+from ..errors import RclError
 
 FILTERS = bs.GENERIC_FILTERS
 _DECODE_FILTERS = [{"id": lzma.FILTER_LZMA2, "dict_size": bs.GENERIC_DICT_SIZE}]

@@ -17,9 +17,9 @@ import zlib
 
 import numpy as np
 
-from .alpha import encode_alpha
-from .bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
-from .records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, PaletteTile
+from ..format.alpha import encode_alpha
+from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
+from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, PaletteTile
 from .palette import pack_palette
 
 Record = AdaptiveTile | GenericTile | PaletteTile
@@ -79,7 +79,7 @@ def more_colours_than(colour: np.ndarray, limit: int) -> bool:
 def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False) -> Record:
     """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
     plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels."""
-    from . import adaptive, generic, indexed  # numba loads at the first tile, not with the package
+    from . import plane_coder as adaptive, generic, indexed  # numba loads at the first tile, not with the package
 
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""

@@ -16,13 +16,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from . import bitstream as bs
-from .errors import RclError
+from ..format import bitstream as bs
+from ..errors import RclError
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "e2f368949b6440d4+bda004da7c984c3c"
+COMPILED_FOR = "e2f368949b6440d4+a48eeaea9f53f45b"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 TEMPLATE = bs.INDEX_TEMPLATE

@@ -11,9 +11,9 @@ import zipfile
 import numba
 import numpy as np
 
-from . import bitstream as bs
-from .errors import RclError
-from .runtime import WEIGHTS
+from ..format import bitstream as bs
+from ..errors import RclError
+from ..shipped import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
 COMPILED_FOR = "e2f368949b6440d4"

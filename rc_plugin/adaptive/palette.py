@@ -1,6 +1,6 @@
 """A palette tile's colours: packed as each channel's differences from the entry before, under DEFLATE.
 
-The entries are in the order the encoder chose (by RGB value, rc_plugin.guard), so neighbouring entries are close
+The entries are in the order the encoder chose (by RGB value, guard), so neighbouring entries are close
 and their differences small; a palette of a gradient packs to almost nothing.
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ import zlib
 
 import numpy as np
 
-from .errors import RclError
-from .inflate import inflate_exactly
+from ..errors import RclError
+from ..format.inflate import inflate_exactly
 
 
 def pack_palette(colours: np.ndarray) -> bytes:

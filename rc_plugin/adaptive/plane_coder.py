@@ -24,15 +24,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from . import bitstream as bs
-from .errors import RclError
+from ..format import bitstream as bs
+from ..errors import RclError
 from .logistic import HALF, TOTAL, below, cdf_table, ilog8
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "e2f368949b6440d4+fd776cf10f4c80ca"
+COMPILED_FOR = "e2f368949b6440d4+e1c2da7fc5167b50"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS

@@ -1,4 +1,4 @@
-"""The adaptive coder's predictions of a subpixel from its decoded neighbours (rc_plugin.adaptive blends them).
+"""The adaptive coder's predictions of a subpixel from its decoded neighbours (plane_coder blends them).
 
 All in 1/8 grey levels: the classic causal predictors (neighbours, gradients, LOCO-I's median), for G and B
 the earlier channel at this pixel plus the neighbours' channel differences, and three normalised-LMS
@@ -7,7 +7,7 @@ predictors over neighbour differences (a slow and a fast one, and a wide one ove
 import numba
 import numpy as np
 
-from . import bitstream as bs
+from ..format import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
 COMPILED_FOR = "e2f368949b6440d4"

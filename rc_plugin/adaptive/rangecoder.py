@@ -1,6 +1,6 @@
 """The range coder of the adaptive and index coders, as LZMA's: 32-bit range, a cache byte and a run of pending 0xFF
-bytes for the carry. Each model (rc_plugin.adaptive, rc_plugin.indexed) keeps low, range and code in its own loop
-and calls these to move whole bytes out and in.
+bytes for the carry. Each model (rc_plugin.adaptive.plane_coder, rc_plugin.adaptive.indexed) keeps low, range and
+code in its own loop and calls these to move whole bytes out and in.
 """
 import numba
 import numpy as np

@@ -1,4 +1,4 @@
-"""The ``rcl`` command: encode, decode and inspect many files at once (rc_plugin.batch does the running).
+"""The ``rcl`` command: encode, decode and inspect many files at once (rc_plugin.files.batch does the running).
 
 Options shared with the API come from rc_plugin.options, so a bad value reads the same
 here as in Python, Pillow and imageio.
@@ -10,8 +10,9 @@ import json
 import os
 import sys
 
-from . import batch, options, steps
-from .errors import RclError
+from . import batch, steps
+from .. import options
+from ..errors import RclError
 
 ENCODE_FLAGS = tuple(options.CODING)
 WORKER_FLAGS = tuple(options.RUNTIME)
@@ -75,7 +76,7 @@ def cmd_decode(args) -> int:
 
 def cmd_info(args) -> int:
     import rc_plugin
-    from rc_plugin import networks
+    from rc_plugin.mixture import networks
 
     if args.device:
         print(f"residual model runs on: {networks.active_provider(args.device_name)}")

@@ -1,6 +1,6 @@
 """Many files on many machines: one dask.distributed task per file, with the local batch's guarantees.
 
-The files are planned here as ``rcl`` plans them (rc_plugin.batch.plan: every input mapped to
+The files are planned here as ``rcl`` plans them (rc_plugin.files.batch.plan: every input mapped to
 its output before any work, two inputs on one output refused, existing outputs kept unless
 ``force``), then each file is coded by a task on some worker, which reads its input and
 writes its output under a temporary name and renames it (batch.write_atomic), so inputs
@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from . import batch, options
-from .errors import RclError
-from .parallel import usable_cores
+from . import batch
+from .. import options
+from ..errors import RclError
+from ..parallel import usable_cores
 
 INSTALL = 'pip install ".[dask]"'
 #: How long to wait for a scheduler to answer.
@@ -86,7 +87,7 @@ def connect(scheduler: Any, n_workers: int | None = None) -> Iterator[Any]:
 
 def _bpsp(kind: str, src: str, dst: str, size_in: int, size_out: int) -> float | None:
     """Bits per subpixel of the .rcl side of a job (the output of an encode, the input of a decode)."""
-    from .container import HEADER_SIZE, parse_header
+    from ..format.container import HEADER_SIZE, parse_header
 
     rcl_path, size = (dst, size_out) if kind == "encode" else (src, size_in)
     try:

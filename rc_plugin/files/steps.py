@@ -1,7 +1,7 @@
 """One file's job, encode or decode, as the ``rcl`` command runs it here and its Dask tasks run it on workers.
 
-Kept apart from the command (rc_plugin.cli) so that the workers import what they run and not the command, and the
-command and the Dask machinery (rc_plugin.distributed) do not import each other.
+Kept apart from the command (rc_plugin.files.cli) so that the workers import what they run and not the command, and the
+command and the Dask machinery (rc_plugin.files.distributed) do not import each other.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from . import batch
-from .errors import RclError
+from ..errors import RclError
 
 
 def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
@@ -19,7 +19,7 @@ def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     from PIL import Image
 
     from rc_plugin import codec
-    from rc_plugin.pillow_plugin import convert_for_save
+    from rc_plugin.adapters.pillow_plugin import convert_for_save
     from rc_plugin.pixels import palette_of
 
     opts = dict(opts)
@@ -44,7 +44,8 @@ def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
 def decode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
     """The .rcl src decoded to dst in the format its suffix names (a P or 1-bit PNG for such files), written
     atomically; (dst, input bytes, output bytes)."""
-    from rc_plugin import codec, container
+    from rc_plugin import codec
+    from rc_plugin.format import container
     from rc_plugin.pixels import expanded_mode
 
     fmt, save_options = batch.OUTPUT_FORMATS[Path(dst).suffix.lower()]
@@ -64,5 +65,5 @@ def decode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     return dst, os.path.getsize(src), os.path.getsize(dst)
 
 
-#: Each kind of job's step, as batch.run and the Dask tasks (rc_plugin.distributed) call it.
+#: Each kind of job's step, as batch.run and the Dask tasks (rc_plugin.files.distributed) call it.
 STEPS = {"encode": encode_file, "decode": decode_file}

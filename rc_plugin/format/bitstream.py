@@ -173,13 +173,13 @@ ADAPTIVE_CALIBRATION_BINS = 32
 ADAPTIVE_CALIBRATION_START = 64
 
 
-def compiled_for(callees: tuple[str, ...] = ()) -> str:
-    """The fingerprint, and a digest of the package's source files named in callees."""
+def compiled_for(callees: tuple[str, ...] = (), folder: Path | None = None) -> str:
+    """The fingerprint, and a digest of the source files named in callees (in folder: the calling module's)."""
     if not callees:
         return fingerprint()
     h = hashlib.sha256()
     for name in callees:
-        h.update((Path(__file__).parent / name).read_bytes())
+        h.update((folder / name).read_bytes())
     return f"{fingerprint()}+{h.hexdigest()[:16]}"
 
 
@@ -192,9 +192,9 @@ def check_compiled_for(module: str, recorded: str, callees: tuple[str, ...] = ()
     written for (callees: the files of the compiled functions it calls); changing that line is what makes numba
     recompile it. A developer's error, not a user's: installed files always agree.
     """
-    now = compiled_for(callees)
+    now = compiled_for(callees, Path(sys.modules[module].__file__).parent)
     if recorded != now:
-        raise RuntimeError(f"{module} was written for {recorded}, but rc_plugin/bitstream.py's constants and "
+        raise RuntimeError(f"{module} was written for {recorded}, but rc_plugin/format/bitstream.py's constants and "
                            f"{', '.join(callees) or 'no callee'} now give {now}: check {module} against them and set "
                            "its COMPILED_FOR to the new value, so numba recompiles it")
 

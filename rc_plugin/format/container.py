@@ -1,6 +1,6 @@
-"""The .rcl byte layout: header and chunks (specified in docs/format.md); the tile records are rc_plugin.records.
+"""The .rcl byte layout: header and chunks (specified in docs/format.md); the tile records are rc_plugin.format.records.
 
-It knows sizes and ranges only (from rc_plugin.bitstream), never the algorithms that
+It knows sizes and ranges only (from rc_plugin.format.bitstream), never the algorithms that
 fill the records, so the layout can be read, checked and listed without them.
 
 Parsing validates every length and count against the bytes actually present
@@ -13,7 +13,7 @@ import struct
 import zlib
 
 from .bitstream import LAYER_NAMES, MAX_TILE, MIN_TILE
-from .errors import RclError
+from ..errors import RclError
 from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zlib
 
-from .errors import RclError
+from ..errors import RclError
 
 
 def inflate_exactly(data: bytes, size: int, what: str) -> bytes:

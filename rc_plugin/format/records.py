@@ -10,7 +10,7 @@ import struct
 
 from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_MIXTURE, CODER_PALETTE, CONTEXT_BYTES, GREY_BYTES,
                         PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES)
-from .errors import RclError
+from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
                CODER_GENERIC: "generic"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bitstream import YCC_FORWARD, YCC_FRAC_BITS, YCC_INVERSE
+from ..format.bitstream import YCC_FORWARD, YCC_FRAC_BITS, YCC_INVERSE
 
 _BITS = YCC_FRAC_BITS
 _HALF = 1 << (_BITS - 1)

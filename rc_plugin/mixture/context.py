@@ -30,11 +30,11 @@ import dataclasses
 
 import numpy as np
 
-from . import grids
-from .errors import RclError
-from .mixture import MixtureParams, support
+from ..format import grids
+from ..errors import RclError
+from .logistic_mixture import MixtureParams, support
 
-from .bitstream import (  # noqa: F401  (PHASES, CONTEXT_PHASES and COEFS are read through this module too)
+from ..format.bitstream import (  # noqa: F401  (PHASES, CONTEXT_PHASES and COEFS are read through this module too)
     BIN_WIDTH,
     BINS,
     COEF_FRAC,

@@ -13,8 +13,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .bitstream import CHUNK_ELEMENTS
-from .errors import RclError
+from ..format.bitstream import CHUNK_ELEMENTS
+from ..errors import RclError
 
 FreqsFor = Callable[[slice], np.ndarray]
 

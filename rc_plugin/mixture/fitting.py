@@ -1,5 +1,5 @@
-"""The encoder's fits of a tile's stored parameters on the image itself: the causal pass's (rc_plugin.context)
-and the grey shortcut's (rc_plugin.grey).
+"""The encoder's fits of a tile's stored parameters on the image itself: the causal pass's (rc_plugin.mixture.context)
+and the grey shortcut's (rc_plugin.mixture.grey).
 
 Encoder only: the decoder reads the stored integers and never imports this module.
 Floating point is fine here, since only the stored integers reach the file.
@@ -10,13 +10,13 @@ import dataclasses
 
 import numpy as np
 
-from . import grids
-from .bitstream import BINS, COEF_FRAC, COEF_LIMIT, COEFS, OFFSET_LIMIT, SPREAD_ONE
+from ..format import grids
+from ..format.bitstream import BINS, COEF_FRAC, COEF_LIMIT, COEFS, OFFSET_LIMIT, SPREAD_ONE
 from .context import ChannelModel
 from .grey import PHASES, GreyParams, GreyState, is_grey
-from .bitstream import GREY_CONTEXTS, GREY_PROB_BITS
+from ..format.bitstream import GREY_CONTEXTS, GREY_PROB_BITS
 from .lookup_tables import Tables
-from .mixture import symbol_bits
+from .logistic_mixture import symbol_bits
 
 #: Spreads tried by the encoder (measured in docs/models.md, "Causal pass").
 SPREADS = (56, 48, 40, 32, 24, 16, 8, 0)

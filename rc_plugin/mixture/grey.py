@@ -13,7 +13,7 @@ phase 0, how many of the 4-connected neighbours have a coloured x_l; in later
 phases, how many of the decoded 8 neighbours (at the phase's reach) are coloured in x. The encoder
 counts the flags per (phase, context) on the tile and stores the probabilities (42 bytes);
 encoder and decoder turn them into the same integer frequencies. The encoder's fit is in
-rc_plugin.fitting.
+rc_plugin.mixture.fitting.
 """
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ import struct
 
 import numpy as np
 
-from . import grids
-from .bitstream import GREY_BYTES as PARAM_BYTES
-from .bitstream import GREY_CONTEXTS as CONTEXTS
-from .bitstream import GREY_PROB_BITS as PROB_BITS
-from .bitstream import PHASES as CODING_PHASES
-from .errors import RclError
+from ..format import grids
+from ..format.bitstream import GREY_BYTES as PARAM_BYTES
+from ..format.bitstream import GREY_CONTEXTS as CONTEXTS
+from ..format.bitstream import GREY_PROB_BITS as PROB_BITS
+from ..format.bitstream import PHASES as CODING_PHASES
+from ..errors import RclError
 
 PHASES = len(CODING_PHASES)
 _PARAMS = struct.Struct(f"<{PHASES * CONTEXTS}H")

@@ -9,8 +9,8 @@ import dataclasses
 
 import numpy as np
 
-from . import grids
-from .bitstream import DIRECT_LIMIT
+from ..format import grids
+from ..format.bitstream import DIRECT_LIMIT
 from .lookup_tables import TABLE_HALF_WIDTH, Tables
 
 UNIT = 1 << grids.OUT_FRAC

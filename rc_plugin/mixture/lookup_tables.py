@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import grids
-from .errors import RclError
+from ..format import grids
+from ..errors import RclError
 
 #: Largest |boundary - mean| in 1/8 units (|r| + 1/2 <= 255.5, |shifted mean| <= MEAN_SHIFTED_LIMIT), rounded up:
 #: the table covers every index the coder can form, so no clipping is needed.
@@ -30,7 +30,7 @@ class Tables:
 
 
 def read_tables(path: Path) -> Tables:
-    """One released model's tables (rc_plugin.released keeps them per model and caches them)."""
+    """One released model's tables (rc_plugin.mixture.released keeps them per model and caches them)."""
     try:
         with np.load(path) as data:
             return Tables(data["logistic_cdf"], data["mixture_weight"])

@@ -22,9 +22,9 @@ from typing import Protocol
 
 import numpy as np
 
-from .bitstream import LAYER_BPG, LAYER_HEVC, LAYER_NAMES, LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE
+from ..format.bitstream import LAYER_BPG, LAYER_HEVC, LAYER_NAMES, LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE
 from .color import rgb_to_ycbcr, ycbcr_to_rgb
-from .errors import RclError
+from ..errors import RclError
 
 MIN_SIDE, PAD_MULTIPLE = LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE
 #: Seconds before an external BPG tool is considered hung.

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import grids, runtime
-from .errors import RclError
+from ..format import grids
+from . import runtime
+from ..errors import RclError
 from .released import ResidualModel, current
 
 #: The Q-classifier chooses among these quantizers. The causal pass moved the best Q up: with it, half of

@@ -18,9 +18,9 @@ from typing import Callable
 import numpy as np
 
 from . import runtime
-from .encoder import tile_size_estimate
+from .tile_encoder import tile_size_estimate
 from .networks import QC_RANGE
-from .pixels import colour
+from ..pixels import colour
 
 #: Q used when no Q-classifier is shipped or the image is too small for it.
 DEFAULT_Q = 15

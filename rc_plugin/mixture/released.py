@@ -1,7 +1,7 @@
 """The released residual models, by id.
 
 Every .rcl file names the RC model it was coded with: 8 bytes of a hash over the network, its lookup tables
-and the integer grids (rc_plugin.grids). Every model ever released stays shipped in weights/rc/<id>/, so a
+and the integer grids (rc_plugin.format.grids). Every model ever released stays shipped in weights/rc/<id>/, so a
 file written by any release decodes with every later one; the encoder writes with the current model, which
 weights/manifest.json names ("rc_current").
 """
@@ -13,10 +13,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import bitstream, grids
-from .errors import RclError
+from ..format import bitstream, grids
+from ..errors import RclError
 from .lookup_tables import Tables, read_tables
-from .runtime import WEIGHTS
+from ..shipped import WEIGHTS
 
 RELEASED = WEIGHTS / "rc"
 MANIFEST = WEIGHTS / "manifest.json"

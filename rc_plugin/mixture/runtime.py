@@ -3,7 +3,7 @@
 The CUDA provider is used when it really loads (checked with get_providers(), not
 get_available_providers()); the CPU otherwise. The graph optimization level is
 pinned, TF32 is off and cuDNN uses its default implicit-GEMM algorithm, so the
-integer network's float32 arithmetic stays exact (see rc_plugin.grids and
+integer network's float32 arithmetic stays exact (see rc_plugin.format.grids and
 models/quant.py for why every partial sum is an integer below 2**24).
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import options
-from .errors import RclError
+from .. import options
+from ..errors import RclError
+from ..shipped import WEIGHTS
 
-WEIGHTS = Path(__file__).resolve().parent / "weights"
 _lock = threading.Lock()
 _sessions: dict[tuple[Path, str, int], object] = {}
 

@@ -10,7 +10,7 @@ import numpy as np
 from . import entropy
 from .context import ChannelModel, ContextParams
 from .lookup_tables import Tables
-from .mixture import bucket_frequencies, bucket_width, value_frequencies
+from .logistic_mixture import bucket_frequencies, bucket_width, value_frequencies
 from .tile_model import corrected
 
 

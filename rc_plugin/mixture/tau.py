@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import grids
-from .mixture import MixtureParams, support, symbol_bits
+from ..format import grids
+from .logistic_mixture import MixtureParams, support, symbol_bits
 from .lookup_tables import Tables
 
 STEPS = (4, 2, 1)

@@ -9,14 +9,15 @@ import dataclasses
 
 import numpy as np
 
-from . import entropy, grids, released
-from .alpha import encode_alpha
-from .records import Tile
+from . import entropy, released
+from ..format import grids
+from ..format.alpha import encode_alpha
+from ..format.records import Tile
 from .context import ContextParams
 from .fitting import FIT_STRIDE, fit_context, fit_grey, grey_worth_trying
 from .grey import GreyCoding, is_grey
-from .mixture import symbol_bits
-from .pixels import colour
+from .logistic_mixture import symbol_bits
+from ..pixels import colour
 from .symbols import encode_symbols
 from .tau import optimise_tau
 from .tile_model import TileModel, corrected

@@ -16,7 +16,7 @@ from .context import CausalState, ChannelModel, ContextParams, phase_indices
 from .grey import GreyCoding
 from .lookup_tables import Tables
 from .lossy import LossyLayer
-from .mixture import MixtureParams
+from .logistic_mixture import MixtureParams
 from .networks import rc_outputs
 from .released import ResidualModel
 
