@@ -153,12 +153,18 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     model_id, rc = export_rc(args.checkpoint, data=args.data, validation=args.validation)
     not_given = tuple(key for key in ("data", "validation") if getattr(args, key) is None)
-    update_manifest(lambda manifest: release_rc(manifest, model_id, rc, not_given))
+    qc = None
     if args.qc_checkpoint:
         from .onnx_qc import export_qc
 
         qc = export_qc(args.qc_checkpoint)
-        update_manifest(lambda manifest: manifest.__setitem__("qc", qc))
+
+    def update(manifest: dict) -> None:
+        release_rc(manifest, model_id, rc, not_given)
+        if qc is not None:
+            manifest["qc"] = qc
+
+    update_manifest(update)  # manifest.json read and written once
     print(f"wrote {WEIGHTS}: residual model {model_id} is current; released models: "
           f"{', '.join(shipped_ids())}")
 

@@ -158,9 +158,7 @@ class RclCodec(_NumcodecsCodec):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "RclCodec":
         config = {k: v for k, v in dict(config).items() if k != "id"}
-        codec_ = cls.__new__(cls)
-        codec_._config = _config(config, "RclCodec", stored=True)
-        return codec_
+        return cls(**_config(config, "RclCodec", stored=True))  # options it does not know dropped, then as given
 
     def __repr__(self) -> str:
         return f"RclCodec({', '.join(f'{k}={v!r}' for k, v in self._config.items())})"
@@ -198,10 +196,7 @@ if _ArrayBytesCodec is not None:
             configuration = data.get("configuration") or {}
             if not isinstance(configuration, dict):
                 raise ValueError(f"the {CODEC_ID!r} codec's configuration must be an object, got {configuration!r}")
-            codec_ = cls.__new__(cls)
-            config = _config(configuration, "RclZarrCodec", stored=True)
-            object.__setattr__(codec_, "encode_options", tuple(sorted(config.items())))
-            return codec_
+            return cls(**_config(configuration, "RclZarrCodec", stored=True))  # as from_config
 
         def to_dict(self) -> dict[str, Any]:
             return {"name": CODEC_ID, "configuration": dict(self.encode_options)}
