@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 import rc_plugin
-from rc_plugin.networks import QC_RANGE, choose_q
+from rc_plugin.mixture.networks import QC_RANGE, choose_q
 
 FIXED_Q = 14
 SEARCH_ROW = "... + Q searched on the image (effort 2)"

@@ -92,7 +92,7 @@ def measure(name: str, codec, img: np.ndarray) -> dict:
 def codecs_to_run(variants: list[str], e10: bool = True, png_zopfli: bool = False) -> dict:
     out = {}
     if variants:
-        from rc_plugin.lossy import BpgLayer
+        from rc_plugin.mixture.lossy import BpgLayer
 
     for variant in variants:
         if variant == "bpg" and not BpgLayer().available():
@@ -267,7 +267,7 @@ def plots(rows: list[dict], table: list[dict], out: Path) -> list[Path]:
 def machine() -> str:
     import onnxruntime
 
-    from rc_plugin import networks
+    from rc_plugin.mixture import networks
 
     return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
             f"{platform.python_version()}, onnxruntime {onnxruntime.__version__} "
@@ -287,7 +287,7 @@ def command_line(args: argparse.Namespace, files: list[Path], results: Path | No
         parts.append(f"--e10-limit {args.e10_limit}")
     if args.png_zopfli:
         parts.append("--png-zopfli")
-    if getattr(args, "nonphoto", None):
+    if args.nonphoto:
         parts.append(f"--nonphoto {args.nonphoto}")
     if results:
         parts.append(f"--results {results}")
@@ -346,9 +346,10 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     md = markdown(table)
     settings = {name: cc.SETTINGS[name] for name in codecs if name in cc.SETTINGS}
+    host, command = machine(), command_line(args, files, args.results)
     (args.out / "results.json").write_text(json.dumps(
-        {"machine": machine(), "libraries": cc.versions(), "command": command_line(args, files, args.results),
-         "settings": settings, "table": table, "rows": rows}, indent=1))
+        {"machine": host, "libraries": cc.versions(), "command": command, "settings": settings, "table": table,
+         "rows": rows}, indent=1))
     (args.out / "table.md").write_text(md + "\n\n## Settings\n\n" + settings_markdown(codecs) + "\n")
     pics = [] if args.no_plots else plots(rows, table, args.out)
     print(md)
@@ -363,31 +364,26 @@ def main(argv: list[str] | None = None) -> None:
             fh.write("\n## Non-photo images\n\n" + extra + "\n")
         print("\n## Non-photo images\n\n" + extra)
     if args.results:
-        write_report(args.results, md, table, files, pics, codecs=list(codecs),
-                     command=command_line(args, files, args.results), nonphoto=extra)
+        write_report(args.results, md, table, files, pics, list(codecs), command, host, extra)
 
 
-def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics: list[Path],
-                 codecs: list[str] | None = None, command: str | None = None, nonphoto: str | None = None) -> None:
-    import json as _json
-
-    from rc_plugin import runtime
+def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics: list[Path], codecs: list[str],
+                 command: str, host: str, nonphoto: str | None) -> None:
+    from rc_plugin.shipped import WEIGHTS
 
     rcl_row = next((t for t in table if t["codec"] in ("rcl (hevc)", "rcl (bpg)")), None)
-    command = command or (f"python -m benchmarks.compare {' '.join(sorted({str(f.parent) for f in files}))} "
-                          f"--results {path}")
     lines = [
         "# Results",
         "",
         f"Regenerate with `{command}`.",
         "",
         f"- images: {len(files)} ({', '.join(sorted({f.parent.name for f in files}))})",
-        f"- machine: {machine()}",
+        f"- machine: {host}",
         f"- libraries: {cc.versions()}",
         f"- date: {time.strftime('%Y-%m-%d', time.gmtime())}",
     ]
     if any(t["codec"].startswith("rcl") for t in table):
-        manifest = _json.loads((runtime.WEIGHTS / "manifest.json").read_text())
+        manifest = json.loads((WEIGHTS / "manifest.json").read_text())
         rc = manifest["rc_models"][manifest["rc_current"]]
         lines.append(f"- model: residual model {manifest['rc_current']}, config {rc.get('config')}, "
                      f"{rc.get('training_steps')} training steps")
@@ -414,8 +410,7 @@ def write_report(path: Path, md: str, table: list[dict], files: list[Path], pics
         lines += ["## Non-photo images", "", "Per image, bytes (and below, bits per subpixel) of each codec on the "
                   "non-photo set (benchmarks/nonphoto.py; each codec gets the image in the mode it handles best).",
                   "", nonphoto, ""]
-    names = codecs if codecs is not None else [t["codec"] for t in table]
-    lines += ["## Settings", "", settings_markdown(names), ""]
+    lines += ["## Settings", "", settings_markdown(codecs), ""]
     path.write_text("\n".join(lines))
 
 

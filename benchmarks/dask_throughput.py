@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rc_plugin import batch
+from rc_plugin.files import batch
 from rc_plugin.parallel import usable_cores
 
 

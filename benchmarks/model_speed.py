@@ -20,7 +20,8 @@ import onnxruntime as ort
 from export.export_models import integer_layers
 from export.onnx_rc import build_rc_onnx
 from models.rc import RCConfig, ResidualCompressor
-from rc_plugin import grids, runtime
+from rc_plugin.format import grids
+from rc_plugin.mixture import runtime
 
 CONFIGS = [RCConfig(8, 16, 2), RCConfig(16, 32, 4), RCConfig(24, 48, 4), RCConfig(32, 64, 6), RCConfig.paper()]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rc_plugin import bitstream as bs
-from rc_plugin.logistic import CDF_PATH
+from rc_plugin.format import bitstream as bs
+from rc_plugin.adaptive.logistic import CDF_PATH
 
 from .tables import logistic_cdf_table
 

@@ -2,7 +2,7 @@
 
 onnxruntime's CUDA provider runs the same float32 cuDNN convolutions as PyTorch
 on CUDA. This runs the trained network through them with TF32 off (as
-rc_plugin.runtime configures the provider) and on, and compares every output
+rc_plugin.mixture.runtime configures the provider) and on, and compares every output
 with the int64 numpy reference. TF32 keeps 10 mantissa bits, which still holds
 every operand of the integer design exactly (activations of 8 bits, weights of 7
 plus sign), so both are expected to match.

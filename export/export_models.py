@@ -19,9 +19,9 @@ import torch
 from models.rc import ResidualCompressor
 from models.data import VAL_DIR
 from models.train_rc import CHECKPOINT, load_checkpoint
-from rc_plugin import grids
-from rc_plugin.lookup_tables import read_tables
-from rc_plugin.released import compute_id, grids_text, shipped_ids
+from rc_plugin.format import grids
+from rc_plugin.mixture.lookup_tables import read_tables
+from rc_plugin.mixture.released import compute_id, grids_text, shipped_ids
 
 from .int_reference import rc_forward
 from .onnx_rc import build_rc_onnx
@@ -55,8 +55,8 @@ def parity_inputs(n: int = 3, size: int = 256, files: list[Path] | None = None) 
     (default: the validation photos), the i-th coded at Q = 12 + 3i."""
     from PIL import Image
 
-    from rc_plugin.lossy import HevcLayer
-    from rc_plugin.networks import rc_input
+    from rc_plugin.mixture.lossy import HevcLayer
+    from rc_plugin.mixture.networks import rc_input
 
     out = []
     layer = HevcLayer(preset="medium")
@@ -153,12 +153,18 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     model_id, rc = export_rc(args.checkpoint, data=args.data, validation=args.validation)
     not_given = tuple(key for key in ("data", "validation") if getattr(args, key) is None)
-    update_manifest(lambda manifest: release_rc(manifest, model_id, rc, not_given))
+    qc = None
     if args.qc_checkpoint:
         from .onnx_qc import export_qc
 
         qc = export_qc(args.qc_checkpoint)
-        update_manifest(lambda manifest: manifest.__setitem__("qc", qc))
+
+    def update(manifest: dict) -> None:
+        release_rc(manifest, model_id, rc, not_given)
+        if qc is not None:
+            manifest["qc"] = qc
+
+    update_manifest(update)  # manifest.json read and written once
     print(f"wrote {WEIGHTS}: residual model {model_id} is current; released models: "
           f"{', '.join(shipped_ids())}")
 

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from models.qc import QClassifier
-from rc_plugin.networks import QC_RANGE
+from rc_plugin.mixture.networks import QC_RANGE
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "rc_plugin" / "weights"
 

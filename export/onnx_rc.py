@@ -10,7 +10,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from rc_plugin import grids
+from rc_plugin.format import grids
 
 OPSET = 17
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rc_plugin import grids
-from rc_plugin.lookup_tables import TABLE_HALF_WIDTH
+from rc_plugin.format import grids
+from rc_plugin.mixture.lookup_tables import TABLE_HALF_WIDTH
 
 
 def logistic_cdf_table(scale_min: int = grids.LOGSCALE_MIN, scale_max: int = grids.LOGSCALE_MAX,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from rc_plugin.lossy import HevcLayer
+from rc_plugin.mixture.lossy import HevcLayer
 
 TRAIN_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "train"
 #: Lossless photos for reporting; never trained on.

@@ -24,7 +24,7 @@ from .train_rc import load_model
 
 def val_pairs(q: int, folder: Path = VAL_DIR) -> list[tuple[np.ndarray, np.ndarray]]:
     """(x, x_l) for every photo of the folder at Q, the lossy side cached once."""
-    from rc_plugin.lossy import HevcLayer
+    from rc_plugin.mixture.lossy import HevcLayer
 
     files = sorted(folder.glob("*.png"))
     target = CACHE_DIR / f"val_{folder.name}_{len(files)}_q{q}.npz"

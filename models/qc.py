@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from rc_plugin.networks import QC_RANGE
+from rc_plugin.mixture.networks import QC_RANGE
 
 
 class _Block(nn.Module):

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from rc_plugin import grids
+from rc_plugin.format import grids
 from . import quant
 from .quant import QConv, clamp_ste, floor_ste
 
@@ -92,7 +92,7 @@ class ResidualCompressor(nn.Module):
 
 
 def batch_input(xl: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """The network input of rc_plugin.networks.rc_input for a batch: xl (B, 3, H, W), q (B,) quantizers."""
+    """The network input of rc_plugin.mixture.networks.rc_input for a batch: xl (B, 3, H, W), q (B,) quantizers."""
     b, _, h, w = xl.shape
     qp = torch.clamp(q.to(xl.device).float() * grids.Q_PLANE_SCALE, max=255).view(b, 1, 1, 1).expand(b, 1, h, w)
     px = (torch.arange(w, device=xl.device) % grids.PHASE * grids.PHASE_PLANE_SCALE).float().view(1, 1, 1, w).expand(b, 1, h, w)
@@ -119,7 +119,7 @@ def mixture_bits(out: torch.Tensor, r: torch.Tensor, xl: torch.Tensor | None = N
     """Bits per subpixel of r (B, 3, H, W, integer-valued) under the RC output, as the coder computes it.
 
     With xl (B, 3, H, W, 0..255), the mass beyond the residuals that keep x in 0..255 is folded onto
-    the extremes, as the coder does (rc_plugin.mixture.support).
+    the extremes, as the coder does (rc_plugin.mixture.logistic_mixture.support).
     """
     b, _, h, w = out.shape
     o = out.view(b, 4, 3, k, h, w) * 2**grids.OUT_FRAC  # integer indices

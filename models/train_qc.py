@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rc_plugin.container import VERSION
-from rc_plugin.networks import QC_RANGE
+from rc_plugin.format.container import VERSION
+from rc_plugin.mixture.networks import QC_RANGE
 
 from .data import CACHE_DIR, SCALE_RANGE, downscaled, list_images
 from .qc import QClassifier
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes coding the labels")
     args = p.parse_args(argv)
 
-    from rc_plugin.networks import model_id
+    from rc_plugin.mixture.networks import model_id
 
     scales = "" if args.min_scale == SCALE_RANGE[0] else f"_s{args.min_scale:g}"
     qs = f"q{QC_RANGE[0]}-{QC_RANGE[-1]}"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from rc_plugin.qsearch import SEARCH_RANGE
+from rc_plugin.mixture.qsearch import SEARCH_RANGE
 
 from .data import PATCH, Q_TRAIN, SCALE_RANGE, PatchSampler, build_cache, list_images
 from .patch_pack import PACK_INFO

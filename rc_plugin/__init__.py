@@ -12,5 +12,5 @@ from .errors import RclError
 __version__ = "0.2.0"
 __all__ = ["encode", "decode", "info", "RclError", "register_rcl_opener", "__version__"]
 
-from .pillow_plugin import register_rcl_opener  # noqa: E402  (registers with Pillow on import)
-from . import imageio_plugin  # noqa: E402,F401  (registers with imageio on import)
+from .adapters.pillow_plugin import register_rcl_opener  # noqa: E402  (registers with Pillow on import)
+from .adapters import imageio_plugin  # noqa: E402,F401  (registers with imageio on import)

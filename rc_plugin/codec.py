@@ -1,7 +1,7 @@
 """The public API: encode(), decode(), decode_with_metadata(), info().
 
-An image is split into tiles, each coded on its own (rc_plugin.encoder) and stored as a
-record of the byte format (rc_plugin.container); decoding reverses it (rc_plugin.decoder).
+An image is split into tiles, each coded on its own by the coder the options pick (rc_plugin.coders) and stored
+as a record of the byte format (rc_plugin.format); decoding gives each record to the coder its coder id names.
 Options are checked against rc_plugin.options, the one place they are defined.
 """
 from __future__ import annotations
@@ -11,8 +11,10 @@ from typing import Any, Callable
 import numpy as np
 from PIL import Image
 
-from . import options, released
-from .container import (
+from . import options
+from .coders import BY_ID, BY_NAME
+from .mixture import released
+from .format.container import (
     FLAG_CHANNEL_AXIS,
     FLAG_GREY_COLOUR,
     INDEXED_MODES,
@@ -26,22 +28,19 @@ from .container import (
     parse_chunks,
     parse_header,
 )
-from .bitstream import LAYER_NAMES, LAYER_NONE
-from .decoder import decode_tiles
+from .format.alpha import decode_alpha
+from .format.bitstream import LAYER_NAMES
 from .errors import RclError
-from .encoder import code_tile
-from .guard import code_lossless_tile
-from .lossy import get_layer
 from .parallel import map_tiles
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
-from .qsearch import choose_q
-from .records import CODER_NAMES, Tile, parse_tile
+from .format.records import CODER_NAMES, Tile, parse_tile
 
 Progress = Callable[[int, int], None]
 #: The tile side the encoder writes, by coder: its own choice, which the header records (the decoder takes any side
 #: in bitstream.MIN_TILE..MAX_TILE). The adaptive coder's tiles code side by side on threads, so it splits a photo
 #: finer; the mixture coder's tiles each carry a lossy layer and fitted parameters (docs/models.md, "Tile size").
-TILE = {"adaptive": 512, "mixture": 1024}
+#: Each coder says its own (TileCoder.side); the tests set smaller ones here.
+TILE = {coder.name: coder.side for coder in BY_NAME.values()}
 
 
 def encode(
@@ -65,7 +64,7 @@ def encode(
     A PIL image of mode P (with its palette and transparency) or 1, and a bool (H, W) array (mode 1), keep their
     mode: the palette indices or bits are coded as one plane, the palette in a PLTE chunk.
 
-    By default without a lossy layer: each tile by the smallest of what fits it (rc_plugin.guard: the adaptive
+    By default without a lossy layer: each tile by the smallest of what fits it (rc_plugin.adaptive.guard: the adaptive
     coder for photos; for what is not a photo also a palette and its indices, or generic rows). coder="mixture",
     or any of its options (lossy,
     q, effort, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None
@@ -88,16 +87,9 @@ def encode(
     if channels == 3 and is_grey_colour(pixels):
         flags |= FLAG_GREY_COLOUR
         channels = 1
-    coding = (opts["tau"], opts["context"], opts["device"], opts["threads"])
-    layer, q = None, 0
-    if opts["coder"] == "mixture":
-        layer = get_layer(opts["lossy"])
-        q = opts["q"]
-        if q is None:
-            q = choose_q(pixels, channels, layer, opts["effort"], *coding)
-    layer_id = layer.layer_id if layer else LAYER_NONE
-    tile = TILE[opts["coder"]]
-    header = Header(mode, layer_id, int(q), w, h, tile, flags, released.current_id(),
+    coder = BY_NAME[opts["coder"]]
+    encoding = coder.encoder().start(pixels, channels, mode, opts)
+    header = Header(mode, encoding.layer_id, encoding.q, w, h, TILE[coder.name], flags, released.current_id(),
                     pixel_checksum(pixels, meta.get(PALETTE_KEY)))  # a palette only where the mode is P
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
@@ -110,14 +102,9 @@ def encode(
 
     def code(i: int) -> bytes:
         y, x, th, tw = tiles[i]
-        part = pixels[y : y + th, x : x + tw]
-        if layer:
-            tile = code_tile(part, channels, layer, int(q), *coding)
-        else:
-            tile = code_lossless_tile(part, channels, mode == "P")
-        return chunk(b"TILE", tile.pack())
+        return chunk(b"TILE", encoding.code(pixels[y : y + th, x : x + tw]).pack())
 
-    at_once = 1 if layer else opts["threads"]  # mixture tiles one at a time: onnxruntime has the cores
+    at_once = opts["threads"] if coder.side_by_side else 1
     parts += map_tiles(code, len(tiles), at_once, opts["progress"])
     parts.append(chunk(b"IEND", b""))
     return b"".join(parts)
@@ -182,6 +169,43 @@ def decode_payloads(
     if out.shape[2] == 1 and not header.flags & FLAG_CHANNEL_AXIS:
         out = out[..., 0]
     return out
+
+
+def decode_tiles(
+    header: Header, payloads: list[bytes], device: str, threads, progress: Progress | None,
+    palette: Palette | None = None,
+) -> np.ndarray:
+    """The image's pixels from its parsed header and TILE payloads, each record decoded by the coder its coder id
+    names, checked against the header's checksum (which covers a P image's palette too)."""
+    if header.layer_id not in LAYER_NAMES:
+        raise RclError(f"unknown lossy layer id {header.layer_id}")
+    out = np.empty((header.height, header.width, header.channels), np.uint8)
+    tiles = header.tiles()  # as many as payloads: the chunk parser checked the count
+    records = [parse_tile(payload, header.coded_channels, header.version) for payload in payloads]
+    coders = [BY_ID[record.coder] for record in records]
+    opts = {"device": device, "threads": threads}
+
+    def decode(i: int) -> None:
+        (y, x, th, tw), tile = tiles[i], records[i]
+        colour = coders[i].decoder().decode_tile(tile, header, th, tw, opts)
+        out[y : y + th, x : x + tw] = _with_alpha(colour, tile, header, th, tw)
+
+    at_once = threads if all(coder.side_by_side for coder in coders) else 1
+    map_tiles(decode, len(tiles), at_once, progress)
+    if pixel_checksum(out, palette) != header.checksum:
+        raise RclError("decoded pixels fail the file's checksum: the file is corrupt")
+    return out
+
+
+def _with_alpha(colour: np.ndarray, tile, header: Header, th: int, tw: int) -> np.ndarray:
+    """The tile's colour (th, tw, coded channels) as the image's channels, its alpha plane appended."""
+    if colour.shape[2] < header.colour_channels:  # grey stored as colour
+        colour = np.repeat(colour, header.colour_channels, axis=2)
+    if header.has_alpha:
+        return np.concatenate([colour, decode_alpha(tile.alpha, th, tw)[..., None]], axis=2)
+    if tile.alpha:
+        raise RclError("corrupt .rcl tile: alpha data in an image without alpha")
+    return colour
 
 
 def info(data: bytes) -> dict:

@@ -13,9 +13,9 @@ import argparse
 import dataclasses
 from typing import Any, Callable, Iterable
 
-from .bitstream import CODER_ADAPTIVE, CODER_MIXTURE, LAYER_BPG, LAYER_HEVC, LAYER_NAMES
+from .format.bitstream import CODER_ADAPTIVE, CODER_MIXTURE, LAYER_BPG, LAYER_HEVC, LAYER_NAMES
 from .errors import RclError
-from .records import CODER_NAMES
+from .format.records import CODER_NAMES
 
 #: Coders: "adaptive", without a lossy layer (the adaptive coder, and for tiles that are not photos palette and
 #: generic tiles where smaller, rc_plugin.guard), or the paper's path (a lossy layer, then the RC's mixture).

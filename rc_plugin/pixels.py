@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .container import FLAG_CHANNEL_AXIS, META_CHUNKS, MODES as MODE_BY_ID, PALETTE_KEY, Palette
+from .format.container import FLAG_CHANNEL_AXIS, META_CHUNKS, MODES as MODE_BY_ID, PALETTE_KEY, Palette
 from .errors import RclError
 
 #: Default decode limit when Pillow's is not set: 2**31 pixels.

@@ -8,7 +8,7 @@ from the sample photos of tests/assets.
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
-rc_plugin.container.VERSION (keeping a decoder for the old version), never to make test_golden pass.
+rc_plugin.format.container.VERSION (keeping a decoder for the old version), never to make test_golden pass.
 
 Uses the public API (rc_plugin.encode/decode/info, rc_plugin.codec.decode_with_metadata) and the helpers of
 tests/rcl_testutil.py (mostly_grey to make the grey-shortcut case; first_tile to check that the shortcut was kept).
@@ -26,13 +26,13 @@ sys.path.insert(0, str(TESTS.parent))
 sys.path.insert(0, str(TESTS))
 
 import rc_plugin  # noqa: E402
-import rc_plugin.container  # noqa: E402
-import rc_plugin.records as records  # noqa: E402
+import rc_plugin.format.container  # noqa: E402
+import rc_plugin.format.records as records  # noqa: E402
 from rc_plugin.codec import decode_with_metadata  # noqa: E402
 from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds  # noqa: E402
 
 ASSETS = TESTS / "assets"
-GOLDEN = TESTS / "golden" / f"v{rc_plugin.container.VERSION}"
+GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.VERSION}"
 #: The mixture coder's cases are coded at this fixed Q (fast and deterministic); the rest with the default coder.
 Q = 24
 
@@ -65,7 +65,8 @@ def alpha_mask(h: int, w: int) -> np.ndarray:
 
 
 def bitstream_fingerprint() -> str:
-    from rc_plugin import bitstream, logistic
+    from rc_plugin.format import bitstream
+    from rc_plugin.adaptive import logistic
 
     return f"{bitstream.fingerprint()}+{logistic.table_digest()}"
 
@@ -138,8 +139,9 @@ def drawing(h: int, w: int, seed: int) -> Image.Image:
 def recoded(data: bytes, kind: str) -> bytes:
     """A one-tile file with its tile record recoded as kind ("palette/adaptive", "palette/generic", "generic"): the
     records the encoder keeps only where they come out smallest, pinned here on small images all the same."""
-    from rc_plugin import adaptive, container, generic, guard, palette
-    from rc_plugin.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
+    from rc_plugin.adaptive import plane_coder as adaptive, generic, guard, palette
+    from rc_plugin.format import container
+    from rc_plugin.format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
 
     pixels = rc_plugin.decode(data)
     header = rc_plugin.codec.read_header(data)
@@ -207,9 +209,9 @@ def record_fingerprint_only() -> None:
     """Fill in the manifest's bitstream_fingerprint and leave the .rcl files as they are."""
     path = GOLDEN / "manifest.json"
     manifest = json.loads(path.read_text())
-    if manifest["format_version"] != rc_plugin.container.VERSION:
+    if manifest["format_version"] != rc_plugin.format.container.VERSION:
         sys.exit(f"the golden files are format {manifest['format_version']}, the code writes "
-                 f"{rc_plugin.container.VERSION}: regenerate them all (python tests/make_golden.py)")
+                 f"{rc_plugin.format.container.VERSION}: regenerate them all (python tests/make_golden.py)")
     manifest["bitstream_fingerprint"] = bitstream_fingerprint()
     path.write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"bitstream_fingerprint: {manifest['bitstream_fingerprint']}")
@@ -217,7 +219,7 @@ def record_fingerprint_only() -> None:
 
 def add_new_model_file() -> None:
     """A golden mixture file coded with the current residual model, beside the files of the models before it."""
-    from rc_plugin import released
+    from rc_plugin.mixture import released
 
     path = GOLDEN / "manifest.json"
     manifest = json.loads(path.read_text())
@@ -240,7 +242,7 @@ def main() -> None:
     for old in GOLDEN.glob("*.rcl"):
         old.unlink()
     manifest = {
-        "format_version": rc_plugin.container.VERSION,
+        "format_version": rc_plugin.format.container.VERSION,
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",

@@ -15,7 +15,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rc_plugin  # noqa: E402
-from rc_plugin import encoder, qsearch  # noqa: E402
+from rc_plugin.mixture import tile_encoder as encoder, qsearch  # noqa: E402
 from rcl_testutil import mostly_grey  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -118,7 +118,7 @@ def tool_seconds(runs: int = 20) -> str:
 
 def size_estimate_gaps() -> str:
     """test_qsearch: a coded tile's bytes less the Q search's estimate, for photo_crop at Q 14 and 26."""
-    from rc_plugin.lossy import get_layer
+    from rc_plugin.mixture.lossy import get_layer
 
     layer = get_layer("hevc")
     gaps = [len(encoder.code_tile(photo_crop(), 3, layer, q, True, True, "cpu", 1).pack())
@@ -128,9 +128,9 @@ def size_estimate_gaps() -> str:
 
 def context_fit_ratio() -> str:
     """test_context: the synthetic neighbour model's code length with the fitted causal pass over without it."""
-    from rc_plugin import context, fitting
-    from rc_plugin.released import current
-    from rc_plugin.mixture import symbol_bits
+    from rc_plugin.mixture import context, fitting
+    from rc_plugin.mixture.released import current
+    from rc_plugin.mixture.logistic_mixture import symbol_bits
     from test_context import _neighbour_model
 
     tables = current().tables

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 
 import rc_plugin
-from rc_plugin import container, records
+from rc_plugin.format import container, records
 
 
 def recrc(data: bytes) -> bytes:
@@ -80,7 +80,7 @@ def tile_kinds(data: bytes) -> list[str]:
 
 def all_tile_kinds() -> set[str]:
     """Every tile kind this version writes, as tile_kinds names them: each coder, a palette tile by its plane's."""
-    from rc_plugin.bitstream import CODER_PALETTE
+    from rc_plugin.format.bitstream import CODER_PALETTE
 
     kinds = {name for coder, name in records.CODER_NAMES.items() if coder != CODER_PALETTE}
     return kinds | {f"{records.CODER_NAMES[CODER_PALETTE]}/{plane}" for plane in records.PLANE_NAMES.values()}

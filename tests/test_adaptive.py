@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import adaptive, container, entropy, logistic, records
+from rc_plugin.adaptive import plane_coder as adaptive, logistic
+from rc_plugin.format import container, records
+from rc_plugin.mixture import entropy
 from rcl_testutil import assert_flips_never_give_a_wrong_image
 
 

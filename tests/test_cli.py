@@ -74,7 +74,7 @@ def test_single_file_progress_and_lossless_outputs_only(tmp_path, photo_crop):
 @pytest.mark.slow  # two encodes, one with the Q search, in fresh processes: 3.6-6.6 s on 2 CPU cores
 def test_effort_option(tmp_path, photo_crop):
     import rc_plugin
-    from rc_plugin import qsearch
+    from rc_plugin.mixture import qsearch
 
     Image.fromarray(photo_crop).save(tmp_path / "e.png")
     fast = rcl("encode", tmp_path / "e.png", "-e", 1, "-o", tmp_path / "e1", "--verify")
@@ -94,7 +94,7 @@ def test_effort_option(tmp_path, photo_crop):
 
 def _decode_in_process(capsys, *args) -> tuple[int, str]:
     """rcl decode run here (one file runs in this process, as the command runs it): (exit status, stderr)."""
-    from rc_plugin import cli
+    from rc_plugin.files import cli
 
     capsys.readouterr()
     status = cli.main(["decode", *map(str, args), "--quiet"])
@@ -137,7 +137,7 @@ def test_rgba_decodes_exactly_or_fails_clearly(tmp_path, capsys, photo_crop, suf
     """Every output format rcl decode offers: the exact RGBA where the format holds alpha; otherwise a clear
     error (non-zero exit, naming alpha) and no file."""
     import rc_plugin
-    from rc_plugin import batch
+    from rc_plugin.files import batch
 
     assert suffix in batch.OUTPUT_FORMATS
     rgba = np.dstack([photo_crop[:24, :32], np.random.default_rng(5).integers(0, 256, (24, 32), dtype=np.uint8)])

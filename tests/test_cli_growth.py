@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rc_plugin import batch, container
+from rc_plugin.files import batch
+from rc_plugin.format import container
 from rcl_testutil import rcl
 
 JPEG_WHY = "rcl keeps its decoded pixels exactly"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rc_plugin import batch
+from rc_plugin.files import batch
 from rcl_testutil import rcl
 
 
@@ -111,7 +111,7 @@ def test_info_says_the_coder_and_the_model_only_where_one_is_needed(tmp_path, sm
 
 
 def test_a_rerun_of_a_big_batch_names_ten_kept_outputs_then_counts(capsys):
-    """The local and the --scheduler paths alike (rc_plugin.batch.report_kept): no Dask needed to check it."""
+    """The local and the --scheduler paths alike (rc_plugin.files.batch.report_kept): no Dask needed to check it."""
     kept = [(Path(f"in/{i}.png"), Path(f"out/{i}.rcl")) for i in range(25)]
     batch.report_kept(kept, skip_existing=False, quiet=True)
     lines = capsys.readouterr().err.splitlines()

@@ -7,9 +7,11 @@ import pytest
 from PIL import Image
 
 import rc_plugin
-from rc_plugin import bitstream, codec, container, encoder, grey, lossy, qsearch, runtime
-from rc_plugin.lossy import BpgLayer, get_layer
-from rc_plugin.networks import QC_RANGE
+from rc_plugin.format import bitstream, container
+from rc_plugin import codec
+from rc_plugin.mixture import tile_encoder as encoder, grey, lossy, qsearch, runtime
+from rc_plugin.mixture.lossy import BpgLayer, get_layer
+from rc_plugin.mixture.networks import QC_RANGE
 from rcl_testutil import first_tile, mostly_grey
 
 
@@ -284,7 +286,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-# bpgenc -f 444 -q Q -o OUT IN, as rc_plugin.lossy.BpgLayer calls it
+# bpgenc -f 444 -q Q -o OUT IN, as rc_plugin.mixture.lossy.BpgLayer calls it
 args = sys.argv[1:]
 assert len(args) == 7 and args[:3] == ["-f", "444", "-q"] and args[4] == "-o", args
 q, out, src = int(args[3]), args[5], args[6]

@@ -9,14 +9,14 @@ them that overflows int64 in the compiled code shows as other bytes; what it com
 code stops the interpreted run. (A shift that overflows a NumPy scalar wraps there as it does compiled: not seen.)
 
 A new tile kind is covered by adding an image the encoder codes with it to cases(): the test fails until every kind
-rc_plugin.records names is among the files written.
+rc_plugin.format.records names is among the files written.
 """
 import sys
 
 import numpy as np
 from numba.core.dispatcher import Dispatcher
 
-from rc_plugin import bitstream
+from rc_plugin.format import bitstream
 from rcl_testutil import all_tile_kinds, assert_compiled_equals_interpreted
 
 
@@ -79,5 +79,5 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
     assert len(kinds["tile_edges"]) == 4 and len(kinds["over_a_tile"]) == 2
     assert kinds["extremes_adaptive"] == kinds["noise"] == ["adaptive"]
     # here everything ran compiled (in the other process nothing did: it checks that itself)
-    assert {"rc_plugin.adaptive.code_plane", "rc_plugin.adaptive._learn", "rc_plugin.predictors.predict",
-            "rc_plugin.logistic.below", "rc_plugin.rangecoder.shift_low"} <= set(compiled_functions())
+    assert {"rc_plugin.adaptive.plane_coder.code_plane", "rc_plugin.adaptive.plane_coder._learn", "rc_plugin.adaptive.predictors.predict",
+            "rc_plugin.adaptive.logistic.below", "rc_plugin.adaptive.rangecoder.shift_low"} <= set(compiled_functions())

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import bitstream, container, context, fitting, grids
+from rc_plugin.format import bitstream, container, grids
+from rc_plugin.mixture import context, fitting
 from rcl_testutil import assert_flips_never_give_a_wrong_image, first_tile
 
 
@@ -92,7 +93,7 @@ def _naive_features(err: np.ndarray, known: np.ndarray, c: int, y: int, x: int, 
 
 @pytest.mark.parametrize("h, w", [(1, 5), (4, 1), (2, 2), (3, 3), (2, 7), (5, 7), (6, 8), (9, 6), (13, 11)])
 def test_strided_neighbourhood_matches_a_pixel_by_pixel_reading(h, w):
-    from rc_plugin.mixture import MixtureParams
+    from rc_plugin.mixture.logistic_mixture import MixtureParams
 
     rng = np.random.default_rng(h * 100 + w)
     n = h * w
@@ -186,8 +187,8 @@ def test_coefficients_follow_the_narrow_pixels_not_the_wide_ones():
 
 
 def test_fit_never_codes_its_sample_longer_and_finds_the_correlation():
-    from rc_plugin.mixture import symbol_bits
-    from rc_plugin.released import current
+    from rc_plugin.mixture.logistic_mixture import symbol_bits
+    from rc_plugin.mixture.released import current
 
     tables = current().tables
     model, sym = _neighbour_model(3000, seed=5, outliers=0.02)
@@ -209,7 +210,7 @@ def test_fit_never_codes_its_sample_longer_and_finds_the_correlation():
 
 
 def test_grey_contexts_match_a_pixel_by_pixel_reading():
-    from rc_plugin import grey
+    from rc_plugin.mixture import grey
 
     rng = np.random.default_rng(5)
     h, w = 11, 13

@@ -5,7 +5,7 @@ import zlib
 import pytest
 
 import rc_plugin
-from rc_plugin import bitstream, container
+from rc_plugin.format import bitstream, container
 from rcl_testutil import assert_flips_never_give_a_wrong_image, mostly_grey, recrc
 
 

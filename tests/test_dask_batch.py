@@ -1,4 +1,4 @@
-"""rcl encode/decode --scheduler and rc_plugin.distributed on a real dask.distributed LocalCluster (two worker
+"""rcl encode/decode --scheduler and rc_plugin.files.distributed on a real dask.distributed LocalCluster (two worker
 processes, one per module): a bad file among good ones, a rerun that does only what is left, outputs that decode
 exactly, the Python entry point's per-file results, and dask never imported unless asked for."""
 import faulthandler
@@ -17,8 +17,8 @@ from PIL import Image
 distributed = pytest.importorskip("distributed")
 
 import rc_plugin  # noqa: E402
-from rc_plugin import cli  # noqa: E402
-from rc_plugin import distributed as rcl_dask  # noqa: E402
+from rc_plugin.files import cli  # noqa: E402
+from rc_plugin.files import distributed as rcl_dask  # noqa: E402
 
 GUARD_S = 120  # no test here may hang: past this the whole run stops with every thread's traceback
 
@@ -189,7 +189,7 @@ def test_dask_python_entry_point_results(tmp_path, scheduler, folder):
 def test_dask_is_never_imported_unless_asked_for(tmp_path, photo_crop):
     Image.fromarray(photo_crop[:24, :32]).save(tmp_path / "x.png")
     code = (
-        "import sys, rc_plugin, rc_plugin.distributed\n"
+        "import sys, rc_plugin, rc_plugin.files.distributed\n"
         "from rc_plugin import cli\n"
         f"assert cli.main(['encode', {str(tmp_path / 'x.png')!r}, '--quiet']) == 0\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"

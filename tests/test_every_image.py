@@ -10,8 +10,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 import rc_plugin
-from rc_plugin import container, generic, guard, indexed, palette, records
-from rc_plugin.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
+from rc_plugin.format import container, records
+from rc_plugin.adaptive import generic, guard, indexed, palette
+from rc_plugin.format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
 from rcl_testutil import assert_flips_never_give_a_wrong_image, first_tile, recrc, tile_kinds
 
 NONPHOTO = Path(__file__).resolve().parent / "assets" / "nonphoto"
@@ -96,7 +97,7 @@ def test_palettes_pack_and_unpack():
 
 
 def test_photos_code_as_before_with_the_adaptive_coder_alone(photos):
-    from rc_plugin import adaptive
+    from rc_plugin.adaptive import plane_coder as adaptive
 
     photo = photos["osprey"][:200, :300]
     data = rc_plugin.encode(photo)
@@ -268,7 +269,7 @@ def test_flipped_bits_in_new_tiles_never_give_a_wrong_image(kind):
         tile = records.GenericTile(generic.encode_rows(image), b"")
     else:
         colours, idx = guard.palette_and_indices(image)
-        from rc_plugin import adaptive
+        from rc_plugin.adaptive import plane_coder as adaptive
 
         plane = {"indexed": PLANE_INDEXED, "adaptive": PLANE_ADAPTIVE, "generic": PLANE_GENERIC}[kind]
         stream = {PLANE_INDEXED: lambda: indexed.encode_indices(idx, len(colours)),

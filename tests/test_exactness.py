@@ -8,8 +8,8 @@ from PIL import Image
 import rc_plugin
 from export.int_reference import rc_forward
 from export.onnx_rc import layers_from_onnx
-from rc_plugin import networks, released, runtime
-from rc_plugin.lossy import HevcLayer
+from rc_plugin.mixture import networks, released, runtime
+from rc_plugin.mixture.lossy import HevcLayer
 
 RC_PATH = released.current().onnx
 

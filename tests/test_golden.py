@@ -2,7 +2,7 @@
 to exactly the pixels, mode, shape and metadata recorded when they were written.
 
 A failure here means the decoder no longer reads files already in users' hands. Do not regenerate the files to
-make it pass: restore the decoder, or bump rc_plugin.container.VERSION and keep a decoder for the old version.
+make it pass: restore the decoder, or bump rc_plugin.format.container.VERSION and keep a decoder for the old version.
 """
 import hashlib
 import json
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import rc_plugin
-import rc_plugin.container
+import rc_plugin.format.container
 from rc_plugin.codec import decode_with_metadata
 from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, tile_kinds
 
@@ -31,7 +31,7 @@ def read(version: int, name: str) -> bytes:
 
 
 def test_every_readable_version_has_golden_files():
-    assert sorted(MANIFESTS) == list(rc_plugin.container.READABLE_VERSIONS)
+    assert sorted(MANIFESTS) == list(rc_plugin.format.container.READABLE_VERSIONS)
     for version, manifest in MANIFESTS.items():
         assert manifest["format_version"] == version
         listed = sorted(entry["name"] for entry in manifest["files"])
@@ -67,8 +67,8 @@ def test_golden_files_cover_the_coding_paths():
     """The special cases are really in the files, not only in their names."""
     for version in MANIFESTS:
         assert first_tile(read(version, "rgb_grey_shortcut.rcl")).grey != b""
-        header = rc_plugin.container.parse_header(read(version, "rgb_all_grey.rcl"), None)
-        assert header.flags & rc_plugin.container.FLAG_GREY_COLOUR and header.coded_channels == 1
+        header = rc_plugin.format.container.parse_header(read(version, "rgb_all_grey.rcl"), None)
+        assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
         assert rc_plugin.info(read(version, "rgb_two_tiles.rcl"))["tiles"] == 2
         assert rc_plugin.info(read(version, "rgb_metadata.rcl"))["metadata"] == ["exif", "icc_profile", "xmp"]
         for name in ("la.rcl", "rgba.rcl"):
@@ -77,20 +77,21 @@ def test_golden_files_cover_the_coding_paths():
     assert first_tile(read(6, "rgb.rcl")).grey == b""
     assert rc_plugin.info(read(7, "rgb.rcl"))["coder"] == "adaptive"
     assert rc_plugin.info(read(7, "rgb_mixture.rcl"))["coder"] == "mixture"
-    latest = MANIFESTS[rc_plugin.container.VERSION]["files"]
-    assert {kind for entry in latest for kind in tile_kinds(read(rc_plugin.container.VERSION, entry["name"]))} == (
+    latest = MANIFESTS[rc_plugin.format.container.VERSION]["files"]
+    assert {kind for entry in latest for kind in tile_kinds(read(rc_plugin.format.container.VERSION, entry["name"]))} == (
         all_tile_kinds()), "every tile kind the format has is pinned by a golden file"
     assert {e["mode"] for e in latest} >= {"P", "1"}
-    assert rc_plugin.codec.decode_image(read(rc_plugin.container.VERSION, "p_transparency.rcl"))[0].info[
+    assert rc_plugin.codec.decode_image(read(rc_plugin.format.container.VERSION, "p_transparency.rcl"))[0].info[
         "transparency"] == 3
 
 
 def test_bitstream_constants_pinned():
-    from rc_plugin import bitstream, logistic
+    from rc_plugin.format import bitstream
+    from rc_plugin.adaptive import logistic
 
-    version = rc_plugin.container.VERSION
+    version = rc_plugin.format.container.VERSION
     assert MANIFESTS[version]["bitstream_fingerprint"] == f"{bitstream.fingerprint()}+{logistic.table_digest()}", (
         f"a bitstream-deciding constant or the adaptive coder's table changed while the format version stayed "
-        f"{version}: bump rc_plugin.container.VERSION, keep a decoder for the old version, and write golden files "
+        f"{version}: bump rc_plugin.format.container.VERSION, keep a decoder for the old version, and write golden files "
         f"of the new version with `{REGENERATE}`"
     )

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from rc_plugin import grids
-from rc_plugin.mixture import (
+from rc_plugin.format import grids
+from rc_plugin.mixture.logistic_mixture import (
     FREQ_TOTAL,
     bucket_frequencies,
     bucket_width,
@@ -11,7 +11,7 @@ from rc_plugin.mixture import (
     symbol_bits,
     value_frequencies,
 )
-from rc_plugin.released import current
+from rc_plugin.mixture.released import current
 
 
 def _mixture(rng, n):

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 import rc_plugin
-from rc_plugin import codec, lossy, options, runtime
+from rc_plugin import codec, options
+from rc_plugin.mixture import lossy, runtime
 from rcl_testutil import rcl
 
 BAD_VALUES = [
@@ -80,7 +81,7 @@ def test_the_api_signature_is_the_schema():
 
 
 def test_cli_defaults_are_the_schemas():
-    from rc_plugin.cli import build_parser
+    from rc_plugin.files.cli import build_parser
 
     args = build_parser().parse_args(["encode", "x.png"])
     for name in ("lossy", "q", "effort", "tau", "context", "device", "threads"):

@@ -14,8 +14,9 @@ from PIL import Image
 from rcl_testutil import rcl, recrc
 
 import rc_plugin
-from rc_plugin import codec, container
-from rc_plugin.container import Palette
+from rc_plugin import codec
+from rc_plugin.format import container
+from rc_plugin.format.container import Palette
 
 from conftest import ASSETS
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import adaptive, cli, codec
+from rc_plugin.adaptive import plane_coder as adaptive
+from rc_plugin.files import cli
+from rc_plugin import codec
 from rc_plugin.parallel import map_tiles, tile_threads
 from rcl_testutil import assert_flips_never_give_a_wrong_image, tile_kinds
 

@@ -24,7 +24,7 @@ def rcl_path(tmp_path, small):
 
 
 def test_open_decodes_nothing_and_load_parses_the_header_once(rcl_path, small, monkeypatch):
-    from rc_plugin import container
+    from rc_plugin.format import container
 
     decodes, header_parses = [], []
     real_decode, real_parse = codec.decode_payloads, container.parse_header

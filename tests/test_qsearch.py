@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 import rc_plugin
-from rc_plugin import bitstream, context, qsearch
-from rc_plugin.networks import QC_RANGE
+from rc_plugin.format import bitstream
+from rc_plugin.mixture import context, qsearch
+from rc_plugin.mixture.networks import QC_RANGE
 
 
 @pytest.mark.parametrize("start", [11, 14, 19, 22, 30, 40])
@@ -72,8 +73,8 @@ def test_bad_effort_raises(effort):
 
 
 def test_size_estimate_tracks_the_coded_tile(photo_crop):
-    from rc_plugin.encoder import code_tile, tile_size_estimate
-    from rc_plugin.lossy import get_layer
+    from rc_plugin.mixture.tile_encoder import code_tile, tile_size_estimate
+    from rc_plugin.mixture.lossy import get_layer
 
     layer = get_layer("hevc")
     crop = photo_crop[:96, :128]

@@ -12,8 +12,9 @@ import pytest
 from onnx import numpy_helper
 
 import rc_plugin
-from rc_plugin import container, released, runtime
-from rc_plugin.lookup_tables import read_tables
+from rc_plugin.format import container
+from rc_plugin.mixture import released, runtime
+from rc_plugin.mixture.lookup_tables import read_tables
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import rc_plugin
-from rc_plugin import lossy, released, runtime
+from rc_plugin.mixture import lossy, released, runtime
 from rcl_testutil import first_tile, mostly_grey, recrc
 
 FUZZ_EXAMPLES = int(os.environ.get("RCL_FUZZ_EXAMPLES", "150"))

@@ -70,8 +70,8 @@ def test_train_resume_and_export(tmp_path, tiny_photos, monkeypatch, parity_phot
     assert entry["training_steps"] == 6 and sorted(p.name for p in folder.iterdir()) == [
         "grids.txt", "rc.onnx", "tables.npz"]
     # the folder's files hash to its name, as the decoder checks when it loads a released model
-    from rc_plugin.lookup_tables import read_tables
-    from rc_plugin.released import compute_id
+    from rc_plugin.mixture.lookup_tables import read_tables
+    from rc_plugin.mixture.released import compute_id
 
     tables = read_tables(folder / "tables.npz")
     assert compute_id((folder / "rc.onnx").read_bytes(), tables, (folder / "grids.txt").read_text().strip()).hex() \

@@ -1,4 +1,4 @@
-"""rcl as a numcodecs codec and a zarr 3 array-to-bytes codec (rc_plugin.zarr_codec), and Dask reading such arrays.
+"""rcl as a numcodecs codec and a zarr 3 array-to-bytes codec (rc_plugin.adapters.zarr_codec), and Dask reading such arrays.
 
 The tests that need numcodecs, zarr, dask or distributed skip without them; the `test` extra installs them (zarr and
 numcodecs on Python 3.11+), and with CI set a missing one that it installs fails the run (tests/rcl_ci.py).
@@ -41,7 +41,7 @@ def test_import_rc_plugin_imports_neither_zarr_nor_numcodecs():
 
 
 def test_rc_plugin_works_without_zarr_and_numcodecs_installed():
-    """With numcodecs and zarr unimportable, rc_plugin codes as ever; rc_plugin.zarr_codec says what to install."""
+    """With numcodecs and zarr unimportable, rc_plugin codes as ever; rc_plugin.adapters.zarr_codec says what to install."""
     code = """
 import sys
 class Block:
@@ -53,11 +53,11 @@ import numpy as np, rc_plugin
 a = (np.arange(16 * 20 * 3) % 251).astype(np.uint8).reshape(16, 20, 3)
 assert (rc_plugin.decode(rc_plugin.encode(a)) == a).all()
 try:
-    import rc_plugin.zarr_codec
+    import rc_plugin.adapters.zarr_codec
 except ImportError as exc:
     print(exc)
 else:
-    raise SystemExit('rc_plugin.zarr_codec imported without numcodecs')
+    raise SystemExit('rc_plugin.adapters.zarr_codec imported without numcodecs')
 """
     out = child(code)
     assert out.returncode == 0, out.stderr
@@ -69,7 +69,7 @@ else:
 
 def test_numcodecs_codec_from_config(photo_crop):
     numcodecs = pytest.importorskip("numcodecs")
-    from rc_plugin.zarr_codec import RclCodec
+    from rc_plugin.adapters.zarr_codec import RclCodec
 
     codec = numcodecs.get_codec({"id": "rcl", "coder": "mixture", "q": 20})
     assert isinstance(codec, RclCodec) and codec.codec_id == "rcl"
@@ -96,7 +96,7 @@ def test_numcodecs_codec_from_config(photo_crop):
                                    (1, 1, 24, 32, 4)])
 def test_numcodecs_codec_image_shapes(photo_crop, shape):
     pytest.importorskip("numcodecs")
-    from rc_plugin.zarr_codec import RclCodec
+    from rc_plugin.adapters.zarr_codec import RclCodec
 
     pixels = np.concatenate([photo_crop, photo_crop[..., :1]], axis=2)[:24, :32]  # RGB + a 4th channel
     chunk = pixels[..., : shape[-1]] if shape[-1] in (1, 3, 4) else pixels[..., 0]
@@ -110,7 +110,7 @@ def test_numcodecs_codec_image_shapes(photo_crop, shape):
 
 def test_numcodecs_codec_refuses_other_dtypes_shapes_and_options(photo_crop):
     pytest.importorskip("numcodecs")
-    from rc_plugin.zarr_codec import RclCodec
+    from rc_plugin.adapters.zarr_codec import RclCodec
 
     codec = RclCodec()
     with pytest.raises(RclError, match=r"got float32 data: .* uint8"):
@@ -139,7 +139,7 @@ def re_shape(shape: tuple) -> str:
 
 def test_zarr_image_stack_round_trip_through_disk(tmp_path, stack):
     zarr = pytest.importorskip("zarr")
-    from rc_plugin.zarr_codec import RclZarrCodec
+    from rc_plugin.adapters.zarr_codec import RclZarrCodec
 
     path = tmp_path / "stack.zarr"
     z = zarr.create_array(store=zarr.storage.LocalStore(path), shape=stack.shape, chunks=(1, 48, 64, 3),
@@ -168,7 +168,7 @@ def test_zarr_image_stack_round_trip_through_disk(tmp_path, stack):
 def test_zarr_tiled_image_and_grey_stack(tmp_path, photo_crop):
     """One image chunked in tiles (edge chunks padded by zarr), and a grey stack (N, H, W) chunked (1, H, W)."""
     zarr = pytest.importorskip("zarr")
-    from rc_plugin.zarr_codec import RclZarrCodec
+    from rc_plugin.adapters.zarr_codec import RclZarrCodec
 
     image = photo_crop[:40, :60]
     z = zarr.create_array(store=tmp_path / "tiles.zarr", shape=image.shape, chunks=(32, 32, 3), dtype="uint8",
@@ -188,7 +188,7 @@ def test_zarr_sharded_stack(tmp_path, stack):
     """Inside zarr's sharding codec each inner chunk is an image; zarr does not validate inner codecs when the array
     is made, so a bad inner chunk shape is refused when written, with the same message."""
     zarr = pytest.importorskip("zarr")
-    from rc_plugin.zarr_codec import RclZarrCodec
+    from rc_plugin.adapters.zarr_codec import RclZarrCodec
 
     z = zarr.create_array(store=tmp_path / "sharded.zarr", shape=stack.shape, chunks=(1, 48, 64, 3),
                           shards=(3, 48, 64, 3), dtype="uint8", serializer=RclZarrCodec(), compressors=None)
@@ -202,7 +202,7 @@ def test_zarr_sharded_stack(tmp_path, stack):
 
 def test_zarr_refuses_float_arrays_and_non_image_chunks():
     zarr = pytest.importorskip("zarr")
-    from rc_plugin.zarr_codec import RclZarrCodec
+    from rc_plugin.adapters.zarr_codec import RclZarrCodec
 
     def create(shape, chunks, dtype="uint8"):
         return zarr.create_array(store={}, shape=shape, chunks=chunks, dtype=dtype, serializer=RclZarrCodec(),
@@ -219,7 +219,7 @@ def test_zarr_refuses_float_arrays_and_non_image_chunks():
 
 def test_zarr_codec_options_and_metadata():
     pytest.importorskip("zarr")
-    from rc_plugin.zarr_codec import RclZarrCodec
+    from rc_plugin.adapters.zarr_codec import RclZarrCodec
 
     codec = RclZarrCodec(coder="mixture", q=np.int32(20), effort=1)
     assert codec.to_dict() == {"name": "rcl", "configuration": {"coder": "mixture", "effort": 1, "q": 20}}
@@ -241,7 +241,7 @@ def test_zarr_codec_options_and_metadata():
 
 def test_zarr_format_2_with_the_numcodecs_codec(tmp_path, stack):
     zarr = pytest.importorskip("zarr")
-    from rc_plugin.zarr_codec import RclCodec
+    from rc_plugin.adapters.zarr_codec import RclCodec
 
     z = zarr.create_array(store=tmp_path / "v2.zarr", shape=stack.shape, chunks=(1, 48, 64, 3), dtype="uint8",
                           compressors=RclCodec(), zarr_format=2)
@@ -256,7 +256,7 @@ def test_zarr_and_numcodecs_find_the_codec_through_entry_points(tmp_path, stack)
     zarr = pytest.importorskip("zarr")
     from importlib.metadata import entry_points
 
-    from rc_plugin.zarr_codec import RclZarrCodec
+    from rc_plugin.adapters.zarr_codec import RclZarrCodec
 
     for group in ("numcodecs.codecs", "zarr.codecs"):
         assert entry_points(group=group, name="rcl"), f"no {group} entry point: reinstall with pip install -e ."
@@ -283,7 +283,7 @@ def test_dask_reads_rcl_zarr_on_distributed_workers(tmp_path, stack):
     zarr = pytest.importorskip("zarr")
     da = pytest.importorskip("dask.array")
     distributed = pytest.importorskip("distributed")
-    from rc_plugin.zarr_codec import RclZarrCodec
+    from rc_plugin.adapters.zarr_codec import RclZarrCodec
 
     path = tmp_path / "stack.zarr"
     z = zarr.create_array(store=path, shape=stack.shape, chunks=(1, 48, 64, 3), dtype="uint8",
@@ -296,7 +296,7 @@ def test_dask_reads_rcl_zarr_on_distributed_workers(tmp_path, stack):
         got = client.compute(images).result(timeout=120)
         assert np.array_equal(got, stack)
         # the chunks were decoded in the worker processes
-        decoded_there = client.run(lambda: "rc_plugin.zarr_codec" in sys.modules)
+        decoded_there = client.run(lambda: "rc_plugin.adapters.zarr_codec" in sys.modules)
         assert any(decoded_there.values()), decoded_there
         mean = client.compute(images[1:].mean(axis=(1, 2, 3))).result(timeout=120)
         assert np.allclose(mean, stack[1:].mean(axis=(1, 2, 3)))

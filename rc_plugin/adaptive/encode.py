@@ -1,0 +1,16 @@
+"""The adaptive coder's start on an image (rc_plugin.tile_coder): no lossy layer, and each tile by the smallest
+record that fits it (rc_plugin.adaptive.guard)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..format.bitstream import LAYER_NONE
+from ..tile_coder import Encoding
+from .guard import code_lossless_tile
+
+
+def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
+    """No lossy layer; each tile's record as guard picks it, a P image's plane told apart as colours are."""
+    return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P"))

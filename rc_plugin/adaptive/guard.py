@@ -1,0 +1,124 @@
+"""The encoder's choice of record for a tile coded without a lossy layer: the smallest of what fits the tile.
+
+Photos go to the adaptive coder alone. A tile of few colours (palette photos, masks, text) is tried as a palette
+and its index plane, coded by the index coder and, where that is not already small, by the adaptive coder; a tile
+of many colours and many exact repeats (screenshots, plots, drawings, and photos with flat sky or paper) by the
+adaptive coder, and by the index coder where a rough estimate says it may win. Both are tried as generic rows
+(PNG's filters under LZMA, which copy long exact repeats no pixel model sees) where those may win. The smallest
+record is kept, so no such tile is ever much larger than a good general-purpose coder makes it.
+
+Encoder only: the decoder never imports this module. The thresholds decide which candidates are tried, never what
+bytes mean; docs/models.md ("Every image") has what they cost and save.
+"""
+from __future__ import annotations
+
+import functools
+import zlib
+
+import numpy as np
+
+from ..format.alpha import encode_alpha
+from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
+from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, PaletteTile
+from .palette import pack_palette
+
+Record = AdaptiveTile | GenericTile | PaletteTile
+#: A tile of many colours is a photo unless at least this share of its pixels repeats the pixel to its left or
+#: above exactly.
+DRAWING_REPEATS = 0.3
+#: ... measured over every REPEAT_ROW_STEP-th row, enough to tell a drawing from a photo at a tenth of the cost.
+REPEAT_ROW_STEP = 4
+#: Without that, the index coder is tried on palettes of at most this many colours (colour) or grey levels.
+PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS = 256, 64
+#: With few colours, the adaptive coder is tried after the index coder where that took more than this many bits
+#: per pixel.
+ADAPTIVE_AFTER_BITS = 1.0
+#: With more, the index coder is tried after the adaptive coder where the tile has at least this many pixels per
+#: colour, and a new colour's rough cost, (1 - repeats) log2(colours) bits a pixel, is below this factor of the
+#: adaptive coder's size: on screenshots and plots it is far below; on the photo tiles with flat sky or paper of
+#: val and dev it was 1.04 to 2.2, where the index coder won once in 50 tiles and took 2 to 4 times as long.
+INDEX_PIXELS_PER_COLOUR = 8
+INDEX_TRY_RATIO = 1.0
+#: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
+#: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
+GENERIC_TRY_RATIO = 1.5
+# a palette of at most the limit's colours fits the byte-sized index planes (the adaptive coder's, generic rows')
+assert max(PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS) <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE]
+
+
+def palette_and_indices(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (n, C) colours of an (h, w, C) uint8 plane in the order of their RGB values (R first), and its (h, w)
+    indices into them. In that order the packed palette's differences are mostly zero in R and small in G, and
+    similar colours share an index's high bits (on the non-photo set it measured 4.8 % smaller than ordering by
+    luminance, docs/models.md)."""
+    h, w, c = colour.shape
+    keys, inverse = np.unique(_keys(colour), return_inverse=True)
+    colours = (keys[:, None] >> np.array([16, 8, 0] if c == 3 else [0])) & 0xFF
+    return colours.astype(np.uint8), inverse.reshape(h, w)
+
+
+def _keys(colour: np.ndarray) -> np.ndarray:
+    """One integer per pixel of an (h, w, C) uint8 plane, C <= 3."""
+    flat = colour.reshape(-1, colour.shape[2]).astype(np.int64)
+    return flat[:, 0] if colour.shape[2] == 1 else (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
+
+
+def repeat_share(colour: np.ndarray, step: int = 1) -> float:
+    """The share of pixels of an (h, w, C) plane equal to their left or upper neighbour, over every step-th row."""
+    rows = colour[1::step]
+    same = np.all(rows[:, 1:] == rows[:, :-1], axis=2) | np.all(rows[:, 1:] == colour[0:-1:step, 1:], axis=2)
+    return float(same.mean()) if same.size else 1.0
+
+
+def more_colours_than(colour: np.ndarray, limit: int) -> bool:
+    """Whether a sample of the plane's pixels already has more than limit colours (photos do at once)."""
+    flat = colour.reshape(-1, 1, colour.shape[2])
+    return len(np.unique(_keys(flat[:: max(1, len(flat) // 4096)]))) > limit
+
+
+def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False) -> Record:
+    """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
+    plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels."""
+    from . import plane_coder as adaptive, generic, indexed  # numba loads at the first tile, not with the package
+
+    colour = np.ascontiguousarray(pixels[..., :channels])
+    alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
+    h, w = colour.shape[:2]
+    repeats = repeat_share(colour, REPEAT_ROW_STEP)
+    limit = PALETTE_PHOTO_COLOURS if channels == 3 or indices_of_a_palette else FEW_GREY_LEVELS
+    if repeats < DRAWING_REPEATS and more_colours_than(colour, limit):  # a photo: the adaptive coder alone
+        return AdaptiveTile(adaptive.encode_plane(colour), alpha)
+    colours, indices = palette_and_indices(colour)
+    n = len(colours)
+    best: Record | None = None
+
+    def keep(record: Record) -> None:
+        nonlocal best
+        if best is None or len(record.pack()) < len(best.pack()):
+            best = record
+
+    @functools.cache
+    def packed() -> bytes:
+        return pack_palette(colours)
+
+    def palette_tile(plane: int, stream: bytes) -> PaletteTile:
+        return PaletteTile(plane, n, packed(), stream, alpha)
+
+    if n <= limit:  # few colours: the index coder first, the adaptive coder where that is not already small
+        keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
+        if 8 * len(best.pack()) > ADAPTIVE_AFTER_BITS * h * w:
+            keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))  # and over the indices (limit <= 256 colours)
+            keep(palette_tile(PLANE_ADAPTIVE, adaptive.encode_plane(indices.astype(np.uint8)[..., None])))
+    else:  # many colours and many repeats: the index coder where its rough cost comes near the adaptive coder's
+        keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))
+        rough = (1 - repeats) * np.log2(n) * h * w / 8
+        if n * INDEX_PIXELS_PER_COLOUR <= h * w and rough < INDEX_TRY_RATIO * len(best.pack()):
+            keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
+    # generic rows, of the index plane where it fits in bytes, else of the colour
+    as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
+    plane = indices.astype(np.uint8)[..., None] if as_indices else colour
+    rows = generic.filter_rows(plane)
+    if n <= limit or len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * len(best.pack()):
+        stream = generic.compress_rows(rows)
+        keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
+    return best

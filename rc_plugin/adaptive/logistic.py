@@ -1,0 +1,74 @@
+"""The adaptive coder's discretised logistic: the shipped CDF table and the integer frequencies it gives.
+
+The table is a file, not computed at import, so floating point never reaches a decoder.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import zipfile
+
+import numba
+import numpy as np
+
+from ..format import bitstream as bs
+from ..errors import RclError
+from ..shipped import WEIGHTS
+
+#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
+COMPILED_FOR = "e2f368949b6440d4"
+bs.check_compiled_for(__name__, COMPILED_FOR)
+
+CDF_PATH = WEIGHTS / "adaptive_cdf.npz"
+HALF = bs.ADAPTIVE_TABLE_HALF_WIDTH
+TOTAL = 1 << bs.ADAPTIVE_FREQ_BITS
+_LOG8 = np.array(bs.LOG8_THRESHOLDS, np.int64)
+
+
+@functools.lru_cache(maxsize=1)
+def cdf_table() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped tables, int64: the logistic CDF (scales x offsets) and each scale's mean absolute deviation
+    (in 1/8192 grey levels)."""
+    try:
+        with np.load(CDF_PATH) as data:
+            cdf = np.ascontiguousarray(data["cdf"], dtype=np.int64)
+            mad = np.ascontiguousarray(data["mad"], dtype=np.int64)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise RclError(f"cannot read the adaptive coder's table at {CDF_PATH}: {exc}; reinstall rc_plugin") from exc
+    rows = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
+    if cdf.shape != (rows, 2 * HALF + 1) or mad.shape != (rows,) or mad.min() < 1 or np.any(np.diff(cdf, axis=1) < 0):
+        # a CDF that ever decreases would give a value no frequency, and the range coder no way on
+        raise RclError("the adaptive coder's tables are damaged (shape or order); reinstall rc_plugin")
+    return cdf, mad
+
+
+def table_digest() -> str:
+    h = hashlib.sha256()
+    for table in cdf_table():
+        h.update(table.astype("<i4").tobytes())
+    return h.hexdigest()[:16]
+
+
+@numba.njit(cache=True)
+def ilog8(v):
+    """floor(8 log2 v) for v >= 1, in integers (the same thresholds as the causal pass's)."""
+    e = 0
+    t = v
+    while t >= 2:
+        t >>= 1
+        e += 1
+    m = (v << 16) >> e
+    f = 0
+    for i in range(7):
+        if m >= _LOG8[i]:
+            f += 1
+    return 8 * e + f
+
+
+@numba.njit(cache=True)
+def below(cdf, row, mu, clo, span, b):
+    """Frequency of the values < b (0..256) under the logistic of row centred at mu (1/8 levels): the table's
+    mass over 0..255 scaled to TOTAL - 256, plus one for each value, so every value stays codable."""
+    if span <= 0:
+        return b * (TOTAL >> 8)
+    return ((cdf[row, HALF + 8 * b - 4 - mu] - clo) * (TOTAL - 256)) // span + b

@@ -1,0 +1,257 @@
+"""The adaptive coder: every subpixel coded in raster order with a model that learns from the image as it goes.
+
+Per subpixel (R, then G, then B, at each pixel):
+
+* predictions from the decoded neighbours (rc_plugin.predictors: W, N, NW, NE, gradients, the
+  median predictor, three normalised-LMS predictors over neighbour differences) and, for G and B,
+  from the earlier channel at this pixel plus the neighbours' channel differences;
+* blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded
+  subpixels, so the predictor that has been right here lately counts most;
+* corrected by a second LMS stage that predicts the blend's error from the neighbours' and the
+  earlier channels' errors, and by a bias kept per context (the signs of the neighbours' errors
+  and the error level);
+* coded with a discretised logistic (rc_plugin.logistic) whose scale is the mean absolute error
+  seen in four contexts (the blend's error estimate, the neighbours' error energy, the earlier
+  channels' error at this pixel, how far the predictions disagree), averaged in the log domain,
+  then calibrated per scale by the ratio of the errors seen to the logistic's own mean deviation.
+
+Encoder and decoder run the same function (``decoding`` says which), so their models agree by
+construction. Everything is integer arithmetic and a shipped table, so the bytes decode the same
+on every machine; numba compiles it (no fastmath), and the compiled code is cached.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..format import bitstream as bs
+from ..errors import RclError
+from .logistic import HALF, TOTAL, below, cdf_table, ilog8
+from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
+from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
+
+#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
+#: bitstream.check_compiled_for).
+COMPILED_FOR = "e2f368949b6440d4+e1c2da7fc5167b50"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
+
+CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
+CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
+BIAS_LEVELS = bs.ADAPTIVE_BIAS_LEVELS
+#: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
+CORRECTION_FEATURES = 6
+#: Scale contexts: the error estimate, the neighbours' errors, the earlier channels' error x the error estimate, the
+#: predictions' spread; each has 64 bins but the third, which has 256.
+SCALE_CONTEXTS = 4
+SCALE_BINS = 256
+_NO_TRACE = np.zeros((0, 2), np.int64)
+#: The encoder's unused input, read-only like the decoder's (a stream's bytes; the decoder's unused output is
+#: writable like the encoder's), so encoding and decoding share one compiled specialisation: a fresh process
+#: compiled the loop twice for its first encode and decode (docs/models.md, "First use").
+_NO_INPUT = np.frombuffer(b"\0", np.uint8)
+
+
+@numba.njit(cache=True)
+def _update(total, count, value, c, k):
+    total[c, k] += value
+    count[c, k] += 1
+    if count[c, k] >= bs.ADAPTIVE_COUNT_LIMIT:
+        total[c, k] //= 2
+        count[c, k] //= 2
+
+
+@numba.njit(cache=True)
+def _learn(weights, feats, error, step, floor):
+    """One normalised-LMS step of weights towards error (in eighths), each weight clipped; the norm is floor plus
+    the features' squares."""
+    norm = floor
+    for j in range(feats.shape[0]):
+        norm += feats[j] * feats[j]
+    for j in range(feats.shape[0]):
+        weights[j] = min(max(weights[j] + (error * feats[j] * step) // norm, -bs.ADAPTIVE_WEIGHT_LIMIT),
+                         bs.ADAPTIVE_WEIGHT_LIMIT)
+
+
+@numba.njit(cache=True)
+def _bracket(cdf, row, mu, clo, span, target):
+    """(lo, hi) with below(lo) <= target < below(hi), found by galloping from the predicted value: the value is
+    nearly always close to it, so this takes a few table reads where a plain bisection of 0..256 takes eight."""
+    lo = hi = min(max((mu + 4) >> 3, 0), 255)
+    step = 1
+    if below(cdf, row, mu, clo, span, lo) <= target:
+        while True:
+            hi = lo + step
+            if hi >= 256:
+                return lo, 256
+            if below(cdf, row, mu, clo, span, hi) > target:
+                return lo, hi
+            lo, step = hi, 2 * step
+    while True:
+        lo = hi - step
+        if lo <= 0:
+            return 0, hi  # below(0) = 0 <= target
+        if below(cdf, row, mu, clo, span, lo) <= target:
+            return lo, hi
+        hi, step = lo, 2 * step
+
+
+@numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
+def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
+    """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written
+    (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency)."""
+    h, w, nc = img.shape
+    perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
+    berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
+    bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
+    bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
+    scale_total = np.full((SCALE_CONTEXTS, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
+    scale_count = np.ones((SCALE_CONTEXTS, nc, SCALE_BINS), np.int64)
+    weights = np.zeros(PREDICTORS, np.int64)
+    lms = np.zeros((nc, LMS_FEATURES), np.int64)
+    fast = np.zeros((nc, LMS_FEATURES), np.int64)
+    wide = np.zeros((nc, WIDE_FEATURES), np.int64)
+    wfeats = np.zeros(WIDE_FEATURES, np.int64)
+    cal_total = np.full((nc, CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
+    cal_count = np.full((nc, CALIBRATION_BINS), CALIBRATION_START, np.int64)
+    corr_w = np.zeros((nc, CORRECTION_FEATURES), np.int64)
+    pred = np.zeros(PREDICTORS, np.int64)
+    valid = np.zeros(PREDICTORS, np.int64)
+    feats = np.zeros(LMS_FEATURES, np.int64)
+    cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
+    sk = np.zeros(SCALE_CONTEXTS, np.int64)
+    low, rng, cache, pending, pos, code = open_stream(decoding, inp)
+    for y in range(h):
+        r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
+        for x in range(w):
+            for c in range(nc):
+                plms, pfast, pwide = predict(img, y, x, c, lms[c], fast[c], wide[c], feats, wfeats, pred, valid)
+                # blend by recent local errors
+                sw, swp, sws = 0, 0, 0
+                for i in range(PREDICTORS):
+                    if valid[i] == 0:
+                        continue
+                    pred[i] = min(max(pred[i], 0), 2040)
+                    s = 0
+                    if x >= 1:
+                        s += perr[r0, x + 1, c, i]
+                    if x >= 2:
+                        s += perr[r0, x, c, i]
+                    if y >= 1:
+                        s += perr[r1, x + 2, c, i] + perr[r1, x + 1, c, i] + perr[r1, x + 3, c, i]
+                    if y >= 2:
+                        s += perr[r2, x + 2, c, i]
+                    if c > 0:
+                        s += perr[r0, x + 2, c - 1, i]
+                    d = s + bs.ADAPTIVE_WEIGHT_BIAS
+                    wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
+                    weights[i] = wt
+                    sw += wt
+                    swp += wt * pred[i]
+                    sws += wt * s
+                blend = (swp + (sw >> 1)) // sw
+                expect = sws // sw  # the blend's own error estimate
+                spread = 0  # how far the predictions disagree, weighted alike
+                for i in range(PREDICTORS):
+                    if valid[i]:
+                        spread += weights[i] * abs(pred[i] - blend)
+                spread //= sw
+                ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
+                # correction stage
+                cfeats[0] = berr[r0, x + 2, c - 1] if c > 0 else 0
+                cfeats[1] = berr[r0, x + 2, c - 2] if c > 1 else 0
+                cfeats[2], cfeats[3], cfeats[4], cfeats[5] = ew, en, enw, ene
+                acc = 0
+                for j in range(CORRECTION_FEATURES):
+                    acc += corr_w[c, j] * cfeats[j]
+                corrected = blend + (acc >> bs.ADAPTIVE_LMS_FRAC)
+                signs = 0
+                for e in (ew, en, enw, ene):
+                    signs = 3 * signs + (0 if e < -bs.ADAPTIVE_DEAD_ZONE else (1 if e <= bs.ADAPTIVE_DEAD_ZONE else 2))
+                bctx = signs * BIAS_LEVELS + min(ilog8(spread + 1) >> 3, BIAS_LEVELS - 1)
+                n = bias_count[c, bctx]
+                mu = corrected + ((2 * bias_total[c, bctx] + n) // (2 * n + 1) if n > 0 else 0)
+                mu = min(max(mu, 0), 2040)
+                # scale: the four contexts' mean absolute errors, averaged in the log domain
+                local = abs(ew) + abs(en) + (abs(enw) + abs(ene)) // 2
+                earlier = 0
+                if c > 0:
+                    local += abs(berr[r0, x + 2, c - 1])
+                    earlier = abs(berr[r0, x + 2, c - 1])
+                if c > 1:
+                    earlier = (earlier + abs(berr[r0, x + 2, c - 2])) // 2
+                sk[0] = min(ilog8(expect + 1) >> 1, 63)
+                sk[1] = min(ilog8(local + 1) >> 1, 63)
+                sk[2] = 16 * min(ilog8(earlier + 1) >> 2, 15) + min(ilog8(expect + 1) >> 3, 15)
+                sk[3] = min(ilog8(spread + 1) >> 1, 63)
+                logs = 0
+                for t in range(SCALE_CONTEXTS):
+                    mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
+                    logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
+                si = (logs + SCALE_CONTEXTS // 2) // SCALE_CONTEXTS - 24
+                ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
+                si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
+                si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
+                row = si - bs.ADAPTIVE_LOGSCALE_MIN
+                clo = cdf[row, HALF - 4 - mu]
+                span = cdf[row, HALF + 2044 - mu] - clo
+                unit = rng >> bs.ADAPTIVE_FREQ_BITS
+                if decoding:
+                    target = min(code // unit, TOTAL - 1)
+                    lo_v, hi_v = _bracket(cdf, row, mu, clo, span, target)
+                    while hi_v - lo_v > 1:
+                        mid = (lo_v + hi_v) >> 1
+                        if below(cdf, row, mu, clo, span, mid) <= target:
+                            lo_v = mid
+                        else:
+                            hi_v = mid
+                    v = lo_v
+                    img[y, x, c] = v
+                    start = below(cdf, row, mu, clo, span, v)
+                    code -= unit * start
+                    rng = unit * (below(cdf, row, mu, clo, span, v + 1) - start)
+                    code, rng, pos = decoder_normalise(code, rng, inp, pos)
+                    if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
+                        return pos
+                else:
+                    v = np.int64(img[y, x, c])
+                    start = below(cdf, row, mu, clo, span, v)
+                    freq = below(cdf, row, mu, clo, span, v + 1) - start
+                    if trace.shape[0] > 0:
+                        k = (y * w + x) * nc + c
+                        trace[k, 0], trace[k, 1] = start, freq
+                    low += unit * start
+                    rng = unit * freq
+                    low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+                # learn from the value
+                for i in range(PREDICTORS):
+                    perr[r0, x + 2, c, i] = abs(8 * v - pred[i]) if valid[i] else 0
+                berr[r0, x + 2, c] = 8 * v - blend
+                _update(bias_total, bias_count, 8 * v - corrected, c, bctx)
+                for t in range(SCALE_CONTEXTS):
+                    _update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
+                _update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
+                _learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
+                _learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
+                _learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
+                _learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
+    if not decoding:
+        pos = close_stream(low, cache, pending, pos, out)
+    return pos
+
+
+def encode_plane(pixels: np.ndarray) -> bytes:
+    """The stream of an (h, w, C) uint8 image."""
+    img = np.array(pixels, dtype=np.uint8, order="C")
+    out = np.zeros(2 * img.size + 16, np.uint8)  # a subpixel costs at most FREQ_BITS = 16 bits
+    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE)
+    return out[:n].tobytes()
+
+
+def decode_plane(data: bytes, h: int, w: int, channels: int) -> np.ndarray:
+    """The (h, w, channels) uint8 image of a stream; a corrupt stream gives wrong pixels, which the file's
+    checksum refuses."""
+    img = np.zeros((h, w, channels), np.uint8)
+    read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE)
+    if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
+        raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
+    return img

@@ -1,0 +1,65 @@
+"""The range coder of the adaptive and index coders, as LZMA's: 32-bit range, a cache byte and a run of pending 0xFF
+bytes for the carry. Each model (rc_plugin.adaptive.plane_coder, rc_plugin.adaptive.indexed) keeps low, range and
+code in its own loop and calls these to move whole bytes out and in.
+"""
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def shift_low(low, cache, pending, pos, out):
+    """The range encoder's byte output with carry propagation (a pending 0xFF run waits for the carry)."""
+    if low < 0xFF000000 or low >= (1 << 32):
+        carry = low >> 32
+        byte = cache
+        while pending > 0:
+            out[pos] = (byte + carry) & 0xFF
+            pos += 1
+            byte = 0xFF
+            pending -= 1
+        cache = (low >> 24) & 0xFF
+    pending += 1
+    return (low << 8) & 0xFFFFFFFF, cache, pending, pos
+
+
+@numba.njit(cache=True)
+def next_byte(inp, pos):
+    return (np.int64(inp[pos]) if pos < inp.shape[0] else 0), pos + 1
+
+
+@numba.njit(cache=True)
+def encoder_normalise(low, rng, cache, pending, pos, out):
+    """Shift bytes out until the range holds at least 24 bits again."""
+    while rng < (1 << 24):
+        rng <<= 8
+        low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+    return low, rng, cache, pending, pos
+
+
+@numba.njit(cache=True)
+def decoder_normalise(code, rng, inp, pos):
+    """Read bytes in until the range holds at least 24 bits again (0 past the end; the code kept to 40 bits)."""
+    while rng < (1 << 24):
+        b, pos = next_byte(inp, pos)
+        code = ((code << 8) | b) & 0xFFFFFFFFFF
+        rng <<= 8
+    return code, rng, pos
+
+
+@numba.njit(cache=True)
+def open_stream(decoding, inp):
+    """(low, range, cache, pending, pos, code) at the start of a stream: the decoder has read its first five bytes."""
+    pos, code = 0, 0
+    if decoding:
+        for _ in range(5):
+            b, pos = next_byte(inp, pos)
+            code = (code << 8) | b
+    return 0, 0xFFFFFFFF, 0, 1, pos, code
+
+
+@numba.njit(cache=True)
+def close_stream(low, cache, pending, pos, out):
+    """The encoder's last five bytes; returns the stream's length."""
+    for _ in range(5):
+        low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
+    return pos

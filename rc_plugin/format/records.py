@@ -1,0 +1,164 @@
+"""The tile records of the .rcl byte layout: one per coder (specified in docs/format.md, "TILE payload").
+
+Like rc_plugin.container, it knows sizes and ranges only, never the algorithms that fill the records; every
+length is checked against the bytes present.
+"""
+from __future__ import annotations
+
+import dataclasses
+import struct
+
+from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_MIXTURE, CODER_PALETTE, CONTEXT_BYTES, GREY_BYTES,
+                        PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES)
+from ..errors import RclError
+
+CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
+               CODER_GENERIC: "generic"}
+#: The coders each version knows (a version-6 tile has no coder byte).
+CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: tuple(CODER_NAMES)}
+#: How a palette tile codes its indices, and the largest palette each way takes.
+PLANE_NAMES = {PLANE_ADAPTIVE: "adaptive", PLANE_INDEXED: "indexed", PLANE_GENERIC: "generic"}
+PLANE_MAX_COLOURS = {PLANE_ADAPTIVE: PLANE_BYTE_COLOURS, PLANE_INDEXED: PALETTE_MAX, PLANE_GENERIC: PLANE_BYTE_COLOURS}
+#: An adaptive tile record's head: the coder byte, the stream's and the alpha plane's lengths.
+ADAPTIVE_HEAD = struct.Struct("<BII")
+#: A palette tile record's head: the coder byte, the index plane's coder, the colours less one, the lengths of
+#: the packed palette, the index stream and the alpha plane. A generic tile's head is an adaptive tile's.
+PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
+
+
+@dataclasses.dataclass
+class Tile:
+    """A mixture tile: the paper's path (lossy layer, RC mixture, tau, causal pass, grey shortcut)."""
+
+    tau: bytes  # 3*K signed offsets
+    context: bytes  # the causal pass's parameters (rc_plugin.context.ContextParams)
+    grey: bytes  # the grey shortcut's parameters (rc_plugin.grey.GreyParams), b"" when it is off
+    ranges: list[tuple[int, int]]  # per coded colour channel (lo, hi) of the residual
+    lossy: bytes
+    residual: list[bytes]  # per coded colour channel
+    alpha: bytes
+
+    coder = CODER_MIXTURE
+
+    def pack(self) -> bytes:
+        parts = [bytes([self.coder]), self.tau, self.context]
+        if len(self.ranges) == 3:  # colour tiles: a byte saying whether the grey shortcut is on
+            parts.append(bytes([1 if self.grey else 0]) + self.grey)
+        for (lo, hi), stream in zip(self.ranges, self.residual):
+            parts.append(struct.pack("<hhI", lo, hi, len(stream)))
+        parts.append(struct.pack("<II", len(self.lossy), len(self.alpha)))
+        parts.append(self.lossy)
+        parts.extend(self.residual)
+        parts.append(self.alpha)
+        return b"".join(parts)
+
+
+@dataclasses.dataclass
+class AdaptiveTile:
+    """An adaptive tile: the adaptive coder's stream of the colour channels, then the alpha plane's bytes."""
+
+    stream: bytes
+    alpha: bytes
+    coder = CODER_ADAPTIVE
+
+    def pack(self) -> bytes:
+        return ADAPTIVE_HEAD.pack(self.coder, len(self.stream), len(self.alpha)) + self.stream + self.alpha
+
+
+@dataclasses.dataclass
+class GenericTile(AdaptiveTile):
+    """A generic tile (format 8): the colour channels' filtered rows under LZMA (rc_plugin.generic), then alpha."""
+
+    coder = CODER_GENERIC
+
+
+@dataclasses.dataclass
+class PaletteTile:
+    """A palette tile (format 8): the packed palette, its index plane coded as `plane` says, then alpha."""
+
+    plane: int  # PLANE_*
+    colours: int  # palette entries, 1..PALETTE_MAX
+    palette: bytes  # rc_plugin.palette.pack_palette
+    stream: bytes
+    alpha: bytes
+    coder = CODER_PALETTE
+
+    def pack(self) -> bytes:
+        head = PALETTE_TILE_HEAD.pack(self.coder, self.plane, self.colours - 1, len(self.palette),
+                                      len(self.stream), len(self.alpha))
+        return head + self.palette + self.stream + self.alpha
+
+
+def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTile | PaletteTile:
+    """A TILE payload's record; version 6 tiles are mixture tiles without the coder byte."""
+    if version == 6:
+        return _parse_mixture(payload, channels)
+    if not payload:
+        raise RclError("corrupt .rcl tile: it is empty")
+    if payload[0] == CODER_MIXTURE:
+        return _parse_mixture(payload[1:], channels)
+    if payload[0] not in CODERS_OF_VERSION[version]:
+        raise RclError(f"corrupt .rcl tile: unknown coder {payload[0]} in a version-{version} file")
+    if payload[0] == CODER_PALETTE:
+        return _parse_palette(payload)
+    if len(payload) < ADAPTIVE_HEAD.size:
+        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
+    _, stream_len, alpha_len = ADAPTIVE_HEAD.unpack_from(payload)
+    start = ADAPTIVE_HEAD.size
+    if start + stream_len + alpha_len != len(payload):
+        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+    kind = GenericTile if payload[0] == CODER_GENERIC else AdaptiveTile
+    return kind(payload[start : start + stream_len], payload[start + stream_len :])
+
+
+def _parse_palette(payload: bytes) -> PaletteTile:
+    if len(payload) < PALETTE_TILE_HEAD.size:
+        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
+    _, plane, colours, palette_len, stream_len, alpha_len = PALETTE_TILE_HEAD.unpack_from(payload)
+    colours += 1
+    if plane not in PLANE_NAMES or colours > PLANE_MAX_COLOURS[plane]:
+        raise RclError(f"corrupt .rcl tile: index plane coder {plane} with {colours} colours")
+    start = PALETTE_TILE_HEAD.size
+    if start + palette_len + stream_len + alpha_len != len(payload):
+        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+    parts = (start, start + palette_len, start + palette_len + stream_len)
+    return PaletteTile(plane, colours, payload[parts[0] : parts[1]], payload[parts[1] : parts[2]],
+                       payload[parts[2] :])
+
+
+def _parse_mixture(payload: bytes, channels: int) -> Tile:
+    need = TAU_BYTES + CONTEXT_BYTES + (channels == 3) + channels * 8 + 8
+    if len(payload) < need:
+        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
+    tau = payload[:TAU_BYTES]
+    context = payload[TAU_BYTES : TAU_BYTES + CONTEXT_BYTES]
+    pos = TAU_BYTES + CONTEXT_BYTES
+    grey = b""
+    if channels == 3:
+        if payload[pos] > 1:
+            raise RclError(f"corrupt .rcl tile: grey-shortcut byte {payload[pos]}")
+        pos += 1
+        if payload[pos - 1]:
+            grey = payload[pos : pos + GREY_BYTES]
+            pos += GREY_BYTES
+            if len(payload) < pos + channels * 8 + 8:
+                raise RclError("corrupt .rcl tile: its table of lengths is truncated")
+    ranges, lengths = [], []
+    for _ in range(channels):
+        lo, hi, n = struct.unpack_from("<hhI", payload, pos)
+        pos += 8
+        if not -255 <= lo <= hi <= 255:
+            raise RclError(f"corrupt .rcl tile: residual range {lo}..{hi}")
+        ranges.append((lo, hi))
+        lengths.append(n)
+    lossy_len, alpha_len = struct.unpack_from("<II", payload, pos)
+    pos += 8
+    if pos + lossy_len + sum(lengths) + alpha_len != len(payload):
+        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+    lossy = payload[pos : pos + lossy_len]
+    pos += lossy_len
+    residual = []
+    for n in lengths:
+        residual.append(payload[pos : pos + n])
+        pos += n
+    return Tile(tau, context, grey, ranges, lossy, residual, payload[pos : pos + alpha_len])
