@@ -25,8 +25,8 @@ rng = np.random.default_rng(25)
 repeated = np.tile(rng.integers(0, 256, (12, 24, 3), dtype=np.uint8).repeat(2, axis=1), (3, 1, 1))  # generic rows
 for image in (photo, photo[..., 0].copy(), drawing, repeated):
     assert np.array_equal(rc_plugin.decode(rc_plugin.encode(image)), image)
-print(json.dumps({d.py_func.__name__: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values())]
-                  for d in jitcache.FUNCTIONS}))
+print(json.dumps({d.py_func.__name__: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()),
+                                        bool(d._cache.shipped._load_index())] for d in jitcache.FUNCTIONS}))
 """
 
 
@@ -39,7 +39,10 @@ def test_a_fresh_process_with_an_empty_cache_compiles_nothing(tmp_path):
     env.pop("RCL_JITCACHE", None)
     done = subprocess.run([sys.executable, "-c", CHILD, str(ROOT / "tests" / "assets" / "lake.png")], env=env,
                           capture_output=True, text=True, check=True)
-    stats = json.loads(done.stdout)  # name: [loaded, compiled]
+    stats = json.loads(done.stdout)  # name: [loaded, compiled, whether the shipped code is for this source]
     assert {"code_plane", "code_indices", "_unfilter"} <= set(stats)
-    assert all(compiled == 0 and loaded >= 1 for loaded, compiled in stats.values()), stats
+    stale = sorted(name for name, (_, _, fresh) in stats.items() if not fresh)
+    if stale and not os.environ.get("CI"):  # a coder edited since the install; CI builds from the source it tests
+        pytest.skip(f"the shipped code of {stale} is for an older source: python -m rc_plugin.jitbuild rebuilds it")
+    assert all(compiled == 0 and loaded >= 1 for loaded, compiled, _ in stats.values()), stats
     assert not list(tmp_path.rglob("*.nbc")), "numba compiled and cached something the package should carry"
