@@ -6,7 +6,11 @@ Each run starts a Python process of its own with an empty numba cache (NUMBA_CAC
 times the import of rc_plugin, the first encode and the first decode of a small photo crop (a 64x64 crop of
 tests/assets/lake.png: the adaptive coder) and of a small drawing (a 64x64 four-colour image: the index coder and
 generic rows); the same again with the cache that run wrote (a second process, as after an install whose cache
-can be written). Prints the medians in seconds.
+can be written); and the first again with RCL_JITCACHE=off, the install's compiled code left unused, so numba
+compiles the coders (what every fresh process paid before rc_plugin.jitcache). Prints the medians in seconds.
+
+It runs the rc_plugin of this tree: its compiled code (rc_plugin/_jitcache/) is what `pip install -e .` built, or
+`python -m rc_plugin.jitbuild` rebuilds.
 """
 from __future__ import annotations
 
@@ -42,9 +46,9 @@ print(json.dumps(out))
 """
 
 
-def run_child(cache: str) -> dict:
-    env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
-        "PYTHONPATH", "")])}
+def run_child(cache: str, shipped: bool = True) -> dict:
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache, "RCL_JITCACHE": "on" if shipped else "off",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", CHILD, str(ROOT / "tests" / "assets" / "lake.png")], env=env,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -54,17 +58,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    cold, warm = [], []
+    if not any((ROOT / "rc_plugin" / "_jitcache").glob("*.nbi")):
+        print("(rc_plugin/_jitcache/ is empty: this tree was not installed; `pip install -e .` or "
+              "`python -m rc_plugin.jitbuild` builds its compiled code)")
+    cold, warm, compiling = [], [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as cache:
             cold.append(run_child(cache))
             warm.append(run_child(cache))
-    print("| step | empty cache, s | cache written, s |")
-    print("|---|---:|---:|")
+        with tempfile.TemporaryDirectory() as cache:
+            compiling.append(run_child(cache, shipped=False))
+    columns = cold, warm, compiling
+    print("| step | empty cache, s | cache written, s | empty cache, RCL_JITCACHE=off (numba compiles), s |")
+    print("|---|---:|---:|---:|")
     for key in cold[0]:
-        print(f"| {key} | {statistics.median(r[key] for r in cold):.2f} | {statistics.median(r[key] for r in warm):.2f} |")
-    total = [sum(r.values()) for r in cold], [sum(r.values()) for r in warm]
-    print(f"| **total** | **{statistics.median(total[0]):.2f}** | **{statistics.median(total[1]):.2f}** |")
+        print(f"| {key} | " + " | ".join(f"{statistics.median(r[key] for r in runs):.2f}" for runs in columns) + " |")
+    print("| **total** | " + " | ".join(f"**{statistics.median(sum(r.values()) for r in runs):.2f}**"
+                                       for runs in columns) + " |")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..format import bitstream as bs
 from ..errors import RclError
+from ..jitcache import shipped
 
 FILTERS = bs.GENERIC_FILTERS
 _DECODE_FILTERS = [{"id": lzma.FILTER_LZMA2, "dict_size": bs.GENERIC_DICT_SIZE}]
@@ -39,6 +40,7 @@ def filter_rows(plane: np.ndarray) -> bytes:
     return np.concatenate([choice.astype(np.uint8)[:, None], rows], axis=1).tobytes()
 
 
+@shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)
 def _unfilter(rows, c):
     h, n = rows.shape[0], rows.shape[1] - 1

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..format import bitstream as bs
 from ..errors import RclError
+from ..jitcache import shipped
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
@@ -77,6 +78,7 @@ def _slot(base, node, mask):
     return ((h * bs.INDEX_SLOT_MULTIPLIER) >> bs.INDEX_SLOT_SHIFT) & mask
 
 
+@shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
 def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
     """Code img (h, w) of indices below n into out, or (decoding) fill img from inp; returns the bytes written

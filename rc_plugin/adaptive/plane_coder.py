@@ -26,6 +26,7 @@ import numpy as np
 
 from ..format import bitstream as bs
 from ..errors import RclError
+from ..jitcache import shipped
 from .logistic import HALF, TOTAL, below, cdf_table, ilog8
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
@@ -95,6 +96,7 @@ def _bracket(cdf, row, mu, clo, span, target):
         hi, step = lo, 2 * step
 
 
+@shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
 def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written

@@ -1,0 +1,85 @@
+"""Build the coders' shipped machine code (rc_plugin.jitcache): what setup.py runs when the package is built.
+
+    python -m rc_plugin.jitbuild [--into DIR]    # rebuild it, e.g. in a container image after a numba upgrade
+
+The build runs in a fresh process with an empty numba cache; it runs every shipped entry point on tiny images with
+the argument types the codec gives them, so numba compiles each, then copies their cache files into the package.
+Its top level needs only the standard library: setup.py loads this file on its own, in setuptools' isolated build
+environment, which has numpy and numba but not Pillow, imageio and the rest that rc_plugin/__init__.py imports.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+#: The build's process: rc_plugin loaded from a folder without running its __init__.py.
+_CHILD = """
+import importlib, sys, types
+bare = types.ModuleType("rc_plugin")
+bare.__path__ = [sys.argv[1]]
+sys.modules["rc_plugin"] = bare
+importlib.import_module(sys.argv[2]).compile_into(sys.argv[3])
+"""
+
+
+def compile_into(into: str | Path) -> None:
+    """(In the build's process, NUMBA_CACHE_DIR an empty folder.) Compile the entry points, copy their cache files."""
+    import numpy as np
+
+    from . import jitcache
+    from .adaptive import generic, indexed
+    from .adaptive import plane_coder as adaptive
+
+    os.environ[jitcache.SWITCH] = "off"  # compile, never load an older shipped copy
+    rng = np.random.default_rng(0)
+    for channels in (1, 3):
+        pixels = rng.integers(0, 256, (3, 5, channels), dtype=np.uint8)
+        assert np.array_equal(adaptive.decode_plane(adaptive.encode_plane(pixels), 3, 5, channels), pixels)
+        assert np.array_equal(generic.decode_rows(generic.encode_rows(pixels), 3, 5, channels), pixels)
+    indices = rng.integers(0, 5, (3, 5)).astype(np.uint16)
+    assert np.array_equal(indexed.decode_indices(indexed.encode_indices(indices, 5), 3, 5, 5), indices)
+    names = {d.py_func.__name__ for d in jitcache.FUNCTIONS}
+    assert {"code_plane", "code_indices", "_unfilter"} <= names, f"entry points not compiled here: {names}"
+    into = Path(into)
+    into.mkdir(parents=True, exist_ok=True)
+    for dispatcher in jitcache.FUNCTIONS:
+        cache = dispatcher._cache
+        for path in Path(cache.cache_path).glob(cache._impl.filename_base + ".*"):
+            if path.suffix in (".nbi", ".nbc"):
+                shutil.copyfile(path, into / path.name)
+
+
+def build(into: str | Path, package: str | Path) -> None:
+    """Build the shipped code of the package folder `package` (rc_plugin/, holding this file) into `into` (replacing
+    what is there)."""
+    package, into = Path(package).resolve(), Path(into)
+    module = ".".join((package.name,) + Path(__file__).resolve().relative_to(package).with_suffix("").parts)
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as staging:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        env.pop("NUMBA_DISABLE_JIT", None)
+        subprocess.run([sys.executable, "-c", _CHILD, str(package), module, staging], env=env, cwd=staging, check=True)
+        if into.exists():
+            shutil.rmtree(into)
+        into.mkdir(parents=True)  # the default mode (the staging folder's is private)
+        for path in Path(staging).iterdir():
+            shutil.copyfile(path, into / path.name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    from .jitcache import PACKAGE, SHIPPED
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--into", type=Path, default=SHIPPED, help=f"where to write (default {SHIPPED})")
+    args = parser.parse_args(argv)
+    build(args.into, PACKAGE)
+    print(f"rcl: compiled code written to {args.into}")
+
+
+if __name__ == "__main__":
+    main()
