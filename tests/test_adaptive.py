@@ -42,7 +42,8 @@ def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
     img = np.ascontiguousarray(photo_crop)
     trace = np.zeros((img.size, 2), np.int64)
     out = np.zeros(2 * img.size + 16, np.uint8)
-    n = adaptive.code_plane(img.copy(), *logistic.cdf_table(), False, np.zeros(1, np.uint8), out, trace)
+    n = adaptive.code_plane(img.copy(), *logistic.cdf_table(), False, np.zeros(1, np.uint8), out, trace, *adaptive.NO_NET,
+                            adaptive.NO_TAP)
     total = 1 << 16
     ideal_bytes = float(np.sum(16 - np.log2(trace[:, 1]))) / 8
     assert ideal_bytes <= n <= ideal_bytes + 8
@@ -140,9 +141,10 @@ def test_works_where_nothing_can_be_cached(tmp_path):
     import sys
     from pathlib import Path
 
-    package = Path(adaptive.__file__).parent
-    shutil.copytree(package, tmp_path / "rc_plugin", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "rc_plugin" / "__pycache__").write_bytes(b"")  # a file: no cache folder can be made there
+    package = Path(adaptive.__file__).parents[1]  # rc_plugin/, above the adaptive coder's folder
+    shutil.copytree(package, tmp_path / "rc_plugin", ignore=shutil.ignore_patterns("__pycache__", "_jitcache"))
+    for folder in [tmp_path / "rc_plugin", *(p for p in (tmp_path / "rc_plugin").iterdir() if p.is_dir())]:
+        (folder / "__pycache__").write_bytes(b"")  # a file: no cache folder can be made there
     env = {**os.environ, "NUMBA_CACHE_DIR": "/proc/rcl-no-cache", "PYTHONDONTWRITEBYTECODE": "1"}
     code = ("import numpy as np, rc_plugin; a = (np.arange(24 * 30 * 3) % 251).astype(np.uint8).reshape(24, 30, 3); "
             f"assert rc_plugin.__file__.startswith({str(tmp_path)!r}); "

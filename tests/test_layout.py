@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rc_plugin"
 ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 #: The folders, each a group of docs/architecture.md; the package's own modules are "core" but for these.
 FOLDERS = ("format", "adaptive", "mixture", "adapters", "files")
-TOP = {"codec": "api", "coders": "api", "": "package", "__main__": "package"}
+TOP = {"codec": "api", "coders": "api", "jitbuild": "build", "": "package", "__main__": "package"}
 ENCODER_ONLY = {"mixture.tile_encoder", "mixture.fitting", "mixture.tau", "mixture.qsearch", "mixture.encode",
                 "adaptive.guard", "adaptive.encode"}
 

@@ -27,14 +27,15 @@ import numpy as np
 from ..format import bitstream as bs
 from ..errors import RclError
 from ..jitcache import shipped
-from .logistic import HALF, TOTAL, below, cdf_table, ilog8
+from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
+from .netmix import COMPONENTS, FEATURES, below_mix, features, find_mix, forward, mixture
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "e2f368949b6440d4+e1c2da7fc5167b50"
-bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py"))
+COMPILED_FOR = "eabb253f90501f09+25a0ebc847e9efdf"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
@@ -46,6 +47,10 @@ CORRECTION_FEATURES = 6
 SCALE_CONTEXTS = 4
 SCALE_BINS = 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
+NO_TAP = np.zeros((0, FEATURES + 3), np.int16)
+#: No learned mixer: the network's weights (int16) and biases (int32) with no hidden units.
+NO_NET = (np.zeros((0, FEATURES), np.int16), np.zeros(0, np.int32), np.zeros((bs.MIXER_OUTPUTS, 0), np.int16),
+          np.zeros(bs.MIXER_OUTPUTS, np.int32))
 #: The encoder's unused input, read-only like the decoder's (a stream's bytes; the decoder's unused output is
 #: writable like the encoder's), so encoding and decoding share one compiled specialisation: a fresh process
 #: compiled the loop twice for its first encode and decode (docs/models.md, "First use").
@@ -73,34 +78,13 @@ def _learn(weights, feats, error, step, floor):
                          bs.ADAPTIVE_WEIGHT_LIMIT)
 
 
-@numba.njit(cache=True)
-def _bracket(cdf, row, mu, clo, span, target):
-    """(lo, hi) with below(lo) <= target < below(hi), found by galloping from the predicted value: the value is
-    nearly always close to it, so this takes a few table reads where a plain bisection of 0..256 takes eight."""
-    lo = hi = min(max((mu + 4) >> 3, 0), 255)
-    step = 1
-    if below(cdf, row, mu, clo, span, lo) <= target:
-        while True:
-            hi = lo + step
-            if hi >= 256:
-                return lo, 256
-            if below(cdf, row, mu, clo, span, hi) > target:
-                return lo, hi
-            lo, step = hi, 2 * step
-    while True:
-        lo = hi - step
-        if lo <= 0:
-            return 0, hi  # below(0) = 0 <= target
-        if below(cdf, row, mu, clo, span, lo) <= target:
-            return lo, hi
-        hi, step = lo, 2 * step
-
-
 @shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
-def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
+def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap):
     """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written
-    (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency)."""
+    (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency). With hidden
+    units (w1's rows), the learned mixer (rc_plugin.netmix) codes each subpixel; tap, if it has rows, receives
+    each subpixel's mixer features, value, mean and scale row (its training data)."""
     h, w, nc = img.shape
     perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
     berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
@@ -121,6 +105,17 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     feats = np.zeros(LMS_FEATURES, np.int64)
     cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
     sk = np.zeros(SCALE_CONTEXTS, np.int64)
+    use_net, tapping = w1.shape[0] > 0, tap.shape[0] > 0
+    feat = np.zeros(FEATURES, np.int64)
+    errors = np.zeros(6, np.int64)
+    levels = np.zeros(4, np.int64)
+    hidden = np.zeros(w1.shape[0], np.int64)
+    net_out = np.zeros(bs.MIXER_OUTPUTS, np.int64)
+    mus = np.zeros(COMPONENTS, np.int64)
+    rows = np.zeros(COMPONENTS, np.int64)
+    mults = np.zeros(COMPONENTS, np.int64)
+    clos = np.zeros(COMPONENTS, np.int64)
+    total = 0
     low, rng, cache, pending, pos, code = open_stream(decoding, inp)
     for y in range(h):
         r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
@@ -194,33 +189,47 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
                 si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
                 si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
                 row = si - bs.ADAPTIVE_LOGSCALE_MIN
+                if use_net or tapping:
+                    errors[0], errors[1], errors[2], errors[3] = ew, en, enw, ene
+                    errors[4], errors[5] = cfeats[0], cfeats[1]
+                    levels[0], levels[1], levels[2], levels[3] = expect, local, earlier, spread
+                    features(feat, pred, valid, weights, sw, mu, mad_table[row], errors, corrected, blend, levels,
+                             row, c, x, y)
+                if use_net:
+                    forward(feat, w1, b1, w2, b2, hidden, net_out)
+                    total = mixture(cdf, mad_table[row], net_out, mu, row, mus, rows, mults, clos)
                 clo = cdf[row, HALF - 4 - mu]
                 span = cdf[row, HALF + 2044 - mu] - clo
                 unit = rng >> bs.ADAPTIVE_FREQ_BITS
                 if decoding:
                     target = min(code // unit, TOTAL - 1)
-                    lo_v, hi_v = _bracket(cdf, row, mu, clo, span, target)
-                    while hi_v - lo_v > 1:
-                        mid = (lo_v + hi_v) >> 1
-                        if below(cdf, row, mu, clo, span, mid) <= target:
-                            lo_v = mid
-                        else:
-                            hi_v = mid
-                    v = lo_v
+                    if use_net:
+                        v = find_mix(cdf, mus, rows, mults, clos, total, mu, target)
+                    else:
+                        v = find(cdf, row, mu, clo, span, target)
                     img[y, x, c] = v
+                else:
+                    v = np.int64(img[y, x, c])
+                if use_net:
+                    start = below_mix(cdf, mus, rows, mults, clos, total, v)
+                    freq = below_mix(cdf, mus, rows, mults, clos, total, v + 1) - start
+                else:
                     start = below(cdf, row, mu, clo, span, v)
+                    freq = below(cdf, row, mu, clo, span, v + 1) - start
+                if decoding:
                     code -= unit * start
-                    rng = unit * (below(cdf, row, mu, clo, span, v + 1) - start)
+                    rng = unit * freq
                     code, rng, pos = decoder_normalise(code, rng, inp, pos)
                     if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
                         return pos
                 else:
-                    v = np.int64(img[y, x, c])
-                    start = below(cdf, row, mu, clo, span, v)
-                    freq = below(cdf, row, mu, clo, span, v + 1) - start
+                    k = (y * w + x) * nc + c
                     if trace.shape[0] > 0:
-                        k = (y * w + x) * nc + c
                         trace[k, 0], trace[k, 1] = start, freq
+                    if tapping:
+                        for j in range(FEATURES):
+                            tap[k, j] = feat[j]
+                        tap[k, FEATURES], tap[k, FEATURES + 1], tap[k, FEATURES + 2] = v, mu, row
                     low += unit * start
                     rng = unit * freq
                     low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
@@ -241,19 +250,29 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace):
     return pos
 
 
-def encode_plane(pixels: np.ndarray) -> bytes:
-    """The stream of an (h, w, C) uint8 image."""
+def encode_plane(pixels: np.ndarray, net: tuple = NO_NET) -> bytes:
+    """The stream of an (h, w, C) uint8 image; net: the learned mixer's (w1, b1, w2, b2), or none."""
     img = np.array(pixels, dtype=np.uint8, order="C")
     out = np.zeros(2 * img.size + 16, np.uint8)  # a subpixel costs at most FREQ_BITS = 16 bits
-    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE)
+    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *net, NO_TAP)
     return out[:n].tobytes()
 
 
-def decode_plane(data: bytes, h: int, w: int, channels: int) -> np.ndarray:
-    """The (h, w, channels) uint8 image of a stream; a corrupt stream gives wrong pixels, which the file's
-    checksum refuses."""
+def tap_plane(pixels: np.ndarray) -> np.ndarray:
+    """Each subpixel's mixer features, value, mean and scale row (int16, raster order) as the coder sees them:
+    the learned mixer's training data."""
+    img = np.array(pixels, dtype=np.uint8, order="C")
+    tap = np.zeros((img.size, FEATURES + 3), np.int16)
+    code_plane(img, *cdf_table(), False, _NO_INPUT, np.zeros(2 * img.size + 16, np.uint8), _NO_TRACE, *NO_NET, tap)
+    return tap
+
+
+def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET) -> np.ndarray:
+    """The (h, w, channels) uint8 image of a stream (net as it was encoded with); a corrupt stream gives wrong
+    pixels, which the file's checksum refuses."""
     img = np.zeros((h, w, channels), np.uint8)
-    read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE)
+    read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE,
+                      *net, NO_TAP)
     if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
     return img

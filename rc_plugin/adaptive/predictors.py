@@ -10,7 +10,7 @@ import numpy as np
 from ..format import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "e2f368949b6440d4"
+COMPILED_FOR = "eabb253f90501f09"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 PREDICTORS = 17

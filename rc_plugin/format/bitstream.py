@@ -211,3 +211,30 @@ def fingerprint() -> str:
     h.update(repr(constants(sys.modules[__name__])).encode())
     h.update(repr(constants(grids)).encode())
     return h.hexdigest()[:16]
+
+# --- the learned mixer over the adaptive coder's state (rc_plugin.adaptive.netmix), format 9 ------------
+#: Its inputs at each subpixel: the 17 predictions' and the 8 errors' offsets from the coder's mean in 1/8 of its
+#: scale (clipped to +-FEATURE_LIMIT), the 17 blend shares in 1/64, 4 log-domain error levels, the scale row, the
+#: mean's level, and one-hot (ONE_HOT) the channel and x and y mod 8.
+MIXER_FEATURES = 67
+MIXER_FEATURE_LIMIT = 127
+MIXER_ONE_HOT = 64
+#: The network: hidden = clip((W1 x + b1) >> SHIFT1, 0, HIDDEN_MAX); out = (W2 hidden + b2) >> SHIFT2; weights
+#: int16, biases int32 within +-2**30, sums int32 (|W1 x + b1| < 2**31 for any int16 weights and these inputs, hidden
+#: width <= HIDDEN_LIMIT).
+MIXER_SHIFT1, MIXER_SHIFT2 = 14, 12
+MIXER_HIDDEN_MAX = 255
+MIXER_HIDDEN_LIMIT = 64
+#: Its outputs: COMPONENTS logits (1/16 octaves; a component's weight is 2**(-(top - logit) / 16) in 1/2**12, at
+#: least 1, from EXP_FRACTIONS = round(4096 * 2**(-j/16))), then for components 1.. a mean offset in 1/4 of the
+#: coder's scale (clipped to +-OFFSET_LIMIT) and a scale-row offset (+-ROW_LIMIT); component 0 is the coder's own.
+MIXER_COMPONENTS = 4
+MIXER_OUTPUTS = 10
+MIXER_EXP_FRACTIONS = (4096, 3922, 3756, 3597, 3444, 3298, 3158, 3025, 2896, 2774, 2656, 2543, 2435, 2332, 2233, 2139)
+MIXER_LOGIT_LIMIT = 255
+MIXER_OFFSET_LIMIT = 255
+MIXER_ROW_LIMIT = 32
+#: The coder's scale in 1/64 grey levels from its row's mean deviation (1/8192 levels): mad * SIGMA_MUL >> 20.
+MIXER_SIGMA_MUL = 5909
+#: An offset (1/8 levels) in 1/8 of the scale: (d * NORM_MUL) // mad, mad = 8192 * 2 ln 2 * scale.
+MIXER_NORM_MUL = 11357

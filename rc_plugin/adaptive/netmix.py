@@ -1,0 +1,151 @@
+"""The learned mixer: the adaptive coder's state as features, an integer network over them, and the coded
+frequencies of the mixture of logistics it outputs (format 9).
+
+The network is trained offline (models.train_mixer) on features written by this very code (the coder's tap), so
+training and decoding read the same numbers. Component 0 of the mixture is the coder's own logistic; the others
+are offsets from it in mean and scale. Everything is integer: int16 weights, int32 sums, shifts, and the shipped
+CDF table, so every machine decodes the same bytes.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..format import bitstream as bs
+from .logistic import HALF, TOTAL, ilog8
+
+#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
+#: bitstream.check_compiled_for).
+COMPILED_FOR = "eabb253f90501f09+479dfd0b944ba139"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
+
+FEATURES = bs.MIXER_FEATURES
+COMPONENTS = bs.MIXER_COMPONENTS
+OUTPUTS = bs.MIXER_OUTPUTS
+ROWS = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
+_EXP = np.array(bs.MIXER_EXP_FRACTIONS, np.int64)
+#: Columns of the tap after the features: the value, the coder's mean (1/8 levels) and its scale row.
+TAP_COLUMNS = FEATURES + 3
+
+
+@numba.njit(cache=True)
+def _norm(d, mad):
+    """An offset d (1/8 levels) in 1/8 of the coder's scale, clipped."""
+    return min(max((d * bs.MIXER_NORM_MUL) // mad, -bs.MIXER_FEATURE_LIMIT), bs.MIXER_FEATURE_LIMIT)
+
+
+@numba.njit(cache=True)
+def features(f, pred, valid, weights, sw, mu, mad, errors, corrected, blend, levels, row, c, x, y):
+    """Fill f (FEATURES) from the coder's state at one subpixel. errors: the blend's errors at W, N, NW, NE and at
+    this pixel's two earlier channels; levels: expect, local, earlier, spread (the scale's inputs)."""
+    n = pred.shape[0]
+    for i in range(n):
+        if valid[i]:
+            f[i] = _norm(pred[i] - mu, mad)
+            f[n + i] = (weights[i] * 64) // sw
+        else:
+            f[i] = 0
+            f[n + i] = 0
+    k = 2 * n
+    for j in range(6):
+        f[k + j] = _norm(errors[j], mad)
+    k += 6
+    f[k] = _norm(corrected - blend, mad)
+    f[k + 1] = _norm(mu - corrected, mad)
+    k += 2
+    for j in range(4):
+        f[k + j] = min(ilog8(levels[j] + 1), bs.MIXER_FEATURE_LIMIT)
+    k += 4
+    f[k] = row
+    f[k + 1] = mu >> 4
+    k += 2
+    for j in range(19):
+        f[k + j] = 0
+    f[k + min(c, 2)] = bs.MIXER_ONE_HOT
+    f[k + 3 + (x & 7)] = bs.MIXER_ONE_HOT
+    f[k + 11 + (y & 7)] = bs.MIXER_ONE_HOT
+
+
+@numba.njit(cache=True)
+def forward(f, w1, b1, w2, b2, hidden, out):
+    """The integer network: out = (W2 clip((W1 f + b1) >> SHIFT1, 0, HIDDEN_MAX) + b2) >> SHIFT2."""
+    for j in range(w1.shape[0]):
+        acc = np.int64(b1[j])
+        for i in range(w1.shape[1]):
+            acc += np.int64(w1[j, i]) * f[i]
+        hidden[j] = min(max(acc >> bs.MIXER_SHIFT1, 0), bs.MIXER_HIDDEN_MAX)
+    for k in range(w2.shape[0]):
+        acc = np.int64(b2[k])
+        for j in range(w2.shape[1]):
+            acc += np.int64(w2[k, j]) * hidden[j]
+        out[k] = acc >> bs.MIXER_SHIFT2
+
+
+@numba.njit(cache=True)
+def mixture(cdf, mad, out, mu, row, mus, rows, mults, clos):
+    """The mixture's components (means, rows, and each one's weight over its mass on 0..255, mults) from the
+    network's outputs; returns the total, the mixture's mass on 0..255 in the same units."""
+    top = -bs.MIXER_LOGIT_LIMIT
+    for k in range(COMPONENTS):
+        top = max(top, min(max(out[k], -bs.MIXER_LOGIT_LIMIT), bs.MIXER_LOGIT_LIMIT))
+    sigma = (mad * bs.MIXER_SIGMA_MUL) >> 20  # 1/64 levels
+    total = 0
+    for k in range(COMPONENTS):
+        if k == 0:
+            mus[k], rows[k] = mu, row
+        else:
+            off = min(max(out[COMPONENTS + k - 1], -bs.MIXER_OFFSET_LIMIT), bs.MIXER_OFFSET_LIMIT)
+            mus[k] = min(max(mu + ((off * sigma) >> 5), 0), 2040)
+            dr = min(max(out[2 * COMPONENTS + k - 2], -bs.MIXER_ROW_LIMIT), bs.MIXER_ROW_LIMIT)
+            rows[k] = min(max(row + dr, 0), ROWS - 1)
+        d = top - min(max(out[k], -bs.MIXER_LOGIT_LIMIT), bs.MIXER_LOGIT_LIMIT)
+        weight = max(_EXP[d & 15] >> (d >> 4), 1)
+        clos[k] = cdf[rows[k], HALF - 4 - mus[k]]
+        span = cdf[rows[k], HALF + 2044 - mus[k]] - clos[k]
+        mults[k] = (weight << 16) // span if span > 0 else 0
+        total += mults[k] * span
+    return total
+
+
+@numba.njit(cache=True)
+def below_mix(cdf, mus, rows, mults, clos, total, b):
+    """Frequency of the values < b (0..256) under the mixture: its mass scaled to TOTAL - 256, plus one for each
+    value (as logistic.below for one component)."""
+    if total <= 0:
+        return b * (TOTAL >> 8)
+    g = 0
+    for k in range(COMPONENTS):
+        g += mults[k] * (cdf[rows[k], HALF + 8 * b - 4 - mus[k]] - clos[k])
+    return (g * (TOTAL - 256)) // total + b
+
+
+@numba.njit(cache=True)
+def find_mix(cdf, mus, rows, mults, clos, total, mu, target):
+    """The value v with below_mix(v) <= target < below_mix(v + 1): galloping from the mean, then bisection."""
+    lo = hi = min(max((mu + 4) >> 3, 0), 255)
+    step = 1
+    if below_mix(cdf, mus, rows, mults, clos, total, lo) <= target:
+        while True:
+            hi = lo + step
+            if hi >= 256:
+                hi = 256
+                break
+            if below_mix(cdf, mus, rows, mults, clos, total, hi) > target:
+                break
+            lo, step = hi, 2 * step
+    else:
+        while True:
+            lo = hi - step
+            if lo <= 0:
+                lo = 0
+                break
+            if below_mix(cdf, mus, rows, mults, clos, total, lo) <= target:
+                break
+            hi, step = lo, 2 * step
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if below_mix(cdf, mus, rows, mults, clos, total, mid) <= target:
+            lo = mid
+        else:
+            hi = mid
+    return lo
