@@ -52,6 +52,7 @@ def encode(
     tau: bool | None = options.TAU.default,
     context: bool | None = options.CONTEXT.default,
     effort: int | None = options.EFFORT.default,
+    mixer: str | None = options.MIXER.default,
     threads: int | None = options.THREADS.default,
     device: str = options.DEVICE.default,
     icc_profile: bytes | None = None,
@@ -70,11 +71,13 @@ def encode(
     q, effort, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None
     lets the encoder choose Q: the Q-classifier's choice at effort 1; at effort 2 (the default; slower,
     smaller files) the Q that codes the image (up to 1 MP of it) smallest. An explicit q ignores effort.
+    mixer ("small", "medium", "large"; default "off") adds the adaptive coder's learned mixer where it makes a tile
+    smaller: smaller photos, slower encode and decode (docs/results.md).
     """
     opts = options.checked(
         options.ENCODE,
-        dict(coder=coder, lossy=lossy, q=q, tau=tau, context=context, effort=effort, threads=threads, device=device,
-             progress=progress),
+        dict(coder=coder, lossy=lossy, q=q, tau=tau, context=context, effort=effort, mixer=mixer, threads=threads,
+             device=device, progress=progress),
         "encode",
     )
     opts = options.resolve_coder(opts)

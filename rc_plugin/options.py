@@ -13,7 +13,7 @@ import argparse
 import dataclasses
 from typing import Any, Callable, Iterable
 
-from .format.bitstream import CODER_ADAPTIVE, CODER_MIXTURE, LAYER_BPG, LAYER_HEVC, LAYER_NAMES
+from .format.bitstream import CODER_ADAPTIVE, CODER_MIXTURE, LAYER_BPG, LAYER_HEVC, LAYER_NAMES, MIXER_NAMES
 from .errors import RclError
 from .format.records import CODER_NAMES
 
@@ -26,6 +26,8 @@ DEVICES = ("auto", "cpu", "cuda")
 #: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.qsearch.SEARCH_RANGE).
 Q_LIMITS = (0, 51)
 EFFORTS = (1, 2)
+#: The adaptive coder's learned mixers by name (their ids in the file: bitstream.MIXER_NAMES), and "off".
+MIXERS = ("off", *MIXER_NAMES.values())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +93,10 @@ TAU = Option("tau", None, "skip the mixture coder's per-image tau optimization",
              lambda v: isinstance(v, bool), optional=True, flags=("--no-tau",), switch=True)
 CONTEXT = Option("context", None, "skip fitting the mixture coder's causal pass (faster, larger files)",
                  "True or False", lambda v: isinstance(v, bool), optional=True, flags=("--no-context",), switch=True)
+MIXER = Option("mixer", None, "the adaptive coder's learned mixer: off (default), small, medium or large (smaller "
+               "photos, slower encode and decode: docs/results.md); each tile keeps it only where it is smaller",
+               f"one of {', '.join(map(repr, MIXERS))}", _one_of(MIXERS), optional=True, choices=MIXERS,
+               flags=("--mixer",))
 #: What the mixture coder's options are when not given.
 MIXTURE_DEFAULTS = {"lossy": LOSSY_LAYERS[0], "effort": 2, "tau": True, "context": True}
 THREADS = Option("threads", None, "threads per worker: the network's, and how many of an image's tiles code at once "
@@ -102,7 +108,8 @@ DEVICE = Option("device", "auto", "where the network runs: auto (GPU when its pr
 PROGRESS = Option("progress", None, "called as progress(done, total) after each tile", "a callable or None",
                   callable, optional=True)
 
-ENCODE: dict[str, Option] = {o.name: o for o in (CODER, LOSSY, Q, EFFORT, TAU, CONTEXT, THREADS, DEVICE, PROGRESS)}
+ENCODE: dict[str, Option] = {o.name: o for o in (CODER, LOSSY, Q, EFFORT, TAU, CONTEXT, MIXER, THREADS, DEVICE,
+                                                   PROGRESS)}
 DECODE: dict[str, Option] = {o.name: o for o in (THREADS, DEVICE, PROGRESS)}
 #: The encode options that decide what is coded (a zarr array stores these), and the runtime's options a worker
 #: is given (the decode options but the progress callback).
@@ -127,7 +134,12 @@ def resolve_coder(opts: dict[str, Any]) -> dict[str, Any]:
                        "adaptive coder codes without one: leave them out, or use coder='mixture'")
     coder = opts["coder"] or ("mixture" if given else "adaptive")
     if coder == "mixture":
+        if opts["mixer"] is not None:
+            raise RclError("mixer applies to the adaptive coder (the default); the mixture coder has its own network: "
+                           "leave mixer out, or leave out the mixture coder's options")
         opts = {**opts, **{k: v for k, v in MIXTURE_DEFAULTS.items() if opts[k] is None}}
+    else:
+        opts = {**opts, "mixer": opts["mixer"] or MIXERS[0]}
     return {**opts, "coder": coder}
 
 

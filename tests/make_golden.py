@@ -199,10 +199,20 @@ def format8_cases() -> list[dict]:
     ]
 
 
+def format9_cases() -> list[dict]:
+    """Format 9's learned tiles: a photo crop coded with each released learned mixer (a new release adds its own
+    file with --new-mixer, keeping these)."""
+    from rc_plugin.format.bitstream import MIXER_NAMES
+
+    osprey = photo("osprey")
+    return [dict(name=f"learned_{name}", pixels="osprey.png[60:156, 40:168]", arr=osprey[60:156, 40:168],
+                 options={"mixer": name}, kind="learned") for name in MIXER_NAMES.values()]
+
+
 def call_text(options: dict) -> str:
     """The encode call as text; ICC, EXIF and XMP are the constants of this file."""
     names = {ICC: "ICC", EXIF: "EXIF", XMP: "XMP", Q: str(Q)}
-    return "rc_plugin.encode(arr" + "".join(f", {k}={names[v]}" for k, v in options.items()) + ")"
+    return "rc_plugin.encode(arr" + "".join(f", {k}={names.get(v, repr(v))}" for k, v in options.items()) + ")"
 
 
 def record_fingerprint_only() -> None:
@@ -246,7 +256,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(cases() + format8_cases()),
+        "files": write_files(cases() + format8_cases() + format9_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
@@ -269,7 +279,7 @@ def write_files(cases_: list[dict]) -> list[dict]:
                 data = recoded(data, case["kind"])
             decoded, meta = decode_with_metadata(data)
             assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
-            assert meta == {k: v for k, v in case["options"].items() if k != "q"}, case["name"]
+            assert meta == {k: v for k, v in case["options"].items() if k not in ("q", "mixer")}, case["name"]
         if "kind" in case:
             assert tile_kinds(data) == [case["kind"]], (case["name"], tile_kinds(data))
         if case["name"] == "rgb_grey_shortcut":

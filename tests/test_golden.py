@@ -95,3 +95,17 @@ def test_bitstream_constants_pinned():
         f"{version}: bump rc_plugin.format.container.VERSION, keep a decoder for the old version, and write golden files "
         f"of the new version with `{REGENERATE}`"
     )
+
+
+def test_every_released_mixer_is_pinned():
+    """Each learned mixer the format names has a golden file coded with it, and rc_plugin ships it under its id."""
+    from rc_plugin.adaptive import mixers
+    from rc_plugin.format.bitstream import MIXER_NAMES
+
+    assert set(mixers.DIGESTS) == set(MIXER_NAMES)
+    pinned = set()
+    for version, manifest in MANIFESTS.items():
+        for entry in manifest["files"]:
+            if "learned" in entry.get("tile_kinds", ()):  # (older manifests list no kinds; they have none)
+                pinned.add(first_tile(read(version, entry["name"])).mixer)
+    assert pinned == set(MIXER_NAMES)

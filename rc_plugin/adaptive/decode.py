@@ -6,7 +6,7 @@ import numpy as np
 
 from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
 from ..format.container import Header
-from ..format.records import AdaptiveTile, GenericTile, PaletteTile
+from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile
 from .palette import apply_palette, unpack_palette
 
 
@@ -14,6 +14,12 @@ def decode_adaptive_tile(tile: AdaptiveTile, header: Header, th: int, tw: int) -
     from . import plane_coder  # a quarter second of numba loading, at the first adaptive tile
 
     return plane_coder.decode_plane(tile.stream, th, tw, header.coded_channels)
+
+
+def decode_learned_tile(tile: LearnedTile, header: Header, th: int, tw: int) -> np.ndarray:
+    from . import mixers, plane_coder
+
+    return plane_coder.decode_plane(tile.stream, th, tw, header.coded_channels, mixers.load(tile.mixer))
 
 
 def decode_generic_tile(tile: GenericTile, header: Header, th: int, tw: int) -> np.ndarray:
@@ -37,7 +43,8 @@ def decode_palette_tile(tile: PaletteTile, header: Header, th: int, tw: int) -> 
 
 
 #: The decoder of each kind of record.
-_DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_tile, PaletteTile: decode_palette_tile}
+_DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_tile, LearnedTile: decode_learned_tile,
+             PaletteTile: decode_palette_tile}
 
 
 def decode_tile(tile: AdaptiveTile | PaletteTile, header: Header, th: int, tw: int, opts: dict) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..format.alpha import encode_alpha
 from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
-from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, PaletteTile
+from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, PaletteTile
 from .palette import pack_palette
 
 Record = AdaptiveTile | GenericTile | PaletteTile
@@ -76,10 +76,19 @@ def more_colours_than(colour: np.ndarray, limit: int) -> bool:
     return len(np.unique(_keys(flat[:: max(1, len(flat) // 4096)]))) > limit
 
 
-def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False) -> Record:
+def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False, mixer: int = 0
+                       ) -> Record:
     """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
-    plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels."""
-    from . import plane_coder as adaptive, generic, indexed  # numba loads at the first tile, not with the package
+    plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels.
+    mixer: a learned mixer's id (0: none), tried beside the adaptive coder alone on the colour."""
+    from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
+
+    def adaptive_record() -> AdaptiveTile:
+        plain = AdaptiveTile(adaptive.encode_plane(colour), alpha)
+        if not mixer or indices_of_a_palette:
+            return plain
+        learned = LearnedTile(adaptive.encode_plane(colour, mixers.load(mixer)), alpha, mixer)
+        return learned if len(learned.pack()) < len(plain.pack()) else plain  # never larger than without it
 
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
@@ -87,7 +96,7 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     repeats = repeat_share(colour, REPEAT_ROW_STEP)
     limit = PALETTE_PHOTO_COLOURS if channels == 3 or indices_of_a_palette else FEW_GREY_LEVELS
     if repeats < DRAWING_REPEATS and more_colours_than(colour, limit):  # a photo: the adaptive coder alone
-        return AdaptiveTile(adaptive.encode_plane(colour), alpha)
+        return adaptive_record()
     colours, indices = palette_and_indices(colour)
     n = len(colours)
     best: Record | None = None
@@ -107,10 +116,10 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     if n <= limit:  # few colours: the index coder first, the adaptive coder where that is not already small
         keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
         if 8 * len(best.pack()) > ADAPTIVE_AFTER_BITS * h * w:
-            keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))  # and over the indices (limit <= 256 colours)
+            keep(adaptive_record())  # and over the indices (limit <= 256 colours)
             keep(palette_tile(PLANE_ADAPTIVE, adaptive.encode_plane(indices.astype(np.uint8)[..., None])))
     else:  # many colours and many repeats: the index coder where its rough cost comes near the adaptive coder's
-        keep(AdaptiveTile(adaptive.encode_plane(colour), alpha))
+        keep(adaptive_record())
         rough = (1 - repeats) * np.log2(n) * h * w / 8
         if n * INDEX_PIXELS_PER_COLOUR <= h * w and rough < INDEX_TRY_RATIO * len(best.pack()):
             keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))

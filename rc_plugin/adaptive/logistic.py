@@ -16,7 +16,7 @@ from ..errors import RclError
 from ..shipped import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "eabb253f90501f09"
+COMPILED_FOR = "d94a40005f586b1e"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"

@@ -16,7 +16,7 @@ from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "eabb253f90501f09+479dfd0b944ba139"
+COMPILED_FOR = "d94a40005f586b1e+0bd96c186b837f18"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
 
 FEATURES = bs.MIXER_FEATURES

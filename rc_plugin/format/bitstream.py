@@ -93,6 +93,8 @@ CODER_ADAPTIVE = 1  # the per-pixel online-adaptive coder (rc_plugin.adaptive), 
 #: LZMA, the guard for what neither model fits.
 CODER_PALETTE = 2
 CODER_GENERIC = 3
+#: Format 9 adds an adaptive tile coded with a learned mixer (rc_plugin.adaptive.netmix), named by its id.
+CODER_LEARNED = 4
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
 #: (rc_plugin.indexed), or as the generic tile codes its rows.
 PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
@@ -238,3 +240,6 @@ MIXER_ROW_LIMIT = 32
 MIXER_SIGMA_MUL = 5909
 #: An offset (1/8 levels) in 1/8 of the scale: (d * NORM_MUL) // mad, mad = 8192 * 2 ln 2 * scale.
 MIXER_NORM_MUL = 11357
+#: The released mixers (rc_plugin/weights/mixers/<id>.npz) by id, and the encode option's name of each; a released
+#: mixer is never changed or removed, so every file that names one keeps decoding.
+MIXER_NAMES = {1: "small", 2: "medium", 3: "large"}

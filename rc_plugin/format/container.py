@@ -17,11 +17,11 @@ from ..errors import RclError
 from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 8
-#: Versions this decoder reads: a version-7 file is a version-8 file of modes L, LA, RGB, RGBA whose tiles are
+VERSION = 9
+#: Versions this decoder reads: a version-8 file is a version-9 file without learned tiles; a version-7 file is a version-8 file of modes L, LA, RGB, RGBA whose tiles are
 #: mixture and adaptive tiles; a version-6 file a version-7 file whose tiles are all mixture tiles without the
 #: coder byte.
-READABLE_VERSIONS = (6, 7, 8)
+READABLE_VERSIONS = (6, 7, 8, 9)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")

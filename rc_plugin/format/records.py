@@ -8,14 +8,15 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_MIXTURE, CODER_PALETTE, CONTEXT_BYTES, GREY_BYTES,
-                        PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES)
+from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CONTEXT_BYTES,
+                        GREY_BYTES, MIXER_NAMES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES)
 from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
-               CODER_GENERIC: "generic"}
+               CODER_GENERIC: "generic", CODER_LEARNED: "learned"}
 #: The coders each version knows (a version-6 tile has no coder byte).
-CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: tuple(CODER_NAMES)}
+CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC),
+                     9: tuple(CODER_NAMES)}
 #: How a palette tile codes its indices, and the largest palette each way takes.
 PLANE_NAMES = {PLANE_ADAPTIVE: "adaptive", PLANE_INDEXED: "indexed", PLANE_GENERIC: "generic"}
 PLANE_MAX_COLOURS = {PLANE_ADAPTIVE: PLANE_BYTE_COLOURS, PLANE_INDEXED: PALETTE_MAX, PLANE_GENERIC: PLANE_BYTE_COLOURS}
@@ -24,6 +25,8 @@ ADAPTIVE_HEAD = struct.Struct("<BII")
 #: A palette tile record's head: the coder byte, the index plane's coder, the colours less one, the lengths of
 #: the packed palette, the index stream and the alpha plane. A generic tile's head is an adaptive tile's.
 PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
+#: A learned tile record's head: the coder byte, the mixer's id, the stream's and the alpha plane's lengths.
+LEARNED_HEAD = struct.Struct("<BBII")
 
 
 @dataclasses.dataclass
@@ -73,6 +76,17 @@ class GenericTile(AdaptiveTile):
 
 
 @dataclasses.dataclass
+class LearnedTile(AdaptiveTile):
+    """A learned tile (format 9): the adaptive coder's stream coded with learned mixer `mixer`, then alpha."""
+
+    mixer: int = 0
+    coder = CODER_LEARNED
+
+    def pack(self) -> bytes:
+        return LEARNED_HEAD.pack(self.coder, self.mixer, len(self.stream), len(self.alpha)) + self.stream + self.alpha
+
+
+@dataclasses.dataclass
 class PaletteTile:
     """A palette tile (format 8): the packed palette, its index plane coded as `plane` says, then alpha."""
 
@@ -101,6 +115,8 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         raise RclError(f"corrupt .rcl tile: unknown coder {payload[0]} in a version-{version} file")
     if payload[0] == CODER_PALETTE:
         return _parse_palette(payload)
+    if payload[0] == CODER_LEARNED:
+        return _parse_learned(payload)
     if len(payload) < ADAPTIVE_HEAD.size:
         raise RclError("corrupt .rcl tile: its table of lengths is truncated")
     _, stream_len, alpha_len = ADAPTIVE_HEAD.unpack_from(payload)
@@ -109,6 +125,19 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
     kind = GenericTile if payload[0] == CODER_GENERIC else AdaptiveTile
     return kind(payload[start : start + stream_len], payload[start + stream_len :])
+
+
+def _parse_learned(payload: bytes) -> LearnedTile:
+    if len(payload) < LEARNED_HEAD.size:
+        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
+    _, mixer, stream_len, alpha_len = LEARNED_HEAD.unpack_from(payload)
+    if mixer not in MIXER_NAMES:
+        raise RclError(f"this .rcl tile names learned mixer {mixer}, which this rc_plugin does not know; upgrade "
+                       "rc_plugin, or the file is corrupt")
+    start = LEARNED_HEAD.size
+    if start + stream_len + alpha_len != len(payload):
+        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+    return LearnedTile(payload[start : start + stream_len], payload[start + stream_len :], mixer)
 
 
 def _parse_palette(payload: bytes) -> PaletteTile:
