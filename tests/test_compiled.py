@@ -12,12 +12,16 @@ A new tile kind is covered by adding an image the encoder codes with it to cases
 rc_plugin.format.records names is among the files written.
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 from numba.core.dispatcher import Dispatcher
+from PIL import Image
 
 from rc_plugin.format import bitstream
 from rcl_testutil import all_tile_kinds, assert_compiled_equals_interpreted
+
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
@@ -64,7 +68,16 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
         # just over the adaptive coder's own tile side, two pixels high: its tiles as the encoder splits them
         ("over_a_tile", rng.integers(0, 256, (2, 513, 3), dtype=np.uint8), {}, None),
         ("mixture", gradient[:16, :16], {"coder": "mixture", "q": 24}, None),
+        # the learned mixer (format 9), on photo crops, where it wins: its network, mixture and search
+        ("learned", _photo("lake")[150:166, 300:320], {"mixer": "small"}, None),
+        ("learned_grey", np.asarray(Image.fromarray(_photo("osprey")[100:116, 60:78]).convert("L")), {"mixer": "large"},
+         None),
     ]
+
+
+def _photo(name: str) -> np.ndarray:
+    with Image.open(ASSETS / f"{name}.png") as im:
+        return np.asarray(im.convert("RGB"))
 
 
 def compiled_functions() -> list[str]:
@@ -78,6 +91,7 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
     assert seen == all_tile_kinds(), f"tile kinds no case reaches: {all_tile_kinds() - seen}; add an image for each"
     assert len(kinds["tile_edges"]) == 4 and len(kinds["over_a_tile"]) == 2
     assert kinds["extremes_adaptive"] == kinds["noise"] == ["adaptive"]
+    assert kinds["learned"] == kinds["learned_grey"] == ["learned"]
     # here everything ran compiled (in the other process nothing did: it checks that itself)
     assert {"rc_plugin.adaptive.plane_coder.code_plane", "rc_plugin.adaptive.plane_coder._learn", "rc_plugin.adaptive.predictors.predict",
             "rc_plugin.adaptive.logistic.below", "rc_plugin.adaptive.rangecoder.shift_low"} <= set(compiled_functions())

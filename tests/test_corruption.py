@@ -37,9 +37,9 @@ def _with_header(sample: bytes, **changes) -> bytes:
 
 def test_unknown_version(sample):
     raw = bytearray(sample)
-    raw[8] = 9
+    raw[8] = container.VERSION + 1
     raw[container.HEADER.size : container.HEADER_SIZE] = struct.pack("<I", zlib.crc32(bytes(raw[: container.HEADER.size])))
-    with pytest.raises(rc_plugin.RclError, match="version 9"):
+    with pytest.raises(rc_plugin.RclError, match=f"version {container.VERSION + 1}"):
         rc_plugin.decode(bytes(raw))
 
 

@@ -190,7 +190,7 @@ def test_dask_is_never_imported_unless_asked_for(tmp_path, photo_crop):
     Image.fromarray(photo_crop[:24, :32]).save(tmp_path / "x.png")
     code = (
         "import sys, rc_plugin, rc_plugin.files.distributed\n"
-        "from rc_plugin import cli\n"
+        "from rc_plugin.files import cli\n"
         f"assert cli.main(['encode', {str(tmp_path / 'x.png')!r}, '--quiet']) == 0\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
     )

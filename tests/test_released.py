@@ -131,7 +131,7 @@ def test_files_of_an_earlier_model_decode_after_a_new_one_ships(tmp_path, photo_
     np.save(tmp_path / "crop.npy", photo_crop[:40, :48])
     code = (
         "import hashlib, numpy as np, rc_plugin\n"
-        "from rc_plugin import container\n"
+        "from rc_plugin.format import container\n"
         f"old = open({str(old_file)!r}, 'rb').read()\n"
         "pixels = rc_plugin.decode(old).tobytes()\n"
         "print('old', container.parse_header(old, None).model_id.hex(), hashlib.sha256(pixels).hexdigest())\n"

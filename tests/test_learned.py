@@ -1,0 +1,92 @@
+"""The learned mixer's tiles (format 9): exact, never larger than without the mixer, and refused with a clear
+error when a file names a mixer this rc_plugin lacks or its weights are damaged."""
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import rc_plugin
+from rc_plugin.adaptive import mixers
+from rc_plugin.format import container
+from rc_plugin.format.bitstream import CODER_LEARNED, MIXER_NAMES
+from rcl_testutil import first_tile, recrc, tile_kinds
+
+
+@pytest.fixture(scope="module")
+def crop(photo_crop) -> np.ndarray:
+    return np.ascontiguousarray(photo_crop[:40, :56])
+
+
+@pytest.mark.parametrize("name", MIXER_NAMES.values())
+def test_each_mixer_codes_exactly_and_never_larger(crop, name):
+    plain = rc_plugin.encode(crop)
+    data = rc_plugin.encode(crop, mixer=name)
+    assert np.array_equal(rc_plugin.decode(data), crop)
+    assert len(data) <= len(plain)
+    assert tile_kinds(data) == ["learned"], "the mixer should win on a photo crop"
+    assert MIXER_NAMES[first_tile(data).mixer] == name
+    assert rc_plugin.info(data)["version"] == container.VERSION
+
+
+def test_grey_and_alpha_images_take_the_mixer(crop):
+    grey = np.asarray(Image.fromarray(crop).convert("L"))
+    rgba = np.dstack([crop, np.where(np.arange(crop.shape[1]) < 20, 255, 0)[None].repeat(crop.shape[0], 0)])
+    for arr in (grey, rgba.astype(np.uint8)):
+        data = rc_plugin.encode(arr, mixer="medium")
+        assert np.array_equal(rc_plugin.decode(data), arr)
+        assert len(data) <= len(rc_plugin.encode(arr))
+
+
+def test_off_writes_what_the_default_writes(crop):
+    assert rc_plugin.encode(crop, mixer="off") == rc_plugin.encode(crop)
+    assert tile_kinds(rc_plugin.encode(crop)) == ["adaptive"]
+
+
+def _with_mixer_byte(data: bytes, value: int) -> bytes:
+    """The file with its one learned tile's mixer id replaced (its checksums left as they are)."""
+    start = data.index(b"TILE", container.HEADER_SIZE) + container.CHUNK_HEAD.size  # the record's first byte
+    assert data[start] == CODER_LEARNED
+    return data[: start + 1] + bytes([value]) + data[start + 2 :]
+
+
+def test_unknown_or_swapped_mixer_is_refused(crop):
+    data = rc_plugin.encode(crop, mixer="small")
+    unknown = max(MIXER_NAMES) + 1
+    with pytest.raises(rc_plugin.RclError, match=f"learned mixer {unknown}, which this rc_plugin does not know"):
+        rc_plugin.decode(recrc(_with_mixer_byte(data, unknown)))
+    with pytest.raises(rc_plugin.RclError):  # the chunk's CRC
+        rc_plugin.decode(_with_mixer_byte(data, 3))
+    with pytest.raises(rc_plugin.RclError, match="checksum|ends too early"):  # another released mixer, refused
+        rc_plugin.decode(recrc(_with_mixer_byte(data, 3)))
+
+
+def test_mixer_option_checked():
+    img = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(rc_plugin.RclError, match="mixer must be one of"):
+        rc_plugin.encode(img, mixer="huge")
+    with pytest.raises(rc_plugin.RclError, match="mixer applies to the adaptive coder"):
+        rc_plugin.encode(img, mixer="small", coder="mixture")
+    with pytest.raises(rc_plugin.RclError, match="mixer applies to the adaptive coder"):
+        rc_plugin.encode(img, mixer="small", q=20)
+
+
+def test_damaged_or_missing_weights_are_refused(tmp_path, monkeypatch):
+    for i in MIXER_NAMES:
+        shutil.copyfile(mixers.MIXERS_DIR / f"{i}.npz", tmp_path / f"{i}.npz")
+    w = dict(np.load(tmp_path / "1.npz"))
+    w["w2"][0, 0] += 1
+    np.savez(tmp_path / "1.npz", **w)
+    (tmp_path / "2.npz").unlink()
+    monkeypatch.setattr(mixers, "MIXERS_DIR", tmp_path)
+    mixers.load.cache_clear()
+    try:
+        with pytest.raises(rc_plugin.RclError, match="damaged"):
+            mixers.load(1)
+        with pytest.raises(rc_plugin.RclError, match="cannot read learned mixer 2"):
+            mixers.load(2)
+        assert mixers.load(3)[0].shape[0] == 64
+        with pytest.raises(rc_plugin.RclError, match="does not have"):
+            mixers.load(99)
+    finally:
+        mixers.load.cache_clear()
