@@ -66,19 +66,75 @@ def features(f, pred, valid, weights, sw, mu, mad, errors, corrected, blend, lev
     f[k + 11 + (y & 7)] = bs.MIXER_ONE_HOT
 
 
+def prepare(net: tuple) -> tuple:
+    """The arrays code_plane should receive for a mixer's (w1, b1, w2, b2): the same numbers, laid out for forward.
+    A wide network's w1 is transposed to (FEATURES, hidden), contiguous, so its first layer runs over the hidden
+    units in the inner loop (vectorised) and skips the zero features (most of them: the one-hot block, invalid
+    predictors); a narrow one keeps (hidden, FEATURES), its dot products being shorter than a vector pass."""
+    w1, b1, w2, b2 = net
+    if w1.shape[0] >= _TRANSPOSE_FROM:
+        w1 = np.ascontiguousarray(w1.T)
+    return w1, b1, w2, b2
+
+
+#: Hidden widths from which prepare transposes w1 (measured: benchmarks.mixer_speed).
+_TRANSPOSE_FROM = 48
+
+
 @numba.njit(cache=True)
 def forward(f, w1, b1, w2, b2, hidden, out):
-    """The integer network: out = (W2 clip((W1 f + b1) >> SHIFT1, 0, HIDDEN_MAX) + b2) >> SHIFT2."""
-    for j in range(w1.shape[0]):
-        acc = np.int64(b1[j])
-        for i in range(w1.shape[1]):
-            acc += np.int64(w1[j, i]) * f[i]
-        hidden[j] = min(max(acc >> bs.MIXER_SHIFT1, 0), bs.MIXER_HIDDEN_MAX)
+    """The integer network: out = (W2 clip((W1 f + b1) >> SHIFT1, 0, HIDDEN_MAX) + b2) >> SHIFT2.
+
+    w1 is (hidden, FEATURES) or, from prepare, (FEATURES, hidden) (told apart by b1's length: hidden <=
+    HIDDEN_LIMIT < FEATURES). Every partial sum is within int32 (bitstream's MIXER_* notes), so sums kept in int32
+    (hidden as int32, or np.int32 at each step) are exact and equal the int64 ones. Fastest with f int16 and hidden
+    int32; any integer dtypes give the same outputs."""
+    nh = b1.shape[0]
+    if w1.shape[0] != nh:
+        _layer1_transposed(f, w1, b1, hidden)
+    elif f.itemsize == 8:
+        for j in range(nh):
+            acc = np.int64(b1[j])
+            for i in range(w1.shape[1]):
+                acc += np.int64(w1[j, i]) * f[i]
+            hidden[j] = min(max(acc >> bs.MIXER_SHIFT1, 0), bs.MIXER_HIDDEN_MAX)
+    else:
+        for j in range(nh):
+            acc = np.int32(b1[j])
+            for i in range(w1.shape[1]):
+                acc = np.int32(acc + np.int32(w1[j, i]) * np.int32(f[i]))  # int32 lanes: twice the int64 ones per vector
+            hidden[j] = min(max(acc >> bs.MIXER_SHIFT1, 0), bs.MIXER_HIDDEN_MAX)
     for k in range(w2.shape[0]):
         acc = np.int64(b2[k])
-        for j in range(w2.shape[1]):
+        for j in range(nh):
             acc += np.int64(w2[k, j]) * hidden[j]
         out[k] = acc >> bs.MIXER_SHIFT2
+
+
+@numba.njit(cache=True)
+def _layer1_transposed(f, w1t, b1, hidden):
+    """hidden = clip((W1 f + b1) >> SHIFT1, 0, HIDDEN_MAX) with w1t = W1 transposed: the sums accumulate in hidden,
+    four features a pass over the hidden units, a pass skipped when its four features are all zero."""
+    nh = b1.shape[0]
+    nf = w1t.shape[0]
+    for j in range(nh):
+        hidden[j] = b1[j]
+    i = 0
+    while i + 4 <= nf:
+        fa, fb, fc, fd = np.int32(f[i]), np.int32(f[i + 1]), np.int32(f[i + 2]), np.int32(f[i + 3])
+        if fa != 0 or fb != 0 or fc != 0 or fd != 0:
+            for j in range(nh):
+                hidden[j] += (np.int32(w1t[i, j]) * fa + np.int32(w1t[i + 1, j]) * fb + np.int32(w1t[i + 2, j]) * fc
+                              + np.int32(w1t[i + 3, j]) * fd)
+        i += 4
+    while i < nf:
+        fa = np.int32(f[i])
+        if fa != 0:
+            for j in range(nh):
+                hidden[j] += np.int32(w1t[i, j]) * fa
+        i += 1
+    for j in range(nh):
+        hidden[j] = min(max(hidden[j] >> bs.MIXER_SHIFT1, 0), bs.MIXER_HIDDEN_MAX)
 
 
 @numba.njit(cache=True)

@@ -34,7 +34,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "d94a40005f586b1e+0f1a067983fa350f"
+COMPILED_FOR = "d94a40005f586b1e+9edae75bc532f5d5"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
