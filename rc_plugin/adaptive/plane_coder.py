@@ -28,7 +28,7 @@ from ..format import bitstream as bs
 from ..errors import RclError
 from ..jitcache import shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
-from .netmix import COMPONENTS, FEATURES, below_mix, features, find_mix, forward, mixture
+from .netmix import COMPONENTS, FEATURES, below_mix, features, find_mix, forward, mixture, prepare
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
@@ -105,11 +105,11 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     feats = np.zeros(LMS_FEATURES, np.int64)
     cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
     sk = np.zeros(SCALE_CONTEXTS, np.int64)
-    use_net, tapping = w1.shape[0] > 0, tap.shape[0] > 0
-    feat = np.zeros(FEATURES, np.int64)
+    use_net, tapping = b1.shape[0] > 0, tap.shape[0] > 0
+    feat = np.zeros(FEATURES, np.int16)  # each within +-127: the network's int32 sums read them
     errors = np.zeros(6, np.int64)
     levels = np.zeros(4, np.int64)
-    hidden = np.zeros(w1.shape[0], np.int64)
+    hidden = np.zeros(b1.shape[0], np.int32)
     net_out = np.zeros(bs.MIXER_OUTPUTS, np.int64)
     mus = np.zeros(COMPONENTS, np.int64)
     rows = np.zeros(COMPONENTS, np.int64)
@@ -254,7 +254,7 @@ def encode_plane(pixels: np.ndarray, net: tuple = NO_NET) -> bytes:
     """The stream of an (h, w, C) uint8 image; net: the learned mixer's (w1, b1, w2, b2), or none."""
     img = np.array(pixels, dtype=np.uint8, order="C")
     out = np.zeros(2 * img.size + 16, np.uint8)  # a subpixel costs at most FREQ_BITS = 16 bits
-    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *net, NO_TAP)
+    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *prepare(net), NO_TAP)
     return out[:n].tobytes()
 
 
@@ -272,7 +272,7 @@ def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET
     pixels, which the file's checksum refuses."""
     img = np.zeros((h, w, channels), np.uint8)
     read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE,
-                      *net, NO_TAP)
+                      *prepare(net), NO_TAP)
     if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
     return img
