@@ -12,11 +12,12 @@ import numba
 import numpy as np
 
 from ..format import bitstream as bs
+from .indexed import SQUASH as _SQUASH  # squash(x) = 4096 / (1 + e^(-x/256)), x = -2048..2047
 from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "d94a40005f586b1e+0bd96c186b837f18"
+COMPILED_FOR = "b8d37faf7f81c579+c4d5aa5ae47a865e"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
 
 FEATURES = bs.MIXER_FEATURES
@@ -138,9 +139,9 @@ def _layer1_transposed(f, w1t, b1, hidden):
 
 
 @numba.njit(cache=True)
-def mixture(cdf, mad, out, mu, row, mus, rows, mults, clos):
-    """The mixture's components (means, rows, and each one's weight over its mass on 0..255, mults) from the
-    network's outputs; returns the total, the mixture's mass on 0..255 in the same units."""
+def mixture(cdf, mad, out, mu, row, mus, rows, mults, clos, spans, weights):
+    """The mixture's components (means, rows, weights, masses on 0..255 (spans), and each one's weight over its
+    mass, mults) from the network's outputs; returns the total, the mixture's mass on 0..255 in mults' units."""
     top = -bs.MIXER_LOGIT_LIMIT
     for k in range(COMPONENTS):
         top = max(top, min(max(out[k], -bs.MIXER_LOGIT_LIMIT), bs.MIXER_LOGIT_LIMIT))
@@ -155,12 +156,44 @@ def mixture(cdf, mad, out, mu, row, mus, rows, mults, clos):
             dr = min(max(out[2 * COMPONENTS + k - 2], -bs.MIXER_ROW_LIMIT), bs.MIXER_ROW_LIMIT)
             rows[k] = min(max(row + dr, 0), ROWS - 1)
         d = top - min(max(out[k], -bs.MIXER_LOGIT_LIMIT), bs.MIXER_LOGIT_LIMIT)
-        weight = max(_EXP[d & 15] >> (d >> 4), 1)
+        weights[k] = max(_EXP[d & 15] >> (d >> 4), 1)
         clos[k] = cdf[rows[k], HALF - 4 - mus[k]]
-        span = cdf[rows[k], HALF + 2044 - mus[k]] - clos[k]
-        mults[k] = (weight << 16) // span if span > 0 else 0
-        total += mults[k] * span
+        spans[k] = cdf[rows[k], HALF + 2044 - mus[k]] - clos[k]
+        mults[k] = (weights[k] << 16) // spans[k] if spans[k] > 0 else 0
+        total += mults[k] * spans[k]
     return total
+
+
+@numba.njit(cache=True)
+def guard_share(state):
+    """The network's share of the coded mixture (1/4096) from a channel's guard state (1/65536 of a logit)."""
+    return _SQUASH[min(max(state >> 8, -2048), 2047) + 2048]
+
+
+@numba.njit(cache=True)
+def guarded(share, weights, spans, mults):
+    """The coded mixture's mults: share/4096 of the network's mixture, the rest the coder's own logistic
+    (component 0); returns its total as mixture() does."""
+    whole = 0
+    for k in range(COMPONENTS):
+        whole += weights[k]
+    total = 0
+    for k in range(COMPONENTS):
+        part = share * ((weights[k] << 12) // whole)
+        if k == 0:
+            part += (4096 - share) << 12
+        mults[k] = ((part >> 12) << 16) // spans[k] if spans[k] > 0 else 0
+        total += mults[k] * spans[k]
+    return total
+
+
+@numba.njit(cache=True)
+def guard_step(state, share, f_net, f_own, f_coded):
+    """The guard state after a value with frequencies f_net (the network's mixture), f_own (the coder's logistic)
+    and f_coded (what was coded): a step of GUARD_RATE down the code length's gradient, clipped."""
+    den = f_coded << bs.MIXER_GUARD_SHIFT
+    step = ((f_net - f_own) * (share * (4096 - share)) + (den >> 1)) // den
+    return min(max(state + step, -bs.MIXER_GUARD_LIMIT), bs.MIXER_GUARD_LIMIT)
 
 
 @numba.njit(cache=True)

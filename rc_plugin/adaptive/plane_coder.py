@@ -28,13 +28,14 @@ from ..format import bitstream as bs
 from ..errors import RclError
 from ..jitcache import shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
-from .netmix import COMPONENTS, FEATURES, below_mix, features, find_mix, forward, mixture, prepare
+from .netmix import (COMPONENTS, FEATURES, below_mix, features, find_mix, forward, guard_share, guard_step, guarded,
+                     mixture, prepare)
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "d94a40005f586b1e+9edae75bc532f5d5"
+COMPILED_FOR = "b8d37faf7f81c579+a04c1a79c628856e"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
@@ -115,7 +116,11 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     rows = np.zeros(COMPONENTS, np.int64)
     mults = np.zeros(COMPONENTS, np.int64)
     clos = np.zeros(COMPONENTS, np.int64)
-    total = 0
+    spans = np.zeros(COMPONENTS, np.int64)
+    net_weights = np.zeros(COMPONENTS, np.int64)
+    coded = np.zeros(COMPONENTS, np.int64)  # the coded mixture's mults: the network's, guarded
+    guard = np.full(nc, bs.MIXER_GUARD_START, np.int64)
+    total = coded_total = share = 0
     low, rng, cache, pending, pos, code = open_stream(decoding, inp)
     for y in range(h):
         r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
@@ -197,22 +202,28 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                              row, c, x, y)
                 if use_net:
                     forward(feat, w1, b1, w2, b2, hidden, net_out)
-                    total = mixture(cdf, mad_table[row], net_out, mu, row, mus, rows, mults, clos)
+                    total = mixture(cdf, mad_table[row], net_out, mu, row, mus, rows, mults, clos, spans, net_weights)
+                    share = guard_share(guard[c])
+                    coded_total = guarded(share, net_weights, spans, coded)
                 clo = cdf[row, HALF - 4 - mu]
                 span = cdf[row, HALF + 2044 - mu] - clo
                 unit = rng >> bs.ADAPTIVE_FREQ_BITS
                 if decoding:
                     target = min(code // unit, TOTAL - 1)
                     if use_net:
-                        v = find_mix(cdf, mus, rows, mults, clos, total, mu, target)
+                        v = find_mix(cdf, mus, rows, coded, clos, coded_total, mu, target)
                     else:
                         v = find(cdf, row, mu, clo, span, target)
                     img[y, x, c] = v
                 else:
                     v = np.int64(img[y, x, c])
                 if use_net:
-                    start = below_mix(cdf, mus, rows, mults, clos, total, v)
-                    freq = below_mix(cdf, mus, rows, mults, clos, total, v + 1) - start
+                    start = below_mix(cdf, mus, rows, coded, clos, coded_total, v)
+                    freq = below_mix(cdf, mus, rows, coded, clos, coded_total, v + 1) - start
+                    f_net = (below_mix(cdf, mus, rows, mults, clos, total, v + 1)
+                             - below_mix(cdf, mus, rows, mults, clos, total, v))
+                    f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
+                    guard[c] = guard_step(guard[c], share, f_net, f_own, freq)
                 else:
                     start = below(cdf, row, mu, clo, span, v)
                     freq = below(cdf, row, mu, clo, span, v + 1) - start

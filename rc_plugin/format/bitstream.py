@@ -236,6 +236,13 @@ MIXER_EXP_FRACTIONS = (4096, 3922, 3756, 3597, 3444, 3298, 3158, 3025, 2896, 277
 MIXER_LOGIT_LIMIT = 255
 MIXER_OFFSET_LIMIT = 255
 MIXER_ROW_LIMIT = 32
+#: The guard: the coded mixture is share/4096 of the network's and the rest the coder's own logistic, share =
+#: squash(state >> 8) (the index coder's table), state per channel in 1/65536 of a logit, starting at GUARD_START,
+#: moved after each value by ((f_net - f_own) share (4096 - share) + den / 2) // den, den = f_coded << GUARD_SHIFT
+#: (half a logit per unit of the log loss's gradient), and clipped to +-GUARD_LIMIT.
+MIXER_GUARD_START = 3 << 16
+MIXER_GUARD_SHIFT = 9
+MIXER_GUARD_LIMIT = (2047 << 8) + 255
 #: The coder's scale in 1/64 grey levels from its row's mean deviation (1/8192 levels): mad * SIGMA_MUL >> 20.
 MIXER_SIGMA_MUL = 5909
 #: An offset (1/8 levels) in 1/8 of the scale: (d * NORM_MUL) // mad, mad = 8192 * 2 ln 2 * scale.
