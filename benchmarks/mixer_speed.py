@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from rc_plugin.adaptive import mixers, plane_coder
+from rc_plugin.format.records import MIXER_NAMES
 
 ASSETS = Path(__file__).resolve().parents[1] / "tests" / "assets"
 SIDE = 512
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     img = tile()
     h, w, c = img.shape
     mp = h * w / 1e6
-    configs = [("none", plane_coder.NO_NET)] + [(str(k), mixers.load(k)) for k in (1, 2, 3)]
+    configs = [("none", plane_coder.NO_NET)] + [(str(k), mixers.load(k)) for k in MIXER_NAMES]
     if args.only:
         configs = [cfg for cfg in configs if cfg[0] in args.only]
     failed = False

@@ -101,12 +101,18 @@ def ort_forward(path: Path, f: np.ndarray) -> np.ndarray:
     return sess.run(None, {"features": np.ascontiguousarray(f, np.int32)})[0]
 
 
-def numba_forward(f: np.ndarray, w1, b1, w2, b2) -> np.ndarray:
-    """The coder's compiled netmix.forward, row by row, on int64 features as the coder holds them."""
-    from rc_plugin.adaptive.netmix import forward
+def numba_forward(f: np.ndarray, w1, b1, w2, b2, as_coded: bool = True) -> np.ndarray:
+    """The coder's compiled netmix.forward, row by row: as the coder runs it (as_coded: the weights through
+    netmix.prepare, int16 features, int32 hidden sums), or on int64 features and the weights as stored."""
+    from rc_plugin.adaptive.netmix import forward, prepare
 
-    f = np.ascontiguousarray(f, np.int64)
-    hidden = np.zeros(w1.shape[0], np.int64)
+    if as_coded:
+        f = np.ascontiguousarray(f, np.int16)
+        w1, b1, w2, b2 = prepare((w1, b1, w2, b2))
+        hidden = np.zeros(b1.shape[0], np.int32)
+    else:
+        f = np.ascontiguousarray(f, np.int64)
+        hidden = np.zeros(b1.shape[0], np.int64)
     out = np.zeros((len(f), bs.MIXER_OUTPUTS), np.int64)
     for i in range(len(f)):
         forward(f[i], w1, b1, w2, b2, hidden, out[i])

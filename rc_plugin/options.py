@@ -13,20 +13,20 @@ import argparse
 import dataclasses
 from typing import Any, Callable, Iterable
 
-from .format.bitstream import CODER_ADAPTIVE, CODER_MIXTURE, LAYER_BPG, LAYER_HEVC, LAYER_NAMES, MIXER_NAMES
+from .format.bitstream import CODER_ADAPTIVE, CODER_MIXTURE, LAYER_BPG, LAYER_HEVC, LAYER_NAMES
 from .errors import RclError
-from .format.records import CODER_NAMES
+from .format.records import CODER_NAMES, MIXER_NAMES
 
 #: Coders: "adaptive", without a lossy layer (the adaptive coder, and for tiles that are not photos palette and
-#: generic tiles where smaller, rc_plugin.guard), or the paper's path (a lossy layer, then the RC's mixture).
+#: generic tiles where smaller, rc_plugin.adaptive.guard), or the paper's path (a lossy layer, then the RC's mixture).
 CODERS = (CODER_NAMES[CODER_ADAPTIVE], CODER_NAMES[CODER_MIXTURE])
 #: Lossy layers by name (their ids in the file: bitstream.LAYER_NAMES); the mixture coder's.
 LOSSY_LAYERS = (LAYER_NAMES[LAYER_HEVC], LAYER_NAMES[LAYER_BPG])
 DEVICES = ("auto", "cpu", "cuda")
-#: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.qsearch.SEARCH_RANGE).
+#: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.mixture.qsearch.SEARCH_RANGE).
 Q_LIMITS = (0, 51)
 EFFORTS = (1, 2)
-#: The adaptive coder's learned mixers by name (their ids in the file: bitstream.MIXER_NAMES), and "off".
+#: The adaptive coder's learned mixers by name (their ids in the file: format.records.MIXER_NAMES), and "off".
 MIXERS = ("off", *MIXER_NAMES.values())
 
 
@@ -134,10 +134,10 @@ def resolve_coder(opts: dict[str, Any]) -> dict[str, Any]:
                        "adaptive coder codes without one: leave them out, or use coder='mixture'")
     coder = opts["coder"] or ("mixture" if given else "adaptive")
     if coder == "mixture":
-        if opts["mixer"] is not None:
+        if opts["mixer"] not in (None, MIXERS[0]):
             raise RclError("mixer applies to the adaptive coder (the default); the mixture coder has its own network: "
                            "leave mixer out, or leave out the mixture coder's options")
-        opts = {**opts, **{k: v for k, v in MIXTURE_DEFAULTS.items() if opts[k] is None}}
+        opts = {**opts, **{k: v for k, v in MIXTURE_DEFAULTS.items() if opts[k] is None}, "mixer": None}
     else:
         opts = {**opts, "mixer": opts["mixer"] or MIXERS[0]}
     return {**opts, "coder": coder}

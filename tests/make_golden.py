@@ -5,6 +5,8 @@ from the sample photos of tests/assets.
     python tests/make_golden.py --fingerprint-only   (only the manifest's bitstream_fingerprint)
     python tests/make_golden.py --new-model          (after a new residual model ships: add a mixture file coded
                                                       with it, rgb_mixture_<id>.rcl, keeping every other file)
+    python tests/make_golden.py --new-mixer          (after a new learned mixer ships: add learned_<name>.rcl for
+                                                      each mixer without one, keeping every other file)
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -200,9 +202,9 @@ def format8_cases() -> list[dict]:
 
 
 def format9_cases() -> list[dict]:
-    """Format 9's learned tiles: a photo crop coded with each released learned mixer (a new release adds its own
+    """Format 9's learned tiles: a photo crop coded with each released learned mixer (a later release adds its own
     file with --new-mixer, keeping these)."""
-    from rc_plugin.format.bitstream import MIXER_NAMES
+    from rc_plugin.format.records import MIXER_NAMES
 
     osprey = photo("osprey")
     return [dict(name=f"learned_{name}", pixels="osprey.png[60:156, 40:168]", arr=osprey[60:156, 40:168],
@@ -241,13 +243,27 @@ def add_new_model_file() -> None:
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+def add_new_mixer_files() -> None:
+    """A golden learned file for each released mixer that has none, beside the files of the mixers before it."""
+    path = GOLDEN / "manifest.json"
+    manifest = json.loads(path.read_text())
+    have = {e["name"] for e in manifest["files"]}
+    new = [case for case in format9_cases() if f"{case['name']}.rcl" not in have]
+    if not new:
+        sys.exit("every released mixer has its golden file")
+    manifest["files"] += write_files(new)
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
 def main() -> None:
     if sys.argv[1:] == ["--fingerprint-only"]:
         return record_fingerprint_only()
     if sys.argv[1:] == ["--new-model"]:
         return add_new_model_file()
+    if sys.argv[1:] == ["--new-mixer"]:
+        return add_new_mixer_files()
     if sys.argv[1:]:
-        sys.exit("usage: python tests/make_golden.py [--fingerprint-only | --new-model]")
+        sys.exit("usage: python tests/make_golden.py [--fingerprint-only | --new-model | --new-mixer]")
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for old in GOLDEN.glob("*.rcl"):
         old.unlink()

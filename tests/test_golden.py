@@ -100,7 +100,7 @@ def test_bitstream_constants_pinned():
 def test_every_released_mixer_is_pinned():
     """Each learned mixer the format names has a golden file coded with it, and rc_plugin ships it under its id."""
     from rc_plugin.adaptive import mixers
-    from rc_plugin.format.bitstream import MIXER_NAMES
+    from rc_plugin.format.records import MIXER_NAMES
 
     assert set(mixers.DIGESTS) == set(MIXER_NAMES)
     pinned = set()

@@ -131,17 +131,18 @@ def test_every_coder_has_the_interface():
 
 
 def _names() -> set[str]:
-    """The names the format gives to ids: tile coders, index planes, lossy layers."""
+    """The names the format gives to ids: tile coders, index planes, lossy layers, learned mixers."""
     from rc_plugin.format import bitstream, records
 
-    return {*records.CODER_NAMES.values(), *records.PLANE_NAMES.values(), *bitstream.LAYER_NAMES.values()}
+    return {*records.CODER_NAMES.values(), *records.PLANE_NAMES.values(), *bitstream.LAYER_NAMES.values(),
+            *records.MIXER_NAMES.values()}
 
 
 def test_every_id_and_name_has_one_source():
-    """Ids (LAYER_*, CODER_*, PLANE_*) and their names (CODER_NAMES, PLANE_NAMES, LAYER_NAMES) are defined in the
-    byte format alone: no other module assigns a constant of those names, nor a table keyed by or listing an id's
+    """Ids (LAYER_*, CODER_*, PLANE_*) and their names (CODER_NAMES, PLANE_NAMES, LAYER_NAMES, MIXER_NAMES) are
+    defined in the byte format alone: no other module assigns a constant of those names, nor a table keyed by or listing an id's
     name (as the tile sides by coder once were, {"adaptive": 512, ...}); the rest refer to the format's."""
-    ids = re.compile(r"(LAYER|CODER|PLANE)S?_[A-Z_]+$")
+    ids = re.compile(r"(LAYER|CODER|PLANE)S?_[A-Z_]+$|MIXER_(NAMES|IDS)$")
     names = _names()
     twins = []
     for module in modules():

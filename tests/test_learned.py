@@ -9,7 +9,8 @@ from PIL import Image
 import rc_plugin
 from rc_plugin.adaptive import mixers
 from rc_plugin.format import container
-from rc_plugin.format.bitstream import CODER_LEARNED, MIXER_NAMES
+from rc_plugin.format.bitstream import CODER_LEARNED
+from rc_plugin.format.records import MIXER_NAMES
 from rcl_testutil import first_tile, recrc, tile_kinds
 
 
@@ -34,6 +35,7 @@ def test_grey_and_alpha_images_take_the_mixer(crop):
     rgba = np.dstack([crop, np.where(np.arange(crop.shape[1]) < 20, 255, 0)[None].repeat(crop.shape[0], 0)])
     for arr in (grey, rgba.astype(np.uint8)):
         data = rc_plugin.encode(arr, mixer="medium")
+        assert tile_kinds(data) == ["learned"]
         assert np.array_equal(rc_plugin.decode(data), arr)
         assert len(data) <= len(rc_plugin.encode(arr))
 
@@ -69,6 +71,7 @@ def test_mixer_option_checked():
         rc_plugin.encode(img, mixer="small", coder="mixture")
     with pytest.raises(rc_plugin.RclError, match="mixer applies to the adaptive coder"):
         rc_plugin.encode(img, mixer="small", q=20)
+    assert rc_plugin.info(rc_plugin.encode(img, mixer="off", coder="mixture", q=20))["coder"] == "mixture"
 
 
 def test_damaged_or_missing_weights_are_refused(tmp_path, monkeypatch):

@@ -82,7 +82,9 @@ def test_four_implementations_agree(mixer_id, photo_features):
         ref = onnx_mixer.int64_forward(f, w1, b1, w2, b2)
         assert ref.shape == (len(f), bs.MIXER_OUTPUTS) and ref.dtype == np.int64
         np.testing.assert_array_equal(torch_exact(model, f), ref)
-        np.testing.assert_array_equal(onnx_mixer.numba_forward(f, w1, b1, w2, b2), ref)
+        assert np.abs(f).max() <= bs.MIXER_FEATURE_LIMIT  # what the coder's int16 features hold
+        for as_coded in (True, False):  # netmix.prepare's layout with int16/int32, and the int64 loop
+            np.testing.assert_array_equal(onnx_mixer.numba_forward(f, w1, b1, w2, b2, as_coded), ref)
         np.testing.assert_array_equal(onnx_mixer.ort_forward(path, f), ref)
     # the checks are not vacuous: the sums' signs and the clips are all reached
     acc1 = photo_features.astype(np.int64) @ w1.T.astype(np.int64) + b1

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..format.bitstream import LAYER_NONE, MIXER_NAMES
+from ..format.bitstream import LAYER_NONE
+from ..format.records import MIXER_IDS
 from ..tile_coder import Encoding
 from .guard import code_lossless_tile
 
@@ -14,5 +15,5 @@ from .guard import code_lossless_tile
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
     """No lossy layer; each tile's record as guard picks it, a P image's plane told apart as colours are, with the
     learned mixer the options name (none: "off")."""
-    mixer = {name: i for i, name in MIXER_NAMES.items()}.get(opts.get("mixer") or "off", 0)
+    mixer = MIXER_IDS.get(opts.get("mixer"), 0)  # "off" (or none given): 0
     return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P", mixer))

@@ -16,7 +16,7 @@ from ..errors import RclError
 from ..shipped import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "b8d37faf7f81c579"
+COMPILED_FOR = "61c4165e5abf7936"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"

@@ -1,4 +1,5 @@
-"""The released learned mixers (rc_plugin.adaptive.netmix): each under its id, as files of format 9 name them.
+"""The released learned mixers (rc_plugin.adaptive.netmix): each under its id (format.records.MIXER_NAMES), as
+files of format 9 name them.
 
 A released mixer is never changed or removed, so every file keeps decoding; each file's weights are checked
 against the digest listed here before use.
@@ -42,6 +43,7 @@ def load(mixer_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     hidden = w1.shape[0]
     if (digest != DIGESTS[mixer_id] or w1.shape != (hidden, bs.MIXER_FEATURES) or b1.shape != (hidden,)
             or w2.shape != (bs.MIXER_OUTPUTS, hidden) or b2.shape != (bs.MIXER_OUTPUTS,)
-            or not 1 <= hidden <= bs.MIXER_HIDDEN_LIMIT or np.abs(b1).max() > 1 << 30 or np.abs(b2).max() > 1 << 30):
+            or not 1 <= hidden <= bs.MIXER_HIDDEN_LIMIT or np.abs(b1.astype(np.int64)).max() > 1 << 30
+            or np.abs(b2.astype(np.int64)).max() > 1 << 30):
         raise RclError(f"learned mixer {mixer_id} at {path} is damaged; reinstall rc_plugin")
     return arrays

@@ -17,12 +17,11 @@ from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "b8d37faf7f81c579+c4d5aa5ae47a865e"
-bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
+COMPILED_FOR = "61c4165e5abf7936+f72f76a08af9f281"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES
 COMPONENTS = bs.MIXER_COMPONENTS
-OUTPUTS = bs.MIXER_OUTPUTS
 ROWS = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
 _EXP = np.array(bs.MIXER_EXP_FRACTIONS, np.int64)
 #: Columns of the tap after the features: the value, the coder's mean (1/8 levels) and its scale row.

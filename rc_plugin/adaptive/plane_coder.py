@@ -2,7 +2,7 @@
 
 Per subpixel (R, then G, then B, at each pixel):
 
-* predictions from the decoded neighbours (rc_plugin.predictors: W, N, NW, NE, gradients, the
+* predictions from the decoded neighbours (rc_plugin.adaptive.predictors: W, N, NW, NE, gradients, the
   median predictor, three normalised-LMS predictors over neighbour differences) and, for G and B,
   from the earlier channel at this pixel plus the neighbours' channel differences;
 * blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded
@@ -10,7 +10,7 @@ Per subpixel (R, then G, then B, at each pixel):
 * corrected by a second LMS stage that predicts the blend's error from the neighbours' and the
   earlier channels' errors, and by a bias kept per context (the signs of the neighbours' errors
   and the error level);
-* coded with a discretised logistic (rc_plugin.logistic) whose scale is the mean absolute error
+* coded with a discretised logistic (rc_plugin.adaptive.logistic) whose scale is the mean absolute error
   seen in four contexts (the blend's error estimate, the neighbours' error energy, the earlier
   channels' error at this pixel, how far the predictions disagree), averaged in the log domain,
   then calibrated per scale by the ratio of the errors seen to the logistic's own mean deviation.
@@ -28,15 +28,16 @@ from ..format import bitstream as bs
 from ..errors import RclError
 from ..jitcache import shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
-from .netmix import (COMPONENTS, FEATURES, below_mix, features, find_mix, forward, guard_share, guard_step, guarded,
-                     mixture, prepare)
+from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_share, guard_step,
+                     guarded, mixture, prepare)
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "b8d37faf7f81c579+a04c1a79c628856e"
-bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py"))
+COMPILED_FOR = "61c4165e5abf7936+ddbc79853a5d7069"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
+                                                 "indexed.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
@@ -48,7 +49,7 @@ CORRECTION_FEATURES = 6
 SCALE_CONTEXTS = 4
 SCALE_BINS = 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
-NO_TAP = np.zeros((0, FEATURES + 3), np.int16)
+NO_TAP = np.zeros((0, TAP_COLUMNS), np.int16)
 #: No learned mixer: the network's weights (int16) and biases (int32) with no hidden units.
 NO_NET = (np.zeros((0, FEATURES), np.int16), np.zeros(0, np.int32), np.zeros((bs.MIXER_OUTPUTS, 0), np.int16),
           np.zeros(bs.MIXER_OUTPUTS, np.int32))
@@ -84,7 +85,7 @@ def _learn(weights, feats, error, step, floor):
 def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap):
     """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written
     (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency). With hidden
-    units (w1's rows), the learned mixer (rc_plugin.netmix) codes each subpixel; tap, if it has rows, receives
+    units (w1's rows), the learned mixer (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives
     each subpixel's mixer features, value, mean and scale row (its training data)."""
     h, w, nc = img.shape
     perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
@@ -273,7 +274,7 @@ def tap_plane(pixels: np.ndarray) -> np.ndarray:
     """Each subpixel's mixer features, value, mean and scale row (int16, raster order) as the coder sees them:
     the learned mixer's training data."""
     img = np.array(pixels, dtype=np.uint8, order="C")
-    tap = np.zeros((img.size, FEATURES + 3), np.int16)
+    tap = np.zeros((img.size, TAP_COLUMNS), np.int16)
     code_plane(img, *cdf_table(), False, _NO_INPUT, np.zeros(2 * img.size + 16, np.uint8), _NO_TRACE, *NO_NET, tap)
     return tap
 

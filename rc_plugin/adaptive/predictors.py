@@ -10,7 +10,7 @@ import numpy as np
 from ..format import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "b8d37faf7f81c579"
+COMPILED_FOR = "61c4165e5abf7936"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 PREDICTORS = 17

@@ -1,9 +1,9 @@
 """Every constant that decides what a file's bytes mean, in one place.
 
 Encoder and decoder must agree on each of these; changing one changes the bitstream,
-so it needs a new format version (rc_plugin.container.VERSION) and a decoder kept for
+so it needs a new format version (rc_plugin.format.container.VERSION) and a decoder kept for
 the old one. fingerprint() hashes them all, together with the network's grids
-(rc_plugin.grids, which the model id covers too), and a test pins that hash to the
+(rc_plugin.format.grids, which the model id covers too), and a test pins that hash to the
 format version the golden files were written with.
 
 The encoder's own choices (which Q, which fits, how hard to search) are not here: they
@@ -46,7 +46,7 @@ CHUNK_ELEMENTS = 1 << 22
 #: Channels with more residual values than this are coded in two steps (bucket, then value within it).
 DIRECT_LIMIT = 16
 
-# --- coding phases and the causal pass (rc_plugin.context) -------------------------------------
+# --- coding phases and the causal pass (rc_plugin.mixture.context) -------------------------------------
 #: The coding phases in coding order, each (step, y, x, reach): the pixels (y + step i, x + step j), whose
 #: context neighbours lie reach pixels apart. The even-even pixels come first, as the 4x4 grid's four cells
 #: (0, 0), (2, 2), (0, 2), (2, 0) at reach 2; then the other three cells of the 2x2 grid at reach 1.
@@ -75,7 +75,7 @@ LOG8_THRESHOLDS = (71468, 77936, 84990, 92682, 101071, 110218, 120194)
 #: Bytes of a tile's context parameters: int8 coef, offset and spread per (channel, context phase).
 CONTEXT_BYTES = 3 * CONTEXT_PHASES * (COEFS + BINS + 1)
 
-# --- the grey shortcut (rc_plugin.grey) --------------------------------------------------------
+# --- the grey shortcut (rc_plugin.mixture.grey) --------------------------------------------------------
 #: Contexts of the grey flag per phase (0..2 coloured neighbours).
 GREY_CONTEXTS = 3
 #: The stored probabilities of "coloured" are in 1/2**GREY_PROB_BITS, each 1 .. 2**GREY_PROB_BITS - 1.
@@ -96,14 +96,14 @@ CODER_GENERIC = 3
 #: Format 9 adds an adaptive tile coded with a learned mixer (rc_plugin.adaptive.netmix), named by its id.
 CODER_LEARNED = 4
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
-#: (rc_plugin.indexed), or as the generic tile codes its rows.
+#: (rc_plugin.adaptive.indexed), or as the generic tile codes its rows.
 PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
 #: A palette holds 1..PALETTE_MAX colours; the adaptive coder and generic rows code index planes of up to
 #: PLANE_BYTE_COLOURS, whose indices fit a byte.
 PALETTE_MAX = 1 << 16
 PLANE_BYTE_COLOURS = 256
 
-# --- the index coder (rc_plugin.indexed) -------------------------------------------------------
+# --- the index coder (rc_plugin.adaptive.indexed) -------------------------------------------------------
 #: Its hash tables have 2**b entries per context set, b the bit length of (pixels x bits per index), at least
 #: 2**TABLE_BITS_MIN and at most 2**TABLE_BITS_MAX.
 INDEX_TABLE_BITS_MIN, INDEX_TABLE_BITS_MAX = 12, 20
@@ -134,7 +134,7 @@ INDEX_WEIGHT_LIMIT = 1 << 22
 INDEX_MIXER_SHIFT = 11
 INDEX_APM_RATE = 6
 
-# --- the generic tile (rc_plugin.generic) ------------------------------------------------------
+# --- the generic tile (rc_plugin.adaptive.generic) ------------------------------------------------------
 #: Raw LZMA2 with this dictionary size (the decoder needs it; the encoder's other settings are its choice), over
 #: rows each led by one of GENERIC_FILTERS row filters (PNG's).
 GENERIC_DICT_SIZE = 1 << 22
@@ -215,9 +215,10 @@ def fingerprint() -> str:
     return h.hexdigest()[:16]
 
 # --- the learned mixer over the adaptive coder's state (rc_plugin.adaptive.netmix), format 9 ------------
-#: Its inputs at each subpixel: the 17 predictions' and the 8 errors' offsets from the coder's mean in 1/8 of its
-#: scale (clipped to +-FEATURE_LIMIT), the 17 blend shares in 1/64, 4 log-domain error levels, the scale row, the
-#: mean's level, and one-hot (ONE_HOT) the channel and x and y mod 8.
+#: Its inputs at each subpixel (docs/format.md): the 17 predictions' offsets from the coder's mean and the 6 blend
+#: errors, the correction's and the bias's shifts, each in 1/8 of the coder's scale (clipped to +-FEATURE_LIMIT);
+#: the 17 blend shares in 1/64, 4 log-domain error levels, the scale row, the mean's level, and one-hot (ONE_HOT)
+#: the channel and x and y mod 8.
 MIXER_FEATURES = 67
 MIXER_FEATURE_LIMIT = 127
 MIXER_ONE_HOT = 64
@@ -247,6 +248,3 @@ MIXER_GUARD_LIMIT = (2047 << 8) + 255
 MIXER_SIGMA_MUL = 5909
 #: An offset (1/8 levels) in 1/8 of the scale: (d * NORM_MUL) // mad, mad = 8192 * 2 ln 2 * scale.
 MIXER_NORM_MUL = 11357
-#: The released mixers (rc_plugin/weights/mixers/<id>.npz) by id, and the encode option's name of each; a released
-#: mixer is never changed or removed, so every file that names one keeps decoding.
-MIXER_NAMES = {1: "small", 2: "medium", 3: "large"}

@@ -1,6 +1,6 @@
 """The tile records of the .rcl byte layout: one per coder (specified in docs/format.md, "TILE payload").
 
-Like rc_plugin.container, it knows sizes and ranges only, never the algorithms that fill the records; every
+Like rc_plugin.format.container, it knows sizes and ranges only, never the algorithms that fill the records; every
 length is checked against the bytes present.
 """
 from __future__ import annotations
@@ -9,14 +9,21 @@ import dataclasses
 import struct
 
 from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CONTEXT_BYTES,
-                        GREY_BYTES, MIXER_NAMES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES)
+                        GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED,
+                        TAU_BYTES)
 from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
                CODER_GENERIC: "generic", CODER_LEARNED: "learned"}
 #: The coders each version knows (a version-6 tile has no coder byte).
-CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC),
+CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE),
+                     8: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC),
                      9: tuple(CODER_NAMES)}
+#: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
+#: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
+#: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
+MIXER_NAMES = {1: "small", 2: "medium", 3: "large"}
+MIXER_IDS = {name: mixer for mixer, name in MIXER_NAMES.items()}
 #: How a palette tile codes its indices, and the largest palette each way takes.
 PLANE_NAMES = {PLANE_ADAPTIVE: "adaptive", PLANE_INDEXED: "indexed", PLANE_GENERIC: "generic"}
 PLANE_MAX_COLOURS = {PLANE_ADAPTIVE: PLANE_BYTE_COLOURS, PLANE_INDEXED: PALETTE_MAX, PLANE_GENERIC: PLANE_BYTE_COLOURS}
@@ -34,8 +41,8 @@ class Tile:
     """A mixture tile: the paper's path (lossy layer, RC mixture, tau, causal pass, grey shortcut)."""
 
     tau: bytes  # 3*K signed offsets
-    context: bytes  # the causal pass's parameters (rc_plugin.context.ContextParams)
-    grey: bytes  # the grey shortcut's parameters (rc_plugin.grey.GreyParams), b"" when it is off
+    context: bytes  # the causal pass's parameters (rc_plugin.mixture.context.ContextParams)
+    grey: bytes  # the grey shortcut's parameters (rc_plugin.mixture.grey.GreyParams), b"" when it is off
     ranges: list[tuple[int, int]]  # per coded colour channel (lo, hi) of the residual
     lossy: bytes
     residual: list[bytes]  # per coded colour channel
@@ -70,7 +77,8 @@ class AdaptiveTile:
 
 @dataclasses.dataclass
 class GenericTile(AdaptiveTile):
-    """A generic tile (format 8): the colour channels' filtered rows under LZMA (rc_plugin.generic), then alpha."""
+    """A generic tile (format 8): the colour channels' filtered rows under LZMA (rc_plugin.adaptive.generic), then
+    alpha."""
 
     coder = CODER_GENERIC
 
@@ -92,7 +100,7 @@ class PaletteTile:
 
     plane: int  # PLANE_*
     colours: int  # palette entries, 1..PALETTE_MAX
-    palette: bytes  # rc_plugin.palette.pack_palette
+    palette: bytes  # rc_plugin.adaptive.palette.pack_palette
     stream: bytes
     alpha: bytes
     coder = CODER_PALETTE

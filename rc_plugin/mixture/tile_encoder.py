@@ -1,5 +1,6 @@
 """The encoder's choices for one tile: for the mixture coder the lossy layer at Q, tau, the causal pass's fit,
-the grey shortcut, and the size estimate the Q search compares by (tiles without a lossy layer: rc_plugin.guard).
+the grey shortcut, and the size estimate the Q search compares by (tiles without a lossy layer:
+rc_plugin.adaptive.guard).
 
 Encoder only: the decoder never imports this module.
 """
