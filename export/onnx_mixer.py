@@ -31,8 +31,9 @@ MANIFEST = mixers.MIXERS_DIR.parent / "manifest.json"
 #: Real photos tapped for the parity check (the repository's own test images).
 PARITY_PHOTOS = (ROOT / "tests" / "assets" / "lake.png", ROOT / "tests" / "assets" / "osprey.png")
 #: Each released mixer's training checkpoint (rc_plugin.adaptive.mixers names the runs).
-CHECKPOINTS = {k: ROOT / "models" / "checkpoints" / "mixer_gpu1" / f"mixer{h}.pt"
-               for k, h in ((1, 16), (2, 32), (3, 64))}
+CHECKPOINTS = {1: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer16.pt",
+               2: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer32.pt",
+               3: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer64.pt"}
 
 
 def onnx_path(mixer_id: int) -> Path:

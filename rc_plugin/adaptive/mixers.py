@@ -19,9 +19,9 @@ from ..shipped import WEIGHTS
 MIXERS_DIR = WEIGHTS / "mixers"
 #: id -> digest of its weights (w1, b1, w2, b2 bytes): what export.release_mixer printed.
 DIGESTS = {
-    1: "1f4e1b1897f75a53",  # hidden 16, GPU run 1 (models/checkpoints/mixer_gpu1/mixer16.pt)
-    2: "0154c6d45018ba78",  # hidden 32, GPU runs 1 and 2 (mixer32.pt)
-    3: "d831ca7b080686b5",  # hidden 64, GPU runs 1 and 2 (mixer64.pt)
+    1: "62e3bd43850c35e2",  # hidden 16, 10 minutes on 2 CPU cores (models/checkpoints/mixer_cpu/mixer16.pt)
+    2: "6268468026e6b5d5",  # hidden 32, 13 minutes on 2 CPU cores (models/checkpoints/mixer_cpu/mixer32.pt)
+    3: "1836eae97091bf35",  # hidden 64, 24 minutes on 2 CPU cores (models/checkpoints/mixer_cpu/mixer64.pt)
 }
 
 
