@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One lent-GPU call of learned-mixer training, in the repository root of the GPU machine:
-#   bash models/gpu_mixer.sh PACK MINUTES HIDDEN...
+#   bash models/gpu_mixer.sh PACK MINUTES HIDDEN...   (train_mixer's defaults: batch 16,384, lr 1e-2)
 # PACK is made here by `python -m models.mixer_data pack .gpu_data/mixer` (the drawn JPEGs; the machine cannot
 # read ../shared) and carried. Taps the photos on every core, then trains one network per HIDDEN side by side on
 # the GPU for MINUTES each; each one's checkpoint and log land in $OUT (at most 8 files come back).

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--tap-only", action="store_true", help="only tap the photos (fill the cache)")
     p.add_argument("--hidden", type=int, default=32)
     p.add_argument("--minutes", type=float, default=60.0, help="training time (the learning rate decays over it)")
-    p.add_argument("--batch", type=int, default=1 << 16)
+    p.add_argument("--batch", type=int, default=1 << 14, help="(16,384 trained better than 65,536 in the same time)")
     p.add_argument("--lr", type=float, default=1e-2)
     p.add_argument("--keep", type=float, default=1.0, help="share of each image's subpixels to load")
     p.add_argument("--max-samples", type=int, default=0, help="train on a random subset of this many subpixels")
