@@ -93,3 +93,19 @@ def test_damaged_or_missing_weights_are_refused(tmp_path, monkeypatch):
             mixers.load(99)
     finally:
         mixers.load.cache_clear()
+
+
+def test_adapters_and_command_pass_the_mixer(crop, tmp_path):
+    """Pillow's save, imageio's write and `rcl encode --mixer` ask for the learned mixer as the API does."""
+    import imageio.v3 as iio
+
+    from rcl_testutil import rcl
+
+    Image.fromarray(crop).save(tmp_path / "pil.rcl", mixer="small")
+    iio.imwrite(tmp_path / "iio.rcl", crop, mixer="small")
+    Image.fromarray(crop).save(tmp_path / "in.png")
+    assert rcl("encode", tmp_path / "in.png", "-o", tmp_path / "cli.rcl", "--mixer", "small", "--quiet").returncode == 0
+    for name in ("pil.rcl", "iio.rcl", "cli.rcl"):
+        data = (tmp_path / name).read_bytes()
+        assert tile_kinds(data) == ["learned"], name
+        assert np.array_equal(np.asarray(Image.open(tmp_path / name)), crop)
