@@ -86,18 +86,12 @@ def forward(f, w1, b1, w2, b2, hidden, out):
     """The integer network: out = (W2 clip((W1 f + b1) >> SHIFT1, 0, HIDDEN_MAX) + b2) >> SHIFT2.
 
     w1 is (hidden, FEATURES) or, from prepare, (FEATURES, hidden) (told apart by b1's length: hidden <=
-    HIDDEN_LIMIT < FEATURES). Every partial sum is within int32 (bitstream's MIXER_* notes), so sums kept in int32
-    (hidden as int32, or np.int32 at each step) are exact and equal the int64 ones. Fastest with f int16 and hidden
-    int32; any integer dtypes give the same outputs."""
+    HIDDEN_LIMIT < FEATURES). Every partial sum is within int32 (bitstream's MIXER_* notes), so the first layer's
+    sums kept in int32 are exact and equal the int64 ones, whatever integer dtypes f and hidden have. Fastest with
+    f int16 and hidden int32."""
     nh = b1.shape[0]
     if w1.shape[0] != nh:
         _layer1_transposed(f, w1, b1, hidden)
-    elif f.itemsize == 8:
-        for j in range(nh):
-            acc = np.int64(b1[j])
-            for i in range(w1.shape[1]):
-                acc += np.int64(w1[j, i]) * f[i]
-            hidden[j] = min(max(acc >> bs.MIXER_SHIFT1, 0), bs.MIXER_HIDDEN_MAX)
     else:
         for j in range(nh):
             acc = np.int32(b1[j])
@@ -189,7 +183,8 @@ def guarded(share, weights, spans, mults):
 @numba.njit(cache=True)
 def guard_step(state, share, f_net, f_own, f_coded):
     """The guard state after a value with frequencies f_net (the network's mixture), f_own (the coder's logistic)
-    and f_coded (what was coded): a step of GUARD_RATE down the code length's gradient, clipped."""
+    and f_coded (what was coded): a step down the code length's gradient (half a logit per unit of it: the
+    divisor's GUARD_SHIFT), clipped."""
     den = f_coded << bs.MIXER_GUARD_SHIFT
     step = ((f_net - f_own) * (share * (4096 - share)) + (den >> 1)) // den
     return min(max(state + step, -bs.MIXER_GUARD_LIMIT), bs.MIXER_GUARD_LIMIT)

@@ -35,7 +35,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "61c4165e5abf7936+ddbc79853a5d7069"
+COMPILED_FOR = "61c4165e5abf7936+dcdfb0a880b822e7"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py"))
 
