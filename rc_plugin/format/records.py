@@ -124,43 +124,38 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
     if payload[0] == CODER_PALETTE:
         return _parse_palette(payload)
     if payload[0] == CODER_LEARNED:
-        return _parse_learned(payload)
-    if len(payload) < ADAPTIVE_HEAD.size:
-        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
-    _, stream_len, alpha_len = ADAPTIVE_HEAD.unpack_from(payload)
-    start = ADAPTIVE_HEAD.size
-    if start + stream_len + alpha_len != len(payload):
-        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+        _, mixer, stream_len, alpha_len = _head(LEARNED_HEAD, payload)
+        if mixer not in MIXER_NAMES:
+            raise RclError(f"this .rcl tile names learned mixer {mixer}, which this rc_plugin does not know; upgrade "
+                           "rc_plugin, or the file is corrupt")
+        return LearnedTile(*_stream_and_alpha(payload, LEARNED_HEAD.size, stream_len, alpha_len), mixer)
+    _, stream_len, alpha_len = _head(ADAPTIVE_HEAD, payload)
     kind = GenericTile if payload[0] == CODER_GENERIC else AdaptiveTile
-    return kind(payload[start : start + stream_len], payload[start + stream_len :])
+    return kind(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len))
 
 
-def _parse_learned(payload: bytes) -> LearnedTile:
-    if len(payload) < LEARNED_HEAD.size:
+def _head(head: struct.Struct, payload: bytes) -> tuple:
+    """A record's head (its coder byte and lengths), refused when the payload is shorter."""
+    if len(payload) < head.size:
         raise RclError("corrupt .rcl tile: its table of lengths is truncated")
-    _, mixer, stream_len, alpha_len = LEARNED_HEAD.unpack_from(payload)
-    if mixer not in MIXER_NAMES:
-        raise RclError(f"this .rcl tile names learned mixer {mixer}, which this rc_plugin does not know; upgrade "
-                       "rc_plugin, or the file is corrupt")
-    start = LEARNED_HEAD.size
+    return head.unpack_from(payload)
+
+
+def _stream_and_alpha(payload: bytes, start: int, stream_len: int, alpha_len: int) -> tuple[bytes, bytes]:
+    """The stream and alpha plane after a head of `start` bytes, whose lengths must add up to the payload."""
     if start + stream_len + alpha_len != len(payload):
         raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
-    return LearnedTile(payload[start : start + stream_len], payload[start + stream_len :], mixer)
+    return payload[start : start + stream_len], payload[start + stream_len :]
 
 
 def _parse_palette(payload: bytes) -> PaletteTile:
-    if len(payload) < PALETTE_TILE_HEAD.size:
-        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
-    _, plane, colours, palette_len, stream_len, alpha_len = PALETTE_TILE_HEAD.unpack_from(payload)
+    _, plane, colours, palette_len, stream_len, alpha_len = _head(PALETTE_TILE_HEAD, payload)
     colours += 1
     if plane not in PLANE_NAMES or colours > PLANE_MAX_COLOURS[plane]:
         raise RclError(f"corrupt .rcl tile: index plane coder {plane} with {colours} colours")
     start = PALETTE_TILE_HEAD.size
-    if start + palette_len + stream_len + alpha_len != len(payload):
-        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
-    parts = (start, start + palette_len, start + palette_len + stream_len)
-    return PaletteTile(plane, colours, payload[parts[0] : parts[1]], payload[parts[1] : parts[2]],
-                       payload[parts[2] :])
+    stream, alpha = _stream_and_alpha(payload, start + palette_len, stream_len, alpha_len)
+    return PaletteTile(plane, colours, payload[start : start + palette_len], stream, alpha)
 
 
 def _parse_mixture(payload: bytes, channels: int) -> Tile:
