@@ -80,15 +80,18 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
                        ) -> Record:
     """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
     plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels.
-    mixer: a learned mixer's id (0: none), tried beside the adaptive coder alone on the colour."""
+    mixer: a learned mixer's id (0: none), tried beside the adaptive coder alone on the colour. Which other records
+    are tried is decided by the sizes of the records without the mixer, so a mixer only ever adds a candidate: no
+    tile is larger with it than without.
+    """
     from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
 
-    def adaptive_record() -> AdaptiveTile:
+    def adaptive_records() -> list[AdaptiveTile]:
+        """The adaptive coder's record of the colour, then (with a mixer) the learned one."""
         plain = AdaptiveTile(adaptive.encode_plane(colour), alpha)
         if not mixer or indices_of_a_palette:
-            return plain
-        learned = LearnedTile(adaptive.encode_plane(colour, mixers.load(mixer)), alpha, mixer)
-        return learned if len(learned.pack()) < len(plain.pack()) else plain  # never larger than without it
+            return [plain]
+        return [plain, LearnedTile(adaptive.encode_plane(colour, mixers.load(mixer)), alpha, mixer)]
 
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
@@ -96,15 +99,20 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     repeats = repeat_share(colour, REPEAT_ROW_STEP)
     limit = PALETTE_PHOTO_COLOURS if channels == 3 or indices_of_a_palette else FEW_GREY_LEVELS
     if repeats < DRAWING_REPEATS and more_colours_than(colour, limit):  # a photo: the adaptive coder alone
-        return adaptive_record()
+        return min(adaptive_records(), key=lambda record: len(record.pack()))  # the plain one on a tie
     colours, indices = palette_and_indices(colour)
     n = len(colours)
     best: Record | None = None
+    bar = 0  # the smallest record's size without the mixer: what the trials below are measured against
 
-    def keep(record: Record) -> None:
-        nonlocal best
-        if best is None or len(record.pack()) < len(best.pack()):
-            best = record
+    def keep(*records: Record) -> None:
+        nonlocal best, bar
+        for record in records:
+            size = len(record.pack())
+            if best is None or size < len(best.pack()):
+                best = record
+            if not isinstance(record, LearnedTile) and (not bar or size < bar):
+                bar = size
 
     @functools.cache
     def packed() -> bytes:
@@ -115,19 +123,19 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
 
     if n <= limit:  # few colours: the index coder first, the adaptive coder where that is not already small
         keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
-        if 8 * len(best.pack()) > ADAPTIVE_AFTER_BITS * h * w:
-            keep(adaptive_record())  # and over the indices (limit <= 256 colours)
+        if 8 * bar > ADAPTIVE_AFTER_BITS * h * w:
+            keep(*adaptive_records())  # and over the indices (limit <= 256 colours)
             keep(palette_tile(PLANE_ADAPTIVE, adaptive.encode_plane(indices.astype(np.uint8)[..., None])))
     else:  # many colours and many repeats: the index coder where its rough cost comes near the adaptive coder's
-        keep(adaptive_record())
+        keep(*adaptive_records())
         rough = (1 - repeats) * np.log2(n) * h * w / 8
-        if n * INDEX_PIXELS_PER_COLOUR <= h * w and rough < INDEX_TRY_RATIO * len(best.pack()):
+        if n * INDEX_PIXELS_PER_COLOUR <= h * w and rough < INDEX_TRY_RATIO * bar:
             keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
     # generic rows, of the index plane where it fits in bytes, else of the colour
     as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
     plane = indices.astype(np.uint8)[..., None] if as_indices else colour
     rows = generic.filter_rows(plane)
-    if n <= limit or len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * len(best.pack()):
+    if n <= limit or len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * bar:
         stream = generic.compress_rows(rows)
         keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
     return best
