@@ -15,9 +15,11 @@ from . import options
 from .coders import BY_ID, BY_NAME
 from .mixture import released
 from .format.container import (
+    BYTE_VERSION,
     FLAG_CHANNEL_AXIS,
     FLAG_GREY_COLOUR,
     INDEXED_MODES,
+    VERSION,
     META_CHUNKS,
     PALETTE_CHUNK,
     PALETTE_KEY,
@@ -29,11 +31,11 @@ from .format.container import (
     parse_header,
 )
 from .format.alpha import decode_alpha
-from .format.bitstream import LAYER_NAMES
+from .format.bitstream import CODER_WIDE, LAYER_NAMES
 from .errors import RclError
 from .parallel import map_tiles
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
-from .format.records import CODER_NAMES, Tile, parse_tile
+from .format.records import CODER_NAMES, Tile, WideTile, parse_tile
 
 Progress = Callable[[int, int], None]
 #: The tile side the encoder writes, by coder: its own choice, which the header records (the decoder takes any side
@@ -60,7 +62,10 @@ def encode(
     xmp: bytes | None = None,
     progress: Progress | None = options.PROGRESS.default,
 ) -> bytes:
-    """Code an 8-bit image (PIL Image or uint8 array (H, W), (H, W, 3) or (H, W, 4)) losslessly.
+    """Code an image (PIL Image, or uint8 or uint16 array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4)) losslessly.
+
+    uint16 samples (and a PIL image of mode I;16, I;16B or I within 0..65535) are stored as they are, every bit
+    depth up to 16 at the cost of the values it uses (a 12-bit image costs what 12 bits cost); decoding gives uint16.
 
     A PIL image of mode P (with its palette and transparency) or 1, and a bool (H, W) array (mode 1), keep their
     mode: the palette indices or bits are coded as one plane, the palette in a PLTE chunk.
@@ -82,6 +87,10 @@ def encode(
     )
     opts = options.resolve_coder(opts)
     pixels, mode, flags, meta = as_array(image)
+    wide = pixels.dtype == np.uint16
+    if wide and opts["coder"] != BY_ID[CODER_WIDE].name:
+        raise RclError(f"coder={opts['coder']!r} codes 8-bit images only; 16-bit samples are coded by the default "
+                       f"coder ({BY_ID[CODER_WIDE].name!r}): leave out coder, lossy, q, effort, tau and context")
     for key, value in (("icc_profile", icc_profile), ("exif", exif), ("xmp", xmp)):
         if value is not None:
             meta[key] = value
@@ -93,7 +102,8 @@ def encode(
     coder = BY_NAME[opts["coder"]]
     encoding = coder.encoder().start(pixels, channels, mode, opts)
     header = Header(mode, encoding.layer_id, encoding.q, w, h, TILE[coder.name], flags, released.current_id(),
-                    pixel_checksum(pixels, meta.get(PALETTE_KEY)))  # a palette only where the mode is P
+                    pixel_checksum(pixels, meta.get(PALETTE_KEY)),  # a palette only where the mode is P
+                    VERSION if wide else BYTE_VERSION)
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):
@@ -120,7 +130,8 @@ def read_header(data: bytes) -> Header:
 def decode(
     data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None
 ) -> np.ndarray:
-    """The exact pixels of an .rcl file as uint8 (H, W), (H, W, 1), (H, W, 3) or (H, W, 4).
+    """The exact pixels of an .rcl file as uint8 (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); uint16 for a file of
+    16-bit samples.
 
     A palette (P) file gives its pixels as seen, expanded through the palette: RGB, or RGBA where the palette has
     alpha or a transparency entry; a mode-1 file gives bool (H, W). Pillow's open keeps P and 1 as they are.
@@ -143,8 +154,13 @@ def decode_with_metadata(
 def decode_image(
     data: bytes, *, threads: int | None = None, device: str = "auto", progress: Progress | None = None
 ) -> tuple[Image.Image, dict]:
-    """(the PIL image in the mode it was saved in, P with its palette and transparency, or 1; metadata as
-    decode_with_metadata gives it): what `rcl decode` writes, so a palette PNG comes back a palette PNG."""
+    """(the PIL image in the mode it was saved in, P with its palette and transparency, or 1, 16-bit grey as I;16;
+    metadata as decode_with_metadata gives it): what `rcl decode` writes, so a palette PNG comes back a palette PNG.
+    RclError for 16-bit samples of other modes, which Pillow cannot hold."""
+    header = read_header(data)
+    if header.wide and header.mode != "L":
+        raise RclError(f"this .rcl file holds 16-bit {header.mode} samples, and Pillow has no 16-bit mode but grey "
+                       "(I;16): read it with rc_plugin.decode or imageio, which give the uint16 array")
     header, meta, pixels = _decode(data, threads=threads, device=device, progress=progress)
     if header.mode in INDEXED_MODES:
         return to_pil(pixels, header.mode, meta.get(PALETTE_KEY)), meta
@@ -182,9 +198,11 @@ def decode_tiles(
     names, checked against the header's checksum (which covers a P image's palette too)."""
     if header.layer_id not in LAYER_NAMES:
         raise RclError(f"unknown lossy layer id {header.layer_id}")
-    out = np.empty((header.height, header.width, header.channels), np.uint8)
+    out = np.empty((header.height, header.width, header.channels), np.uint16 if header.wide else np.uint8)
     tiles = header.tiles()  # as many as payloads: the chunk parser checked the count
     records = [parse_tile(payload, header.coded_channels, header.version) for payload in payloads]
+    if any((record.coder == CODER_WIDE) != header.wide for record in records):
+        raise RclError("corrupt .rcl file: its tiles and its header disagree on the samples' width")
     coders = [BY_ID[record.coder] for record in records]
     opts = {"device": device, "threads": threads}
 
@@ -195,17 +213,24 @@ def decode_tiles(
 
     at_once = threads if all(coder.side_by_side for coder in coders) else 1
     map_tiles(decode, len(tiles), at_once, progress)
+    if header.wide and int(out.max(initial=0)) >> header.bit_depth:
+        raise RclError(f"corrupt .rcl file: a sample beyond its {header.bit_depth}-bit depth")
     if pixel_checksum(out, palette) != header.checksum:
         raise RclError("decoded pixels fail the file's checksum: the file is corrupt")
     return out
 
 
 def _with_alpha(colour: np.ndarray, tile, header: Header, th: int, tw: int) -> np.ndarray:
-    """The tile's colour (th, tw, coded channels) as the image's channels, its alpha plane appended."""
+    """The tile's colour (th, tw, coded channels) as the image's channels, its alpha plane appended (a wide tile's
+    colour holds its alpha plane last)."""
+    alpha = None
+    if tile.coder == CODER_WIDE and header.has_alpha:
+        colour, alpha = colour[..., :-1], colour[..., -1:]
     if colour.shape[2] < header.colour_channels:  # grey stored as colour
         colour = np.repeat(colour, header.colour_channels, axis=2)
     if header.has_alpha:
-        return np.concatenate([colour, decode_alpha(tile.alpha, th, tw)[..., None]], axis=2)
+        alpha = decode_alpha(tile.alpha, th, tw)[..., None] if alpha is None else alpha
+        return np.concatenate([colour, alpha], axis=2)
     if tile.alpha:
         raise RclError("corrupt .rcl tile: alpha data in an image without alpha")
     return colour
@@ -224,6 +249,10 @@ def info(data: bytes) -> dict:
         if isinstance(tile, Tile):
             lossy += len(tile.lossy)
             residual += sum(len(s) for s in tile.residual)
+        elif isinstance(tile, WideTile):  # its colour part, then its alpha part (if any)
+            sizes = [len(part.pack()) for part in tile.parts]
+            residual += sizes[0]
+            alpha += sum(sizes[1:])
         else:  # the tiles without a lossy layer: a palette counts with its indices
             residual += len(tile.stream) + len(getattr(tile, "palette", b""))
         alpha += len(tile.alpha)
@@ -231,6 +260,7 @@ def info(data: bytes) -> dict:
         "width": header.width,
         "height": header.height,
         "mode": header.mode,
+        "bit_depth": header.bit_depth,
         "version": header.version,
         "coder": "+".join(sorted(coders)),
         "lossy": LAYER_NAMES.get(header.layer_id, f"unknown({header.layer_id})"),

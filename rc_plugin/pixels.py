@@ -1,4 +1,4 @@
-"""What the encoder accepts as an image, normalised to (H, W, C) uint8, and the pixel checksum.
+"""What the encoder accepts as an image, normalised to (H, W, C) uint8 or uint16, and the pixel checksum.
 
 Shared by encoder and decoder: both agree here on the checksum and the decode limit.
 """
@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .format.container import FLAG_CHANNEL_AXIS, META_CHUNKS, MODES as MODE_BY_ID, PALETTE_KEY, Palette
+from .format.container import (DEPTH_SHIFT, FLAG_CHANNEL_AXIS, FLAG_WIDE, META_CHUNKS, MODES as MODE_BY_ID, PALETTE_KEY,
+                               Palette)
 from .errors import RclError
 
 #: Default decode limit when Pillow's is not set: 2**31 pixels.
@@ -20,11 +21,15 @@ MODES = tuple(MODE_BY_ID[i] for i in range(4))
 METADATA = tuple(META_CHUNKS.values())
 #: PIL modes encoded as they are: the array modes, and P and 1, which code their indices / bits as one plane.
 PIL_MODES = MODES + ("P", "1")
+#: PIL modes of 16-bit grey, encoded as uint16 samples of mode L (Pillow has no 16-bit colour mode).
+WIDE_PIL_MODES = ("I;16", "I;16B", "I;16L", "I")
 
 
 def pixel_checksum(pixels: np.ndarray, palette: Palette | None = None) -> bytes:
     """The header's checksum: of the coded pixels, and for a P image of its PLTE payload too, so that a palette
     changed under a mended CRC is refused like any wrong pixel."""
+    if pixels.dtype == np.uint16:  # little-endian on every machine
+        pixels = pixels.astype("<u2", copy=False)
     digest = hashlib.blake2b(np.ascontiguousarray(pixels).tobytes(), digest_size=8)
     if palette is not None:
         digest.update(palette.pack())
@@ -38,22 +43,27 @@ def max_pixels() -> int:
 
 
 def as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
-    """(H, W, C) uint8 pixels, mode, flags and metadata from a PIL image or an array; for P the plane is the
-    palette indices and the metadata holds its Palette, for 1 (a PIL image or a bool (H, W) array) the 0/1 values."""
+    """(H, W, C) uint8 or uint16 pixels, mode, flags and metadata from a PIL image or an array; for P the plane is the
+    palette indices and the metadata holds its Palette, for 1 (a PIL image or a bool (H, W) array) the 0/1 values;
+    a PIL image of mode I;16, I;16B, I;16L or I (values 0..65535) gives uint16 (H, W, 1) of mode L."""
     meta: dict = {}
     if isinstance(image, Image.Image):
-        if image.mode not in PIL_MODES:
+        if image.mode not in PIL_MODES + WIDE_PIL_MODES:
             raise RclError(
                 f"cannot encode a PIL image of mode {image.mode!r}: convert it to L, LA, RGB, RGBA, P or 1 first "
-                "(saving through Pillow does this for PA)"
+                "(saving through Pillow does this for PA), or to I;16 for 16-bit grey"
             )
         meta = {key: image.info[key] for key in METADATA if image.info.get(key)}
         if image.mode == "P":
             meta[PALETTE_KEY] = palette_of(image)
-        arr = np.asarray(image)
-        if image.mode == "1":
-            arr = arr.astype(np.uint8)  # bool -> 0/1
-        arr, mode, flags = (arr[..., None] if arr.ndim == 2 else arr), image.mode, 0
+        if image.mode in WIDE_PIL_MODES:
+            arr = wide_of(image)
+            mode, flags = "L", wide_flags(arr)
+        else:
+            arr = np.asarray(image)
+            if image.mode == "1":
+                arr = arr.astype(np.uint8)  # bool -> 0/1
+            arr, mode, flags = (arr[..., None] if arr.ndim == 2 else arr), image.mode, 0
     else:
         arr, mode, flags = array_layout(np.asarray(image))
     if arr.shape[0] < 1 or arr.shape[1] < 1:
@@ -69,16 +79,39 @@ def array_layout(arr: np.ndarray) -> tuple[np.ndarray, str, int]:
         if arr.ndim != 2:
             raise RclError(f"bool pixels (a mode-1 image) must have shape (H, W), not {arr.shape}")
         return arr.astype(np.uint8)[..., None], "1", 0
-    if arr.dtype != np.uint8:
-        raise RclError(f"pixels must be uint8 (or bool for a 1-bit image), not {arr.dtype}")
+    if arr.dtype not in (np.uint8, np.uint16):
+        raise RclError(f"pixels must be uint8 or uint16 (or bool for a 1-bit image), not {arr.dtype}: rcl stores "
+                       "integer samples of up to 16 bits")
     flags = 0
+    if arr.dtype == np.uint16:
+        arr = arr.astype(np.uint16, copy=False)  # native byte order (a big-endian array becomes one)
+        flags = wide_flags(arr)
     if arr.ndim == 2:
         arr = arr[..., None]
     elif arr.ndim == 3 and arr.shape[2] == 1:
-        flags = FLAG_CHANNEL_AXIS
+        flags |= FLAG_CHANNEL_AXIS
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
         raise RclError(f"pixels must have shape (H, W), (H, W, 3) or (H, W, 4), not {arr.shape}")
     return arr, MODES[arr.shape[2] - 1], flags
+
+
+def wide_flags(pixels: np.ndarray) -> int:
+    """The header flags of uint16 samples: FLAG_WIDE and the bit depth (the largest sample's bit length, >= 1)."""
+    depth = max(int(pixels.max(initial=0)).bit_length(), 1)
+    return FLAG_WIDE | ((depth - 1) << DEPTH_SHIFT)
+
+
+def wide_of(image: Image.Image) -> np.ndarray:
+    """The (H, W, 1) uint16 samples of a PIL image of mode I;16, I;16B, I;16L or I; RclError for an I image with values
+    outside 0..65535 (rcl stores integer samples of up to 16 bits)."""
+    if image.mode == "I":
+        arr = np.asarray(image)
+        if arr.size and (int(arr.min()) < 0 or int(arr.max()) > 65535):
+            raise RclError(f"cannot encode a PIL image of mode I with values {int(arr.min())}..{int(arr.max())}: rcl "
+                           "stores samples of 0..65535 (16 bits)")
+    else:
+        arr = np.asarray(image)  # I;16 and its byte orders: uint16 in that order
+    return np.ascontiguousarray(arr, dtype=np.uint16)[..., None]
 
 
 def colour(pixels: np.ndarray) -> np.ndarray:

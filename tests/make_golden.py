@@ -8,6 +8,9 @@ from the sample photos of tests/assets.
     python tests/make_golden.py --new-mixer          (after a new learned mixer ships: add learned_<name>.rcl for
                                                       each mixer without one, keeping every other file)
 
+From format 10 on, an image of 8-bit samples is written in format 9 (rc_plugin.format.container.BYTE_VERSION), so
+its cases (and --new-model, --new-mixer) stay in tests/golden/v9, and v10 holds the 16-bit cases (format10_cases).
+
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
 rc_plugin.format.container.VERSION (keeping a decoder for the old version), never to make test_golden pass.
@@ -35,6 +38,8 @@ from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds  # 
 
 ASSETS = TESTS / "assets"
 GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.VERSION}"
+#: Where the files of 8-bit images go: the version they are written in.
+BYTE_GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.BYTE_VERSION}"
 #: The mixture coder's cases are coded at this fixed Q (fast and deterministic); the rest with the default coder.
 Q = 24
 
@@ -211,6 +216,50 @@ def format9_cases() -> list[dict]:
                  options={"mixer": name}, kind="learned") for name in MIXER_NAMES.values()]
 
 
+def format10_cases() -> list[dict]:
+    """Format 10's wide tiles: uint16 images of every mode, made from the sample photos with seeded low bits (a
+    12-bit one, the same shifted left by 4, one of 16 bits), with alpha, across two tiles, with metadata, of few
+    levels (an 8-bit record of their ranks), and grey stored as colour."""
+    rng = np.random.default_rng(10)
+    osprey, lake, colosseum = photo("osprey"), photo("lake"), photo("colosseum")
+
+    def deepen(arr: np.ndarray, bits: int) -> np.ndarray:
+        """8-bit samples widened to `bits` bits, the new low bits seeded noise."""
+        return ((arr.astype(np.int64) << (bits - 8)) + rng.integers(0, 1 << (bits - 8), arr.shape)).astype(np.uint16)
+
+    grey12 = deepen(luma(lake[150:214, 200:296]), 12)
+    alpha = alpha_mask(48, 64).astype(np.uint16) * 257
+    two_tiles = rc_plugin.codec.TILE["adaptive"] + 6
+    strip = np.concatenate([colosseum[100:116], lake[100:116], osprey[100:116]], axis=1)[:, :two_tiles]
+    spaced = (luma(lake[150:214, 200:296]) // 40).astype(np.uint16) * 9000
+    text = "with low bits from numpy.random.default_rng(10), in the order of make_golden.format10_cases"
+    return [
+        dict(name="wide_rgb16", pixels=f"osprey.png[100:164, 40:136] widened to 16 bits {text}",
+             arr=deepen(osprey[100:164, 40:136], 16), options={}, kind="wide"),
+        dict(name="wide_grey12", pixels=f"lake.png[150:214, 200:296] as L, widened to 12 bits {text}", arr=grey12,
+             options={}, kind="wide"),
+        dict(name="wide_grey12_shifted", pixels="wide_grey12's samples shifted left by 4 (a 12-bit camera's in "
+             "16 bits)", arr=grey12 << 4, options={}, kind="wide"),
+        dict(name="wide_channel_axis", pixels="wide_grey12's samples with a channel axis (H, W, 1)",
+             arr=grey12[..., None], options={}, kind="wide"),
+        dict(name="wide_la", pixels=f"colosseum.png[60:108, 100:164] as L widened to 14 bits {text}, with "
+             "make_golden.alpha_mask(48, 64) * 257", arr=np.dstack([deepen(luma(colosseum[60:108, 100:164]), 14),
+                                                                   alpha]), options={}, kind="wide"),
+        dict(name="wide_rgba", pixels=f"colosseum.png[60:108, 100:164] widened to 16 bits {text}, with "
+             "make_golden.alpha_mask(48, 64) * 257", arr=np.dstack([deepen(colosseum[60:108, 100:164], 16), alpha]),
+             options={}, kind="wide"),
+        dict(name="wide_rgb_all_grey", pixels="wide_grey12 repeated into R, G and B",
+             arr=np.repeat(grey12[..., None], 3, axis=2), options={}, kind="wide"),
+        dict(name="wide_two_tiles", pixels=f"rows 100:116 of colosseum.png, lake.png and osprey.png side by side, the "
+             f"first {two_tiles} columns, widened to 16 bits {text}", arr=deepen(strip, 16), options={}),
+        dict(name="wide_metadata", pixels=f"osprey.png[160:192, 200:248] widened to 16 bits {text}",
+             arr=deepen(osprey[160:192, 200:248], 16), options={"icc_profile": ICC, "exif": EXIF, "xmp": XMP},
+             kind="wide"),
+        dict(name="wide_few_levels", pixels="lake.png[150:214, 200:296] as L, // 40 * 9000 (7 levels)", arr=spaced,
+             options={}, kind="wide"),
+    ]
+
+
 def call_text(options: dict) -> str:
     """The encode call as text; ICC, EXIF and XMP are the constants of this file."""
     names = {ICC: "ICC", EXIF: "EXIF", XMP: "XMP", Q: str(Q)}
@@ -233,25 +282,25 @@ def add_new_model_file() -> None:
     """A golden mixture file coded with the current residual model, beside the files of the models before it."""
     from rc_plugin.mixture import released
 
-    path = GOLDEN / "manifest.json"
+    path = BYTE_GOLDEN / "manifest.json"
     manifest = json.loads(path.read_text())
     case = next(c for c in cases() if c["name"] == "rgb_mixture")
     case["name"] = f"rgb_mixture_{released.current_id().hex()}"
     if any(e["name"] == case["name"] + ".rcl" for e in manifest["files"]):
         sys.exit(f"{case['name']}.rcl is already there")
-    manifest["files"] += write_files([case])
+    manifest["files"] += write_files([case], BYTE_GOLDEN)
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def add_new_mixer_files() -> None:
     """A golden learned file for each released mixer that has none, beside the files of the mixers before it."""
-    path = GOLDEN / "manifest.json"
+    path = BYTE_GOLDEN / "manifest.json"
     manifest = json.loads(path.read_text())
     have = {e["name"] for e in manifest["files"]}
     new = [case for case in format9_cases() if f"{case['name']}.rcl" not in have]
     if not new:
         sys.exit("every released mixer has its golden file")
-    manifest["files"] += write_files(new)
+    manifest["files"] += write_files(new, BYTE_GOLDEN)
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
@@ -272,13 +321,14 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(cases() + format8_cases() + format9_cases()),
+        "files": write_files(format10_cases() if GOLDEN != BYTE_GOLDEN else
+                             cases() + format8_cases() + format9_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def write_files(cases_: list[dict]) -> list[dict]:
-    """Encode each case into GOLDEN, check it round-trips, and return its manifest entries."""
+def write_files(cases_: list[dict], folder: Path = GOLDEN) -> list[dict]:
+    """Encode each case into folder, check it round-trips, and return its manifest entries."""
     files = []
     for case in cases_:
         if "image" in case:  # a PIL image of mode P or 1: it comes back in its mode, with its palette
@@ -302,11 +352,14 @@ def write_files(cases_: list[dict]) -> list[dict]:
             assert first_tile(data).grey != b"", "the encoder did not keep the grey shortcut: use a larger crop"
         info = rc_plugin.info(data)
         name = f"{case['name']}.rcl"
-        (GOLDEN / name).write_bytes(data)
+        assert info["version"] == int(folder.name[1:]), (name, info["version"])
+        (folder / name).write_bytes(data)
         files.append({
             "name": name,
             "mode": info["mode"],
             "shape": list(decoded.shape),
+            "dtype": str(decoded.dtype),
+            "bit_depth": info["bit_depth"],
             "q": info["q"],
             "coder": info["coder"],
             "tiles": info["tiles"],
@@ -314,7 +367,8 @@ def write_files(cases_: list[dict]) -> list[dict]:
             "file_sha256": sha256(data),
             "pixel_sha256": sha256(np.ascontiguousarray(decoded).tobytes()),
             "metadata_sha256": {k: sha256(metadata_bytes(v)) for k, v in sorted(meta.items())},
-            "plane_sha256": sha256(np.asarray(rc_plugin.codec.decode_image(data)[0]).tobytes()),
+            **({} if info["bit_depth"] > 8 and info["mode"] != "L" else  # Pillow has no 16-bit colour
+               {"plane_sha256": sha256(np.asarray(rc_plugin.codec.decode_image(data)[0]).tobytes())}),
             "tile_kinds": tile_kinds(data),
             "pixels": case["pixels"],
             "encode": call_text(case["options"]),

@@ -68,14 +68,26 @@ def rcl(*args, cwd=None) -> subprocess.CompletedProcess:
 def tile_kinds(data: bytes) -> list[str]:
     """The kind of each tile of an .rcl file, in order: its coder's name, and for a palette tile the coder of its
     index plane after a slash ("adaptive", "mixture", "generic", "palette/indexed", ...)."""
+    return [_kind(tile) for tile in _records(data)]
+
+
+def wide_part_kinds(data: bytes) -> list[str]:
+    """The parts of every wide tile of an .rcl file, in order, as "<map>:<coded>": the map's name (offset, table) and
+    "stream" for a wide stream, else the 8-bit record's kind as tile_kinds names it."""
+    return [f"{records.WIDE_MAP_NAMES[part.kind]}:{'stream' if isinstance(part.coded, bytes) else _kind(part.coded)}"
+            for tile in _records(data) if isinstance(tile, records.WideTile) for part in tile.parts]
+
+
+def _records(data: bytes) -> list:
     header = container.parse_header(data, None)
-    kinds = []
-    for payload in container.parse_chunks(data, header)[1]:
-        tile = records.parse_tile(payload, header.coded_channels, header.version)
-        name = records.CODER_NAMES[tile.coder]
-        plane = getattr(tile, "plane", None)
-        kinds.append(name if plane is None else f"{name}/{records.PLANE_NAMES[plane]}")
-    return kinds
+    return [records.parse_tile(payload, header.coded_channels, header.version)
+            for payload in container.parse_chunks(data, header)[1]]
+
+
+def _kind(tile) -> str:
+    name = records.CODER_NAMES[tile.coder]
+    plane = getattr(tile, "plane", None)
+    return name if plane is None else f"{name}/{records.PLANE_NAMES[plane]}"
 
 
 def all_tile_kinds() -> set[str]:

@@ -43,7 +43,7 @@ def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
     trace = np.zeros((img.size, 2), np.int64)
     out = np.zeros(2 * img.size + 16, np.uint8)
     n = adaptive.code_plane(img.copy(), *logistic.cdf_table(), False, np.zeros(1, np.uint8), out, trace, *adaptive.NO_NET,
-                            adaptive.NO_TAP)
+                            adaptive.NO_TAP, adaptive.BYTE_TOP, *adaptive.new_frequencies(0))
     total = 1 << 16
     ideal_bytes = float(np.sum(16 - np.log2(trace[:, 1]))) / 8
     assert ideal_bytes <= n <= ideal_bytes + 8

@@ -18,8 +18,10 @@ import numpy as np
 from numba.core.dispatcher import Dispatcher
 from PIL import Image
 
+import rc_plugin
+
 from rc_plugin.format import bitstream
-from rcl_testutil import all_tile_kinds, assert_compiled_equals_interpreted
+from rcl_testutil import all_tile_kinds, assert_compiled_equals_interpreted, wide_part_kinds
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -31,6 +33,7 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
     y, x = np.mgrid[0:20, 0:24]
     gradient = np.stack([(7 * x) % 256, (5 * y) % 256, (3 * x + 2 * y) % 256], axis=2).astype(np.uint8)
     checker = np.where((y + x) % 2 == 0, 0, 255).astype(np.uint8)
+    wide_checker = checker.astype(np.int64)
     blocks = np.where(((y // 3) + (x // 4)) % 2 == 0, 0, 255).astype(np.uint8)
     smooth = (x[:16, :20] * 2 + y[:16, :20] * 1.5 + rng.normal(0, 1.5, (16, 20))).round().clip(0, 63)
     spaced = (4 * smooth).astype(np.uint8)  # 64 grey levels 4 apart: its palette's indices code smaller
@@ -72,6 +75,16 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
         ("learned", _photo("lake")[150:166, 300:320], {"mixer": "small"}, None),
         ("learned_grey", np.asarray(Image.fromarray(_photo("osprey")[100:116, 60:78]).convert("L")), {"mixer": "large"},
          None),
+        # 16-bit samples (format 10): full-range noise and 0/65535 beside it in a wide stream, at 16 bits a sample
+        ("wide_noise", rng.integers(0, 65536, (12, 14, 3)).astype(np.uint16), {}, None),
+        ("wide_extremes", np.stack([257 * wide_checker, rng.integers(0, 65536, checker.shape), 65535 - 257 * wide_checker],
+                                   axis=2).astype(np.uint16), {}, None),
+        # 12-bit noise shifted left by 4 (a table of their values) with a 16-bit alpha plane (a part of its own)
+        ("wide_shifted_rgba", np.concatenate([rng.integers(1000, 1400, (24, 32, 3)) << 4,
+                                              rng.integers(0, 65536, (24, 32, 1))], axis=2).astype(np.uint16), {}, None),
+        # 64 grey levels spread over 16 bits: a table and an 8-bit record of their ranks
+        ("wide_few_levels", spaced.astype(np.uint16) * 1000, {}, None),
+        ("wide_tile_edges", rng.integers(0, 65536, (side + 1, side + 2, 3)).astype(np.uint16), {}, side),
     ]
 
 
@@ -92,6 +105,12 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
     assert len(kinds["tile_edges"]) == 4 and len(kinds["over_a_tile"]) == 2
     assert kinds["extremes_adaptive"] == kinds["noise"] == ["adaptive"]
     assert kinds["learned"] == kinds["learned_grey"] == ["learned"]
+    wide = {name: wide_part_kinds(rc_plugin.encode(pixels)) for name, pixels, _, tile in cases()
+            if name.startswith("wide") and tile is None}
+    assert wide == {
+        "wide_noise": ["offset:stream"], "wide_extremes": ["offset:stream"],
+        "wide_shifted_rgba": ["table:stream", "offset:stream"], "wide_few_levels": ["table:adaptive"]}
+    assert kinds["wide_tile_edges"] == ["wide"] * 4
     # here everything ran compiled (in the other process nothing did: it checks that itself)
     assert {"rc_plugin.adaptive.plane_coder.code_plane", "rc_plugin.adaptive.plane_coder._learn", "rc_plugin.adaptive.predictors.predict",
             "rc_plugin.adaptive.logistic.below", "rc_plugin.adaptive.rangecoder.shift_low"} <= set(compiled_functions())

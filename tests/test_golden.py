@@ -14,7 +14,7 @@ import pytest
 import rc_plugin
 import rc_plugin.format.container
 from rc_plugin.codec import decode_with_metadata
-from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, tile_kinds
+from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, tile_kinds, wide_part_kinds
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFESTS = {int(d.name[1:]): json.loads((d / "manifest.json").read_text()) for d in sorted(GOLDEN.glob("v*"))}
@@ -47,7 +47,7 @@ def test_golden_file_decodes_exactly(version, entry):
     # the file itself is the one make_golden.py wrote (an edited file would test nothing)
     assert sha256(data) == entry["file_sha256"], f"{entry['name']} changed on disk: restore it from git"
     pixels, meta = decode_with_metadata(data)
-    assert pixels.dtype == (bool if entry["mode"] == "1" else np.uint8)
+    assert pixels.dtype == (bool if entry["mode"] == "1" else np.dtype(entry.get("dtype", "uint8")))
     assert list(pixels.shape) == entry["shape"]
     assert sha256(np.ascontiguousarray(pixels).tobytes()) == entry["pixel_sha256"], (
         f"{entry['name']} (written by {entry['encode']}) no longer decodes to its pixels"
@@ -65,7 +65,8 @@ def test_golden_file_decodes_exactly(version, entry):
 
 def test_golden_files_cover_the_coding_paths():
     """The special cases are really in the files, not only in their names."""
-    for version in MANIFESTS:
+    byte_version = rc_plugin.format.container.BYTE_VERSION
+    for version in [v for v in MANIFESTS if v <= byte_version]:  # the files of 8-bit images
         assert first_tile(read(version, "rgb_grey_shortcut.rcl")).grey != b""
         header = rc_plugin.format.container.parse_header(read(version, "rgb_all_grey.rcl"), None)
         assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
@@ -77,12 +78,30 @@ def test_golden_files_cover_the_coding_paths():
     assert first_tile(read(6, "rgb.rcl")).grey == b""
     assert rc_plugin.info(read(7, "rgb.rcl"))["coder"] == "adaptive"
     assert rc_plugin.info(read(7, "rgb_mixture.rcl"))["coder"] == "mixture"
-    latest = MANIFESTS[rc_plugin.format.container.VERSION]["files"]
-    assert {kind for entry in latest for kind in tile_kinds(read(rc_plugin.format.container.VERSION, entry["name"]))} == (
-        all_tile_kinds()), "every tile kind the format has is pinned by a golden file"
-    assert {e["mode"] for e in latest} >= {"P", "1"}
-    assert rc_plugin.codec.decode_image(read(rc_plugin.format.container.VERSION, "p_transparency.rcl"))[0].info[
-        "transparency"] == 3
+    latest = [(v, e["name"]) for v in (byte_version, rc_plugin.format.container.VERSION) for e in MANIFESTS[v]["files"]]
+    assert {kind for v, name in latest for kind in tile_kinds(read(v, name))} == all_tile_kinds(), (
+        "every tile kind the format has is pinned by a golden file")
+    assert {e["mode"] for e in MANIFESTS[byte_version]["files"]} >= {"P", "1"}
+    assert rc_plugin.codec.decode_image(read(byte_version, "p_transparency.rcl"))[0].info["transparency"] == 3
+
+
+def test_golden_wide_files_cover_their_paths():
+    """Format 10's files hold what their names say: a wide stream mapped by offset, by offset in steps of 16, an
+    8-bit record of a few levels, an alpha part, the bit depth of the samples, grey stored as colour, two tiles."""
+    version = rc_plugin.format.container.VERSION
+    wide = {e["name"][:-4]: read(version, e["name"]) for e in MANIFESTS[version]["files"]}
+    assert all(tile_kinds(data) == ["wide"] * rc_plugin.info(data)["tiles"] for data in wide.values())
+    assert wide_part_kinds(wide["wide_grey12"]) == ["offset:stream"]
+    assert first_tile(wide["wide_grey12_shifted"]).parts[0].step == 16
+    assert wide_part_kinds(wide["wide_few_levels"])[0].split(":")[1] != "stream"
+    for name in ("wide_rgba", "wide_la"):  # a 16-bit colour, and an alpha plane of 8-bit levels times 257
+        colour, alpha = wide_part_kinds(wide[name])
+        assert colour == "offset:stream" and not alpha.endswith("stream"), (colour, alpha)
+    assert [rc_plugin.info(wide[n])["bit_depth"] for n in ("wide_rgb16", "wide_grey12", "wide_la")] == [16, 12, 14]
+    header = rc_plugin.format.container.parse_header(wide["wide_rgb_all_grey"], None)
+    assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
+    assert rc_plugin.info(wide["wide_two_tiles"])["tiles"] == 2
+    assert rc_plugin.info(wide["wide_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
 
 
 def test_bitstream_constants_pinned():

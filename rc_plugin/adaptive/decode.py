@@ -1,38 +1,39 @@
-"""The adaptive coder's tile records back to their colour (rc_plugin.tile_coder): an adaptive tile, generic rows,
-or a palette and its index plane. numba loads at the first tile that needs it, not with the package."""
+"""The adaptive coder's tile records back to their pixels (rc_plugin.tile_coder): an adaptive tile, generic rows, a
+palette and its index plane, or a wide tile's parts. numba loads at the first tile that needs it, not with the
+package."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
+from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_BYTE_TOP
 from ..format.container import Header
-from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile
+from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile, WideTile
 from .palette import apply_palette, unpack_palette
 
 
-def decode_adaptive_tile(tile: AdaptiveTile, header: Header, th: int, tw: int) -> np.ndarray:
+def decode_adaptive_tile(tile: AdaptiveTile, channels: int, th: int, tw: int) -> np.ndarray:
     from . import plane_coder  # a quarter second of numba loading, at the first adaptive tile
 
-    return plane_coder.decode_plane(tile.stream, th, tw, header.coded_channels)
+    return plane_coder.decode_plane(tile.stream, th, tw, channels)
 
 
-def decode_learned_tile(tile: LearnedTile, header: Header, th: int, tw: int) -> np.ndarray:
+def decode_learned_tile(tile: LearnedTile, channels: int, th: int, tw: int) -> np.ndarray:
     from . import mixers, plane_coder
 
-    return plane_coder.decode_plane(tile.stream, th, tw, header.coded_channels, mixers.load(tile.mixer))
+    return plane_coder.decode_plane(tile.stream, th, tw, channels, mixers.load(tile.mixer))
 
 
-def decode_generic_tile(tile: GenericTile, header: Header, th: int, tw: int) -> np.ndarray:
+def decode_generic_tile(tile: GenericTile, channels: int, th: int, tw: int) -> np.ndarray:
     from . import generic
 
-    return generic.decode_rows(tile.stream, th, tw, header.coded_channels)
+    return generic.decode_rows(tile.stream, th, tw, channels)
 
 
-def decode_palette_tile(tile: PaletteTile, header: Header, th: int, tw: int) -> np.ndarray:
+def decode_palette_tile(tile: PaletteTile, channels: int, th: int, tw: int) -> np.ndarray:
     """A palette tile's colour: its index plane decoded as the tile says, looked up in its palette."""
     from . import generic, indexed, plane_coder
 
-    colours = unpack_palette(tile.palette, tile.colours, header.coded_channels)
+    colours = unpack_palette(tile.palette, tile.colours, channels)
     if tile.plane == PLANE_ADAPTIVE:
         indices = plane_coder.decode_plane(tile.stream, th, tw, 1)[..., 0]
     elif tile.plane == PLANE_GENERIC:
@@ -42,11 +43,29 @@ def decode_palette_tile(tile: PaletteTile, header: Header, th: int, tw: int) -> 
     return apply_palette(colours, indices)
 
 
+def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndarray:
+    """A wide tile's (th, tw, channels [+ 1]) uint16 samples: its colour, and its alpha plane last if it has one."""
+    from . import plane_coder
+    from .value_map import unmap
+
+    planes = []
+    for i, part in enumerate(tile.parts):
+        n = channels if i == 0 else 1
+        if part.top <= WIDE_BYTE_TOP:
+            mapped = _DECODERS[type(part.coded)](part.coded, n, th, tw)
+        else:
+            mapped = plane_coder.decode_plane(part.coded, th, tw, n, top=part.top)
+        planes.append(unmap(mapped, part))
+    return np.concatenate(planes, axis=2) if len(planes) > 1 else planes[0]
+
+
 #: The decoder of each kind of record.
 _DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_tile, LearnedTile: decode_learned_tile,
-             PaletteTile: decode_palette_tile}
+             PaletteTile: decode_palette_tile, WideTile: decode_wide_tile}
 
 
-def decode_tile(tile: AdaptiveTile | PaletteTile, header: Header, th: int, tw: int, opts: dict) -> np.ndarray:
-    """(th, tw, coded channels) uint8 colour of one of the adaptive coder's records."""
-    return _DECODERS[type(tile)](tile, header, th, tw)
+def decode_tile(tile: AdaptiveTile | PaletteTile | WideTile, header: Header, th: int, tw: int, opts: dict
+                ) -> np.ndarray:
+    """(th, tw, coded channels) colour of one of the adaptive coder's records: uint8, or for a wide tile uint16 with
+    its alpha plane last, if the image has one."""
+    return _DECODERS[type(tile)](tile, header.coded_channels, th, tw)

@@ -14,6 +14,10 @@ from .guard import code_lossless_tile
 
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
     """No lossy layer; each tile's record as guard picks it, a P image's plane told apart as colours are, with the
-    learned mixer the options name (none: "off")."""
+    learned mixer the options name (none: "off"); uint16 pixels as wide tiles."""
     mixer = MIXER_IDS.get(opts.get("mixer"), 0)  # "off" (or none given): 0
+    if pixels.dtype == np.uint16:  # samples of more than 8 bits: a wide tile (format 10)
+        from .wide import code_wide_tile
+
+        return Encoding(LAYER_NONE, 0, lambda part: code_wide_tile(part, channels, mixer))
     return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P", mixer))

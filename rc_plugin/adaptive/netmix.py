@@ -17,7 +17,7 @@ from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "61c4165e5abf7936+f72f76a08af9f281"
+COMPILED_FOR = "42051db6083f880f+3934115477a9accd"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

@@ -32,12 +32,13 @@ from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, fin
                      guarded, mixture, prepare)
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
+from .tokens import code_sample, new_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "61c4165e5abf7936+dcdfb0a880b822e7"
+COMPILED_FOR = "42051db6083f880f+5c15d325487e380a"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
-                                                 "indexed.py"))
+                                                 "indexed.py", "tokens.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
@@ -49,6 +50,8 @@ CORRECTION_FEATURES = 6
 SCALE_CONTEXTS = 4
 SCALE_BINS = 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
+#: The largest 8-bit sample: code_plane's top for every tile but a wide one's.
+BYTE_TOP = bs.WIDE_BYTE_TOP
 NO_TAP = np.zeros((0, TAP_COLUMNS), np.int16)
 #: No learned mixer: the network's weights (int16) and biases (int32) with no hidden units.
 NO_NET = (np.zeros((0, FEATURES), np.int16), np.zeros(0, np.int32), np.zeros((bs.MIXER_OUTPUTS, 0), np.int16),
@@ -82,12 +85,24 @@ def _learn(weights, feats, error, step, floor):
 
 @shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
-def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap):
-    """Code img (h, w, C) uint8 into out, or (decoding) fill img from the stream inp; returns bytes written
+def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap, top, token_freq, token_totals):
+    """Code img (h, w, C) into out, or (decoding) fill img from the stream inp; returns bytes written
     (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency). With hidden
     units (w1's rows), the learned mixer (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives
-    each subpixel's mixer features, value, mean and scale row (its training data)."""
+    each subpixel's mixer features, value, mean and scale row (its training data).
+
+    top: the largest value a sample may take, 255 for uint8 samples. Above 255 (uint16 samples of a wide tile,
+    format 10) each sample is coded as a token and raw bits (rc_plugin.adaptive.tokens; token_freq and token_totals:
+    the token frequencies, rc_plugin.adaptive.tokens.new_frequencies), without a learned mixer, and the quantities compared with
+    8-bit constants (the blend's errors, the dead zone, the bias and scale contexts' levels) are taken >> shift, the
+    bits beyond 8; at top = 255 the coder is the 8-bit one, bit for bit."""
     h, w, nc = img.shape
+    deep = top > 255
+    shift = 0
+    while (top >> shift) > 255:
+        shift += 1
+    clip = 8 * top  # predictions and the mean in 1/8 levels
+    dead_zone = bs.ADAPTIVE_DEAD_ZONE << shift
     perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
     berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
     bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
@@ -121,7 +136,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     net_weights = np.zeros(COMPONENTS, np.int64)
     coded = np.zeros(COMPONENTS, np.int64)  # the coded mixture's mults: the network's, guarded
     guard = np.full(nc, bs.MIXER_GUARD_START, np.int64)
-    total = coded_total = share = 0
+    total = coded_total = share = ck = row = 0
     low, rng, cache, pending, pos, code = open_stream(decoding, inp)
     for y in range(h):
         r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
@@ -133,7 +148,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 for i in range(PREDICTORS):
                     if valid[i] == 0:
                         continue
-                    pred[i] = min(max(pred[i], 0), 2040)
+                    pred[i] = min(max(pred[i], 0), clip)
                     s = 0
                     if x >= 1:
                         s += perr[r0, x + 1, c, i]
@@ -145,7 +160,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         s += perr[r2, x + 2, c, i]
                     if c > 0:
                         s += perr[r0, x + 2, c - 1, i]
-                    d = s + bs.ADAPTIVE_WEIGHT_BIAS
+                    d = (s >> shift) + bs.ADAPTIVE_WEIGHT_BIAS  # (a wide sample's errors: d * d < 2**40)
                     wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
                     weights[i] = wt
                     sw += wt
@@ -169,11 +184,11 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 corrected = blend + (acc >> bs.ADAPTIVE_LMS_FRAC)
                 signs = 0
                 for e in (ew, en, enw, ene):
-                    signs = 3 * signs + (0 if e < -bs.ADAPTIVE_DEAD_ZONE else (1 if e <= bs.ADAPTIVE_DEAD_ZONE else 2))
-                bctx = signs * BIAS_LEVELS + min(ilog8(spread + 1) >> 3, BIAS_LEVELS - 1)
+                    signs = 3 * signs + (0 if e < -dead_zone else (1 if e <= dead_zone else 2))
+                bctx = signs * BIAS_LEVELS + min(ilog8((spread >> shift) + 1) >> 3, BIAS_LEVELS - 1)
                 n = bias_count[c, bctx]
                 mu = corrected + ((2 * bias_total[c, bctx] + n) // (2 * n + 1) if n > 0 else 0)
-                mu = min(max(mu, 0), 2040)
+                mu = min(max(mu, 0), clip)
                 # scale: the four contexts' mean absolute errors, averaged in the log domain
                 local = abs(ew) + abs(en) + (abs(enw) + abs(ene)) // 2
                 earlier = 0
@@ -184,67 +199,75 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     earlier = (earlier + abs(berr[r0, x + 2, c - 2])) // 2
                 sk[0] = min(ilog8(expect + 1) >> 1, 63)
                 sk[1] = min(ilog8(local + 1) >> 1, 63)
-                sk[2] = 16 * min(ilog8(earlier + 1) >> 2, 15) + min(ilog8(expect + 1) >> 3, 15)
+                sk[2] = 16 * min(ilog8((earlier >> shift) + 1) >> 2, 15) + min(ilog8(expect + 1) >> 3, 15)
                 sk[3] = min(ilog8(spread + 1) >> 1, 63)
                 logs = 0
                 for t in range(SCALE_CONTEXTS):
                     mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
                 si = (logs + SCALE_CONTEXTS // 2) // SCALE_CONTEXTS - 24
-                ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
-                si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
-                si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
-                row = si - bs.ADAPTIVE_LOGSCALE_MIN
-                if use_net or tapping:
-                    errors[0], errors[1], errors[2], errors[3] = ew, en, enw, ene
-                    errors[4], errors[5] = cfeats[0], cfeats[1]
-                    levels[0], levels[1], levels[2], levels[3] = expect, local, earlier, spread
-                    features(feat, pred, valid, weights, sw, mu, mad_table[row], errors, corrected, blend, levels,
-                             row, c, x, y)
-                if use_net:
-                    forward(feat, w1, b1, w2, b2, hidden, net_out)
-                    total = mixture(cdf, mad_table[row], net_out, mu, row, mus, rows, mults, clos, spans, net_weights)
-                    share = guard_share(guard[c])
-                    coded_total = guarded(share, net_weights, spans, coded)
-                clo = cdf[row, HALF - 4 - mu]
-                span = cdf[row, HALF + 2044 - mu] - clo
-                unit = rng >> bs.ADAPTIVE_FREQ_BITS
-                if decoding:
-                    target = min(code // unit, TOTAL - 1)
-                    if use_net:
-                        v = find_mix(cdf, mus, rows, coded, clos, coded_total, mu, target)
-                    else:
-                        v = find(cdf, row, mu, clo, span, target)
-                    img[y, x, c] = v
-                else:
-                    v = np.int64(img[y, x, c])
-                if use_net:
-                    start = below_mix(cdf, mus, rows, coded, clos, coded_total, v)
-                    freq = below_mix(cdf, mus, rows, coded, clos, coded_total, v + 1) - start
-                    f_net = (below_mix(cdf, mus, rows, mults, clos, total, v + 1)
-                             - below_mix(cdf, mus, rows, mults, clos, total, v))
-                    f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
-                    guard[c] = guard_step(guard[c], share, f_net, f_own, freq)
-                else:
-                    start = below(cdf, row, mu, clo, span, v)
-                    freq = below(cdf, row, mu, clo, span, v + 1) - start
-                if decoding:
-                    code -= unit * start
-                    rng = unit * freq
-                    code, rng, pos = decoder_normalise(code, rng, inp, pos)
-                    if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
+                if deep:  # a wide sample: a token and raw bits (rc_plugin.adaptive.tokens)
+                    k = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), bs.WIDE_CONTEXTS - 1)
+                    v, low, rng, cache, pending, pos, code = code_sample(
+                        img, y, x, c, min((mu + 4) >> 3, top), top, token_freq[c, k], token_totals[c], k, decoding,
+                        inp, out, low, rng, cache, pending, pos, code)
+                    if decoding and pos > inp.shape[0] + 8:
                         return pos
                 else:
-                    k = (y * w + x) * nc + c
-                    if trace.shape[0] > 0:
-                        trace[k, 0], trace[k, 1] = start, freq
-                    if tapping:
-                        for j in range(FEATURES):
-                            tap[k, j] = feat[j]
-                        tap[k, FEATURES], tap[k, FEATURES + 1], tap[k, FEATURES + 2] = v, mu, row
-                    low += unit * start
-                    rng = unit * freq
-                    low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+                    ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
+                    si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
+                    si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
+                    row = si - bs.ADAPTIVE_LOGSCALE_MIN
+                    if use_net or tapping:
+                        errors[0], errors[1], errors[2], errors[3] = ew, en, enw, ene
+                        errors[4], errors[5] = cfeats[0], cfeats[1]
+                        levels[0], levels[1], levels[2], levels[3] = expect, local, earlier, spread
+                        features(feat, pred, valid, weights, sw, mu, mad_table[row], errors, corrected, blend, levels,
+                                 row, c, x, y)
+                    if use_net:
+                        forward(feat, w1, b1, w2, b2, hidden, net_out)
+                        total = mixture(cdf, mad_table[row], net_out, mu, row, mus, rows, mults, clos, spans, net_weights)
+                        share = guard_share(guard[c])
+                        coded_total = guarded(share, net_weights, spans, coded)
+                    clo = cdf[row, HALF - 4 - mu]
+                    span = cdf[row, HALF + 2044 - mu] - clo
+                    unit = rng >> bs.ADAPTIVE_FREQ_BITS
+                    if decoding:
+                        target = min(code // unit, TOTAL - 1)
+                        if use_net:
+                            v = find_mix(cdf, mus, rows, coded, clos, coded_total, mu, target)
+                        else:
+                            v = find(cdf, row, mu, clo, span, target)
+                        img[y, x, c] = v
+                    else:
+                        v = np.int64(img[y, x, c])
+                    if use_net:
+                        start = below_mix(cdf, mus, rows, coded, clos, coded_total, v)
+                        freq = below_mix(cdf, mus, rows, coded, clos, coded_total, v + 1) - start
+                        f_net = (below_mix(cdf, mus, rows, mults, clos, total, v + 1)
+                                 - below_mix(cdf, mus, rows, mults, clos, total, v))
+                        f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
+                        guard[c] = guard_step(guard[c], share, f_net, f_own, freq)
+                    else:
+                        start = below(cdf, row, mu, clo, span, v)
+                        freq = below(cdf, row, mu, clo, span, v + 1) - start
+                    if decoding:
+                        code -= unit * start
+                        rng = unit * freq
+                        code, rng, pos = decoder_normalise(code, rng, inp, pos)
+                        if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
+                            return pos
+                    else:
+                        k = (y * w + x) * nc + c
+                        if trace.shape[0] > 0:
+                            trace[k, 0], trace[k, 1] = start, freq
+                        if tapping:
+                            for j in range(FEATURES):
+                                tap[k, j] = feat[j]
+                            tap[k, FEATURES], tap[k, FEATURES + 1], tap[k, FEATURES + 2] = v, mu, row
+                        low += unit * start
+                        rng = unit * freq
+                        low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
                 # learn from the value
                 for i in range(PREDICTORS):
                     perr[r0, x + 2, c, i] = abs(8 * v - pred[i]) if valid[i] else 0
@@ -252,7 +275,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 _update(bias_total, bias_count, 8 * v - corrected, c, bctx)
                 for t in range(SCALE_CONTEXTS):
                     _update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
-                _update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
+                if not deep:
+                    _update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
                 _learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
                 _learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
                 _learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
@@ -262,11 +286,29 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     return pos
 
 
-def encode_plane(pixels: np.ndarray, net: tuple = NO_NET) -> bytes:
-    """The stream of an (h, w, C) uint8 image; net: the learned mixer's (w1, b1, w2, b2), or none."""
-    img = np.array(pixels, dtype=np.uint8, order="C")
-    out = np.zeros(2 * img.size + 16, np.uint8)  # a subpixel costs at most FREQ_BITS = 16 bits
-    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *prepare(net), NO_TAP)
+#: No wide samples: token frequencies of no channel (code_plane needs them only above top 255).
+_NO_TOKENS = new_frequencies(0)
+
+
+def _tokens(top: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    return new_frequencies(channels) if top > BYTE_TOP else _NO_TOKENS
+
+
+def _sample_type(top: int) -> type:
+    """uint8 samples up to 255, uint16 above (a wide tile's, format 10)."""
+    if not 1 <= top <= bs.WIDE_MAX:
+        raise RclError(f"corrupt .rcl tile: samples up to {top}")
+    return np.uint8 if top <= BYTE_TOP else np.uint16
+
+
+def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP) -> bytes:
+    """The stream of an (h, w, C) image of values 0..top (uint8 up to 255); net: the learned mixer's (w1, b1, w2,
+    b2), or none (always none above top 255)."""
+    img = np.array(pixels, dtype=_sample_type(top), order="C")
+    # a subpixel costs at most FREQ_BITS = 16 bits; a wide one a token's 16 and 13 raw bits
+    out = np.zeros((2 if top <= BYTE_TOP else 4) * img.size + 16, np.uint8)
+    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *prepare(net), NO_TAP, top,
+                   *_tokens(top, img.shape[2]))
     return out[:n].tobytes()
 
 
@@ -275,16 +317,17 @@ def tap_plane(pixels: np.ndarray) -> np.ndarray:
     the learned mixer's training data."""
     img = np.array(pixels, dtype=np.uint8, order="C")
     tap = np.zeros((img.size, TAP_COLUMNS), np.int16)
-    code_plane(img, *cdf_table(), False, _NO_INPUT, np.zeros(2 * img.size + 16, np.uint8), _NO_TRACE, *NO_NET, tap)
+    code_plane(img, *cdf_table(), False, _NO_INPUT, np.zeros(2 * img.size + 16, np.uint8), _NO_TRACE, *NO_NET, tap,
+               BYTE_TOP, *_NO_TOKENS)
     return tap
 
 
-def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET) -> np.ndarray:
-    """The (h, w, channels) uint8 image of a stream (net as it was encoded with); a corrupt stream gives wrong
-    pixels, which the file's checksum refuses."""
-    img = np.zeros((h, w, channels), np.uint8)
+def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP) -> np.ndarray:
+    """The (h, w, channels) image of a stream (net and top as it was encoded with: uint8 up to top 255, else
+    uint16); a corrupt stream gives wrong pixels, which the file's checksum refuses."""
+    img = np.zeros((h, w, channels), _sample_type(top))
     read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE,
-                      *prepare(net), NO_TAP)
+                      *prepare(net), NO_TAP, top, *_tokens(top, channels))
     if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
     return img

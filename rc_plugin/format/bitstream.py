@@ -95,6 +95,8 @@ CODER_PALETTE = 2
 CODER_GENERIC = 3
 #: Format 9 adds an adaptive tile coded with a learned mixer (rc_plugin.adaptive.netmix), named by its id.
 CODER_LEARNED = 4
+#: Format 10 adds a wide tile: samples of up to 16 bits (below, "samples of more than 8 bits").
+CODER_WIDE = 5
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
 #: (rc_plugin.adaptive.indexed), or as the generic tile codes its rows.
 PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
@@ -213,6 +215,28 @@ def fingerprint() -> str:
     h.update(repr(constants(sys.modules[__name__])).encode())
     h.update(repr(constants(grids)).encode())
     return h.hexdigest()[:16]
+
+# --- samples of more than 8 bits (format 10) --------------------------------------------------------------
+#: A wide tile (uint16 samples) codes its colour, then its alpha, each as a part: the part's samples mapped to
+#: 0..top, by their offset from the part's smallest value or by their rank among the values it holds (a table of
+#: them, for a part that leaves many values unused: 12-bit data shifted left, a gain that skips levels). A part of
+#: top <= WIDE_BYTE_TOP is coded as an 8-bit record of those ranks or offsets; a wider one by the adaptive coder with
+#: tokens (rc_plugin.adaptive.tokens).
+WIDE_MAP_OFFSET, WIDE_MAP_TABLE = 0, 1
+WIDE_BYTE_TOP = 255
+WIDE_MAX = 65535
+#: The token of a folded error u: u itself below TOKEN_DIRECT (a power of two), else 16 + 4 (bit length - 5) + the
+#: TOKEN_MSB bits after the leading one; TOKENS covers u < 2**16.
+WIDE_TOKEN_DIRECT = 16
+WIDE_TOKEN_MSB = 2
+WIDE_TOKENS = 64
+#: Token frequencies are kept per channel and per context: the coder's log scale (1/8 octaves, from
+#: ADAPTIVE_LOGSCALE_MIN) in half octaves, up to CONTEXTS - 1. Each starts at FREQ_START, a coded token adds
+#: FREQ_STEP, and a context's counts halve (rounding up) when their total passes FREQ_LIMIT.
+WIDE_CONTEXTS = 40
+WIDE_FREQ_START = 1
+WIDE_FREQ_STEP = 32
+WIDE_FREQ_LIMIT = 1 << 16
 
 # --- the learned mixer over the adaptive coder's state (rc_plugin.adaptive.netmix), format 9 ------------
 #: Its inputs at each subpixel (docs/format.md): the 17 predictions' offsets from the coder's mean and the 6 blend

@@ -17,11 +17,15 @@ from ..errors import RclError
 from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 9
-#: Versions this decoder reads: a version-8 file is a version-9 file without learned tiles; a version-7 file is a version-8 file of modes L, LA, RGB, RGBA whose tiles are
+VERSION = 10
+#: The version an image of 8-bit samples is written in: the oldest that reads it, so an rcl of format 9 still reads
+#: every 8-bit file this one writes. Only images of wider samples need format 10.
+BYTE_VERSION = 9
+#: Versions this decoder reads: a version-9 file is a version-10 file without wide samples (FLAG_WIDE) and their
+#: wide tiles; a version-8 file is a version-9 file without learned tiles; a version-7 file is a version-8 file of modes L, LA, RGB, RGBA whose tiles are
 #: mixture and adaptive tiles; a version-6 file a version-7 file whose tiles are all mixture tiles without the
 #: coder byte.
-READABLE_VERSIONS = (6, 7, 8, 9)
+READABLE_VERSIONS = (6, 7, 8, 9, 10)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
@@ -35,6 +39,12 @@ INDEXED_MODES = ("P", "1")
 FLAG_CHANNEL_AXIS = 1
 #: flags bit 1 (modes RGB, RGBA): the three colour channels are equal, so only one is coded.
 FLAG_GREY_COLOUR = 2
+#: flags bit 2 (format 10, modes L, LA, RGB, RGBA): the samples are uint16, and flags bits 8-11 hold the bit depth
+#: less one (1..16: the bit length of the largest sample, at least 1), which every decoded sample keeps within.
+FLAG_WIDE = 4
+DEPTH_SHIFT = 8
+DEPTH_MASK = 0xF << DEPTH_SHIFT
+WIDE_MODES = ("L", "LA", "RGB", "RGBA")
 META_CHUNKS = {b"ICCP": "icc_profile", b"EXIF": "exif", b"XMP ": "xmp"}
 #: The palette of a mode-P file (required there, an error elsewhere); metadata under the key "palette", a Palette.
 PALETTE_CHUNK = b"PLTE"
@@ -70,6 +80,16 @@ class Header:
     def coded_channels(self) -> int:
         """Colour channels the lossy layer and the residual carry: one for grey, and for grey stored as colour."""
         return 1 if self.flags & FLAG_GREY_COLOUR else self.colour_channels
+
+    @property
+    def wide(self) -> bool:
+        """Whether the samples are uint16 (format 10)."""
+        return bool(self.flags & FLAG_WIDE)
+
+    @property
+    def bit_depth(self) -> int:
+        """Bits a sample holds: 8, or for wide samples the recorded depth (1..16)."""
+        return ((self.flags & DEPTH_MASK) >> DEPTH_SHIFT) + 1 if self.wide else 8
 
     @property
     def has_alpha(self) -> bool:
@@ -220,8 +240,9 @@ def parse_header(data: bytes, max_pixels: int | None) -> Header:
     _, version, mode_id, layer_id, q, width, height, tile, flags, model_id, checksum = fields
     if mode_id not in MODES or (version < 8 and MODES[mode_id] in INDEXED_MODES):
         raise RclError(f"corrupt .rcl header: unknown mode {mode_id} in a version-{version} file")
+    wide = flags & FLAG_WIDE and version >= 10 and MODES[mode_id] in WIDE_MODES
     bad_flags = (
-        flags & ~(FLAG_CHANNEL_AXIS | FLAG_GREY_COLOUR)
+        flags & ~(FLAG_CHANNEL_AXIS | FLAG_GREY_COLOUR | (FLAG_WIDE | DEPTH_MASK if wide else 0))
         or (flags & FLAG_CHANNEL_AXIS and MODES[mode_id] != "L")
         or (flags & FLAG_GREY_COLOUR and MODES[mode_id] not in ("RGB", "RGBA"))
     )

@@ -8,17 +8,20 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CONTEXT_BYTES,
-                        GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED,
-                        TAU_BYTES)
+from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_WIDE,
+                        CONTEXT_BYTES, GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC,
+                        PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
-               CODER_GENERIC: "generic", CODER_LEARNED: "learned"}
+               CODER_GENERIC: "generic", CODER_LEARNED: "learned", CODER_WIDE: "wide"}
 #: The coders each version knows (a version-6 tile has no coder byte).
 CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE),
                      8: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC),
-                     9: tuple(CODER_NAMES)}
+                     9: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED),
+                     10: tuple(CODER_NAMES)}
+#: The version whose records a wide tile's part of 8-bit samples holds (any record of that version but a mixture one).
+BYTE_RECORD_VERSION = 9
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
@@ -34,6 +37,13 @@ ADAPTIVE_HEAD = struct.Struct("<BII")
 PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
 #: A learned tile record's head: the coder byte, the mixer's id, the stream's and the alpha plane's lengths.
 LEARNED_HEAD = struct.Struct("<BBII")
+#: A wide tile record's head: the coder byte and its parts' count (the colour, then the alpha plane if any); each
+#: part's head: how its samples map to 0..top (WIDE_MAP_*), the smallest sample lo, the step (WIDE_MAP_OFFSET: a
+#: sample is lo + step x its value; 1 for a table), top, the lengths of the map's table (WIDE_MAP_TABLE, of top + 1
+#: >= 2 values) and of the coded samples (an 8-bit record when top <= WIDE_BYTE_TOP, else a stream).
+WIDE_HEAD = struct.Struct("<BB")
+WIDE_PART_HEAD = struct.Struct("<BHHHII")
+WIDE_MAP_NAMES = {WIDE_MAP_OFFSET: "offset", WIDE_MAP_TABLE: "table"}
 
 
 @dataclasses.dataclass
@@ -95,6 +105,37 @@ class LearnedTile(AdaptiveTile):
 
 
 @dataclasses.dataclass
+class WidePart:
+    """One part of a wide tile: its samples as values 0..top, each sample lo + step x its value (WIDE_MAP_OFFSET) or
+    the value's entry in the packed table of the values the part holds (WIDE_MAP_TABLE, rc_plugin.adaptive.value_map),
+    and those values coded: an 8-bit record (top <= WIDE_BYTE_TOP) or the adaptive coder's wide stream."""
+
+    kind: int  # WIDE_MAP_*
+    lo: int
+    step: int
+    top: int
+    table: bytes
+    coded: "bytes | AdaptiveTile | PaletteTile"
+
+    def pack(self) -> bytes:
+        inner = self.coded if isinstance(self.coded, bytes) else self.coded.pack()
+        head = WIDE_PART_HEAD.pack(self.kind, self.lo, self.step, self.top, len(self.table), len(inner))
+        return head + self.table + inner
+
+
+@dataclasses.dataclass
+class WideTile:
+    """A wide tile (format 10): samples of up to 16 bits, its colour and then its alpha plane (if any) as parts."""
+
+    parts: list[WidePart]
+    coder = CODER_WIDE
+    alpha = b""  # the alpha plane is a part
+
+    def pack(self) -> bytes:
+        return WIDE_HEAD.pack(self.coder, len(self.parts)) + b"".join(part.pack() for part in self.parts)
+
+
+@dataclasses.dataclass
 class PaletteTile:
     """A palette tile (format 8): the packed palette, its index plane coded as `plane` says, then alpha."""
 
@@ -123,6 +164,8 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         raise RclError(f"corrupt .rcl tile: unknown coder {payload[0]} in a version-{version} file")
     if payload[0] == CODER_PALETTE:
         return _parse_palette(payload)
+    if payload[0] == CODER_WIDE:
+        return _parse_wide(payload, channels)
     if payload[0] == CODER_LEARNED:
         _, mixer, stream_len, alpha_len = _head(LEARNED_HEAD, payload)
         if mixer not in MIXER_NAMES:
@@ -156,6 +199,34 @@ def _parse_palette(payload: bytes) -> PaletteTile:
     start = PALETTE_TILE_HEAD.size
     stream, alpha = _stream_and_alpha(payload, start + palette_len, stream_len, alpha_len)
     return PaletteTile(plane, colours, payload[start : start + palette_len], stream, alpha)
+
+
+def _parse_wide(payload: bytes, channels: int) -> WideTile:
+    """A wide tile's parts: the colour (channels) and, if the head says two parts, the alpha plane."""
+    _, count = _head(WIDE_HEAD, payload)
+    if count not in (1, 2):
+        raise RclError(f"corrupt .rcl tile: a wide tile of {count} parts")
+    parts, pos = [], WIDE_HEAD.size
+    for i in range(count):
+        if pos + WIDE_PART_HEAD.size > len(payload):
+            raise RclError("corrupt .rcl tile: a wide part's head is truncated")
+        kind, lo, step, top, table_len, coded_len = WIDE_PART_HEAD.unpack_from(payload, pos)
+        pos += WIDE_PART_HEAD.size
+        bad_offset = kind == WIDE_MAP_OFFSET and (step < 1 or lo + step * top > WIDE_MAX or table_len)
+        if kind not in WIDE_MAP_NAMES or top < kind or bad_offset or (kind == WIDE_MAP_TABLE and step != 1):
+            raise RclError(f"corrupt .rcl tile: a wide part mapped by {kind} from {lo} in steps of {step} to top {top}")
+        if pos + table_len + coded_len > len(payload):
+            raise RclError("corrupt .rcl tile: a wide part's lengths exceed the tile")
+        table, coded = payload[pos : pos + table_len], payload[pos + table_len : pos + table_len + coded_len]
+        pos += table_len + coded_len
+        if top <= WIDE_BYTE_TOP:
+            coded = parse_tile(coded, channels if i == 0 else 1, BYTE_RECORD_VERSION)
+            if isinstance(coded, Tile) or coded.alpha:
+                raise RclError("corrupt .rcl tile: a wide part holds a mixture tile or an alpha plane")
+        parts.append(WidePart(kind, lo, step, top, table, coded))
+    if pos != len(payload):
+        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
+    return WideTile(parts)
 
 
 def _parse_mixture(payload: bytes, channels: int) -> Tile:

@@ -1,0 +1,164 @@
+"""How the adaptive coder codes a sample of more than 8 bits (format 10): its error as a token and raw bits.
+
+An 8-bit sample is coded with the shipped logistic table (rc_plugin.adaptive.logistic), whose offsets reach 256
+levels. A wide sample's error can reach 65,535, so it is coded the way JPEG XL codes its residuals: the error
+e = v - p (p the coder's prediction, both in 0..top) is folded to u in 0..top (0, -1, +1, -2, ... while both signs
+are possible, then the one side left), and u is split into a token (its value below WIDE_TOKEN_DIRECT, else its
+bit length and the WIDE_TOKEN_MSB bits after its leading one) and the raw bits below those. The token is coded
+with adaptive frequencies kept per channel and per context (the coder's scale in half octaves), so the shape of
+the error's distribution is learnt from the image, not assumed; the raw bits, nearly uniform, are coded flat.
+
+Integers only; the decoder runs the same functions.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..format import bitstream as bs
+from .rangecoder import decoder_normalise, encoder_normalise
+
+#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
+#: bitstream.check_compiled_for).
+COMPILED_FOR = "42051db6083f880f+a48eeaea9f53f45b"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
+
+DIRECT = bs.WIDE_TOKEN_DIRECT
+MSB = bs.WIDE_TOKEN_MSB
+TOKENS = bs.WIDE_TOKENS
+CONTEXTS = bs.WIDE_CONTEXTS
+#: log2 of DIRECT (a power of two): the smallest split value's bit length less one.
+DIRECT_BITS = DIRECT.bit_length() - 1
+assert DIRECT == 1 << DIRECT_BITS and DIRECT_BITS >= MSB
+
+
+def new_frequencies(channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each (channel, context)'s token frequencies, all WIDE_FREQ_START, and their totals."""
+    freq = np.full((channels, CONTEXTS, TOKENS), bs.WIDE_FREQ_START, np.int64)
+    return freq, np.full((channels, CONTEXTS), bs.WIDE_FREQ_START * TOKENS, np.int64)
+
+
+@numba.njit(cache=True)
+def fold(v, p, top):
+    """u in 0..top of value v given prediction p (both 0..top): 0, -1, +1, -2, +2 ... while both signs fit."""
+    e = v - p
+    m = min(p, top - p)
+    if e > m or e < -m:
+        return m + abs(e)
+    return 2 * e if e >= 0 else -2 * e - 1
+
+
+@numba.njit(cache=True)
+def unfold(u, p, top):
+    """The value whose fold is u (clipped to 0..top, which only a corrupt stream needs)."""
+    m = min(p, top - p)
+    if u <= 2 * m:
+        e = u >> 1 if u & 1 == 0 else -((u + 1) >> 1)
+    else:
+        e = u - m if p <= top - p else m - u
+    return min(max(p + e, 0), top)
+
+
+@numba.njit(cache=True)
+def split(u):
+    """(token, raw bit count, raw bits) of u."""
+    if u < DIRECT:
+        return u, 0, 0
+    n = 0  # the bit length of u less one
+    t = u
+    while t > 1:
+        t >>= 1
+        n += 1
+    bits = n - MSB
+    token = DIRECT + (n - DIRECT_BITS) * (1 << MSB) + ((u >> bits) & ((1 << MSB) - 1))
+    return token, bits, u & ((1 << bits) - 1)
+
+
+@numba.njit(cache=True)
+def raw_bits(token):
+    """How many raw bits follow a token."""
+    if token < DIRECT:
+        return 0
+    return (token - DIRECT) // (1 << MSB) + DIRECT_BITS - MSB
+
+
+@numba.njit(cache=True)
+def join(token, raw):
+    """u of a token and its raw bits."""
+    if token < DIRECT:
+        return token
+    bits = raw_bits(token)
+    lead = (1 << MSB) | ((token - DIRECT) & ((1 << MSB) - 1))
+    return (lead << bits) | raw
+
+
+@numba.njit(cache=True)
+def token_start(freq, token):
+    """The frequency of the tokens below token."""
+    s = 0
+    for t in range(token):
+        s += freq[t]
+    return s
+
+
+@numba.njit(cache=True)
+def find_token(freq, target):
+    """(token, start) with start <= target < start + freq[token]."""
+    s = 0
+    for t in range(TOKENS):
+        if s + freq[t] > target:
+            return t, s
+        s += freq[t]
+    return TOKENS - 1, s - freq[TOKENS - 1]
+
+
+@numba.njit(cache=True)
+def learn(freq, totals, k, token):
+    """Count a token in context k (freq: that context's frequencies, totals: every context's totals); halve the
+    context's counts when their total passes WIDE_FREQ_LIMIT."""
+    freq[token] += bs.WIDE_FREQ_STEP
+    totals[k] += bs.WIDE_FREQ_STEP
+    if totals[k] > bs.WIDE_FREQ_LIMIT:
+        s = 0
+        for t in range(TOKENS):
+            freq[t] = (freq[t] + 1) >> 1
+            s += freq[t]
+        totals[k] = s
+
+
+@numba.njit(cache=True)
+def code_sample(img, y, x, c, p, top, freq, totals, k, decoding, inp, out, low, rng, cache, pending, pos, code):
+    """Code img[y, x, c] (or, decoding, read it into img) given the prediction p in 0..top, with the token
+    frequencies freq of context k (totals: the channel's totals); returns the value and the range coder's state
+    (low, range, cache, pending, pos, code). A total is at most 2**16 and the range at least 2**24 before each
+    step, so every frequency keeps a unit of at least 2**8, and raw bits (at most 13) one of at least 2**11."""
+    total = totals[k]
+    unit = rng // total
+    if decoding:
+        token, start = find_token(freq, min(code // unit, total - 1))
+        code -= unit * start
+        rng = unit * freq[token]
+        code, rng, pos = decoder_normalise(code, rng, inp, pos)
+        bits = raw_bits(token)
+        raw = 0
+        if bits > 0:
+            unit = rng >> bits
+            raw = min(code // unit, (1 << bits) - 1)
+            code -= unit * raw
+            rng = unit
+            code, rng, pos = decoder_normalise(code, rng, inp, pos)
+        v = unfold(join(token, raw), p, top)
+        img[y, x, c] = v
+    else:
+        v = np.int64(img[y, x, c])
+        token, bits, raw = split(fold(v, p, top))
+        low += unit * token_start(freq, token)
+        rng = unit * freq[token]
+        low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+        if bits > 0:
+            unit = rng >> bits
+            low += unit * raw
+            rng = unit
+            low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+    learn(freq, totals, k, token)
+    return v, low, rng, cache, pending, pos, code
