@@ -43,7 +43,7 @@ def compile_into(into: str | Path) -> None:
     indices = rng.integers(0, 5, (3, 5)).astype(np.uint16)
     assert np.array_equal(indexed.decode_indices(indexed.encode_indices(indices, 5), 3, 5, 5), indices)
     names = {d.py_func.__name__ for d in jitcache.FUNCTIONS}
-    assert {"code_plane", "code_indices", "_unfilter"} <= names, f"entry points not compiled here: {names}"
+    assert {"code_plane", "code_indices", "unfilter"} <= names, f"entry points not compiled here: {names}"
     into = Path(into)
     into.mkdir(parents=True, exist_ok=True)
     for dispatcher in jitcache.FUNCTIONS:

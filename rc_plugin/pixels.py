@@ -79,11 +79,11 @@ def array_layout(arr: np.ndarray) -> tuple[np.ndarray, str, int]:
         if arr.ndim != 2:
             raise RclError(f"bool pixels (a mode-1 image) must have shape (H, W), not {arr.shape}")
         return arr.astype(np.uint8)[..., None], "1", 0
-    if arr.dtype not in (np.uint8, np.uint16):
+    if arr.dtype.newbyteorder("=") not in (np.uint8, np.uint16):
         raise RclError(f"pixels must be uint8 or uint16 (or bool for a 1-bit image), not {arr.dtype}: rcl stores "
                        "integer samples of up to 16 bits")
     flags = 0
-    if arr.dtype == np.uint16:
+    if arr.dtype.itemsize == 2:
         arr = arr.astype(np.uint16, copy=False)  # native byte order (a big-endian array becomes one)
         flags = wide_flags(arr)
     if arr.ndim == 2:

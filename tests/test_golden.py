@@ -97,7 +97,7 @@ def test_golden_wide_files_cover_their_paths():
     for name in ("wide_rgba", "wide_la"):  # a 16-bit colour, and an alpha plane of 8-bit levels times 257
         colour, alpha = wide_part_kinds(wide[name])
         assert colour == "offset:stream" and not alpha.endswith("stream"), (colour, alpha)
-    assert [rc_plugin.info(wide[n])["bit_depth"] for n in ("wide_rgb16", "wide_grey12", "wide_la")] == [16, 12, 14]
+    assert [rc_plugin.info(wide[n])["bit_depth"] for n in ("wide_rgb16", "wide_grey12", "wide_la")] == [16, 12, 16]
     header = rc_plugin.format.container.parse_header(wide["wide_rgb_all_grey"], None)
     assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
     assert rc_plugin.info(wide["wide_two_tiles"])["tiles"] == 2

@@ -23,7 +23,8 @@ EXTENSION = ".rcl"
 
 
 class RclPlugin(PluginV3):
-    """One image per file; reads return (H, W[, C]) uint8 as rc_plugin.decode does: a palette (P) file expanded
+    """One image per file; reads return (H, W[, C]) uint8, or uint16 for 16-bit samples, as rc_plugin.decode does
+    (writing a uint16 array writes 16-bit samples): a palette (P) file expanded
     through its palette, as imageio's pillow plugin reads palette PNGs, a 1-bit file as bool (H, W); writing a bool
     (H, W) array writes a 1-bit file."""
 
@@ -83,7 +84,7 @@ class RclPlugin(PluginV3):
         shape: tuple = (header.height, header.width)
         if c > 1 or header.flags & container.FLAG_CHANNEL_AXIS:
             shape += (c,)
-        dtype = np.dtype(bool) if header.mode == "1" else np.dtype(np.uint8)
+        dtype = np.dtype(bool) if header.mode == "1" else np.dtype(np.uint16 if header.wide else np.uint8)
         if index is Ellipsis:
             return ImageProperties(shape=(1, *shape), dtype=dtype, n_images=1, is_batch=True)
         return ImageProperties(shape=shape, dtype=dtype)

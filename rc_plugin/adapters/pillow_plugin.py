@@ -1,6 +1,8 @@
 """Pillow integration: ``Image.open("x.rcl")``, ``img.save("x.rcl")``, as Pillow's own plugins behave.
 
-Pillow has no plugin entry points, so importing rc_plugin registers the format.
+Pillow has no plugin entry points, so importing rc_plugin registers the format. 16-bit grey (Pillow's I;16, I;16B and
+I within 0..65535) saves as 16-bit samples and opens as I;16; Pillow has no 16-bit colour mode, so a file of 16-bit
+colour refuses to open here, with a message that names what reads it (rc_plugin.decode, imageio).
 Opening parses only the header and metadata chunks, so Image.open is cheap and
 Pillow's decompression-bomb check runs before any pixel is decoded; load() decodes
 the tiles that follow, with the header already parsed. Save options rc_plugin does
@@ -17,6 +19,7 @@ from .. import codec, options
 from ..format import container, records
 from ..errors import RclError, as_oserror
 from ..format.bitstream import LAYER_NAMES
+from ..pixels import PIL_MODES, WIDE_PIL_MODES
 
 FORMAT = "RCL"
 MIME = "image/x-rcl"
@@ -61,10 +64,13 @@ class RclImageFile(ImageFile.ImageFile):
         except (RclError, struct.error) as exc:
             raise SyntaxError(str(exc)) from exc
         header = self._rcl_header
+        if header.wide and header.mode != "L":  # an error that names the way on, not "cannot identify image file"
+            raise OSError(f"this .rcl file holds 16-bit {header.mode} samples, and Pillow has no 16-bit mode but grey: "
+                          "read it with rc_plugin.decode or imageio, which give the uint16 array")
         self._rcl_meta = dict(meta)  # with the palette: parse_chunks checks the rest against it
         self._rcl_tiles_at = self.fp.tell()
         self._size = (header.width, header.height)
-        self._mode = header.mode
+        self._mode = "I;16" if header.wide else header.mode
         palette = meta.pop(container.PALETTE_KEY, None)
         if palette is not None:  # P: the palette and transparency it was saved with, as Pillow's PNG plugin sets them
             self.palette = ImagePalette.raw(palette.mode, palette.entries)
@@ -102,8 +108,9 @@ class RclImageFile(ImageFile.ImageFile):
             if pixels.ndim == 3 and pixels.shape[2] == 1:
                 pixels = pixels[..., 0]
             self.load_prepare()
-            # P: the palette indices as they are; 1: one byte (0/1) a pixel
-            self.frombytes(pixels.tobytes(), "raw", "1;8" if self.mode == "1" else self.mode)
+            # P: the palette indices as they are; 1: one byte (0/1) a pixel; I;16: little-endian
+            self.frombytes(pixels.astype("<u2", copy=False).tobytes() if self.mode == "I;16" else pixels.tobytes(), "raw",
+                           "1;8" if self.mode == "1" else self.mode)
             self._rcl_pending = False
             self._close_fp()
         return super().load()
@@ -120,13 +127,13 @@ class RclImageFile(ImageFile.ImageFile):
 
 
 def convert_for_save(im: Image.Image) -> Image.Image:
-    """The image as it is coded: L, LA, RGB, RGBA, P (indices and palette) and 1 keep their mode, PA becomes RGBA
-    as Pillow converts it; other modes are refused."""
-    if im.mode in ("L", "LA", "RGB", "RGBA", "P", "1"):
+    """The image as it is coded: L, LA, RGB, RGBA, P (indices and palette), 1 and 16-bit grey (I;16, I;16B, I;16L,
+    I) keep their mode, PA becomes RGBA as Pillow converts it; other modes are refused."""
+    if im.mode in PIL_MODES + WIDE_PIL_MODES:
         return im
     if im.mode == "PA":
         return im.convert("RGBA")
-    raise OSError(f"cannot write mode {im.mode} as .rcl: convert it to L, LA, RGB, RGBA, P or 1 first")
+    raise OSError(f"cannot write mode {im.mode} as .rcl: convert it to L, LA, RGB, RGBA, P, 1 or I;16 first")
 
 
 def _exif_bytes(value) -> bytes | None:

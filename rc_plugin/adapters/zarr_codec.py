@@ -1,9 +1,10 @@
 """rcl as a chunk codec: a numcodecs codec and a zarr 3 array-to-bytes codec, both named "rcl".
 
-Each chunk is one 8-bit image, coded losslessly by rc_plugin.encode and stored as a complete
+Each chunk is one image of uint8 or uint16 samples, coded losslessly by rc_plugin.encode and stored as a complete
 .rcl file (rc_plugin.info and rc_plugin.decode read a stored chunk as they read any file).
 A chunk may be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), with leading axes of length 1:
-an image stack (N, H, W, C) is chunked (1, H, W, C), one image per chunk.
+an image stack (N, H, W, C) is chunked (1, H, W, C), one image per chunk, and an OME-Zarr image
+(T, C, Z, Y, X) of uint16 is chunked (1, 1, 1, Y, X), one plane per chunk.
 
 The encode options (rc_plugin.options.ENCODE, less the runtime ones: threads, device,
 progress) are the codec's configuration, which zarr keeps in the array's metadata. Decoding
@@ -49,9 +50,12 @@ CODEC_ID = "rcl"
 CONFIG_OPTIONS: dict[str, options.Option] = options.CODING
 _CHANNELS = (1, 3, 4)
 _CHUNKING_HINT = (
-    "an rcl chunk is one 8-bit image: (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), optionally with leading axes of "
-    "length 1; chunk image stacks as (1, H, W, C), e.g. chunks=(1, H, W, C) for an (N, H, W, C) array"
+    "an rcl chunk is one image: (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), optionally with leading axes of "
+    "length 1; chunk image stacks as (1, H, W, C), e.g. chunks=(1, H, W, C) for an (N, H, W, C) array, and OME-Zarr "
+    "planes as (1, 1, 1, Y, X)"
 )
+#: The sample types a chunk may have: rcl stores unsigned integers of 8 and of up to 16 bits (either byte order).
+_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 
 
 def _is_image(shape: tuple[int, ...]) -> bool:
@@ -70,18 +74,20 @@ def image_shape(chunk_shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _check_dtype(dtype: Any) -> None:
-    if np.dtype(dtype) != np.uint8:
+    if np.dtype(dtype).newbyteorder("=") not in _DTYPES:
         raise RclError(
-            f"got {np.dtype(dtype)} data: the rcl codec codes 8-bit images, uint8 chunks only; "
-            "store the images as uint8 (or use another codec for other data types)"
+            f"got {np.dtype(dtype)} data: the rcl codec codes images of unsigned integer samples, uint8 or uint16 "
+            "chunks only; store the images as uint8 or uint16 (or use another codec for other data types)"
         )
 
 
 def _as_image(chunk: Any) -> np.ndarray:
-    """A chunk as the uint8 image array rc_plugin.encode takes, or RclError naming its dtype or shape."""
+    """A chunk as the uint8 or uint16 (native byte order) image array rc_plugin.encode takes, or RclError naming its
+    dtype or shape."""
     array = np.asarray(chunk)
     _check_dtype(array.dtype)
-    return np.ascontiguousarray(array.reshape(image_shape(array.shape)))
+    native = array.dtype.newbyteorder("=")
+    return np.ascontiguousarray(array.reshape(image_shape(array.shape)), dtype=native)
 
 
 def _config(values: dict[str, Any], api: str, *, stored: bool = False) -> dict[str, Any]:
@@ -111,9 +117,14 @@ def _encode_chunk(chunk: Any, config: dict[str, Any]) -> bytes:
     return codec.encode(_as_image(chunk), **config)
 
 
-def _decode_chunk(data: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """The chunk's pixels; reshaped to `shape` (the chunk's, e.g. with its leading 1) when given."""
+def _decode_chunk(data: Any, shape: tuple[int, ...] | None = None, dtype: Any = None) -> np.ndarray:
+    """The chunk's pixels; reshaped to `shape` (the chunk's, e.g. with its leading 1) and in `dtype` (the array's,
+    e.g. big-endian uint16) when given."""
     pixels = codec.decode(bytes(ensure_contiguous_ndarray(data)))
+    if dtype is not None and np.dtype(dtype) != pixels.dtype:
+        if np.dtype(dtype).newbyteorder("=") != pixels.dtype:
+            raise RclError(f"the stored chunk holds {pixels.dtype} samples, the array {np.dtype(dtype)}")
+        pixels = pixels.astype(dtype)
     if shape is None:
         return pixels
     if pixels.size != math.prod(shape):
@@ -123,7 +134,7 @@ def _decode_chunk(data: Any, shape: tuple[int, ...] | None = None) -> np.ndarray
 
 
 class RclCodec(_NumcodecsCodec):
-    """numcodecs codec "rcl": one uint8 image per chunk, coded losslessly with rc_plugin.encode.
+    """numcodecs codec "rcl": one uint8 or uint16 image per chunk, coded losslessly with rc_plugin.encode.
 
     Keyword arguments are rc_plugin.encode's options (coder, lossy, q, tau, context, effort),
     checked here: a bad value is RclError. encode takes an array of an image shape (see
@@ -172,12 +183,12 @@ if _ArrayBytesCodec is not None:
 
     @dataclass(frozen=True, init=False)
     class RclZarrCodec(_ArrayBytesCodec):
-        """zarr 3 array-to-bytes codec "rcl" (pass it as ``serializer=``): each chunk is one uint8 image,
+        """zarr 3 array-to-bytes codec "rcl" (pass it as ``serializer=``): each chunk is one uint8 or uint16 image,
         stored as an .rcl file.
 
         Keyword arguments are rc_plugin.encode's options (coder, lossy, q, tau, context, effort),
         checked here (a bad value is RclError) and kept in the array's metadata as the codec's
-        configuration. Creating an array checks its dtype (uint8) and chunk shape (see
+        configuration. Creating an array checks its dtype (uint8 or uint16) and chunk shape (see
         image_shape); decoding gives each chunk in the chunk's shape.
         """
 
@@ -215,7 +226,7 @@ if _ArrayBytesCodec is not None:
             return chunk_spec.prototype.buffer.from_bytes(data)
 
         def _decode_sync(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
-            pixels = _decode_chunk(chunk_bytes.as_numpy_array(), chunk_spec.shape)
+            pixels = _decode_chunk(chunk_bytes.as_numpy_array(), chunk_spec.shape, chunk_spec.dtype.to_native_dtype())
             return chunk_spec.prototype.nd_buffer.from_numpy_array(pixels)
 
         async def _encode_single(self, chunk_array: Any, chunk_spec: Any) -> Any:

@@ -14,7 +14,8 @@ from ..errors import RclError
 
 
 def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
-    """src (any image Pillow opens) coded to dst, written atomically; (dst, input bytes, output bytes)."""
+    """src (any image Pillow opens, and 16-bit PNG and TIFF at 16 bits) coded to dst, written atomically; (dst,
+    input bytes, output bytes)."""
     import numpy as np
     from PIL import Image
 
@@ -22,8 +23,18 @@ def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     from rc_plugin.adapters.pillow_plugin import convert_for_save
     from rc_plugin.pixels import palette_of
 
+    from .wide_files import read_wide
+
     opts = dict(opts)
     verify = opts.pop("verify", False)
+    wide = read_wide(src)  # None: not 16 bits, Pillow opens it
+    if wide is not None:
+        pixels, meta = wide
+        data = codec.encode(pixels, progress=progress, **opts, **meta)
+        if verify and not np.array_equal(codec.decode(data, threads=opts.get("threads")), pixels):
+            raise RclError("verification failed: the decoded file differs from the input")
+        batch.write_atomic(Path(dst), lambda fh: fh.write(data))
+        return dst, os.path.getsize(src), len(data)
     with Image.open(src) as im:
         im.load()
         buf = io.BytesIO()
@@ -42,8 +53,8 @@ def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
 
 
 def decode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
-    """The .rcl src decoded to dst in the format its suffix names (a P or 1-bit PNG for such files), written
-    atomically; (dst, input bytes, output bytes)."""
+    """The .rcl src decoded to dst in the format its suffix names (a P or 1-bit PNG for such files, a 16-bit PNG or
+    TIFF for 16-bit samples), written atomically; (dst, input bytes, output bytes)."""
     from rc_plugin import codec
     from rc_plugin.format import container
     from rc_plugin.pixels import expanded_mode
@@ -57,6 +68,15 @@ def decode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     if seen in ("LA", "RGBA") and fmt not in batch.ALPHA_FORMATS:
         raise RclError(f"{Path(src).name} has alpha, which {Path(dst).suffix} cannot hold: decode it to png, tiff "
                        "or webp")
+    if header.wide:  # never reduced to 8 bits: PNG and TIFF keep 16
+        from .wide_files import write_wide
+
+        if fmt not in ("PNG", "TIFF"):
+            raise RclError(f"{Path(src).name} holds 16-bit samples, which {Path(dst).suffix} cannot hold: decode it to "
+                           "png or tiff")
+        pixels, meta = codec.decode_with_metadata(data, progress=progress, **opts)
+        batch.write_atomic(Path(dst), lambda fh: write_wide(fh, pixels, fmt, meta))
+        return dst, os.path.getsize(src), os.path.getsize(dst)
     im, meta = codec.decode_image(data, progress=progress, **opts)  # P with its palette, 1 as 1 bit
     if im.mode == "P" and fmt != "PNG":  # only PNG keeps a palette and its transparency exactly: the others get
         im = im.convert(seen)  # the colours it stands for
