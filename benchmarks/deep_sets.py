@@ -152,7 +152,7 @@ def versions() -> str:
     import imagecodecs as ic
 
     return (f"imagecodecs {ic.__version__} ({ic.jpegxl_version()}, {ic.jpeg2k_version()}, {ic.jpegls_version()}, "
-            f"{ic.deflate_version()}, {ic.blosc_version()}, zstd {ic.zstd_version()}), "
+            f"{ic.deflate_version()}, {ic.blosc_version()}, {ic.zstd_version()}), "
             f"pyoxipng {version('pyoxipng')}, numpy {np.__version__}")
 
 

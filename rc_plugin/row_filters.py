@@ -10,9 +10,9 @@ import numpy as np
 from .jitcache import shipped
 
 
-def filter_rows(plane: np.ndarray) -> bytes:
-    """Each row of an (h, w, C) uint8 plane filtered as its smallest sum of |residual| says (libpng's heuristic), led
-    by the filter; C bytes a pixel (a 16-bit sample is two)."""
+def filter_rows(plane: np.ndarray, only: int | None = None) -> bytes:
+    """Each row of an (h, w, C) uint8 plane filtered as its smallest sum of |residual| says (libpng's heuristic), or
+    by filter `only` (0..4) throughout, led by the filter; C bytes a pixel (a 16-bit sample is two)."""
     h, w, c = plane.shape
     x = plane.reshape(h, w * c).astype(np.int16)
     a = np.zeros_like(x)
@@ -26,7 +26,7 @@ def filter_rows(plane: np.ndarray) -> bytes:
     paeth = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, d))
     residuals = np.stack([x, x - a, x - b, x - (a + b) // 2, x - paeth]) & 0xFF  # (5 filters, h, w*c)
     signed = np.where(residuals >= 128, 256 - residuals, residuals)
-    choice = np.argmin(signed.sum(axis=2), axis=0)
+    choice = np.argmin(signed.sum(axis=2), axis=0) if only is None else np.full(h, only)
     rows = residuals[choice, np.arange(h)].astype(np.uint8)
     return np.concatenate([choice.astype(np.uint8)[:, None], rows], axis=1).tobytes()
 

@@ -73,8 +73,9 @@ def tile_kinds(data: bytes) -> list[str]:
 
 def wide_part_kinds(data: bytes) -> list[str]:
     """The parts of every wide tile of an .rcl file, in order, as "<map>:<coded>": the map's name (offset, table) and
-    "stream" for a wide stream, else the 8-bit record's kind as tile_kinds names it."""
-    return [f"{records.WIDE_MAP_NAMES[part.kind]}:{'stream' if isinstance(part.coded, bytes) else _kind(part.coded)}"
+    "stream" or "rows" (records.WIDE_CODED_NAMES), or the 8-bit record's kind as tile_kinds names it."""
+    return [f"{records.WIDE_MAP_NAMES[part.kind]}:"
+            f"{records.WIDE_CODED_NAMES[part.coding] if isinstance(part.coded, bytes) else _kind(part.coded)}"
             for tile in _records(data) if isinstance(tile, records.WideTile) for part in tile.parts]
 
 

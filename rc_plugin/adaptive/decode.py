@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_BYTE_TOP
+from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS
 from ..format.container import Header
 from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile, WideTile
 from .palette import apply_palette, unpack_palette
@@ -45,14 +45,16 @@ def decode_palette_tile(tile: PaletteTile, channels: int, th: int, tw: int) -> n
 
 def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndarray:
     """A wide tile's (th, tw, channels [+ 1]) uint16 samples: its colour, and its alpha plane last if it has one."""
-    from . import plane_coder
-    from .value_map import unmap
+    from . import generic, plane_coder
+    from .value_map import from_big_endian, unmap
 
     planes = []
     for i, part in enumerate(tile.parts):
         n = channels if i == 0 else 1
-        if part.top <= WIDE_BYTE_TOP:
+        if part.coding == WIDE_CODED_RECORD:
             mapped = _DECODERS[type(part.coded)](part.coded, n, th, tw)
+        elif part.coding == WIDE_CODED_ROWS:
+            mapped = from_big_endian(generic.decode_rows(part.coded, th, tw, 2 * n))
         else:
             mapped = plane_coder.decode_plane(part.coded, th, tw, n, top=part.top)
         planes.append(unmap(mapped, part))

@@ -36,7 +36,7 @@ from .tokens import code_sample, new_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "42051db6083f880f+5c15d325487e380a"
+COMPILED_FOR = "6093e2279304cf97+04f88cf35c3366d6"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py"))
 

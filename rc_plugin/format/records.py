@@ -10,7 +10,8 @@ import struct
 
 from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_WIDE,
                         CONTEXT_BYTES, GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC,
-                        PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
+                        PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM,
+                        WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
@@ -38,12 +39,13 @@ PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
 #: A learned tile record's head: the coder byte, the mixer's id, the stream's and the alpha plane's lengths.
 LEARNED_HEAD = struct.Struct("<BBII")
 #: A wide tile record's head: the coder byte and its parts' count (the colour, then the alpha plane if any); each
-#: part's head: how its samples map to 0..top (WIDE_MAP_*), the smallest sample lo, the step (WIDE_MAP_OFFSET: a
-#: sample is lo + step x its value; 1 for a table), top, the lengths of the map's table (WIDE_MAP_TABLE, of top + 1
-#: >= 2 values) and of the coded samples (an 8-bit record when top <= WIDE_BYTE_TOP, else a stream).
+#: part's head: how its samples map to 0..top (WIDE_MAP_*), how those values are coded (WIDE_CODED_*), the smallest
+#: sample lo, the step (WIDE_MAP_OFFSET: a sample is lo + step x its value; 1 for a table), top, the lengths of the
+#: map's table (WIDE_MAP_TABLE, of top + 1 >= 2 values) and of the coded values.
 WIDE_HEAD = struct.Struct("<BB")
-WIDE_PART_HEAD = struct.Struct("<BHHHII")
+WIDE_PART_HEAD = struct.Struct("<BBHHHII")
 WIDE_MAP_NAMES = {WIDE_MAP_OFFSET: "offset", WIDE_MAP_TABLE: "table"}
+WIDE_CODED_NAMES = {WIDE_CODED_STREAM: "stream", WIDE_CODED_ROWS: "rows", WIDE_CODED_RECORD: "record"}
 
 
 @dataclasses.dataclass
@@ -108,9 +110,11 @@ class LearnedTile(AdaptiveTile):
 class WidePart:
     """One part of a wide tile: its samples as values 0..top, each sample lo + step x its value (WIDE_MAP_OFFSET) or
     the value's entry in the packed table of the values the part holds (WIDE_MAP_TABLE, rc_plugin.adaptive.value_map),
-    and those values coded: an 8-bit record (top <= WIDE_BYTE_TOP) or the adaptive coder's wide stream."""
+    and those values coded as `coding` says (WIDE_CODED_*): the adaptive coder's wide stream, generic rows of
+    16-bit values (both bytes), or an 8-bit record (top <= WIDE_BYTE_TOP)."""
 
     kind: int  # WIDE_MAP_*
+    coding: int  # WIDE_CODED_*
     lo: int
     step: int
     top: int
@@ -119,7 +123,7 @@ class WidePart:
 
     def pack(self) -> bytes:
         inner = self.coded if isinstance(self.coded, bytes) else self.coded.pack()
-        head = WIDE_PART_HEAD.pack(self.kind, self.lo, self.step, self.top, len(self.table), len(inner))
+        head = WIDE_PART_HEAD.pack(self.kind, self.coding, self.lo, self.step, self.top, len(self.table), len(inner))
         return head + self.table + inner
 
 
@@ -210,20 +214,22 @@ def _parse_wide(payload: bytes, channels: int) -> WideTile:
     for i in range(count):
         if pos + WIDE_PART_HEAD.size > len(payload):
             raise RclError("corrupt .rcl tile: a wide part's head is truncated")
-        kind, lo, step, top, table_len, coded_len = WIDE_PART_HEAD.unpack_from(payload, pos)
+        kind, coding, lo, step, top, table_len, coded_len = WIDE_PART_HEAD.unpack_from(payload, pos)
         pos += WIDE_PART_HEAD.size
         bad_offset = kind == WIDE_MAP_OFFSET and (step < 1 or lo + step * top > WIDE_MAX or table_len)
-        if kind not in WIDE_MAP_NAMES or top < kind or bad_offset or (kind == WIDE_MAP_TABLE and step != 1):
-            raise RclError(f"corrupt .rcl tile: a wide part mapped by {kind} from {lo} in steps of {step} to top {top}")
+        bad_map = kind not in WIDE_MAP_NAMES or top < kind or bad_offset or (kind == WIDE_MAP_TABLE and step != 1)
+        if bad_map or coding not in WIDE_CODED_NAMES or (coding == WIDE_CODED_RECORD) != (top <= WIDE_BYTE_TOP):
+            raise RclError(f"corrupt .rcl tile: a wide part mapped by {kind} from {lo} in steps of {step} to top {top}, "
+                           f"coded by {coding}")
         if pos + table_len + coded_len > len(payload):
             raise RclError("corrupt .rcl tile: a wide part's lengths exceed the tile")
         table, coded = payload[pos : pos + table_len], payload[pos + table_len : pos + table_len + coded_len]
         pos += table_len + coded_len
-        if top <= WIDE_BYTE_TOP:
+        if coding == WIDE_CODED_RECORD:
             coded = parse_tile(coded, channels if i == 0 else 1, BYTE_RECORD_VERSION)
             if isinstance(coded, Tile) or coded.alpha:
                 raise RclError("corrupt .rcl tile: a wide part holds a mixture tile or an alpha plane")
-        parts.append(WidePart(kind, lo, step, top, table, coded))
+        parts.append(WidePart(kind, coding, lo, step, top, table, coded))
     if pos != len(payload):
         raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
     return WideTile(parts)
