@@ -41,6 +41,13 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
     repeated = palette[np.tile(rng.integers(0, 16, (8, 12)), (3, 3))]
     few = np.tile(rng.integers(0, 256, (6, 24, 3), dtype=np.uint8).repeat(2, axis=1), (4, 1, 1))  # 144 colours
     many = np.tile(rng.integers(0, 256, (12, 24, 3), dtype=np.uint8).repeat(2, axis=1), (3, 1, 1))  # 288 colours
+    wrng = np.random.default_rng(29)
+    wide_noise = np.clip(wide_ramp(12, 14, 1) + wrng.normal(0, 2000, (12, 14, 3)), 0, 65535).astype(np.uint16)
+    wide_extremes = wide_noise.copy()
+    wide_extremes[2::5, 3::5, 0], wide_extremes[4::5, 1::5, 2] = 0, 65535
+    wy, wx = np.mgrid[0:24, 0:32]
+    wide_levels = np.cumsum(wrng.integers(150, 170, 300))
+    wide_table = wide_levels[np.clip(wy * 12 + wx * 3 + wrng.integers(-3, 4, wy.shape), 0, 299)].astype(np.uint16)
     noise_rgba = rng.integers(0, 256, (9, 11, 4), dtype=np.uint8)
     noise_rgba[..., 3] = np.where(x[:9, :11] > 4, 255, 0)
     side = bitstream.MIN_TILE
@@ -75,17 +82,23 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
         ("learned", _photo("lake")[150:166, 300:320], {"mixer": "small"}, None),
         ("learned_grey", np.asarray(Image.fromarray(_photo("osprey")[100:116, 60:78]).convert("L")), {"mixer": "large"},
          None),
-        # 16-bit samples (format 10): full-range noise and 0/65535 beside it in a wide stream, at 16 bits a sample
-        ("wide_noise", rng.integers(0, 65536, (12, 14, 3)).astype(np.uint16), {}, None),
-        ("wide_extremes", np.stack([257 * wide_checker, rng.integers(0, 65536, checker.shape), 65535 - 257 * wide_checker],
-                                   axis=2).astype(np.uint16), {}, None),
-        # 12-bit noise shifted left by 4 (a table of their values) with a 16-bit alpha plane (a part of its own)
-        ("wide_shifted_rgba", np.concatenate([rng.integers(1000, 1400, (24, 32, 3)) << 4,
-                                              rng.integers(0, 65536, (24, 32, 1))], axis=2).astype(np.uint16), {}, None),
-        # 64 grey levels spread over 16 bits: a table and an 8-bit record of their ranks
+        # 16-bit samples (format 10), coded as a wide stream: a noisy ramp, and the same with 0 and 65535 in it (the
+        # full 16-bit range at 16 bits a sample); 12-bit values shifted left by 4 (steps of 16) with a full-range
+        # noise alpha plane (a part of its own, in generic rows); 300 irregular levels (a table of their values)
+        ("wide_noise", wide_noise, {}, None),
+        ("wide_extremes", wide_extremes, {}, None),
+        ("wide_shifted_rgba", np.concatenate([wide_ramp(24, 32, 16) + wrng.integers(-20, 21, (24, 32, 3)) << 4,
+                                              wrng.integers(0, 65536, (24, 32, 1))], axis=2).astype(np.uint16), {}, None),
+        ("wide_table", wide_table, {}, None),
         ("wide_few_levels", spaced.astype(np.uint16) * 1000, {}, None),
         ("wide_tile_edges", rng.integers(0, 65536, (side + 1, side + 2, 3)).astype(np.uint16), {}, side),
     ]
+
+
+def wide_ramp(h: int, w: int, divisor: int) -> np.ndarray:
+    """(h, w, 3) int64 ramps across 16 bits, each channel its own direction, divided by divisor."""
+    y, x = np.mgrid[0:h, 0:w]
+    return np.stack([y * 1500 + x * 900, y * 150 + x * 2000 + 7000, 60000 - y * 1500 - x * 900], axis=2) // divisor
 
 
 def _photo(name: str) -> np.ndarray:
@@ -108,9 +121,9 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
     wide = {name: wide_part_kinds(rc_plugin.encode(pixels)) for name, pixels, _, tile in cases()
             if name.startswith("wide") and tile is None}
     assert wide == {
-        "wide_noise": ["offset:stream"], "wide_extremes": ["offset:stream"],
-        "wide_shifted_rgba": ["table:stream", "offset:stream"], "wide_few_levels": ["table:adaptive"]}
+        "wide_noise": ["offset:stream"], "wide_extremes": ["offset:stream"], "wide_shifted_rgba": ["offset:stream",
+        "offset:rows"], "wide_table": ["table:stream"], "wide_few_levels": ["table:adaptive"]}
     assert kinds["wide_tile_edges"] == ["wide"] * 4
     # here everything ran compiled (in the other process nothing did: it checks that itself)
-    assert {"rc_plugin.adaptive.plane_coder.code_plane", "rc_plugin.adaptive.plane_coder._learn", "rc_plugin.adaptive.predictors.predict",
+    assert {"rc_plugin.adaptive.plane_coder.code_plane", "rc_plugin.adaptive.online.learn", "rc_plugin.adaptive.predictors.predict",
             "rc_plugin.adaptive.logistic.below", "rc_plugin.adaptive.rangecoder.shift_low"} <= set(compiled_functions())

@@ -1,10 +1,12 @@
 """16-bit samples (format 10): every entry point takes and gives uint16 exactly, a narrower depth costs what it uses,
 extreme images code exactly, and 8-bit files are unchanged.
 
-Images here are the sample photos widened with seeded low bits (wide()), and arrays made to reach the edges of the
-16-bit range; the real 16-bit images of the benchmark are in benchmarks/deep_sets.py.
+Images here are three real 16-bit images (tests/assets/wide: a microscope's 12 bits, an MR scanner's 10, a 16-bit
+RGB photo; SOURCES.md there), the sample photos widened with seeded low bits (wide()), and arrays made to reach the
+edges of the 16-bit range; the benchmark's sets of real 16-bit images are in benchmarks/deep_sets.py.
 """
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,9 @@ from PIL import Image
 import rc_plugin
 from rc_plugin.format import container
 from rcl_testutil import first_tile, rcl, wide_part_kinds
+
+
+WIDE_ASSETS = sorted((Path(__file__).resolve().parent / "assets" / "wide").glob("*.png"))
 
 
 def wide(arr: np.ndarray, bits: int, seed: int = 0) -> np.ndarray:
@@ -59,6 +64,25 @@ def test_extreme_images_round_trip(name):
     }[name].astype(">u2" if name == "big_endian" else np.uint16)
     out = rc_plugin.decode(rc_plugin.encode(arr))
     assert out.dtype == np.uint16 and np.array_equal(out, arr)
+
+
+def test_real_16_bit_images_through_the_rcl_command(tmp_path):
+    """The assets' 16-bit PNGs in, .rcl files of their own depth (12, 10, 16 bits), the same samples out as 16-bit
+    PNG; each .rcl smaller than JPEG XL's lossless (effort 7) of the same samples."""
+    import imagecodecs
+
+    assert len(WIDE_ASSETS) == 3
+    out = rcl("encode", "--verify", *WIDE_ASSETS, "-o", tmp_path / "rcl", "--quiet")
+    assert out.returncode == 0, out.stderr
+    out = rcl("decode", tmp_path / "rcl", "-o", tmp_path / "png", "--quiet")
+    assert out.returncode == 0, out.stderr
+    for path in WIDE_ASSETS:
+        arr = imagecodecs.png_decode(path.read_bytes())
+        data = (tmp_path / "rcl" / f"{path.stem}.rcl").read_bytes()
+        back = imagecodecs.png_decode((tmp_path / "png" / path.name).read_bytes())
+        assert back.dtype == np.uint16 and np.array_equal(back, arr), path.name
+        assert rc_plugin.info(data)["bit_depth"] == int(arr.max()).bit_length()
+        assert len(data) < len(imagecodecs.jpegxl_encode(arr, lossless=True, effort=7)), path.name
 
 
 def test_a_narrower_depth_costs_what_it_uses(photo_crop, grey12):

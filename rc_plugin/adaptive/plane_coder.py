@@ -30,15 +30,16 @@ from ..jitcache import shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_share, guard_step,
                      guarded, mixture, prepare)
-from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
+from .online import blend_predictions, learn, update
+from .predictors import BIG_TAPS, LMS_FEATURES, PREDICTORS, WIDE_FEATURES, big_lms, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 from .tokens import code_sample, new_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "6093e2279304cf97+04f88cf35c3366d6"
+COMPILED_FOR = "e4f7aa454ca8fd19+e7f2e6d01c024dcb"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
-                                                 "indexed.py", "tokens.py"))
+                                                 "indexed.py", "tokens.py", "online.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
@@ -62,27 +63,6 @@ NO_NET = (np.zeros((0, FEATURES), np.int16), np.zeros(0, np.int32), np.zeros((bs
 _NO_INPUT = np.frombuffer(b"\0", np.uint8)
 
 
-@numba.njit(cache=True)
-def _update(total, count, value, c, k):
-    total[c, k] += value
-    count[c, k] += 1
-    if count[c, k] >= bs.ADAPTIVE_COUNT_LIMIT:
-        total[c, k] //= 2
-        count[c, k] //= 2
-
-
-@numba.njit(cache=True)
-def _learn(weights, feats, error, step, floor):
-    """One normalised-LMS step of weights towards error (in eighths), each weight clipped; the norm is floor plus
-    the features' squares."""
-    norm = floor
-    for j in range(feats.shape[0]):
-        norm += feats[j] * feats[j]
-    for j in range(feats.shape[0]):
-        weights[j] = min(max(weights[j] + (error * feats[j] * step) // norm, -bs.ADAPTIVE_WEIGHT_LIMIT),
-                         bs.ADAPTIVE_WEIGHT_LIMIT)
-
-
 @shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
 def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap, top, token_freq, token_totals):
@@ -103,12 +83,15 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
         shift += 1
     clip = 8 * top  # predictions and the mean in 1/8 levels
     dead_zone = bs.ADAPTIVE_DEAD_ZONE << shift
+    big = np.zeros((nc, BIG_TAPS), np.int64)
+    bfeats = np.zeros(BIG_TAPS, np.int64)
     perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
     berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
     bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
     bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
-    scale_total = np.full((SCALE_CONTEXTS, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
-    scale_count = np.ones((SCALE_CONTEXTS, nc, SCALE_BINS), np.int64)
+    scale_total = np.full((SCALE_CONTEXTS + 1, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
+    scale_count = np.ones((SCALE_CONTEXTS + 1, nc, SCALE_BINS), np.int64)
+    contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
     weights = np.zeros(PREDICTORS, np.int64)
     lms = np.zeros((nc, LMS_FEATURES), np.int64)
     fast = np.zeros((nc, LMS_FEATURES), np.int64)
@@ -121,7 +104,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     valid = np.zeros(PREDICTORS, np.int64)
     feats = np.zeros(LMS_FEATURES, np.int64)
     cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
-    sk = np.zeros(SCALE_CONTEXTS, np.int64)
+    sk = np.zeros(SCALE_CONTEXTS + 1, np.int64)
     use_net, tapping = b1.shape[0] > 0, tap.shape[0] > 0
     feat = np.zeros(FEATURES, np.int16)  # each within +-127: the network's int32 sums read them
     errors = np.zeros(6, np.int64)
@@ -143,36 +126,9 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
         for x in range(w):
             for c in range(nc):
                 plms, pfast, pwide = predict(img, y, x, c, lms[c], fast[c], wide[c], feats, wfeats, pred, valid)
-                # blend by recent local errors
-                sw, swp, sws = 0, 0, 0
-                for i in range(PREDICTORS):
-                    if valid[i] == 0:
-                        continue
-                    pred[i] = min(max(pred[i], 0), clip)
-                    s = 0
-                    if x >= 1:
-                        s += perr[r0, x + 1, c, i]
-                    if x >= 2:
-                        s += perr[r0, x, c, i]
-                    if y >= 1:
-                        s += perr[r1, x + 2, c, i] + perr[r1, x + 1, c, i] + perr[r1, x + 3, c, i]
-                    if y >= 2:
-                        s += perr[r2, x + 2, c, i]
-                    if c > 0:
-                        s += perr[r0, x + 2, c - 1, i]
-                    d = (s >> shift) + bs.ADAPTIVE_WEIGHT_BIAS  # (a wide sample's errors: d * d < 2**40)
-                    wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
-                    weights[i] = wt
-                    sw += wt
-                    swp += wt * pred[i]
-                    sws += wt * s
-                blend = (swp + (sw >> 1)) // sw
-                expect = sws // sw  # the blend's own error estimate
-                spread = 0  # how far the predictions disagree, weighted alike
-                for i in range(PREDICTORS):
-                    if valid[i]:
-                        spread += weights[i] * abs(pred[i] - blend)
-                spread //= sw
+                if deep:  # the fast LMS gives way to one over every causal neighbour within BIG_REACH
+                    pfast = pred[15] = big_lms(img, y, x, c, big[c], bfeats)
+                blend, expect, spread, sw = blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, clip)
                 ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
                 # correction stage
                 cfeats[0] = berr[r0, x + 2, c - 1] if c > 0 else 0
@@ -202,10 +158,11 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 sk[2] = 16 * min(ilog8((earlier >> shift) + 1) >> 2, 15) + min(ilog8(expect + 1) >> 3, 15)
                 sk[3] = min(ilog8(spread + 1) >> 1, 63)
                 logs = 0
-                for t in range(SCALE_CONTEXTS):
+                sk[4] = min(ilog8(mu + 1) >> bs.WIDE_LEVEL_SHIFT, SCALE_BINS - 1)
+                for t in range(contexts):
                     mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
-                si = (logs + SCALE_CONTEXTS // 2) // SCALE_CONTEXTS - 24
+                si = (logs + contexts // 2) // contexts - 24
                 if deep:  # a wide sample: a token and raw bits (rc_plugin.adaptive.tokens)
                     k = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), bs.WIDE_CONTEXTS - 1)
                     v, low, rng, cache, pending, pos, code = code_sample(
@@ -272,15 +229,18 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 for i in range(PREDICTORS):
                     perr[r0, x + 2, c, i] = abs(8 * v - pred[i]) if valid[i] else 0
                 berr[r0, x + 2, c] = 8 * v - blend
-                _update(bias_total, bias_count, 8 * v - corrected, c, bctx)
-                for t in range(SCALE_CONTEXTS):
-                    _update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
+                update(bias_total, bias_count, 8 * v - corrected, c, bctx)
+                for t in range(contexts):
+                    update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
                 if not deep:
-                    _update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
-                _learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
-                _learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
-                _learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
-                _learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
+                    update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
+                learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
+                if deep:
+                    learn(big[c], bfeats, 8 * v - pfast, bs.WIDE_BIG_LMS_STEP, 1)
+                else:
+                    learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
+                learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
+                learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
     if not decoding:
         pos = close_stream(low, cache, pending, pos, out)
     return pos

@@ -1,0 +1,70 @@
+"""What the adaptive coder learns as it goes (rc_plugin.adaptive.plane_coder): the blend of its predictions by their
+recent errors, the running means its contexts keep, and the normalised-LMS step of its linear predictors.
+
+Integers only; the encoder and the decoder run the same functions, so their models agree by construction.
+"""
+import numba
+
+from ..format import bitstream as bs
+
+#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
+COMPILED_FOR = "e4f7aa454ca8fd19"
+bs.check_compiled_for(__name__, COMPILED_FOR)
+
+
+@numba.njit(cache=True, inline="always")  # inlined: a call per subpixel cost 5 % of encoding
+def blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, clip):
+    """(blend, its error estimate, the predictions' spread, the weights' sum) of the valid predictions (each
+    clipped to 0..clip here), weighted by 1 / (s + bias)**2, s a prediction's absolute errors at the nearby decoded
+    subpixels (perr: 3 rows of the ring r0, r1, r2 = y, y - 1, y - 2, x offset 2); weights receives each weight.
+    A wide sample's errors count >> shift, so (s >> shift + bias)**2 stays below 2**40."""
+    sw, swp, sws = 0, 0, 0
+    for i in range(pred.shape[0]):
+        if valid[i] == 0:
+            continue
+        pred[i] = min(max(pred[i], 0), clip)
+        s = 0
+        if x >= 1:
+            s += perr[r0, x + 1, c, i]
+        if x >= 2:
+            s += perr[r0, x, c, i]
+        if y >= 1:
+            s += perr[r1, x + 2, c, i] + perr[r1, x + 1, c, i] + perr[r1, x + 3, c, i]
+        if y >= 2:
+            s += perr[r2, x + 2, c, i]
+        if c > 0:
+            s += perr[r0, x + 2, c - 1, i]
+        d = (s >> shift) + bs.ADAPTIVE_WEIGHT_BIAS
+        wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
+        weights[i] = wt
+        sw += wt
+        swp += wt * pred[i]
+        sws += wt * s
+    mean = (swp + (sw >> 1)) // sw
+    spread = 0
+    for i in range(pred.shape[0]):
+        if valid[i]:
+            spread += weights[i] * abs(pred[i] - mean)
+    return mean, sws // sw, spread // sw, sw
+
+
+@numba.njit(cache=True)
+def update(total, count, value, c, k):
+    """Add value to context k of channel c's running sum; halve sum and count when the count reaches the limit."""
+    total[c, k] += value
+    count[c, k] += 1
+    if count[c, k] >= bs.ADAPTIVE_COUNT_LIMIT:
+        total[c, k] //= 2
+        count[c, k] //= 2
+
+
+@numba.njit(cache=True)
+def learn(weights, feats, error, step, floor):
+    """One normalised-LMS step of weights towards error (in eighths), each weight clipped; the norm is floor plus
+    the features' squares."""
+    norm = floor
+    for j in range(feats.shape[0]):
+        norm += feats[j] * feats[j]
+    for j in range(feats.shape[0]):
+        weights[j] = min(max(weights[j] + (error * feats[j] * step) // norm, -bs.ADAPTIVE_WEIGHT_LIMIT),
+                         bs.ADAPTIVE_WEIGHT_LIMIT)
