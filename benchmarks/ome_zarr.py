@@ -35,7 +35,8 @@ def planes(folder: Path, shape: tuple[int, ...]) -> np.ndarray:
     for t in range(t_n):
         for c in range(c_n):
             src = sources[c % len(sources)]
-            big = np.pad(src, ((0, max(h + 64 - src.shape[0], 0)), (0, max(w + 64 - src.shape[1], 0))), mode="symmetric")
+            pad = ((0, max(h + 64 - src.shape[0], 0)), (0, max(w + 64 - src.shape[1], 0)))
+            big = np.pad(src, pad, mode="symmetric")
             for z in range(z_n):
                 dy, dx = (7 * t + 3 * z) % 64, (5 * t + 11 * z) % 64
                 out[t, c, z] = big[dy:dy + h, dx:dx + w]

@@ -219,7 +219,8 @@ def format9_cases() -> list[dict]:
 def format10_cases() -> list[dict]:
     """Format 10's wide tiles: uint16 images of every mode, made from the sample photos with seeded low bits (a
     12-bit one, the same shifted left by 4, one of 16 bits), with alpha, across two tiles, with metadata, of few
-    levels (an 8-bit record of their ranks), and grey stored as colour."""
+    levels (an 8-bit record of their ranks), grey stored as colour, sparse levels (a table of values), full-range
+    noise (generic rows), and crops of two real 16-bit images (tests/assets/wide)."""
     rng = np.random.default_rng(10)
     osprey, lake, colosseum = photo("osprey"), photo("lake"), photo("colosseum")
 
@@ -257,7 +258,25 @@ def format10_cases() -> list[dict]:
              kind="wide"),
         dict(name="wide_few_levels", pixels="lake.png[150:214, 200:296] as L, // 40 * 9000 (7 levels)", arr=spaced,
              options={}, kind="wide"),
+        dict(name="wide_noise_rows", pixels="full-range uint16 noise (24, 32, 3) from numpy.random.default_rng(10), "
+             "drawn after the low bits above", arr=rng.integers(0, 65536, (24, 32, 3)).astype(np.uint16), options={},
+             kind="wide"),
+        dict(name="wide_microscopy", pixels="assets/wide/microscopy_h2ax_256.png[64:128, 96:192] (12 bits)",
+             arr=wide_asset("microscopy_h2ax_256")[64:128, 96:192], options={}, kind="wide"),
+        dict(name="wide_photo", pixels="assets/wide/photo_parrot_rgb_160.png[40:88, 40:104] (16 bits)",
+             arr=wide_asset("photo_parrot_rgb_160")[40:88, 40:104], options={}, kind="wide"),
+        dict(name="wide_table", pixels=f"osprey.png[100:148, 200:264] as L widened to 10 bits {text}, each value v "
+             "then the v-th of 1,024 levels 30 to 59 apart (their gaps drawn before those low bits)",
+             arr=np.cumsum(rng.integers(30, 60, 1024))[deepen(luma(osprey[100:148, 200:264]), 10)].astype(np.uint16),
+             options={}, kind="wide"),
     ]
+
+
+def wide_asset(name: str) -> np.ndarray:
+    """A 16-bit test asset's samples (read as rcl reads a 16-bit PNG)."""
+    from rc_plugin.files.wide_files import read_wide
+
+    return read_wide(ASSETS / "wide" / f"{name}.png")[0]
 
 
 def call_text(options: dict) -> str:

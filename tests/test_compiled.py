@@ -42,9 +42,11 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
     few = np.tile(rng.integers(0, 256, (6, 24, 3), dtype=np.uint8).repeat(2, axis=1), (4, 1, 1))  # 144 colours
     many = np.tile(rng.integers(0, 256, (12, 24, 3), dtype=np.uint8).repeat(2, axis=1), (3, 1, 1))  # 288 colours
     wrng = np.random.default_rng(29)
-    wide_noise = np.clip(wide_ramp(12, 14, 1) + wrng.normal(0, 2000, (12, 14, 3)), 0, 65535).astype(np.uint16)
+    wide_noise = np.clip(wide_ramp(12, 14, 1) + wrng.normal(0, 300, (12, 14, 3)), 0, 65535).astype(np.uint16)
     wide_extremes = wide_noise.copy()
-    wide_extremes[2::5, 3::5, 0], wide_extremes[4::5, 1::5, 2] = 0, 65535
+    wide_extremes[2::7, 3::7, 0], wide_extremes[4::7, 1::7, 2] = 0, 65535
+    wide_shifted_rgba = np.concatenate([wide_ramp(24, 32, 16) + wrng.integers(-20, 21, (24, 32, 3)) << 4,
+                                        wrng.integers(0, 65536, (24, 32, 1))], axis=2).astype(np.uint16)
     wy, wx = np.mgrid[0:24, 0:32]
     wide_levels = np.cumsum(wrng.integers(150, 170, 300))
     wide_table = wide_levels[np.clip(wy * 12 + wx * 3 + wrng.integers(-3, 4, wy.shape), 0, 299)].astype(np.uint16)
@@ -87,8 +89,7 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
         # noise alpha plane (a part of its own, in generic rows); 300 irregular levels (a table of their values)
         ("wide_noise", wide_noise, {}, None),
         ("wide_extremes", wide_extremes, {}, None),
-        ("wide_shifted_rgba", np.concatenate([wide_ramp(24, 32, 16) + wrng.integers(-20, 21, (24, 32, 3)) << 4,
-                                              wrng.integers(0, 65536, (24, 32, 1))], axis=2).astype(np.uint16), {}, None),
+        ("wide_shifted_rgba", wide_shifted_rgba, {}, None),
         ("wide_table", wide_table, {}, None),
         ("wide_few_levels", spaced.astype(np.uint16) * 1000, {}, None),
         ("wide_tile_edges", rng.integers(0, 65536, (side + 1, side + 2, 3)).astype(np.uint16), {}, side),

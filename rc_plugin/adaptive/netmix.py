@@ -17,7 +17,7 @@ from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "e4f7aa454ca8fd19+9062aebf4b47c91d"
+COMPILED_FOR = "c250ad80bc634bae+3a4e0601c8036ec0"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

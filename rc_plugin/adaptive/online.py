@@ -8,7 +8,7 @@ import numba
 from ..format import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "e4f7aa454ca8fd19"
+COMPILED_FOR = "c250ad80bc634bae"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 

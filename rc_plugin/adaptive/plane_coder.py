@@ -37,7 +37,7 @@ from .tokens import code_sample, new_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "e4f7aa454ca8fd19+e7f2e6d01c024dcb"
+COMPILED_FOR = "c250ad80bc634bae+846fac98091426f4"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py"))
 
@@ -128,7 +128,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 plms, pfast, pwide = predict(img, y, x, c, lms[c], fast[c], wide[c], feats, wfeats, pred, valid)
                 if deep:  # the fast LMS gives way to one over every causal neighbour within BIG_REACH
                     pfast = pred[15] = big_lms(img, y, x, c, big[c], bfeats)
-                blend, expect, spread, sw = blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, clip)
+                blend, expect, spread, sw = blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift,
+                                                              clip)
                 ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
                 # correction stage
                 cfeats[0] = berr[r0, x + 2, c - 1] if c > 0 else 0
@@ -164,7 +165,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
                 si = (logs + contexts // 2) // contexts - 24
                 if deep:  # a wide sample: a token and raw bits (rc_plugin.adaptive.tokens)
-                    k = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), bs.WIDE_CONTEXTS - 1)
+                    k = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
                     v, low, rng, cache, pending, pos, code = code_sample(
                         img, y, x, c, min((mu + 4) >> 3, top), top, token_freq[c, k], token_totals[c], k, decoding,
                         inp, out, low, rng, cache, pending, pos, code)

@@ -5,12 +5,15 @@ levels. A wide sample's error can reach 65,535, so it is coded the way JPEG XL c
 e = v - p (p the coder's prediction, both in 0..top) is folded to u in 0..top (0, -1, +1, -2, ... while both signs
 are possible, then the one side left), and u is split into a token (its value below WIDE_TOKEN_DIRECT, else its
 bit length and the WIDE_TOKEN_MSB bits after its leading one) and the raw bits below those. The token is coded
-with adaptive frequencies kept per channel and per context (the coder's scale in half octaves), so the shape of
-the error's distribution is learnt from the image, not assumed; the raw bits, nearly uniform, are coded flat.
+with adaptive frequencies kept per channel and per context (the coder's scale in quarter octaves), so the shape of
+the error's distribution is learnt from the image, starting from the shipped logistic's; the raw bits, nearly
+uniform, are coded flat.
 
 Integers only; the decoder runs the same functions.
 """
 from __future__ import annotations
+
+import functools
 
 import numba
 import numpy as np
@@ -20,7 +23,7 @@ from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "e4f7aa454ca8fd19+a48eeaea9f53f45b"
+COMPILED_FOR = "c250ad80bc634bae+a48eeaea9f53f45b"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT
@@ -33,9 +36,33 @@ assert DIRECT == 1 << DIRECT_BITS and DIRECT_BITS >= MSB
 
 
 def new_frequencies(channels: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each (channel, context)'s token frequencies, all WIDE_FREQ_START, and their totals."""
-    freq = np.full((channels, CONTEXTS, TOKENS), bs.WIDE_FREQ_START, np.int64)
-    return freq, np.full((channels, CONTEXTS), bs.WIDE_FREQ_START * TOKENS, np.int64)
+    """Each (channel, context)'s token frequencies at the start of a tile, and their totals: the prior."""
+    freq = np.repeat(_prior()[None], channels, axis=0)
+    return freq, freq.sum(axis=2)
+
+
+@functools.lru_cache(maxsize=1)
+def _prior() -> np.ndarray:
+    """(CONTEXTS, TOKENS) int64: WIDE_FREQ_START each, plus, in a context whose scale the shipped logistic table
+    reaches, WIDE_FREQ_PRIOR spread over the tokens as that logistic spreads a folded error (its mass at each
+    error e, 2^16 in all, from the table's differences), so a tile's first tokens need not teach the coder the
+    shape every error distribution shares. Integers from the shipped table: the same on every machine."""
+    from .logistic import HALF, cdf_table
+
+    cdf = cdf_table()[0]
+    freq = np.full((CONTEXTS, TOKENS), bs.WIDE_FREQ_START, np.int64)
+    u = np.arange(2 * (HALF // 8 - 1))
+    e = np.where(u % 2 == 0, u // 2, -(u + 1) // 2)
+    token = np.array([split(int(x))[0] for x in u])
+    for k in range(CONTEXTS):
+        row = (k << bs.WIDE_CONTEXT_SHIFT) + (1 << bs.WIDE_CONTEXT_SHIFT >> 1)  # the context's middle scale
+        if row >= cdf.shape[0]:
+            break
+        mass = cdf[row, HALF + 8 * e + 4] - cdf[row, HALF + 8 * e - 4]
+        per_token = np.zeros(TOKENS, np.int64)
+        np.add.at(per_token, token, mass)
+        freq[k] += (per_token * bs.WIDE_FREQ_PRIOR) >> 16
+    return freq
 
 
 @numba.njit(cache=True)

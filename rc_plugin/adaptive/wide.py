@@ -59,7 +59,8 @@ def code_part(samples: np.ndarray, mixer: int) -> WidePart:
         return WidePart(kind, WIDE_CODED_RECORD, lo, step, top, table, record)
     stream = plane_coder.encode_plane(mapped.astype(np.uint16), top=top)
     planes = big_endian_bytes(offset[5])
-    rows = min((generic.filter_rows(planes, only) for only in ROW_FILTER_CHOICES), key=lambda r: len(zlib.compress(r, 1)))
+    rows = min((generic.filter_rows(planes, only) for only in ROW_FILTER_CHOICES),
+               key=lambda r: len(zlib.compress(r, 1)))
     if len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * len(stream):
         packed = generic.compress_rows(rows)
         if len(packed) < len(stream):

@@ -233,10 +233,14 @@ WIDE_TOKEN_DIRECT = 16
 WIDE_TOKEN_MSB = 2
 WIDE_TOKENS = 64
 #: Token frequencies are kept per channel and per context: the coder's log scale (1/8 octaves, from
-#: ADAPTIVE_LOGSCALE_MIN) in half octaves, up to CONTEXTS - 1. Each starts at FREQ_START, a coded token adds
-#: FREQ_STEP, and a context's counts halve (rounding up) when their total passes FREQ_LIMIT.
-WIDE_CONTEXTS = 40
+#: ADAPTIVE_LOGSCALE_MIN) >> CONTEXT_SHIFT (quarter octaves), up to CONTEXTS - 1. Each starts at FREQ_START plus,
+#: where the shipped logistic table reaches the context's scale, FREQ_PRIOR spread as that logistic spreads the
+#: tokens (rc_plugin.adaptive.tokens); a coded token adds FREQ_STEP, and a context's counts halve (rounding up) when
+#: their total passes FREQ_LIMIT.
+WIDE_CONTEXTS = 80
+WIDE_CONTEXT_SHIFT = 1
 WIDE_FREQ_START = 1
+WIDE_FREQ_PRIOR = 1024
 WIDE_FREQ_STEP = 32
 WIDE_FREQ_LIMIT = 1 << 16
 #: A wide sample's fifth scale context: its predicted level mu (eighths), as ilog8(mu + 1) >> LEVEL_SHIFT (the noise

@@ -22,9 +22,9 @@ VERSION = 10
 #: every 8-bit file this one writes. Only images of wider samples need format 10.
 BYTE_VERSION = 9
 #: Versions this decoder reads: a version-9 file is a version-10 file without wide samples (FLAG_WIDE) and their
-#: wide tiles; a version-8 file is a version-9 file without learned tiles; a version-7 file is a version-8 file of modes L, LA, RGB, RGBA whose tiles are
-#: mixture and adaptive tiles; a version-6 file a version-7 file whose tiles are all mixture tiles without the
-#: coder byte.
+#: wide tiles; a version-8 file is a version-9 file without learned tiles; a version-7 file is a version-8 file of
+#: modes L, LA, RGB, RGBA whose tiles are mixture and adaptive tiles; a version-6 file a version-7 file whose tiles
+#: are all mixture tiles without the coder byte.
 READABLE_VERSIONS = (6, 7, 8, 9, 10)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
