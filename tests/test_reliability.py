@@ -16,7 +16,7 @@ from PIL import Image
 
 import rc_plugin
 from rc_plugin.mixture import lossy, released, runtime
-from rcl_testutil import first_tile, mostly_grey, recrc
+from rcl_testutil import first_tile, mostly_grey, recrc, wide_part_kinds
 
 FUZZ_EXAMPLES = int(os.environ.get("RCL_FUZZ_EXAMPLES", "150"))
 MUTATIONS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=4)
@@ -31,7 +31,8 @@ def fuzz_settings(examples: int):
 @pytest.fixture(scope="module")
 def seeds(photo_crop):
     """Valid files to mutate: mixture files (RGB, grey with alpha, a multi-tile one with metadata, one with the grey
-    shortcut) and adaptive files (RGB, and a multi-tile RGBA one)."""
+    shortcut), adaptive files (RGB, and a multi-tile RGBA one) and 16-bit files (a wide stream, a multi-tile RGBA
+    one with an alpha part, generic rows of full-range noise, a table of sparse levels)."""
     a = rc_plugin.encode(photo_crop[:24, :40], q=16)
     b = rc_plugin.encode(np.dstack([photo_crop[:20, :20, 0], photo_crop[:20, :20, 1]]), q=18)
     from rc_plugin import codec
@@ -39,16 +40,28 @@ def seeds(photo_crop):
     old = codec.TILE
     codec.TILE = dict.fromkeys(old, 16)
     rgba = np.dstack([photo_crop[:20, :36], photo_crop[:20, :36, 1] // 64 * 85])
+    wide_rgba = (np.dstack([photo_crop[:20, :36], photo_crop[:20, :36, 1] // 64 * 85]).astype(np.int64) * 257
+                 + np.random.default_rng(5).integers(0, 200, (20, 36, 4))).astype(np.uint16)
     try:
         c = rc_plugin.encode(photo_crop[:20, :36], q=14, icc_profile=b"icc", xmp=b"<x/>")
         f = rc_plugin.encode(rgba)
+        h = rc_plugin.encode(wide_rgba)
     finally:
         codec.TILE = old
     e = rc_plugin.encode(photo_crop[:24, :40])
     d_img = mostly_grey(photo_crop[:32, :48])
     d = rc_plugin.encode(d_img, q=16)
     assert first_tile(d).grey, "seed without the grey shortcut"
-    originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img, e: photo_crop[:24, :40], f: rgba}
+    rng = np.random.default_rng(4)
+    wide_rgb = ((photo_crop[:24, :40].astype(np.int64) << 4) + rng.integers(0, 16, (24, 40, 3))).astype(np.uint16)
+    noise = rng.integers(0, 65536, (12, 10, 3)).astype(np.uint16)
+    y, x = np.mgrid[0:24, 0:32]
+    levels = np.cumsum(rng.integers(150, 170, 300))[np.clip(12 * y + 3 * x + rng.integers(-3, 4, y.shape), 0, 299)]
+    g, i, j = (rc_plugin.encode(arr) for arr in (wide_rgb, noise, levels.astype(np.uint16)))
+    assert [wide_part_kinds(x) for x in (g, i, j)] == [["offset:stream"], ["offset:rows"], ["table:stream"]]
+    assert len(wide_part_kinds(h)) == 2 * rc_plugin.info(h)["tiles"] > 2
+    originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img, e: photo_crop[:24, :40], f: rgba,
+                 g: wide_rgb, h: wide_rgba, i: noise, j: levels.astype(np.uint16)}
     originals[b] = rc_plugin.decode(b)
     return originals
 
@@ -81,24 +94,25 @@ def check_outcome(data: bytes, *expected: np.ndarray) -> None:
 
 
 @fuzz_settings(FUZZ_EXAMPLES)
-@given(which=st.integers(0, 3), ops=MUTATIONS)
+@given(which=st.integers(0, 63), ops=MUTATIONS)
 def test_fuzz_decode(seeds, which, ops):
-    data = list(seeds)[which]
+    data = list(seeds)[which % len(seeds)]
     check_outcome(_mutate(data, ops), seeds[data])
 
 
 @fuzz_settings(FUZZ_EXAMPLES)
-@given(which=st.integers(0, 3), ops=MUTATIONS)
+@given(which=st.integers(0, 63), ops=MUTATIONS)
 def test_fuzz_decode_past_the_crcs(seeds, which, ops):
     """Mutations with every CRC made valid again, so the deeper parsing and decoding must cope."""
-    data = list(seeds)[which]
+    data = list(seeds)[which % len(seeds)]
     check_outcome(recrc(_mutate(data, ops)), seeds[data])
 
 
 @fuzz_settings(max(20, FUZZ_EXAMPLES // 5))
-@given(which=st.integers(0, 3), other=st.integers(0, 3), cut_a=st.integers(0, 1 << 16), cut_b=st.integers(0, 1 << 16))
+@given(which=st.integers(0, 63), other=st.integers(0, 63), cut_a=st.integers(0, 1 << 16),
+       cut_b=st.integers(0, 1 << 16))
 def test_fuzz_splice(seeds, which, other, cut_a, cut_b):
-    a, b = list(seeds)[which], list(seeds)[other]
+    a, b = list(seeds)[which % len(seeds)], list(seeds)[other % len(seeds)]
     data = a[: cut_a % (len(a) + 1)] + b[cut_b % (len(b) + 1) :]
     check_outcome(data, seeds[a], seeds[b])
 
