@@ -40,6 +40,10 @@ def compile_into(into: str | Path) -> None:
         pixels = rng.integers(0, 256, (3, 5, channels), dtype=np.uint8)
         assert np.array_equal(adaptive.decode_plane(adaptive.encode_plane(pixels), 3, 5, channels), pixels)
         assert np.array_equal(generic.decode_rows(generic.encode_rows(pixels), 3, 5, channels), pixels)
+    for logistic in (False, True):  # a wide tile's stream (format 10): uint16 samples, both kinds of token frequencies
+        wide = rng.integers(0, 1000, (3, 5, 3)).astype(np.uint16)
+        data = adaptive.encode_plane(wide, top=999, logistic=logistic)
+        assert np.array_equal(adaptive.decode_plane(data, 3, 5, 3, top=999, logistic=logistic), wide)
     indices = rng.integers(0, 5, (3, 5)).astype(np.uint16)
     assert np.array_equal(indexed.decode_indices(indexed.encode_indices(indices, 5), 3, 5, 5), indices)
     names = {d.py_func.__name__ for d in jitcache.FUNCTIONS}

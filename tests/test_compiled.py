@@ -123,7 +123,7 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
             if name.startswith("wide") and tile is None}
     assert wide == {
         "wide_noise": ["offset:stream"], "wide_extremes": ["offset:stream"], "wide_shifted_rgba": ["offset:stream",
-        "offset:rows"], "wide_table": ["table:stream"], "wide_few_levels": ["table:adaptive"]}
+        "offset:rows"], "wide_table": ["table:logistic"], "wide_few_levels": ["table:adaptive"]}
     assert kinds["wide_tile_edges"] == ["wide"] * 4
     # here everything ran compiled (in the other process nothing did: it checks that itself)
     assert {"rc_plugin.adaptive.plane_coder.code_plane", "rc_plugin.adaptive.online.learn", "rc_plugin.adaptive.predictors.predict",

@@ -87,7 +87,7 @@ def test_golden_files_cover_the_coding_paths():
 
 def test_golden_wide_files_cover_their_paths():
     """Format 10's files hold what their names say: a wide stream mapped by offset, by offset in steps of 16, by a
-    table, an 8-bit record of a few levels, generic rows, an alpha part, the bit depth of the samples, grey stored as
+    table, tokens from the logistic, an 8-bit record of a few levels, generic rows, an alpha part, the bit depth of the samples, grey stored as
     colour, two tiles."""
     version = rc_plugin.format.container.VERSION
     wide = {e["name"][:-4]: read(version, e["name"]) for e in MANIFESTS[version]["files"]}
@@ -95,9 +95,10 @@ def test_golden_wide_files_cover_their_paths():
     assert wide_part_kinds(wide["wide_grey12"]) == ["offset:stream"]
     assert first_tile(wide["wide_grey12_shifted"]).parts[0].step == 16
     assert wide_part_kinds(wide["wide_few_levels"])[0].split(":")[1] != "stream"
-    assert wide_part_kinds(wide["wide_table"]) == ["table:stream"]
+    assert wide_part_kinds(wide["wide_table"]) == ["table:logistic"]
     assert wide_part_kinds(wide["wide_noise_rows"]) == ["offset:rows"]
-    assert wide_part_kinds(wide["wide_microscopy"]) == wide_part_kinds(wide["wide_photo"]) == ["offset:stream"]
+    assert wide_part_kinds(wide["wide_microscopy"]) == ["offset:logistic"]
+    assert wide_part_kinds(wide["wide_photo"]) == ["offset:stream"]
     for name in ("wide_rgba", "wide_la"):  # a 16-bit colour, and an alpha plane of 8-bit levels times 257
         colour, alpha = wide_part_kinds(wide[name])
         assert colour == "offset:stream" and not alpha.endswith("stream"), (colour, alpha)

@@ -31,8 +31,9 @@ def fuzz_settings(examples: int):
 @pytest.fixture(scope="module")
 def seeds(photo_crop):
     """Valid files to mutate: mixture files (RGB, grey with alpha, a multi-tile one with metadata, one with the grey
-    shortcut), adaptive files (RGB, and a multi-tile RGBA one) and 16-bit files (a wide stream, a multi-tile RGBA
-    one with an alpha part, generic rows of full-range noise, a table of sparse levels)."""
+    shortcut), adaptive files (RGB, and a multi-tile RGBA one) and 16-bit files (tokens from the logistic, a multi-tile
+    RGBA one with alpha parts and tokens from adaptive counts, generic rows of full-range noise, a table of sparse
+    levels)."""
     a = rc_plugin.encode(photo_crop[:24, :40], q=16)
     b = rc_plugin.encode(np.dstack([photo_crop[:20, :20, 0], photo_crop[:20, :20, 1]]), q=18)
     from rc_plugin import codec
@@ -58,8 +59,8 @@ def seeds(photo_crop):
     y, x = np.mgrid[0:24, 0:32]
     levels = np.cumsum(rng.integers(150, 170, 300))[np.clip(12 * y + 3 * x + rng.integers(-3, 4, y.shape), 0, 299)]
     g, i, j = (rc_plugin.encode(arr) for arr in (wide_rgb, noise, levels.astype(np.uint16)))
-    assert [wide_part_kinds(x) for x in (g, i, j)] == [["offset:stream"], ["offset:rows"], ["table:stream"]]
-    assert len(wide_part_kinds(h)) == 2 * rc_plugin.info(h)["tiles"] > 2
+    assert [wide_part_kinds(x) for x in (g, i, j)] == [["offset:logistic"], ["offset:rows"], ["table:logistic"]]
+    assert len(wide_part_kinds(h)) == 2 * rc_plugin.info(h)["tiles"] > 2 and "offset:stream" in wide_part_kinds(h)
     originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img, e: photo_crop[:24, :40], f: rgba,
                  g: wide_rgb, h: wide_rgba, i: noise, j: levels.astype(np.uint16)}
     originals[b] = rc_plugin.decode(b)

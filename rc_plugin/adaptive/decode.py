@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS
+from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS
 from ..format.container import Header
 from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile, WideTile
 from .palette import apply_palette, unpack_palette
@@ -56,7 +56,8 @@ def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndar
         elif part.coding == WIDE_CODED_ROWS:
             mapped = from_big_endian(generic.decode_rows(part.coded, th, tw, 2 * n))
         else:
-            mapped = plane_coder.decode_plane(part.coded, th, tw, n, top=part.top)
+            mapped = plane_coder.decode_plane(part.coded, th, tw, n, top=part.top,
+                                              logistic=part.coding == WIDE_CODED_LOGISTIC)
         planes.append(unmap(mapped, part))
     return np.concatenate(planes, axis=2) if len(planes) > 1 else planes[0]
 

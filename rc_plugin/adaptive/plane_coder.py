@@ -33,11 +33,11 @@ from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, fin
 from .online import blend_predictions, learn, update
 from .predictors import BIG_TAPS, LMS_FEATURES, PREDICTORS, WIDE_FEATURES, big_lms, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
-from .tokens import code_sample, new_frequencies
+from .tokens import code_sample, code_sample_logistic, new_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c250ad80bc634bae+846fac98091426f4"
+COMPILED_FOR = "342d7f0d48534c82+cd414f868c5c98c3"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py"))
 
@@ -72,10 +72,11 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     each subpixel's mixer features, value, mean and scale row (its training data).
 
     top: the largest value a sample may take, 255 for uint8 samples. Above 255 (uint16 samples of a wide tile,
-    format 10) each sample is coded as a token and raw bits (rc_plugin.adaptive.tokens; token_freq and token_totals:
-    the token frequencies, rc_plugin.adaptive.tokens.new_frequencies), without a learned mixer, and the quantities compared with
-    8-bit constants (the blend's errors, the dead zone, the bias and scale contexts' levels) are taken >> shift, the
-    bits beyond 8; at top = 255 the coder is the 8-bit one, bit for bit."""
+    format 10) each sample is coded as a token and raw bits (rc_plugin.adaptive.tokens), without a learned mixer,
+    the token's frequency from adaptive counts (token_freq and token_totals, tokens.new_frequencies) or, where they
+    have no channels, from the logistic; the quantities compared with 8-bit constants (the blend's errors, the dead
+    zone, the bias and scale contexts' levels) are taken >> shift, the bits beyond 8. At top = 255 the coder is the
+    8-bit one, bit for bit."""
     h, w, nc = img.shape
     deep = top > 255
     shift = 0
@@ -164,18 +165,22 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
                 si = (logs + contexts // 2) // contexts - 24
+                tk = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
+                ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
+                si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
+                si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
+                row = si - bs.ADAPTIVE_LOGSCALE_MIN
                 if deep:  # a wide sample: a token and raw bits (rc_plugin.adaptive.tokens)
-                    k = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
-                    v, low, rng, cache, pending, pos, code = code_sample(
-                        img, y, x, c, min((mu + 4) >> 3, top), top, token_freq[c, k], token_totals[c], k, decoding,
-                        inp, out, low, rng, cache, pending, pos, code)
+                    if token_freq.shape[0] > 0:
+                        v, low, rng, cache, pending, pos, code = code_sample(
+                            img, y, x, c, min((mu + 4) >> 3, top), top, token_freq[c, tk], token_totals[c], tk,
+                            decoding, inp, out, low, rng, cache, pending, pos, code)
+                    else:
+                        v, low, rng, cache, pending, pos, code = code_sample_logistic(
+                            img, y, x, c, mu, top, cdf, row, decoding, inp, out, low, rng, cache, pending, pos, code)
                     if decoding and pos > inp.shape[0] + 8:
                         return pos
                 else:
-                    ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
-                    si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
-                    si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
-                    row = si - bs.ADAPTIVE_LOGSCALE_MIN
                     if use_net or tapping:
                         errors[0], errors[1], errors[2], errors[3] = ew, en, enw, ene
                         errors[4], errors[5] = cfeats[0], cfeats[1]
@@ -233,8 +238,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 update(bias_total, bias_count, 8 * v - corrected, c, bctx)
                 for t in range(contexts):
                     update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
-                if not deep:
-                    update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
+                update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
                 learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
                 if deep:
                     learn(big[c], bfeats, 8 * v - pfast, bs.WIDE_BIG_LMS_STEP, 1)
@@ -251,8 +255,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
 _NO_TOKENS = new_frequencies(0)
 
 
-def _tokens(top: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
-    return new_frequencies(channels) if top > BYTE_TOP else _NO_TOKENS
+def _tokens(top: int, channels: int, logistic: bool) -> tuple[np.ndarray, np.ndarray]:
+    return new_frequencies(channels) if top > BYTE_TOP and not logistic else _NO_TOKENS
 
 
 def _sample_type(top: int) -> type:
@@ -262,14 +266,15 @@ def _sample_type(top: int) -> type:
     return np.uint8 if top <= BYTE_TOP else np.uint16
 
 
-def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP) -> bytes:
+def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, logistic: bool = False) -> bytes:
     """The stream of an (h, w, C) image of values 0..top (uint8 up to 255); net: the learned mixer's (w1, b1, w2,
-    b2), or none (always none above top 255)."""
+    b2), or none (always none above top 255); logistic: above top 255, tokens take the logistic's frequencies, not
+    adaptive counts."""
     img = np.array(pixels, dtype=_sample_type(top), order="C")
     # a subpixel costs at most FREQ_BITS = 16 bits; a wide one a token's 16 and 13 raw bits
     out = np.zeros((2 if top <= BYTE_TOP else 4) * img.size + 16, np.uint8)
     n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *prepare(net), NO_TAP, top,
-                   *_tokens(top, img.shape[2]))
+                   *_tokens(top, img.shape[2], logistic))
     return out[:n].tobytes()
 
 
@@ -283,12 +288,13 @@ def tap_plane(pixels: np.ndarray) -> np.ndarray:
     return tap
 
 
-def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP) -> np.ndarray:
-    """The (h, w, channels) image of a stream (net and top as it was encoded with: uint8 up to top 255, else
-    uint16); a corrupt stream gives wrong pixels, which the file's checksum refuses."""
+def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP,
+                 logistic: bool = False) -> np.ndarray:
+    """The (h, w, channels) image of a stream (net, top and logistic as it was encoded with: uint8 up to top 255,
+    else uint16); a corrupt stream gives wrong pixels, which the file's checksum refuses."""
     img = np.zeros((h, w, channels), _sample_type(top))
     read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE,
-                      *prepare(net), NO_TAP, top, *_tokens(top, channels))
+                      *prepare(net), NO_TAP, top, *_tokens(top, channels, logistic))
     if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
     return img

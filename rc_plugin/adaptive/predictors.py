@@ -10,7 +10,7 @@ import numpy as np
 from ..format import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "c250ad80bc634bae"
+COMPILED_FOR = "342d7f0d48534c82"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 PREDICTORS = 17

@@ -23,7 +23,7 @@ from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c250ad80bc634bae+a48eeaea9f53f45b"
+COMPILED_FOR = "342d7f0d48534c82+a48eeaea9f53f45b"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT
@@ -188,4 +188,83 @@ def code_sample(img, y, x, c, p, top, freq, totals, k, decoding, inp, out, low, 
             rng = unit
             low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
     learn(freq, totals, k, token)
+    return v, low, rng, cache, pending, pos, code
+
+
+@numba.njit(cache=True)
+def _mass_below(cdf, row, off, p, top, a):
+    """The shipped logistic's mass (of 2^16, scale row `row`, mean p + off/8) on the errors e whose fold around p is
+    below a: an interval of e, both signs while both fit, then the one side left."""
+    m = min(p, top - p)
+    if a <= 2 * m + 1:
+        lo, hi = -(a >> 1), (a - 1) >> 1
+    elif p <= top - p:
+        lo, hi = -p, a - m - 1
+    else:
+        lo, hi = m + 1 - a, top - p
+    half = bs.ADAPTIVE_TABLE_HALF_WIDTH
+    return (cdf[row, half + min(max(8 * hi + 4 - off, -half), half)]
+            - cdf[row, half + min(max(8 * lo - 4 - off, -half), half)])
+
+
+@numba.njit(cache=True)
+def _cumulative(cdf, row, off, p, top, tokens, span, token):
+    """The frequency (of 2^16) below a token: the logistic's mass below its first folded value, every one of the
+    tokens keeping a frequency of at least 1."""
+    if token >= tokens:
+        return 1 << bs.ADAPTIVE_FREQ_BITS
+    if span == 0:
+        return (token << bs.ADAPTIVE_FREQ_BITS) // tokens
+    first = join(token, 0)
+    return (_mass_below(cdf, row, off, p, top, first) * ((1 << bs.ADAPTIVE_FREQ_BITS) - tokens)) // span + token
+
+
+@numba.njit(cache=True)
+def code_sample_logistic(img, y, x, c, mu, top, cdf, row, decoding, inp, out, low, rng, cache, pending, pos, code):
+    """Code img[y, x, c] (or, decoding, read it into img) as code_sample does, its token's frequency taken from the
+    shipped logistic of scale row `row` around the mean mu (eighths, 0..8 top) instead of adaptive counts; returns
+    the value and the range coder's state."""
+    p = min((mu + 4) >> 3, top)
+    off = mu - 8 * p
+    tokens = split(top)[0] + 1  # the tokens a fold of 0..top can reach
+    span = _mass_below(cdf, row, off, p, top, top + 1)
+    unit = rng >> bs.ADAPTIVE_FREQ_BITS
+    if decoding:
+        target = min(code // unit, (1 << bs.ADAPTIVE_FREQ_BITS) - 1)
+        lo, hi = 0, tokens  # _cumulative(lo) <= target < _cumulative(hi)
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if _cumulative(cdf, row, off, p, top, tokens, span, mid) <= target:
+                lo = mid
+            else:
+                hi = mid
+        token = lo
+    else:
+        v = np.int64(img[y, x, c])
+        token, bits, raw = split(fold(v, p, top))
+    start = _cumulative(cdf, row, off, p, top, tokens, span, token)
+    freq = _cumulative(cdf, row, off, p, top, tokens, span, token + 1) - start
+    if decoding:
+        code -= unit * start
+        rng = unit * freq
+        code, rng, pos = decoder_normalise(code, rng, inp, pos)
+        bits = raw_bits(token)
+        raw = 0
+        if bits > 0:
+            unit = rng >> bits
+            raw = min(code // unit, (1 << bits) - 1)
+            code -= unit * raw
+            rng = unit
+            code, rng, pos = decoder_normalise(code, rng, inp, pos)
+        v = unfold(join(token, raw), p, top)
+        img[y, x, c] = v
+    else:
+        low += unit * start
+        rng = unit * freq
+        low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+        if bits > 0:
+            unit = rng >> bits
+            low += unit * raw
+            rng = unit
+            low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
     return v, low, rng, cache, pending, pos, code

@@ -11,8 +11,8 @@ import zlib
 
 import numpy as np
 
-from ..format.bitstream import (WIDE_BYTE_TOP, WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET,
-                                WIDE_MAP_TABLE, WIDE_MAX)
+from ..format.bitstream import (WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS,
+                                WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..format.records import WidePart, WideTile
 from .value_map import big_endian_bytes, pack_table
 
@@ -57,7 +57,9 @@ def code_part(samples: np.ndarray, mixer: int) -> WidePart:
     if top <= WIDE_BYTE_TOP:  # every 8-bit record is open to it: palettes, generic rows, the learned mixer
         record = code_lossless_tile(np.ascontiguousarray(mapped, np.uint8), samples.shape[2], False, mixer)
         return WidePart(kind, WIDE_CODED_RECORD, lo, step, top, table, record)
-    stream = plane_coder.encode_plane(mapped.astype(np.uint16), top=top)
+    coding, stream = min(((c, plane_coder.encode_plane(mapped.astype(np.uint16), top=top, logistic=logistic))
+                          for c, logistic in ((WIDE_CODED_STREAM, False), (WIDE_CODED_LOGISTIC, True))),
+                         key=lambda coded: len(coded[1]))
     planes = big_endian_bytes(offset[5])
     rows = min((generic.filter_rows(planes, only) for only in ROW_FILTER_CHOICES),
                key=lambda r: len(zlib.compress(r, 1)))
@@ -65,7 +67,7 @@ def code_part(samples: np.ndarray, mixer: int) -> WidePart:
         packed = generic.compress_rows(rows)
         if len(packed) < len(stream):
             return WidePart(offset[0], WIDE_CODED_ROWS, *offset[1:4], b"", packed)
-    return WidePart(kind, WIDE_CODED_STREAM, lo, step, top, table, stream)
+    return WidePart(kind, coding, lo, step, top, table, stream)
 
 
 def code_wide_tile(pixels: np.ndarray, channels: int, mixer: int = 0) -> WideTile:

@@ -221,10 +221,11 @@ def fingerprint() -> str:
 #: 0..top, by their offset from the part's smallest value in steps of their common divisor, or by their rank among
 #: the values it holds (a table of them, for a part that leaves many values unused: a gain that skips levels).
 WIDE_MAP_OFFSET, WIDE_MAP_TABLE = 0, 1
-#: How a part's values 0..top are coded: by the adaptive coder's wide path (a stream of tokens), as generic rows of
-#: 16-bit big-endian values (rc_plugin.adaptive.generic over 2 bytes a sample: exact repeats, as in scans
-#: decompressed from a lossy format), or, for top <= BYTE_TOP, as any 8-bit record of format 9.
-WIDE_CODED_STREAM, WIDE_CODED_ROWS, WIDE_CODED_RECORD = 0, 1, 2
+#: How a part's values 0..top are coded: by the adaptive coder's wide path (a stream of tokens, their frequencies
+#: adaptive counts, or the shipped logistic's: LOGISTIC), as generic rows of 16-bit big-endian values
+#: (rc_plugin.adaptive.generic over 2 bytes a sample: exact repeats, as in scans decompressed from a lossy format),
+#: or, for top <= BYTE_TOP, as any 8-bit record of format 9.
+WIDE_CODED_STREAM, WIDE_CODED_ROWS, WIDE_CODED_RECORD, WIDE_CODED_LOGISTIC = 0, 1, 2, 3
 WIDE_BYTE_TOP = 255
 WIDE_MAX = 65535
 #: The token of a folded error u: u itself below TOKEN_DIRECT (a power of two), else 16 + 4 (bit length - 5) + the
