@@ -43,6 +43,17 @@ Progress = Callable[[int, int], None]
 #: finer; the mixture coder's tiles each carry a lossy layer and fitted parameters (docs/models.md, "Tile size").
 #: Each coder says its own (TileCoder.side); the tests set smaller ones here.
 TILE = {coder.name: coder.side for coder in BY_NAME.values()}
+#: The smallest tile side of a 16-bit image (tile_side).
+WIDE_MIN_TILE = 384
+
+
+def tile_side(side: int, h: int, w: int, wide: bool) -> int:
+    """The coder's tile side, or for 16-bit samples (mostly grey, and slower to code than 8-bit ones) one that cuts an
+    image of one or two such tiles into about four, so that they decode side by side: half the longer side in steps
+    of 16, at least WIDE_MIN_TILE. It depends on the image alone, never on the machine, so the bytes do not."""
+    if not wide:
+        return side
+    return min(side, max(WIDE_MIN_TILE, (-(-max(h, w) // 2) + 15) // 16 * 16))
 
 
 def encode(
@@ -101,7 +112,8 @@ def encode(
         channels = 1
     coder = BY_NAME[opts["coder"]]
     encoding = coder.encoder().start(pixels, channels, mode, opts)
-    header = Header(mode, encoding.layer_id, encoding.q, w, h, TILE[coder.name], flags, released.current_id(),
+    header = Header(mode, encoding.layer_id, encoding.q, w, h, tile_side(TILE[coder.name], h, w, wide), flags,
+                    released.current_id(),
                     pixel_checksum(pixels, meta.get(PALETTE_KEY)),  # a palette only where the mode is P
                     VERSION if wide else BYTE_VERSION)
     parts = [header.pack()]

@@ -17,7 +17,7 @@ from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "342d7f0d48534c82+54c4b88422a532d1"
+COMPILED_FOR = "ca3e74ea65fa677d+08a1f66ccf1d0429"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

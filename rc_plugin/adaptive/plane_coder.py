@@ -31,13 +31,13 @@ from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_share, guard_step,
                      guarded, mixture, prepare)
 from .online import blend_predictions, learn, update
-from .predictors import BIG_TAPS, LMS_FEATURES, PREDICTORS, WIDE_FEATURES, big_lms, predict
+from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
-from .tokens import code_sample, code_sample_logistic, new_frequencies
+from .tokens import code_sample, code_sample_logistic, new_frequencies, reachable
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "342d7f0d48534c82+cd414f868c5c98c3"
+COMPILED_FOR = "ca3e74ea65fa677d+899cf02e2247de68"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py"))
 
@@ -84,8 +84,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
         shift += 1
     clip = 8 * top  # predictions and the mean in 1/8 levels
     dead_zone = bs.ADAPTIVE_DEAD_ZONE << shift
-    big = np.zeros((nc, BIG_TAPS), np.int64)
-    bfeats = np.zeros(BIG_TAPS, np.int64)
+    tokens = reachable(top)
     perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
     berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
     bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
@@ -127,8 +126,6 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
         for x in range(w):
             for c in range(nc):
                 plms, pfast, pwide = predict(img, y, x, c, lms[c], fast[c], wide[c], feats, wfeats, pred, valid)
-                if deep:  # the fast LMS gives way to one over every causal neighbour within BIG_REACH
-                    pfast = pred[15] = big_lms(img, y, x, c, big[c], bfeats)
                 blend, expect, spread, sw = blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift,
                                                               clip)
                 ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
@@ -177,7 +174,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                             decoding, inp, out, low, rng, cache, pending, pos, code)
                     else:
                         v, low, rng, cache, pending, pos, code = code_sample_logistic(
-                            img, y, x, c, mu, top, cdf, row, decoding, inp, out, low, rng, cache, pending, pos, code)
+                            img, y, x, c, mu, top, tokens, cdf, row, decoding, inp, out, low, rng, cache, pending, pos,
+                            code)
                     if decoding and pos > inp.shape[0] + 8:
                         return pos
                 else:
@@ -240,10 +238,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
                 update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
                 learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
-                if deep:
-                    learn(big[c], bfeats, 8 * v - pfast, bs.WIDE_BIG_LMS_STEP, 1)
-                else:
-                    learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
+                learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
                 learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
                 learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
     if not decoding:

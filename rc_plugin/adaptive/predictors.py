@@ -10,7 +10,7 @@ import numpy as np
 from ..format import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "342d7f0d48534c82"
+COMPILED_FOR = "ca3e74ea65fa677d"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 PREDICTORS = 17
@@ -103,32 +103,3 @@ def predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid):
             wfeats[13] = q - np.int64(img[y - 1, x - 1, c - 1])
     pwide = pred[16] = _lms(wv, wide, wfeats)
     return plms, pfast, pwide
-
-
-BIG_REACH = 3
-BIG_TAPS = BIG_REACH * (2 * BIG_REACH + 1) + BIG_REACH - 1  # rows above: 2R+1 each; this row: R, less W itself
-
-
-@numba.njit(cache=True)
-def big_lms(img, y, x, c, weights, feats):
-    """An LMS prediction (eighths) from every decoded neighbour within BIG_REACH of (y, x) in channel c, as
-    differences from W (a missing one reads as W)."""
-    h, w = img.shape[0], img.shape[1]
-    if x >= 1:
-        wv = np.int64(img[y, x - 1, c])
-    elif y >= 1:
-        wv = np.int64(img[y - 1, x, c])
-    else:
-        wv = 0
-    j = 0
-    for dy in range(-BIG_REACH, 1):
-        for dx in range(-BIG_REACH, BIG_REACH + 1):
-            if dy == 0 and dx >= -1:
-                break
-            yy, xx = y + dy, x + dx
-            feats[j] = np.int64(img[yy, xx, c]) - wv if (yy >= 0 and 0 <= xx < w) else 0
-            j += 1
-    acc = 0
-    for j in range(BIG_TAPS):
-        acc += weights[j] * feats[j]
-    return min(max(8 * wv + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC), 0), 8 * 65535)

@@ -23,7 +23,7 @@ from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "342d7f0d48534c82+a48eeaea9f53f45b"
+COMPILED_FOR = "ca3e74ea65fa677d+a48eeaea9f53f45b"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT
@@ -192,6 +192,12 @@ def code_sample(img, y, x, c, p, top, freq, totals, k, decoding, inp, out, low, 
 
 
 @numba.njit(cache=True)
+def reachable(top):
+    """How many tokens the folds of values 0..top reach."""
+    return split(top)[0] + 1
+
+
+@numba.njit(cache=True)
 def _mass_below(cdf, row, off, p, top, a):
     """The shipped logistic's mass (of 2^16, scale row `row`, mean p + off/8) on the errors e whose fold around p is
     below a: an interval of e, both signs while both fit, then the one side left."""
@@ -220,30 +226,32 @@ def _cumulative(cdf, row, off, p, top, tokens, span, token):
 
 
 @numba.njit(cache=True)
-def code_sample_logistic(img, y, x, c, mu, top, cdf, row, decoding, inp, out, low, rng, cache, pending, pos, code):
+def code_sample_logistic(img, y, x, c, mu, top, tokens, cdf, row, decoding, inp, out, low, rng, cache, pending, pos,
+                         code):
     """Code img[y, x, c] (or, decoding, read it into img) as code_sample does, its token's frequency taken from the
-    shipped logistic of scale row `row` around the mean mu (eighths, 0..8 top) instead of adaptive counts; returns
-    the value and the range coder's state."""
+    shipped logistic of scale row `row` around the mean mu (eighths, 0..8 top) instead of adaptive counts (tokens:
+    how many a fold of 0..top can reach, reachable(top)); returns the value and the range coder's state."""
     p = min((mu + 4) >> 3, top)
     off = mu - 8 * p
-    tokens = split(top)[0] + 1  # the tokens a fold of 0..top can reach
     span = _mass_below(cdf, row, off, p, top, top + 1)
     unit = rng >> bs.ADAPTIVE_FREQ_BITS
     if decoding:
         target = min(code // unit, (1 << bs.ADAPTIVE_FREQ_BITS) - 1)
-        lo, hi = 0, tokens  # _cumulative(lo) <= target < _cumulative(hi)
+        lo, hi = 0, tokens  # f_lo = _cumulative(lo) <= target < _cumulative(hi) = f_hi
+        f_lo, f_hi = 0, 1 << bs.ADAPTIVE_FREQ_BITS
         while hi - lo > 1:
             mid = (lo + hi) >> 1
-            if _cumulative(cdf, row, off, p, top, tokens, span, mid) <= target:
-                lo = mid
+            f_mid = _cumulative(cdf, row, off, p, top, tokens, span, mid)
+            if f_mid <= target:
+                lo, f_lo = mid, f_mid
             else:
-                hi = mid
-        token = lo
+                hi, f_hi = mid, f_mid
+        token, start, freq = lo, f_lo, f_hi - f_lo
     else:
         v = np.int64(img[y, x, c])
         token, bits, raw = split(fold(v, p, top))
-    start = _cumulative(cdf, row, off, p, top, tokens, span, token)
-    freq = _cumulative(cdf, row, off, p, top, tokens, span, token + 1) - start
+        start = _cumulative(cdf, row, off, p, top, tokens, span, token)
+        freq = _cumulative(cdf, row, off, p, top, tokens, span, token + 1) - start
     if decoding:
         code -= unit * start
         rng = unit * freq

@@ -247,9 +247,6 @@ WIDE_FREQ_LIMIT = 1 << 16
 #: A wide sample's fifth scale context: its predicted level mu (eighths), as ilog8(mu + 1) >> LEVEL_SHIFT (the noise
 #: of a photon-counting sensor grows with the signal).
 WIDE_LEVEL_SHIFT = 1
-#: A wide sample's prediction 15: an LMS over every decoded neighbour within BIG_REACH (rc_plugin.adaptive.predictors),
-#: with this step, in place of the fast LMS.
-WIDE_BIG_LMS_STEP = 20
 
 # --- the learned mixer over the adaptive coder's state (rc_plugin.adaptive.netmix), format 9 ------------
 #: Its inputs at each subpixel (docs/format.md): the 17 predictions' offsets from the coder's mean and the 6 blend
