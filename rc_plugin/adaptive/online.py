@@ -17,7 +17,7 @@ def blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, cl
     """(blend, its error estimate, the predictions' spread, the weights' sum) of the valid predictions (each
     clipped to 0..clip here), weighted by 1 / (s + bias)**2, s a prediction's absolute errors at the nearby decoded
     subpixels (perr: 3 rows of the ring r0, r1, r2 = y, y - 1, y - 2, x offset 2); weights receives each weight.
-    A wide sample's errors count >> shift, so (s >> shift + bias)**2 stays below 2**40."""
+    A wide sample's errors count >> shift, so ((s >> shift) + bias)**2 stays below 2**40."""
     sw, swp, sws = 0, 0, 0
     for i in range(pred.shape[0]):
         if valid[i] == 0:

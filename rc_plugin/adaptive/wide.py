@@ -44,8 +44,9 @@ def map_part(samples: np.ndarray) -> tuple[tuple, tuple]:
 
 
 def code_part(samples: np.ndarray, mixer: int) -> WidePart:
-    """A part of (h, w, C) uint16 samples, C 1 or 3: mapped, then coded as an 8-bit record, or as a wide stream or
-    generic rows of 16-bit values, whichever is smaller. The rows code the offsets (a table's ranks break the exact
+    """A part of (h, w, C) uint16 samples, C 1 or 3: mapped, then coded as an 8-bit record, or as a wide stream (the
+    smaller of its two: tokens from adaptive counts, or from the logistic) or generic rows of 16-bit values,
+    whichever is smaller. The rows code the offsets (a table's ranks break the exact
     differences they copy) under the row filters whose fast DEFLATE is smallest (libpng's choice per row, or one
     filter throughout, as oxipng tries), and are tried where that DEFLATE comes within guard.GENERIC_TRY_RATIO of the
     stream, as the 8-bit guard tries them."""
