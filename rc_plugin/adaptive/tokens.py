@@ -37,6 +37,8 @@ assert DIRECT == 1 << DIRECT_BITS and DIRECT_BITS >= MSB
 
 def new_frequencies(channels: int) -> tuple[np.ndarray, np.ndarray]:
     """Each (channel, context)'s token frequencies at the start of a tile, and their totals: the prior."""
+    if channels == 0:  # no wide samples (an 8-bit tile, or a logistic stream): nothing to load
+        return np.zeros((0, CONTEXTS, TOKENS), np.int64), np.zeros((0, CONTEXTS), np.int64)
     freq = np.repeat(_prior()[None], channels, axis=0)
     return freq, freq.sum(axis=2)
 
@@ -53,7 +55,7 @@ def _prior() -> np.ndarray:
     freq = np.full((CONTEXTS, TOKENS), bs.WIDE_FREQ_START, np.int64)
     u = np.arange(2 * (HALF // 8 - 1))
     e = np.where(u % 2 == 0, u // 2, -(u + 1) // 2)
-    token = np.array([split(int(x))[0] for x in u])
+    token = np.array([split.py_func(int(x))[0] for x in u])  # in Python: nothing to compile at first use
     for k in range(CONTEXTS):
         row = (k << bs.WIDE_CONTEXT_SHIFT) + (1 << bs.WIDE_CONTEXT_SHIFT >> 1)  # the context's middle scale
         if row >= cdf.shape[0]:
