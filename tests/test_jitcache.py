@@ -1,5 +1,5 @@
 """The built package carries the coders' machine code (rc_plugin.jitcache): a fresh process with an empty numba
-cache encodes and decodes a photo, a drawing and a generic tile without compiling anything."""
+cache encodes and decodes a photo, a drawing, a generic tile and a 16-bit photo without compiling anything."""
 import json
 import os
 import subprocess
@@ -23,7 +23,8 @@ drawing[8:40, 8:56] = (200, 30, 30)
 drawing[::9] = (250, 250, 250)
 rng = np.random.default_rng(25)
 repeated = np.tile(rng.integers(0, 256, (12, 24, 3), dtype=np.uint8).repeat(2, axis=1), (3, 1, 1))  # generic rows
-for image in (photo, photo[..., 0].copy(), drawing, repeated):
+wide = ((photo.astype(np.int64) << 4) + rng.integers(0, 16, photo.shape)).astype(np.uint16)  # format 10's stream
+for image in (photo, photo[..., 0].copy(), drawing, repeated, wide):
     assert np.array_equal(rc_plugin.decode(rc_plugin.encode(image)), image)
 print(json.dumps({d.py_func.__name__: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()),
                                         bool(d._cache.shipped._load_index())] for d in jitcache.FUNCTIONS}))
