@@ -55,7 +55,9 @@ def _prior() -> np.ndarray:
     freq = np.full((CONTEXTS, TOKENS), bs.WIDE_FREQ_START, np.int64)
     u = np.arange(2 * (HALF // 8 - 1))
     e = np.where(u % 2 == 0, u // 2, -(u + 1) // 2)
-    token = np.array([split.py_func(int(x))[0] for x in u])  # in Python: nothing to compile at first use
+    # split's Python source: nothing to compile at first use (under NUMBA_DISABLE_JIT split is that function itself)
+    python_split = getattr(split, "py_func", split)
+    token = np.array([python_split(int(x))[0] for x in u])
     for k in range(CONTEXTS):
         row = (k << bs.WIDE_CONTEXT_SHIFT) + (1 << bs.WIDE_CONTEXT_SHIFT >> 1)  # the context's middle scale
         if row >= cdf.shape[0]:
