@@ -76,6 +76,8 @@ def test_real_16_bit_images_through_the_rcl_command(tmp_path):
     assert out.returncode == 0, out.stderr
     out = rcl("decode", tmp_path / "rcl", "-o", tmp_path / "png", "--quiet")
     assert out.returncode == 0, out.stderr
+    info = rcl("info", tmp_path / "rcl" / "microscopy_h2ax_256.rcl").stdout
+    assert "256x256 L 12-bit, wide coder" in info, info
     for path in WIDE_ASSETS:
         arr = imagecodecs.png_decode(path.read_bytes())
         data = (tmp_path / "rcl" / f"{path.stem}.rcl").read_bytes()

@@ -98,7 +98,8 @@ def cmd_info(args) -> int:
             missing = "" if meta["model_shipped"] else " (not shipped by this rc_plugin)"
             model = f", model {meta['model_id']}{missing}" if mixture else ""
             print(
-                f"{src}: {meta['width']}x{meta['height']} {meta['mode']}, {meta['coder']} coder, {layer}"
+                f"{src}: {meta['width']}x{meta['height']} {meta['mode']} {meta['bit_depth']}-bit, {meta['coder']} coder, "
+                f"{layer}"
                 f"{meta['bpsp']:.3f} bpsp (lossy {meta['lossy_bytes']} B, residual {meta['residual_bytes']} B){model}"
             )
     return status
