@@ -11,6 +11,8 @@ code stops the interpreted run. (A shift that overflows a NumPy scalar wraps the
 A new tile kind is covered by adding an image the encoder codes with it to cases(): the test fails until every kind
 rc_plugin.format.records names is among the files written.
 """
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -128,3 +130,39 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
     # here everything ran compiled (in the other process nothing did: it checks that itself)
     assert {"rc_plugin.adaptive.plane_coder.code_plane", "rc_plugin.adaptive.online.learn", "rc_plugin.adaptive.predictors.predict",
             "rc_plugin.adaptive.logistic.below", "rc_plugin.adaptive.rangecoder.shift_low"} <= set(compiled_functions())
+
+
+_LOGISTIC_CHILD = r"""
+import os
+import subprocess
+import sys
+import numba
+import numpy as np
+assert numba.config.DISABLE_JIT
+np.seterr(all="raise")
+from rc_plugin.adaptive import plane_coder
+pixels = np.load(sys.argv[1])
+data = plane_coder.encode_plane(pixels, top=65535, logistic=True)
+assert np.array_equal(plane_coder.decode_plane(data, *pixels.shape, top=65535, logistic=True), pixels)
+sys.stdout.write(data.hex())
+"""
+
+
+def test_the_full_range_logistic_stream_compiled_equals_interpreted(tmp_path):
+    """The logistic stream at top 65535, which the encoder keeps only where smaller (so no case above need reach it
+    there): noise wider than the table's largest scale, one-sided folds at 0 and 65535, coded directly, compiled
+    here and interpreted (overflow checks raising) in a process of its own, to the same bytes."""
+    from rc_plugin.adaptive import plane_coder
+
+    pixels = np.clip(wide_ramp(12, 14, 1) + np.random.default_rng(33).normal(0, 3000, (12, 14, 3)), 0, 65535)
+    pixels = pixels.astype(np.uint16)
+    pixels[0, 0], pixels[11, 13] = 0, 65535
+    data = plane_coder.encode_plane(pixels, top=65535, logistic=True)
+    assert np.array_equal(plane_coder.decode_plane(data, 12, 14, 3, top=65535, logistic=True), pixels)
+    np.save(tmp_path / "pixels.npy", pixels)
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = subprocess.run([sys.executable, "-c", _LOGISTIC_CHILD, str(tmp_path / "pixels.npy")], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert bytes.fromhex(run.stdout) == data
+

@@ -103,6 +103,20 @@ def test_a_narrower_depth_costs_what_it_uses(photo_crop, grey12):
     assert 8 * len(rc_plugin.encode(noise)) / noise.size < 12.2
 
 
+def test_16_bit_images_take_tiles_that_decode_side_by_side():
+    """A 16-bit image of one or two 512 tiles is cut into about four (half its longer side, 384 to 512); an 8-bit
+    one keeps the coder's 512; the header records the side."""
+    from rc_plugin.codec import TILE, tile_side
+
+    side = TILE["adaptive"]
+    assert [tile_side(side, h, w, True) for h, w in ((1000, 1000), (600, 600), (300, 300), (200, 900), (4000, 30))] \
+        == [512, 384, 384, 464, 512]
+    assert tile_side(side, 600, 600, False) == 512
+    data = rc_plugin.encode(np.zeros((600, 600), np.uint16))
+    assert container.parse_header(data, None).tile == 384 and rc_plugin.info(data)["tiles"] == 4
+    assert container.parse_header(rc_plugin.encode(np.zeros((600, 600), np.uint8)), None).tile == 512
+
+
 def test_alpha_and_grey_as_colour(rgb16, grey12):
     rgba = np.dstack([rgb16, (grey12 * 16 + 15)])
     la = np.dstack([grey12, np.full_like(grey12, 65535)])

@@ -37,7 +37,7 @@ from .tokens import code_sample, code_sample_logistic, new_frequencies, reachabl
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "ca3e74ea65fa677d+c3f91094ebd1af08"
+COMPILED_FOR = "ca3e74ea65fa677d+63ac69389ffa3e90"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py"))
 

@@ -65,7 +65,7 @@ def _prior() -> np.ndarray:
         mass = cdf[row, HALF + 8 * e + 4] - cdf[row, HALF + 8 * e - 4]
         per_token = np.zeros(TOKENS, np.int64)
         np.add.at(per_token, token, mass)
-        freq[k] += (per_token * bs.WIDE_FREQ_PRIOR) >> 16
+        freq[k] += (per_token * bs.WIDE_FREQ_PRIOR) >> bs.ADAPTIVE_CDF_BITS
     return freq
 
 
@@ -157,18 +157,15 @@ def learn(freq, totals, k, token):
         totals[k] = s
 
 
-@numba.njit(cache=True)
-def code_sample(img, y, x, c, p, top, freq, totals, k, decoding, inp, out, low, rng, cache, pending, pos, code):
-    """Code img[y, x, c] (or, decoding, read it into img) given the prediction p in 0..top, with the token
-    frequencies freq of context k (totals: the channel's totals); returns the value and the range coder's state
-    (low, range, cache, pending, pos, code). A total is at most 2**16 and the range at least 2**24 before each
-    step, so every frequency keeps a unit of at least 2**8, and raw bits (at most 13) one of at least 2**11."""
-    total = totals[k]
-    unit = rng // total
+@numba.njit(cache=True, inline="always")  # inlined into both callers: a call per sample costs time
+def _code_token(img, y, x, c, p, top, token, bits, raw, unit, start, freq, decoding, inp, out, low, rng, cache,
+                pending, pos, code):
+    """Code a token (cumulative frequency start and frequency freq, in units of `unit`) and then its raw bits
+    (decoding: read them, and write the value of prediction p into img); returns the value and the range coder's
+    state."""
     if decoding:
-        token, start = find_token(freq, min(code // unit, total - 1))
         code -= unit * start
-        rng = unit * freq[token]
+        rng = unit * freq
         code, rng, pos = decoder_normalise(code, rng, inp, pos)
         bits = raw_bits(token)
         raw = 0
@@ -182,15 +179,34 @@ def code_sample(img, y, x, c, p, top, freq, totals, k, decoding, inp, out, low, 
         img[y, x, c] = v
     else:
         v = np.int64(img[y, x, c])
-        token, bits, raw = split(fold(v, p, top))
-        low += unit * token_start(freq, token)
-        rng = unit * freq[token]
+        low += unit * start
+        rng = unit * freq
         low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
         if bits > 0:
             unit = rng >> bits
             low += unit * raw
             rng = unit
             low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+    return v, low, rng, cache, pending, pos, code
+
+
+@numba.njit(cache=True)
+def code_sample(img, y, x, c, p, top, freq, totals, k, decoding, inp, out, low, rng, cache, pending, pos, code):
+    """Code img[y, x, c] (or, decoding, read it into img) given the prediction p in 0..top, with the token
+    frequencies freq of context k (totals: the channel's totals); returns the value and the range coder's state
+    (low, range, cache, pending, pos, code). A total is at most 2**16 and the range at least 2**24 before each
+    step, so every frequency keeps a unit of at least 2**8, and raw bits (at most 13) one of at least 2**11."""
+    total = totals[k]
+    unit = rng // total
+    bits = raw = 0
+    if decoding:
+        token, start = find_token(freq, min(code // unit, total - 1))
+    else:
+        token, bits, raw = split(fold(np.int64(img[y, x, c]), p, top))
+        start = token_start(freq, token)
+    v, low, rng, cache, pending, pos, code = _code_token(img, y, x, c, p, top, token, bits, raw, unit, start,
+                                                         freq[token], decoding, inp, out, low, rng, cache, pending,
+                                                         pos, code)
     learn(freq, totals, k, token)
     return v, low, rng, cache, pending, pos, code
 
@@ -239,6 +255,7 @@ def code_sample_logistic(img, y, x, c, mu, top, tokens, cdf, row, decoding, inp,
     off = mu - 8 * p
     span = _mass_below(cdf, row, off, p, top, top + 1)
     unit = rng >> bs.ADAPTIVE_FREQ_BITS
+    bits = raw = 0
     if decoding:
         target = min(code // unit, (1 << bs.ADAPTIVE_FREQ_BITS) - 1)
         lo, hi = 0, tokens  # f_lo = _cumulative(lo) <= target < _cumulative(hi) = f_hi
@@ -252,31 +269,8 @@ def code_sample_logistic(img, y, x, c, mu, top, tokens, cdf, row, decoding, inp,
                 hi, f_hi = mid, f_mid
         token, start, freq = lo, f_lo, f_hi - f_lo
     else:
-        v = np.int64(img[y, x, c])
-        token, bits, raw = split(fold(v, p, top))
+        token, bits, raw = split(fold(np.int64(img[y, x, c]), p, top))
         start = _cumulative(cdf, row, off, p, top, tokens, span, token)
         freq = _cumulative(cdf, row, off, p, top, tokens, span, token + 1) - start
-    if decoding:
-        code -= unit * start
-        rng = unit * freq
-        code, rng, pos = decoder_normalise(code, rng, inp, pos)
-        bits = raw_bits(token)
-        raw = 0
-        if bits > 0:
-            unit = rng >> bits
-            raw = min(code // unit, (1 << bits) - 1)
-            code -= unit * raw
-            rng = unit
-            code, rng, pos = decoder_normalise(code, rng, inp, pos)
-        v = unfold(join(token, raw), p, top)
-        img[y, x, c] = v
-    else:
-        low += unit * start
-        rng = unit * freq
-        low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
-        if bits > 0:
-            unit = rng >> bits
-            low += unit * raw
-            rng = unit
-            low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
-    return v, low, rng, cache, pending, pos, code
+    return _code_token(img, y, x, c, p, top, token, bits, raw, unit, start, freq, decoding, inp, out, low, rng, cache,
+                       pending, pos, code)

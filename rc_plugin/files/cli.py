@@ -97,9 +97,9 @@ def cmd_info(args) -> int:
             layer = f"{meta['lossy']} Q={meta['q']}, " if mixture else ""
             missing = "" if meta["model_shipped"] else " (not shipped by this rc_plugin)"
             model = f", model {meta['model_id']}{missing}" if mixture else ""
+            depth = f" {meta['bit_depth']}-bit" if meta["bit_depth"] > 8 else ""  # a 16-bit file's recorded depth
             print(
-                f"{src}: {meta['width']}x{meta['height']} {meta['mode']} {meta['bit_depth']}-bit, {meta['coder']} coder, "
-                f"{layer}"
+                f"{src}: {meta['width']}x{meta['height']} {meta['mode']}{depth}, {meta['coder']} coder, {layer}"
                 f"{meta['bpsp']:.3f} bpsp (lossy {meta['lossy_bytes']} B, residual {meta['residual_bytes']} B){model}"
             )
     return status

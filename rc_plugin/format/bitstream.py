@@ -23,7 +23,8 @@ from . import grids
 
 # --- tiles -------------------------------------------------------------------------------------
 #: Sides of the square tiles a decoder accepts (the header records the side; which one to write is the
-#: encoder's choice, rc_plugin.codec.TILE); a tile is coded on its own, and the bound caps decoding memory.
+#: encoder's choice, rc_plugin.codec.TILE and, for 16-bit images, codec.tile_side); a tile is coded on its own, and
+#: the bound caps decoding memory.
 MIN_TILE, MAX_TILE = 16, 1024
 
 # --- lossy layer -------------------------------------------------------------------------------
