@@ -104,13 +104,10 @@ def wide_flags(pixels: np.ndarray) -> int:
 def wide_of(image: Image.Image) -> np.ndarray:
     """The (H, W, 1) uint16 samples of a PIL image of mode I;16, I;16B, I;16L or I; RclError for an I image with values
     outside 0..65535 (rcl stores integer samples of up to 16 bits)."""
-    if image.mode == "I":
-        arr = np.asarray(image)
-        if arr.size and (int(arr.min()) < 0 or int(arr.max()) > 65535):
-            raise RclError(f"cannot encode a PIL image of mode I with values {int(arr.min())}..{int(arr.max())}: rcl "
-                           "stores samples of 0..65535 (16 bits)")
-    else:
-        arr = np.asarray(image)  # I;16 and its byte orders: uint16 in that order
+    arr = np.asarray(image)  # I: int32; I;16 and its byte orders: uint16 in that order
+    if image.mode == "I" and arr.size and (int(arr.min()) < 0 or int(arr.max()) > 65535):
+        raise RclError(f"cannot encode a PIL image of mode I with values {int(arr.min())}..{int(arr.max())}: rcl "
+                       "stores samples of 0..65535 (16 bits)")
     return np.ascontiguousarray(arr, dtype=np.uint16)[..., None]
 
 

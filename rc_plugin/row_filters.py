@@ -1,6 +1,6 @@
 """PNG's row filters, which the generic tile (rc_plugin.adaptive.generic) and 16-bit PNG files (rc_plugin.files.wide_files)
 share: each row starts with its filter (0 none, 1 W, 2 N, 3 the mean of W and N, 4 Paeth) over the bytes of one pixel
-earlier.
+earlier; 16-bit samples are filtered as their big-endian bytes, as PNG orders them.
 """
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from .jitcache import shipped
 def filter_rows(plane: np.ndarray, only: int | None = None) -> bytes:
     """Each row of an (h, w, C) uint8 plane filtered as its smallest sum of |residual| says (libpng's heuristic), or
     by filter `only` (0..4) throughout, led by the filter; C bytes a pixel (a 16-bit sample is two)."""
+    return filter_variants(plane, (only,))[0]
+
+
+def filter_variants(plane: np.ndarray, choices: tuple[int | None, ...]) -> list[bytes]:
+    """filter_rows(plane, only) for each `only` of choices, the five filters' residuals computed once."""
     h, w, c = plane.shape
     x = plane.reshape(h, w * c).astype(np.int16)
     a = np.zeros_like(x)
@@ -25,10 +30,29 @@ def filter_rows(plane: np.ndarray, only: int | None = None) -> bytes:
     pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - d)
     paeth = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, d))
     residuals = np.stack([x, x - a, x - b, x - (a + b) // 2, x - paeth]) & 0xFF  # (5 filters, h, w*c)
-    signed = np.where(residuals >= 128, 256 - residuals, residuals)
-    choice = np.argmin(signed.sum(axis=2), axis=0) if only is None else np.full(h, only)
-    rows = residuals[choice, np.arange(h)].astype(np.uint8)
-    return np.concatenate([choice.astype(np.uint8)[:, None], rows], axis=1).tobytes()
+    variants = []
+    for only in choices:
+        if only is None:
+            signed = np.where(residuals >= 128, 256 - residuals, residuals)
+            choice = np.argmin(signed.sum(axis=2), axis=0)
+        else:
+            choice = np.full(h, only)
+        rows = residuals[choice, np.arange(h)].astype(np.uint8)
+        variants.append(np.concatenate([choice.astype(np.uint8)[:, None], rows], axis=1).tobytes())
+    return variants
+
+
+def big_endian_bytes(samples: np.ndarray) -> np.ndarray:
+    """(h, w, 2C) uint8: (h, w, C) 16-bit samples as their big-endian bytes, the high byte first (as in a 16-bit PNG,
+    and in a wide part's generic rows)."""
+    h, w, c = samples.shape
+    return np.ascontiguousarray(samples.astype(">u2")).view(np.uint8).reshape(h, w, 2 * c)
+
+
+def from_big_endian(planes: np.ndarray) -> np.ndarray:
+    """The (h, w, C) uint16 samples of big_endian_bytes' (h, w, 2C) bytes."""
+    h, w, c2 = planes.shape
+    return np.ascontiguousarray(planes).view(">u2").reshape(h, w, c2 // 2).astype(np.uint16)
 
 
 @shipped  # machine code built at install (rc_plugin.jitcache)

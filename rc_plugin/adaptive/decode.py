@@ -46,7 +46,8 @@ def decode_palette_tile(tile: PaletteTile, channels: int, th: int, tw: int) -> n
 def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndarray:
     """A wide tile's (th, tw, channels [+ 1]) uint16 samples: its colour, and its alpha plane last if it has one."""
     from . import generic, plane_coder
-    from .value_map import from_big_endian, unmap
+    from ..row_filters import from_big_endian
+    from .value_map import unmap
 
     planes = []
     for i, part in enumerate(tile.parts):

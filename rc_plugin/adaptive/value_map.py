@@ -41,15 +41,3 @@ def unmap(mapped: np.ndarray, part: WidePart) -> np.ndarray:
         return unpack_table(part.table, part.lo, part.top).astype(np.uint16)[mapped]
     return (mapped.astype(np.int64) * part.step + part.lo).astype(np.uint16)
 
-
-def big_endian_bytes(mapped: np.ndarray) -> np.ndarray:
-    """(h, w, 2C) uint8: a part's (h, w, C) values 0..top as 16-bit big-endian bytes, what generic rows code (the
-    high byte first, as in a 16-bit PNG)."""
-    h, w, c = mapped.shape
-    return np.ascontiguousarray(mapped.astype(">u2")).view(np.uint8).reshape(h, w, 2 * c)
-
-
-def from_big_endian(planes: np.ndarray) -> np.ndarray:
-    """The (h, w, C) values of big_endian_bytes' (h, w, 2C) bytes."""
-    h, w, c2 = planes.shape
-    return np.ascontiguousarray(planes).view(">u2").reshape(h, w, c2 // 2).astype(np.int64)

@@ -14,7 +14,8 @@ import numpy as np
 from ..format.bitstream import (WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS,
                                 WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..format.records import WidePart, WideTile
-from .value_map import big_endian_bytes, pack_table
+from ..row_filters import big_endian_bytes, filter_variants
+from .value_map import pack_table
 
 #: A part maps through the table of its values where that is estimated to save at least this many bits a sample and
 #: TABLE_COST times the table's bits over mapping by offset and step: the saving counted as log2 of the gap (in steps)
@@ -58,14 +59,14 @@ def code_part(samples: np.ndarray, mixer: int) -> WidePart:
     if top <= WIDE_BYTE_TOP:  # every 8-bit record is open to it: palettes, generic rows, the learned mixer
         record = code_lossless_tile(np.ascontiguousarray(mapped, np.uint8), samples.shape[2], False, mixer)
         return WidePart(kind, WIDE_CODED_RECORD, lo, step, top, table, record)
-    coding, stream = min(((c, plane_coder.encode_plane(mapped.astype(np.uint16), top=top, logistic=logistic))
+    coding, stream = min(((c, plane_coder.encode_plane(mapped, top=top, logistic=logistic))
                           for c, logistic in ((WIDE_CODED_STREAM, False), (WIDE_CODED_LOGISTIC, True))),
                          key=lambda coded: len(coded[1]))
-    planes = big_endian_bytes(offset[5])
-    rows = min((generic.filter_rows(planes, only) for only in ROW_FILTER_CHOICES),
-               key=lambda r: len(zlib.compress(r, 1)))
-    if len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * len(stream):
-        packed = generic.compress_rows(rows)
+    variants = filter_variants(big_endian_bytes(offset[5]), ROW_FILTER_CHOICES)
+    sizes = [len(zlib.compress(rows, 1)) for rows in variants]
+    best = int(np.argmin(sizes))  # the first of the smallest
+    if sizes[best] < GENERIC_TRY_RATIO * len(stream):
+        packed = generic.compress_rows(variants[best])
         if len(packed) < len(stream):
             return WidePart(offset[0], WIDE_CODED_ROWS, *offset[1:4], b"", packed)
     return WidePart(kind, coding, lo, step, top, table, stream)

@@ -31,23 +31,22 @@ def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     if wide is not None:
         pixels, meta = wide
         data = codec.encode(pixels, progress=progress, **opts, **meta)
-        if verify and not np.array_equal(codec.decode(data, threads=opts.get("threads")), pixels):
-            raise RclError("verification failed: the decoded file differs from the input")
-        batch.write_atomic(Path(dst), lambda fh: fh.write(data))
-        return dst, os.path.getsize(src), len(data)
-    with Image.open(src) as im:
-        im.load()
-        buf = io.BytesIO()
-        im.save(buf, format="RCL", progress=progress, **opts)
-        data = buf.getvalue()
-        if verify:  # in the mode it was coded in: a P image's indices and palette, a 1 image's bits
-            expected = convert_for_save(im)
-            decoded, _ = codec.decode_image(data, threads=opts.get("threads"), device=opts.get("device", "auto"))
-            same = np.array_equal(np.asarray(decoded), np.asarray(expected))
-            if same and expected.mode == "P":
-                same = palette_of(decoded) == palette_of(expected)
-            if not same:
-                raise RclError("verification failed: the decoded file differs from the input")
+        same = not verify or np.array_equal(codec.decode(data, threads=opts.get("threads")), pixels)
+    else:
+        with Image.open(src) as im:
+            im.load()
+            buf = io.BytesIO()
+            im.save(buf, format="RCL", progress=progress, **opts)
+            data = buf.getvalue()
+            same = True
+            if verify:  # in the mode it was coded in: a P image's indices and palette, a 1 image's bits
+                expected = convert_for_save(im)
+                decoded, _ = codec.decode_image(data, threads=opts.get("threads"), device=opts.get("device", "auto"))
+                same = np.array_equal(np.asarray(decoded), np.asarray(expected))
+                if same and expected.mode == "P":
+                    same = palette_of(decoded) == palette_of(expected)
+    if not same:
+        raise RclError("verification failed: the decoded file differs from the input")
     batch.write_atomic(Path(dst), lambda fh: fh.write(data))
     return dst, os.path.getsize(src), len(data)
 

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import RclError
-from ..row_filters import filter_rows, unfilter
+from ..row_filters import big_endian_bytes, filter_rows, from_big_endian, unfilter
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
@@ -76,7 +76,7 @@ def _read_png(data: bytes, name: str) -> tuple[np.ndarray, dict]:
     rows = np.frombuffer(raw, np.uint8, height * (stride + 1)).reshape(height, stride + 1)
     if height and rows[:, 0].max() > 4:  # PNG's five filters
         raise RclError(f"{name}: a PNG row with an unknown filter")
-    pixels = unfilter(rows, 2 * channels).view(">u2").reshape(height, width, channels).astype(np.uint16)
+    pixels = from_big_endian(unfilter(rows, 2 * channels).reshape(height, width, 2 * channels))
     return (pixels[..., 0] if channels == 1 else pixels), meta
 
 
@@ -119,13 +119,12 @@ def write_wide(fh: BinaryIO, pixels: np.ndarray, fmt: str, meta: dict) -> None:
 def png_bytes(pixels: np.ndarray, meta: dict) -> bytes:
     """A 16-bit PNG of uint16 (H, W, C) pixels, C 1..4."""
     h, w, c = pixels.shape
-    big_endian = np.ascontiguousarray(pixels.astype(">u2")).view(np.uint8).reshape(h, w, 2 * c)
     parts = [PNG_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, PNG_COLOUR_TYPES[c], 0, 0, 0))]
     if meta.get("icc_profile"):
         parts.append(_chunk(b"iCCP", b"ICC profile\0\0" + zlib.compress(bytes(meta["icc_profile"]), 9)))
     if meta.get("exif"):
         parts.append(_chunk(b"eXIf", bytes(meta["exif"])))
-    parts += [_chunk(b"IDAT", zlib.compress(filter_rows(big_endian), PNG_LEVEL)), _chunk(b"IEND", b"")]
+    parts += [_chunk(b"IDAT", zlib.compress(filter_rows(big_endian_bytes(pixels)), PNG_LEVEL)), _chunk(b"IEND", b"")]
     return b"".join(parts)
 
 
