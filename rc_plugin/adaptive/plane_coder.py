@@ -85,6 +85,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     clip = 8 * top  # predictions and the mean in 1/8 levels
     dead_zone = bs.ADAPTIVE_DEAD_ZONE << shift
     tokens = reachable(top)
+    counted = deep and token_freq.shape[0] > 0  # a wide stream of counted tokens, which needs no calibrated scale
     perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
     berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
     bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
@@ -163,12 +164,13 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
                 si = (logs + contexts // 2) // contexts - 24
                 tk = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
-                ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
-                si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
-                si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
-                row = si - bs.ADAPTIVE_LOGSCALE_MIN
+                if not counted:
+                    ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
+                    si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
+                    si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
+                    row = si - bs.ADAPTIVE_LOGSCALE_MIN
                 if deep:  # a wide sample: a token and raw bits (rc_plugin.adaptive.tokens)
-                    if token_freq.shape[0] > 0:
+                    if counted:
                         v, low, rng, cache, pending, pos, code = code_sample(
                             img, y, x, c, min((mu + 4) >> 3, top), top, token_freq[c, tk], token_totals[c], tk,
                             decoding, inp, out, low, rng, cache, pending, pos, code)
@@ -236,7 +238,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 update(bias_total, bias_count, 8 * v - corrected, c, bctx)
                 for t in range(contexts):
                     update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
-                update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
+                if not counted:
+                    update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
                 learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
                 learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
                 learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
