@@ -111,8 +111,8 @@ class LearnedTile(AdaptiveTile):
 class WidePart:
     """One part of a wide tile: its samples as values 0..top, each sample lo + step x its value (WIDE_MAP_OFFSET) or
     the value's entry in the packed table of the values the part holds (WIDE_MAP_TABLE, rc_plugin.adaptive.value_map),
-    and those values coded as `coding` says (WIDE_CODED_*): the adaptive coder's wide stream, generic rows of
-    16-bit values (both bytes), or an 8-bit record (top <= WIDE_BYTE_TOP)."""
+    and those values coded as `coding` says (WIDE_CODED_*): the adaptive coder's wide stream (its tokens counted, or
+    the logistic's), generic rows of 16-bit values (both bytes), or an 8-bit record (top <= WIDE_BYTE_TOP)."""
 
     kind: int  # WIDE_MAP_*
     coding: int  # WIDE_CODED_*
