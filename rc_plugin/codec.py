@@ -6,6 +6,7 @@ Options are checked against rc_plugin.options, the one place they are defined.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable
 
 import numpy as np
@@ -15,11 +16,9 @@ from . import options
 from .coders import BY_ID, BY_NAME
 from .mixture import released
 from .format.container import (
-    BYTE_VERSION,
     FLAG_CHANNEL_AXIS,
     FLAG_GREY_COLOUR,
     INDEXED_MODES,
-    VERSION,
     META_CHUNKS,
     PALETTE_CHUNK,
     PALETTE_KEY,
@@ -27,6 +26,7 @@ from .format.container import (
     Palette,
     chunk,
     colour_channels,
+    version_for,
     parse_chunks,
     parse_header,
 )
@@ -35,7 +35,9 @@ from .format.bitstream import CODER_WIDE, LAYER_NAMES
 from .errors import RclError
 from .parallel import map_tiles
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
-from .format.records import CODER_NAMES, Tile, WideTile, parse_tile
+from .format.records import CODER_NAMES, AdaptiveTile, PaletteTile, Tile, TunedTile, WideTile, parse_tile
+
+Record = Tile | AdaptiveTile | PaletteTile | WideTile
 
 Progress = Callable[[int, int], None]
 #: The tile side the encoder writes, by coder: its own choice, which the header records (the decoder takes any side
@@ -114,8 +116,16 @@ def encode(
     encoding = coder.encoder().start(pixels, channels, mode, opts)
     header = Header(mode, encoding.layer_id, encoding.q, w, h, tile_side(TILE[coder.name], h, w, wide), flags,
                     released.current_id(),
-                    pixel_checksum(pixels, meta.get(PALETTE_KEY)),  # a palette only where the mode is P
-                    VERSION if wide else BYTE_VERSION)
+                    pixel_checksum(pixels, meta.get(PALETTE_KEY)))  # a palette only where the mode is P
+    tiles = header.tiles()
+
+    def code(i: int) -> Record:  # the tiles are coded first: a file's version depends on its records
+        y, x, th, tw = tiles[i]
+        return encoding.code(pixels[y : y + th, x : x + tw])
+
+    at_once = opts["threads"] if coder.side_by_side else 1
+    records = map_tiles(code, len(tiles), at_once, opts["progress"])
+    header = dataclasses.replace(header, version=version_for(wide, any(map(_holds_tuned, records))))
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):
@@ -123,16 +133,16 @@ def encode(
             parts.append(chunk(kind, value.encode() if isinstance(value, str) else bytes(value)))
     if mode == "P":
         parts.append(chunk(PALETTE_CHUNK, meta[PALETTE_KEY].pack()))
-    tiles = header.tiles()
-
-    def code(i: int) -> bytes:
-        y, x, th, tw = tiles[i]
-        return chunk(b"TILE", encoding.code(pixels[y : y + th, x : x + tw]).pack())
-
-    at_once = opts["threads"] if coder.side_by_side else 1
-    parts += map_tiles(code, len(tiles), at_once, opts["progress"])
+    parts += [chunk(b"TILE", record.pack()) for record in records]
     parts.append(chunk(b"IEND", b""))
     return b"".join(parts)
+
+
+def _holds_tuned(record: Record) -> bool:
+    """Whether a record is a tuned tile or a wide tile with one in a part: what makes its file version 11."""
+    if isinstance(record, WideTile):
+        return any(_holds_tuned(part.coded) for part in record.parts if not isinstance(part.coded, bytes))
+    return isinstance(record, TunedTile)
 
 
 def read_header(data: bytes) -> Header:

@@ -8,8 +8,9 @@ from the sample photos of tests/assets.
     python tests/make_golden.py --new-mixer          (after a new learned mixer ships: add learned_<name>.rcl for
                                                       each mixer without one, keeping every other file)
 
-From format 10 on, an image of 8-bit samples is written in format 9 (rc_plugin.format.container.BYTE_VERSION), so
-its cases (and --new-model, --new-mixer) stay in tests/golden/v9, and v10 holds the 16-bit cases (format10_cases).
+From format 10 on, a file is written in the oldest format that reads it (rc_plugin.format.container.version_for): an
+image of 8-bit samples in format 9 (BYTE_VERSION), so its cases (and --new-model, --new-mixer) stay in
+tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -34,12 +35,13 @@ import rc_plugin  # noqa: E402
 import rc_plugin.format.container  # noqa: E402
 import rc_plugin.format.records as records  # noqa: E402
 from rc_plugin.codec import decode_with_metadata  # noqa: E402
-from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds  # noqa: E402
+from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds, wide_part_kinds  # noqa: E402
 
 ASSETS = TESTS / "assets"
 GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.VERSION}"
-#: Where the files of 8-bit images go: the version they are written in.
+#: Where the files of 8-bit images and of 16-bit ones without tuned tiles go: the versions they are written in.
 BYTE_GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.BYTE_VERSION}"
+WIDE_GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.WIDE_VERSION}"
 #: The mixture coder's cases are coded at this fixed Q (fast and deterministic); the rest with the default coder.
 Q = 24
 
@@ -272,6 +274,75 @@ def format10_cases() -> list[dict]:
     ]
 
 
+def retuned(data: bytes, preset: int) -> bytes:
+    """The file with every tile's colour recoded as a tuned tile of `preset` (alpha as it was), its header's version
+    made 11: the encoder keeps a preset only where it is smallest, so each one is pinned here all the same. A 16-bit
+    file's tiles must be one part of 8-bit samples, which is recoded."""
+    import dataclasses
+    from rc_plugin.adaptive import plane_coder as adaptive
+    from rc_plugin.format import container
+
+    header = rc_plugin.codec.read_header(data)
+    _, payloads = container.parse_chunks(data, header)
+    pixels = rc_plugin.decode(data)
+    pixels = pixels.reshape(*pixels.shape[:2], -1)
+    if header.flags & container.FLAG_GREY_COLOUR:
+        pixels = pixels[..., 2:]
+    tiles = []
+    for (y, x, th, tw), payload in zip(header.tiles(), payloads):
+        record = records.parse_tile(payload, header.coded_channels, header.version)
+        if isinstance(record, records.WideTile):
+            (part,) = record.parts
+            colour = rc_plugin.adaptive.decode.decode_tile(part.coded, dataclasses.replace(header, flags=0), th, tw, {})
+            tuned = records.TunedTile(adaptive.encode_plane(colour, preset=preset), b"", preset)
+            tiles.append(records.WideTile([dataclasses.replace(part, coded=tuned)]).pack())
+        else:
+            colour = np.ascontiguousarray(pixels[y : y + th, x : x + tw, : header.coded_channels])
+            tiles.append(records.TunedTile(adaptive.encode_plane(colour, preset=preset), record.alpha, preset).pack())
+    head = dataclasses.replace(header, version=rc_plugin.format.container.VERSION).pack()
+    start = data.index(b"TILE", container.HEADER_SIZE)
+    out = head + data[len(head) : start] + b"".join(container.chunk(b"TILE", t) for t in tiles) + container.chunk(
+        b"IEND", b"")
+    assert np.array_equal(rc_plugin.decode(out), rc_plugin.decode(data)) and "tuned" in str(tile_kinds(out) +
+                                                                                           wide_part_kinds(out))
+    return out
+
+
+def format11_cases() -> list[dict]:
+    """Format 11's tuned tiles: the adaptive coder with each preset but the first, in every mode, with alpha, across
+    two tiles, with metadata, grey stored as colour, and as the 8-bit record of a 16-bit image's part. The encoder's own
+    choice on a photo decoded from a JPEG (the grid preset) too."""
+    osprey, lake, colosseum = photo("osprey"), photo("lake"), photo("colosseum")
+    grey = luma(lake[150:214, 200:296])
+    col = colosseum[60:108, 100:164]
+    two_tiles = rc_plugin.codec.TILE["adaptive"] + 6
+    strip = np.concatenate([colosseum[100:116], lake[100:116], osprey[100:116]], axis=1)[:, :two_tiles]
+    alpha = alpha_mask(48, 64)
+    tuned = {"retune": 1}  # the rest name their preset
+    return [
+        dict(name="tuned_rgb", pixels="osprey.png[100:164, 40:136], retuned to preset 1", arr=osprey[100:164, 40:136],
+             options={}, retune=1),
+        dict(name="tuned_rgb_grid", pixels="osprey.png[100:164, 40:136], retuned to preset 2",
+             arr=osprey[100:164, 40:136], options={}, retune=2),
+        dict(name="tuned_grey_l", pixels="lake.png[150:214, 200:296] converted to L by Pillow, retuned to preset 2",
+             arr=grey, options={}, retune=2),
+        dict(name="tuned_la", pixels="colosseum.png[60:108, 100:164] as L with make_golden.alpha_mask(48, 64), "
+             "retuned to preset 1", arr=np.dstack([luma(col), alpha]), options={}, **tuned),
+        dict(name="tuned_rgba", pixels="colosseum.png[60:108, 100:164] with make_golden.alpha_mask(48, 64), retuned "
+             "to preset 2", arr=np.dstack([col, alpha]), options={}, retune=2),
+        dict(name="tuned_rgb_all_grey", pixels="lake.png[150:214, 200:296] as L repeated into R, G and B, retuned to "
+             "preset 1", arr=np.repeat(grey[..., None], 3, axis=2), options={}, **tuned),
+        dict(name="tuned_two_tiles", pixels=f"rows 100:116 of colosseum.png, lake.png and osprey.png side by side, the "
+             f"first {two_tiles} columns, retuned to preset 2", arr=strip, options={}, retune=2),
+        dict(name="tuned_metadata", pixels="osprey.png[160:192, 200:248], retuned to preset 1",
+             arr=osprey[160:192, 200:248], options={"icc_profile": ICC, "exif": EXIF, "xmp": XMP}, **tuned),
+        dict(name="tuned_wide_record", pixels="lake.png[150:214, 200:296] as L times 257 (16 bits, 8-bit levels), "
+             "its part's record retuned to preset 2", arr=grey.astype(np.uint16) * 257, options={}, retune=2),
+        dict(name="tuned_jpeg_photo", pixels="assets/jpeg_decoded/jpeg_photo.png as the encoder codes it",
+             arr=photo("jpeg_decoded/jpeg_photo"), options={}, kind="tuned"),
+    ]
+
+
 def wide_asset(name: str) -> np.ndarray:
     """A 16-bit test asset's samples (read as rcl reads a 16-bit PNG)."""
     from rc_plugin.files.wide_files import read_wide
@@ -340,8 +411,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format10_cases() if GOLDEN != BYTE_GOLDEN else
-                             cases() + format8_cases() + format9_cases()),
+        "files": write_files(format11_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
@@ -362,6 +432,8 @@ def write_files(cases_: list[dict], folder: Path = GOLDEN) -> list[dict]:
             data = rc_plugin.encode(arr, **case["options"])
             if case.get("recode"):
                 data = recoded(data, case["kind"])
+            if case.get("retune"):
+                data = retuned(data, case["retune"])
             decoded, meta = decode_with_metadata(data)
             assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
             assert meta == {k: v for k, v in case["options"].items() if k not in ("q", "mixer")}, case["name"]

@@ -79,6 +79,11 @@ def wide_part_kinds(data: bytes) -> list[str]:
             for tile in _records(data) if isinstance(tile, records.WideTile) for part in tile.parts]
 
 
+def tiles(data: bytes) -> list:
+    """The tile records of an .rcl file, in order (rc_plugin.format.records)."""
+    return _records(data)
+
+
 def _records(data: bytes) -> list:
     header = container.parse_header(data, None)
     return [records.parse_tile(payload, header.coded_channels, header.version)

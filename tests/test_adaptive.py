@@ -31,11 +31,21 @@ def images():
     }
 
 
+@pytest.mark.parametrize("preset", range(len(adaptive.PRESETS)))
 @pytest.mark.parametrize("name", list(images()))
-def test_planes_roundtrip_exactly(name):
+def test_planes_roundtrip_exactly(name, preset):
     img = images()[name]
-    data = adaptive.encode_plane(img)
-    assert np.array_equal(adaptive.decode_plane(data, *img.shape), img)
+    data = adaptive.encode_plane(img, preset=preset)
+    assert np.array_equal(adaptive.decode_plane(data, *img.shape, preset=preset), img)
+
+
+def test_presets_code_differently_and_need_their_own_decoder(photo_crop):
+    """Each preset is a different coder (the tile must name it): its stream differs, and read with another preset it
+    gives other pixels."""
+    img = np.ascontiguousarray(photo_crop)
+    streams = [adaptive.encode_plane(img, preset=p) for p in range(len(adaptive.PRESETS))]
+    assert len(set(streams)) == len(streams)
+    assert not np.array_equal(adaptive.decode_plane(streams[2], *img.shape, preset=1), img)
 
 
 def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
@@ -43,7 +53,7 @@ def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
     trace = np.zeros((img.size, 2), np.int64)
     out = np.zeros(2 * img.size + 16, np.uint8)
     n = adaptive.code_plane(img.copy(), *logistic.cdf_table(), False, np.zeros(1, np.uint8), out, trace, *adaptive.NO_NET,
-                            adaptive.NO_TAP, adaptive.BYTE_TOP, *adaptive.new_frequencies(0))
+                            adaptive.NO_TAP, adaptive.BYTE_TOP, *adaptive.new_frequencies(0), adaptive.PRESETS[0])
     total = 1 << 16
     ideal_bytes = float(np.sum(16 - np.log2(trace[:, 1]))) / 8
     assert ideal_bytes <= n <= ideal_bytes + 8
@@ -56,14 +66,15 @@ def test_range_coder_meets_the_ideal_length_and_constriction(photo_crop):
 
 
 def _one_tile_file(img: np.ndarray) -> tuple[bytes, bytes, int]:
-    """A one-tile .rcl file of img whose tile is an adaptive tile: (the file, its adaptive stream, the stream's
-    offset in the file)."""
+    """A one-tile .rcl file of img whose tile is an adaptive or tuned tile: (the file, its adaptive stream, the
+    stream's offset in the file)."""
     data = rc_plugin.encode(img)
     header = container.parse_header(data, None)
     (payload,) = container.parse_chunks(data, header)[1]
     tile = records.parse_tile(payload, header.coded_channels, header.version)
-    assert type(tile) is records.AdaptiveTile and tile.stream, f"not coded as an adaptive tile: {tile}"
-    return data, tile.stream, data.index(payload) + records.ADAPTIVE_HEAD.size
+    assert type(tile) in (records.AdaptiveTile, records.TunedTile) and tile.stream, f"not an adaptive stream: {tile}"
+    head = records.TUNED_HEAD if type(tile) is records.TunedTile else records.ADAPTIVE_HEAD
+    return data, tile.stream, data.index(payload) + head.size
 
 
 def _with_stream(data: bytes, stream: bytes) -> bytes:
@@ -83,7 +94,7 @@ def test_a_damaged_stream_never_crashes_and_the_file_check_refuses_it(photo_crop
     data, stream, start = _one_tile_file(img)
     calls = []
     real = adaptive.decode_plane
-    monkeypatch.setattr(adaptive, "decode_plane", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(adaptive, "decode_plane", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert np.array_equal(rc_plugin.decode(data), img) and len(calls) == 1
     # up to 16 bytes before its end: the last few bytes of the flush only place the final value in its range
     positions = sorted({0, 1, 4, len(stream) // 3, len(stream) // 2, len(stream) - 16})

@@ -14,7 +14,7 @@ import pytest
 import rc_plugin
 import rc_plugin.format.container
 from rc_plugin.codec import decode_with_metadata
-from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, tile_kinds, wide_part_kinds
+from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, tile_kinds, tiles, wide_part_kinds
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFESTS = {int(d.name[1:]): json.loads((d / "manifest.json").read_text()) for d in sorted(GOLDEN.glob("v*"))}
@@ -78,7 +78,8 @@ def test_golden_files_cover_the_coding_paths():
     assert first_tile(read(6, "rgb.rcl")).grey == b""
     assert rc_plugin.info(read(7, "rgb.rcl"))["coder"] == "adaptive"
     assert rc_plugin.info(read(7, "rgb_mixture.rcl"))["coder"] == "mixture"
-    latest = [(v, e["name"]) for v in (byte_version, rc_plugin.format.container.VERSION) for e in MANIFESTS[v]["files"]]
+    latest = [(v, e["name"]) for v in (byte_version, rc_plugin.format.container.WIDE_VERSION,
+                                        rc_plugin.format.container.VERSION) for e in MANIFESTS[v]["files"]]
     assert {kind for v, name in latest for kind in tile_kinds(read(v, name))} == all_tile_kinds(), (
         "every tile kind the format has is pinned by a golden file")
     assert {e["mode"] for e in MANIFESTS[byte_version]["files"]} >= {"P", "1"}
@@ -89,7 +90,7 @@ def test_golden_wide_files_cover_their_paths():
     """Format 10's files hold what their names say: a wide stream mapped by offset, by offset in steps of 16, by a
     table, tokens from the logistic, an 8-bit record of a few levels, generic rows, an alpha part, the bit depth of the samples, grey stored as
     colour, two tiles."""
-    version = rc_plugin.format.container.VERSION
+    version = rc_plugin.format.container.WIDE_VERSION
     wide = {e["name"][:-4]: read(version, e["name"]) for e in MANIFESTS[version]["files"]}
     assert all(tile_kinds(data) == ["wide"] * rc_plugin.info(data)["tiles"] for data in wide.values())
     assert wide_part_kinds(wide["wide_grey12"]) == ["offset:stream"]
@@ -108,6 +109,24 @@ def test_golden_wide_files_cover_their_paths():
     assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
     assert rc_plugin.info(wide["wide_two_tiles"])["tiles"] == 2
     assert rc_plugin.info(wide["wide_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
+
+
+def test_golden_tuned_files_cover_their_paths():
+    """Format 11's files hold tuned tiles of every preset but the first (which is an adaptive tile's), in the modes,
+    tiles and parts their names say; the photo decoded from a JPEG is the encoder's own choice, the grid preset."""
+    from rc_plugin.format.bitstream import ADAPTIVE_PRESETS
+
+    version = rc_plugin.format.container.VERSION
+    tuned = {e["name"][:-4]: read(version, e["name"]) for e in MANIFESTS[version]["files"]}
+    presets = {name: [t.preset for t in tiles(data)] for name, data in tuned.items() if name != "tuned_wide_record"}
+    assert all(tile_kinds(tuned[name]) == ["tuned"] * len(p) for name, p in presets.items())
+    assert {p for ps in presets.values() for p in ps} == set(range(1, len(ADAPTIVE_PRESETS)))
+    assert presets["tuned_jpeg_photo"] == [2] and presets["tuned_two_tiles"] == [2, 2]
+    assert wide_part_kinds(tuned["tuned_wide_record"]) == ["offset:tuned"]
+    assert {rc_plugin.info(data)["mode"] for data in tuned.values()} >= {"RGB", "L", "LA", "RGBA"}
+    assert rc_plugin.info(tuned["tuned_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
+    header = rc_plugin.format.container.parse_header(tuned["tuned_rgb_all_grey"], None)
+    assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
 
 
 def test_bitstream_constants_pinned():

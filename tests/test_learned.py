@@ -45,7 +45,7 @@ def test_grey_and_alpha_images_take_the_mixer(crop):
 
 def test_off_writes_what_the_default_writes(crop):
     assert rc_plugin.encode(crop, mixer="off") == rc_plugin.encode(crop)
-    assert tile_kinds(rc_plugin.encode(crop)) == ["adaptive"]
+    assert tile_kinds(rc_plugin.encode(crop))[0] in ("adaptive", "tuned")
 
 
 def _with_mixer_byte(data: bytes, value: int) -> bytes:

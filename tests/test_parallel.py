@@ -51,7 +51,7 @@ def test_an_images_tiles_are_in_the_compiled_coder_at_once(monkeypatch, photos, 
     monkeypatch.setattr(codec, "TILE", dict.fromkeys(codec.TILE, side))
     img = np.ascontiguousarray(photos["osprey"][:side, : 2 * side])  # two tiles, each about 50 ms of coding
     data = rc_plugin.encode(img, threads=1)  # both directions compiled (or loaded) before anything is timed
-    assert tile_kinds(data) == ["adaptive"] * 2 and np.array_equal(rc_plugin.decode(data, threads=1), img)
+    assert set(tile_kinds(data)) <= {"adaptive", "tuned"} and np.array_equal(rc_plugin.decode(data, threads=1), img)
     real = adaptive.code_plane
     barrier = threading.Barrier(2, timeout=15)
     spans = []
@@ -71,8 +71,9 @@ def test_an_images_tiles_are_in_the_compiled_coder_at_once(monkeypatch, photos, 
             assert np.array_equal(rc_plugin.decode(data, threads=2), img)
     except threading.BrokenBarrierError:
         pytest.fail(f"{direction}: the image's two tiles never reached the compiled coder at the same time")
-    assert len(spans) == 2
-    (a0, a1), (b0, b1) = spans
+    # the encoder codes each tile once per preset of the coder (the barrier pairs the two tiles' runs in turn)
+    assert len(spans) == 2 * (len(adaptive.PRESETS) if direction == "encode" else 1)
+    (a0, a1), (b0, b1) = sorted(spans)[:2]
     # holding the GIL, the second thread could only note its start once the first tile's whole run was over
     assert abs(b0 - a0) < 0.5 * min(a1 - a0, b1 - b0), f"{direction}: the compiled runs took turns: {spans}"
 

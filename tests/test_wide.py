@@ -43,7 +43,7 @@ def test_every_shape_round_trips_as_uint16(shape):
     data = rc_plugin.encode(arr)
     out = rc_plugin.decode(data)
     assert out.dtype == np.uint16 and out.shape == arr.shape and np.array_equal(out, arr)
-    assert rc_plugin.info(data)["version"] == container.VERSION and rc_plugin.info(data)["bit_depth"] == 16
+    assert rc_plugin.info(data)["version"] == container.WIDE_VERSION and rc_plugin.info(data)["bit_depth"] == 16
 
 
 @pytest.mark.parametrize("name", ["checkerboard", "noise", "constant_max", "constant_zero", "one_pixel", "one_row",
@@ -96,7 +96,7 @@ def test_a_narrower_depth_costs_what_it_uses(photo_crop, grey12):
     assert first_tile(shifted).parts[0].step == 16
     eight = photo_crop[:48, :64]
     widened = rc_plugin.encode(eight.astype(np.uint16) * 257)
-    assert wide_part_kinds(widened)[0].split(":")[1] in ("adaptive", "palette/indexed", "generic", "learned")
+    assert wide_part_kinds(widened)[0].split(":")[1] in ("adaptive", "tuned", "palette/indexed", "generic", "learned")
     assert len(widened) <= len(rc_plugin.encode(eight)) + 32
     # 12 bits of noise cost about 12 bits a sample (and the file's head), not 16
     noise = np.random.default_rng(3).integers(0, 4096, (128, 128)).astype(np.uint16)
@@ -285,7 +285,8 @@ def test_damaged_wide_files_are_refused(rgb16, photo_crop):
     with pytest.raises(rc_plugin.RclError, match="width"):  # a wide tile in a header of 8-bit samples
         rc_plugin.decode(with_header(data, flags=header.flags & ~(container.FLAG_WIDE | container.DEPTH_MASK)))
     with pytest.raises(rc_plugin.RclError, match="width"):  # 8-bit tiles under a header of 16-bit samples
-        rc_plugin.decode(with_header(eight, flags=container.FLAG_WIDE | (15 << container.DEPTH_SHIFT), version=10))
+        rc_plugin.decode(with_header(eight, flags=container.FLAG_WIDE | (15 << container.DEPTH_SHIFT),
+                                     version=container.VERSION))
     with pytest.raises(rc_plugin.RclError, match="depth"):
         rc_plugin.decode(with_header(data, flags=header.flags & ~container.DEPTH_MASK | (11 << container.DEPTH_SHIFT)))
     for cut in (60, 70, len(data) // 2, len(data) - 20):

@@ -103,7 +103,7 @@ def test_numcodecs_codec_image_shapes(photo_crop, shape):
     chunk = np.ascontiguousarray(chunk).reshape(shape)
     codec = RclCodec()
     data = codec.encode(chunk)
-    assert rc_plugin.info(data)["coder"] == "adaptive"
+    assert rc_plugin.info(data)["coder"] in ("adaptive", "tuned")
     assert np.array_equal(codec.decode(data).reshape(shape), chunk)
     assert np.array_equal(codec.decode(data, out=np.empty(shape, np.uint8)), chunk)
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS
 from ..format.container import Header
-from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile, WideTile
+from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile, TunedTile, WideTile
 from .palette import apply_palette, unpack_palette
 
 
@@ -15,6 +15,12 @@ def decode_adaptive_tile(tile: AdaptiveTile, channels: int, th: int, tw: int) ->
     from . import plane_coder  # a quarter second of numba loading, at the first adaptive tile
 
     return plane_coder.decode_plane(tile.stream, th, tw, channels)
+
+
+def decode_tuned_tile(tile: TunedTile, channels: int, th: int, tw: int) -> np.ndarray:
+    from . import plane_coder
+
+    return plane_coder.decode_plane(tile.stream, th, tw, channels, preset=tile.preset)
 
 
 def decode_learned_tile(tile: LearnedTile, channels: int, th: int, tw: int) -> np.ndarray:
@@ -65,7 +71,7 @@ def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndar
 
 #: The decoder of each kind of record.
 _DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_tile, LearnedTile: decode_learned_tile,
-             PaletteTile: decode_palette_tile, WideTile: decode_wide_tile}
+             PaletteTile: decode_palette_tile, WideTile: decode_wide_tile, TunedTile: decode_tuned_tile}
 
 
 def decode_tile(tile: AdaptiveTile | PaletteTile | WideTile, header: Header, th: int, tw: int, opts: dict

@@ -18,8 +18,8 @@ import zlib
 import numpy as np
 
 from ..format.alpha import encode_alpha
-from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
-from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, PaletteTile
+from ..format.bitstream import ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
+from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, PaletteTile, TunedTile
 from .palette import pack_palette
 
 Record = AdaptiveTile | GenericTile | PaletteTile
@@ -81,17 +81,19 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
     plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels.
     mixer: a learned mixer's id (0: none), tried beside the adaptive coder alone on the colour. Which other records
-    are tried is decided by the sizes of the records without the mixer, so a mixer only ever adds a candidate: no
-    tile is larger with it than without.
+    are tried is decided by the sizes of the records without the mixer or a preset (tuned tiles), so those only ever
+    add candidates: no tile is larger with them than without.
     """
     from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
 
     def adaptive_records() -> list[AdaptiveTile]:
-        """The adaptive coder's record of the colour, then (with a mixer) the learned one."""
-        plain = AdaptiveTile(adaptive.encode_plane(colour), alpha)
+        """The adaptive coder's records of the colour: an adaptive tile, a tuned one for each other preset, then
+        (with a mixer) the learned one."""
+        plain = [AdaptiveTile(adaptive.encode_plane(colour), alpha)]
+        plain += [TunedTile(adaptive.encode_plane(colour, preset=p), alpha, p) for p in range(1, len(ADAPTIVE_PRESETS))]
         if not mixer or indices_of_a_palette:
-            return [plain]
-        return [plain, LearnedTile(adaptive.encode_plane(colour, mixers.load(mixer)), alpha, mixer)]
+            return plain
+        return plain + [LearnedTile(adaptive.encode_plane(colour, mixers.load(mixer)), alpha, mixer)]
 
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
@@ -111,7 +113,7 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
             size = len(record.pack())
             if best is None or size < len(best.pack()):
                 best = record
-            if not isinstance(record, LearnedTile) and (not bar or size < bar):
+            if not isinstance(record, (LearnedTile, TunedTile)) and (not bar or size < bar):
                 bar = size
 
     @functools.cache

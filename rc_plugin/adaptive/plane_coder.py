@@ -2,22 +2,21 @@
 
 Per subpixel (R, then G, then B, at each pixel):
 
-* predictions from the decoded neighbours (rc_plugin.adaptive.predictors: W, N, NW, NE, gradients, the
-  median predictor, three normalised-LMS predictors over neighbour differences) and, for G and B,
-  from the earlier channel at this pixel plus the neighbours' channel differences;
-* blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded
-  subpixels, so the predictor that has been right here lately counts most;
-* corrected by a second LMS stage that predicts the blend's error from the neighbours' and the
-  earlier channels' errors, and by a bias kept per context (the signs of the neighbours' errors
-  and the error level);
-* coded with a discretised logistic (rc_plugin.adaptive.logistic) whose scale is the mean absolute error
-  seen in four contexts (the blend's error estimate, the neighbours' error energy, the earlier
-  channels' error at this pixel, how far the predictions disagree), averaged in the log domain,
-  then calibrated per scale by the ratio of the errors seen to the logistic's own mean deviation.
+* predictions from the decoded neighbours (rc_plugin.adaptive.predictors: W, N, NW, NE, gradients, the median
+  predictor, three normalised-LMS predictors over neighbour differences) and, for G and B, from the earlier channel at
+  this pixel plus the neighbours' channel differences;
+* blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded subpixels, so the
+  predictor that has been right here lately counts most;
+* corrected by a second LMS stage that predicts the blend's error from the neighbours' and the earlier channels'
+  errors, and by a bias kept per context (the signs of the neighbours' errors and the error level);
+* coded with a discretised logistic (rc_plugin.adaptive.logistic) whose scale is the mean absolute error seen in four
+  contexts (the blend's error estimate, the neighbours' error energy, the earlier channels' error at this pixel, how
+  far the predictions disagree), averaged in the log domain, then calibrated per scale by the ratio of the errors
+  seen to the logistic's own mean deviation (with a preset's grid flag, per position in the 8x8 blocks too).
 
-Encoder and decoder run the same function (``decoding`` says which), so their models agree by
-construction. Everything is integer arithmetic and a shipped table, so the bytes decode the same
-on every machine; numba compiles it (no fastmath), and the compiled code is cached.
+Encoder and decoder run the same function (``decoding`` says which), so their models agree by construction.
+Everything is integer arithmetic and a shipped table, so the bytes decode the same on every machine; numba compiles
+it (no fastmath), and the compiled code is cached.
 """
 from __future__ import annotations
 
@@ -37,12 +36,15 @@ from .tokens import code_sample, code_sample_logistic, new_frequencies, reachabl
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "ca3e74ea65fa677d+63ac69389ffa3e90"
+COMPILED_FOR = "232d0ffbaa65e165+3a5f1c30480352a4"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
+GRID = bs.ADAPTIVE_GRID
+#: Each preset's (LMS step, fast LMS step, grid): with grid, the calibration is kept per position in GRID x GRID blocks.
+PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
 BIAS_LEVELS = bs.ADAPTIVE_BIAS_LEVELS
 #: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
 CORRECTION_FEATURES = 6
@@ -57,15 +59,15 @@ NO_TAP = np.zeros((0, TAP_COLUMNS), np.int16)
 #: No learned mixer: the network's weights (int16) and biases (int32) with no hidden units.
 NO_NET = (np.zeros((0, FEATURES), np.int16), np.zeros(0, np.int32), np.zeros((bs.MIXER_OUTPUTS, 0), np.int16),
           np.zeros(bs.MIXER_OUTPUTS, np.int32))
-#: The encoder's unused input, read-only like the decoder's (a stream's bytes; the decoder's unused output is
-#: writable like the encoder's), so encoding and decoding share one compiled specialisation: a fresh process
-#: compiled the loop twice for its first encode and decode (docs/models.md, "First use").
+#: The encoder's unused input, read-only like the decoder's (the decoder's unused output is writable like the
+#: encoder's): both share one compiled specialisation, not two for a fresh process (docs/models.md, "First use").
 _NO_INPUT = np.frombuffer(b"\0", np.uint8)
 
 
 @shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
-def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap, top, token_freq, token_totals):
+def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap, top, token_freq, token_totals,
+               preset):
     """Code img (h, w, C) into out, or (decoding) fill img from the stream inp; returns bytes written
     (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency). With hidden
     units (w1's rows), the learned mixer (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives
@@ -76,7 +78,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     the token's frequency from adaptive counts (token_freq and token_totals, tokens.new_frequencies) or, where they
     have no channels, from the logistic; the quantities compared with 8-bit constants (the blend's errors, the dead
     zone, the bias and scale contexts' levels) are taken >> shift, the bits beyond 8. At top = 255 the coder is the
-    8-bit one, bit for bit."""
+    8-bit one, bit for bit. preset: a row of PRESETS (row 0 for every tile but a tuned one)."""
     h, w, nc = img.shape
     deep = top > 255
     shift = 0
@@ -94,22 +96,21 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     scale_count = np.ones((SCALE_CONTEXTS + 1, nc, SCALE_BINS), np.int64)
     contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
     weights = np.zeros(PREDICTORS, np.int64)
-    lms = np.zeros((nc, LMS_FEATURES), np.int64)
-    fast = np.zeros((nc, LMS_FEATURES), np.int64)
+    lms, fast = np.zeros((nc, LMS_FEATURES), np.int64), np.zeros((nc, LMS_FEATURES), np.int64)
     wide = np.zeros((nc, WIDE_FEATURES), np.int64)
     wfeats = np.zeros(WIDE_FEATURES, np.int64)
-    cal_total = np.full((nc, CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
-    cal_count = np.full((nc, CALIBRATION_BINS), CALIBRATION_START, np.int64)
+    lms_step, fast_step, grid = preset[0], preset[1], preset[2] != 0
+    cells = GRID * GRID if grid else 1  # calibration bins per channel: a set per grid position
+    cal_total = np.full((nc, cells * CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
+    cal_count = np.full((nc, cells * CALIBRATION_BINS), CALIBRATION_START, np.int64)
     corr_w = np.zeros((nc, CORRECTION_FEATURES), np.int64)
-    pred = np.zeros(PREDICTORS, np.int64)
-    valid = np.zeros(PREDICTORS, np.int64)
+    pred, valid = np.zeros(PREDICTORS, np.int64), np.zeros(PREDICTORS, np.int64)
     feats = np.zeros(LMS_FEATURES, np.int64)
     cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
     sk = np.zeros(SCALE_CONTEXTS + 1, np.int64)
     use_net, tapping = b1.shape[0] > 0, tap.shape[0] > 0
     feat = np.zeros(FEATURES, np.int16)  # each within +-127: the network's int32 sums read them
-    errors = np.zeros(6, np.int64)
-    levels = np.zeros(4, np.int64)
+    errors, levels = np.zeros(6, np.int64), np.zeros(4, np.int64)
     hidden = np.zeros(b1.shape[0], np.int32)
     net_out = np.zeros(bs.MIXER_OUTPUTS, np.int64)
     mus = np.zeros(COMPONENTS, np.int64)
@@ -166,6 +167,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 tk = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
                 if not counted:
                     ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
+                    if grid:  # the bins of this position in the block
+                        ck = (ck >> bs.ADAPTIVE_GRID_BINS_SHIFT) + CALIBRATION_BINS * ((y % GRID) * GRID + x % GRID)
                     si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
                     si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
                     row = si - bs.ADAPTIVE_LOGSCALE_MIN
@@ -240,17 +243,16 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
                 if not counted:
                     update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
-                learn(lms[c], feats, 8 * v - plms, bs.ADAPTIVE_LMS_STEP, 1)
-                learn(fast[c], feats, 8 * v - pfast, bs.ADAPTIVE_FAST_LMS_STEP, 1)
-                learn(wide[c], wfeats, 8 * v - pwide, bs.ADAPTIVE_LMS_STEP, 1)
+                learn(lms[c], feats, 8 * v - plms, lms_step, 1)
+                learn(fast[c], feats, 8 * v - pfast, fast_step, 1)
+                learn(wide[c], wfeats, 8 * v - pwide, lms_step, 1)
                 learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
     if not decoding:
         pos = close_stream(low, cache, pending, pos, out)
     return pos
 
 
-#: No wide samples: token frequencies of no channel (code_plane needs them only above top 255).
-_NO_TOKENS = new_frequencies(0)
+_NO_TOKENS = new_frequencies(0)  # no wide samples: token frequencies of no channel (needed only above top 255)
 
 
 def _tokens(top: int, channels: int, logistic: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -264,35 +266,35 @@ def _sample_type(top: int) -> type:
     return np.uint8 if top <= BYTE_TOP else np.uint16
 
 
-def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, logistic: bool = False) -> bytes:
+def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, logistic: bool = False,
+                 preset: int = 0) -> bytes:
     """The stream of an (h, w, C) image of values 0..top (uint8 up to 255); net: the learned mixer's (w1, b1, w2,
     b2), or none (always none above top 255); logistic: above top 255, tokens take the logistic's frequencies, not
-    adaptive counts."""
+    adaptive counts; preset: the coder's preset (bs.ADAPTIVE_PRESETS), 0 for all but a tuned tile."""
     img = np.array(pixels, dtype=_sample_type(top), order="C")
     # a subpixel costs at most FREQ_BITS = 16 bits; a wide one a token's 16 and 13 raw bits
     out = np.zeros((2 if top <= BYTE_TOP else 4) * img.size + 16, np.uint8)
     n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *prepare(net), NO_TAP, top,
-                   *_tokens(top, img.shape[2], logistic))
+                   *_tokens(top, img.shape[2], logistic), PRESETS[preset])
     return out[:n].tobytes()
 
 
 def tap_plane(pixels: np.ndarray) -> np.ndarray:
-    """Each subpixel's mixer features, value, mean and scale row (int16, raster order) as the coder sees them:
-    the learned mixer's training data."""
+    """Each subpixel's mixer features, value, mean and scale row (int16, raster order): the mixer's training data."""
     img = np.array(pixels, dtype=np.uint8, order="C")
     tap = np.zeros((img.size, TAP_COLUMNS), np.int16)
     code_plane(img, *cdf_table(), False, _NO_INPUT, np.zeros(2 * img.size + 16, np.uint8), _NO_TRACE, *NO_NET, tap,
-               BYTE_TOP, *_NO_TOKENS)
+               BYTE_TOP, *_NO_TOKENS, PRESETS[0])
     return tap
 
 
 def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP,
-                 logistic: bool = False) -> np.ndarray:
-    """The (h, w, channels) image of a stream (net, top and logistic as it was encoded with: uint8 up to top 255,
-    else uint16); a corrupt stream gives wrong pixels, which the file's checksum refuses."""
+                 logistic: bool = False, preset: int = 0) -> np.ndarray:
+    """The (h, w, channels) image of a stream (net, top, logistic and preset as encoded: uint8 up to top 255, else
+    uint16); a corrupt stream gives wrong pixels, which the file's checksum refuses."""
     img = np.zeros((h, w, channels), _sample_type(top))
     read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE,
-                      *prepare(net), NO_TAP, top, *_tokens(top, channels, logistic))
+                      *prepare(net), NO_TAP, top, *_tokens(top, channels, logistic), PRESETS[preset])
     if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
     return img

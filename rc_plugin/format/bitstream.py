@@ -98,6 +98,8 @@ CODER_GENERIC = 3
 CODER_LEARNED = 4
 #: Format 10 adds a wide tile: samples of up to 16 bits (below, "samples of more than 8 bits").
 CODER_WIDE = 5
+#: Format 11 adds a tuned tile: the adaptive coder with one of its presets (ADAPTIVE_PRESETS), named by its index.
+CODER_TUNED = 6
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
 #: (rc_plugin.adaptive.indexed), or as the generic tile codes its rows.
 PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
@@ -176,6 +178,13 @@ ADAPTIVE_BIAS_LEVELS = 8
 #: the logistic's mean deviation starting at 1 as if seen CALIBRATION_START times.
 ADAPTIVE_CALIBRATION_BINS = 32
 ADAPTIVE_CALIBRATION_START = 64
+#: The adaptive coder's presets (format 11): (the LMS predictors' step, the fast one's, grid). Preset 0 is the coder
+#: of an adaptive tile (the steps above, no grid); a tuned tile names another. With grid, the scale calibration is
+#: kept per position in the tile's GRID x GRID blocks (JPEG's 8x8 blocks: their errors differ by position), each
+#: position with CALIBRATION_BINS >> GRID_BINS_SHIFT log-scale bins. The encoder keeps the smallest per tile.
+ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0), (120, 480, 0), (120, 480, 1))
+ADAPTIVE_GRID = 8
+ADAPTIVE_GRID_BINS_SHIFT = 2
 
 
 def compiled_for(callees: tuple[str, ...] = (), folder: Path | None = None) -> str:

@@ -17,15 +17,14 @@ from ..errors import RclError
 from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 10
-#: The version an image of 8-bit samples is written in: the oldest that reads it, so an rcl of format 9 still reads
-#: every 8-bit file this one writes. Only images of wider samples need format 10.
-BYTE_VERSION = 9
-#: Versions this decoder reads: a version-9 file is a version-10 file without wide samples (FLAG_WIDE) and their
-#: wide tiles; a version-8 file is a version-9 file without learned tiles; a version-7 file is a version-8 file of
-#: modes L, LA, RGB, RGBA whose tiles are mixture and adaptive tiles; a version-6 file a version-7 file whose tiles
-#: are all mixture tiles without the coder byte.
-READABLE_VERSIONS = (6, 7, 8, 9, 10)
+VERSION = 11
+#: A file is written in the oldest version that reads it (version_for), so older rcl releases read all they can: 8-bit
+#: samples in format 9, wider ones in format 10, either in format 11 where a tile is a tuned tile.
+BYTE_VERSION, WIDE_VERSION = 9, 10
+#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Versions"): format 11
+#: tuned tiles, 10 wide samples (FLAG_WIDE) and tiles, 9 learned tiles, 8 modes P and 1 and palette and generic
+#: tiles, 7 the coder byte and adaptive tiles (a version-6 file's tiles are all mixture tiles).
+READABLE_VERSIONS = (6, 7, 8, 9, 10, 11)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
@@ -51,6 +50,11 @@ PALETTE_CHUNK = b"PLTE"
 PALETTE_KEY = "palette"
 #: Smallest possible TILE chunk: head, CRC and an adaptive tile's head.
 MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + ADAPTIVE_HEAD.size
+
+
+def version_for(wide: bool, tuned: bool) -> int:
+    """The oldest version that reads a file of uint16 samples (wide) or not, with a tuned tile (tuned) or not."""
+    return VERSION if tuned else WIDE_VERSION if wide else BYTE_VERSION
 
 
 def colour_channels(mode: str) -> int:
@@ -109,11 +113,8 @@ class Header:
 
     def tiles(self) -> list[tuple[int, int, int, int]]:
         """(y, x, h, w) of every tile in raster order."""
-        return [
-            (y, x, min(self.tile, self.height - y), min(self.tile, self.width - x))
-            for y in range(0, self.height, self.tile)
-            for x in range(0, self.width, self.tile)
-        ]
+        return [(y, x, min(self.tile, self.height - y), min(self.tile, self.width - x))
+                for y in range(0, self.height, self.tile) for x in range(0, self.width, self.tile)]
 
     def pack(self) -> bytes:
         raw = HEADER.pack(MAGIC, self.version, MODE_IDS[self.mode], self.layer_id, self.q, self.width, self.height,

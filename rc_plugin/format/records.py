@@ -8,21 +8,23 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_WIDE,
-                        CONTEXT_BYTES, GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC,
-                        PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS,
-                        WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
+from .bitstream import (ADAPTIVE_PRESETS, CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE,
+                        CODER_TUNED, CODER_WIDE, CONTEXT_BYTES, GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE,
+                        PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC,
+                        WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
-               CODER_GENERIC: "generic", CODER_LEARNED: "learned", CODER_WIDE: "wide"}
+               CODER_GENERIC: "generic", CODER_LEARNED: "learned", CODER_WIDE: "wide", CODER_TUNED: "tuned"}
 #: The coders each version knows (a version-6 tile has no coder byte).
 CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE),
                      8: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC),
                      9: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED),
-                     10: tuple(CODER_NAMES)}
-#: The version whose records a wide tile's part of 8-bit samples holds (any record of that version but a mixture one).
-BYTE_RECORD_VERSION = 9
+                     10: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED, CODER_WIDE),
+                     11: tuple(CODER_NAMES)}
+#: The version whose records a wide tile's part of 8-bit samples holds in a file of each version from 10 (any record
+#: of that version but a mixture or wide one).
+BYTE_RECORD_VERSION = {10: 9, 11: 11}
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
@@ -36,8 +38,9 @@ ADAPTIVE_HEAD = struct.Struct("<BII")
 #: A palette tile record's head: the coder byte, the index plane's coder, the colours less one, the lengths of
 #: the packed palette, the index stream and the alpha plane. A generic tile's head is an adaptive tile's.
 PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
-#: A learned tile record's head: the coder byte, the mixer's id, the stream's and the alpha plane's lengths.
-LEARNED_HEAD = struct.Struct("<BBII")
+#: A learned tile record's head: the coder byte, the mixer's id, the stream's and the alpha plane's lengths; a tuned
+#: tile's is the same with the preset's index (1.. in ADAPTIVE_PRESETS) in place of the mixer's id.
+LEARNED_HEAD = TUNED_HEAD = struct.Struct("<BBII")
 #: A wide tile record's head: the coder byte and its parts' count (the colour, then the alpha plane if any); each
 #: part's head: how its samples map to 0..top (WIDE_MAP_*), how those values are coded (WIDE_CODED_*), the smallest
 #: sample lo, the step (WIDE_MAP_OFFSET: a sample is lo + step x its value; 1 for a table), top, the lengths of the
@@ -108,6 +111,17 @@ class LearnedTile(AdaptiveTile):
 
 
 @dataclasses.dataclass
+class TunedTile(AdaptiveTile):
+    """A tuned tile (format 11): the adaptive coder's stream coded with preset `preset` (ADAPTIVE_PRESETS), alpha."""
+
+    preset: int = 1
+    coder = CODER_TUNED
+
+    def pack(self) -> bytes:
+        return TUNED_HEAD.pack(self.coder, self.preset, len(self.stream), len(self.alpha)) + self.stream + self.alpha
+
+
+@dataclasses.dataclass
 class WidePart:
     """One part of a wide tile: its samples as values 0..top, each sample lo + step x its value (WIDE_MAP_OFFSET) or
     the value's entry in the packed table of the values the part holds (WIDE_MAP_TABLE, rc_plugin.adaptive.value_map),
@@ -157,7 +171,7 @@ class PaletteTile:
         return head + self.palette + self.stream + self.alpha
 
 
-def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTile | PaletteTile:
+def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTile | PaletteTile | WideTile:
     """A TILE payload's record; version 6 tiles are mixture tiles without the coder byte."""
     if version == 6:
         return _parse_mixture(payload, channels)
@@ -170,13 +184,16 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
     if payload[0] == CODER_PALETTE:
         return _parse_palette(payload)
     if payload[0] == CODER_WIDE:
-        return _parse_wide(payload, channels)
-    if payload[0] == CODER_LEARNED:
-        _, mixer, stream_len, alpha_len = _head(LEARNED_HEAD, payload)
-        if mixer not in MIXER_NAMES:
-            raise RclError(f"this .rcl tile names learned mixer {mixer}, which this rc_plugin does not know; upgrade "
+        return _parse_wide(payload, channels, BYTE_RECORD_VERSION[version])
+    if payload[0] in (CODER_LEARNED, CODER_TUNED):  # the same head: the byte after the coder names a mixer or preset
+        _, named, stream_len, alpha_len = _head(LEARNED_HEAD, payload)
+        stream_and_alpha = _stream_and_alpha(payload, LEARNED_HEAD.size, stream_len, alpha_len)
+        if payload[0] == CODER_TUNED and not 1 <= named < len(ADAPTIVE_PRESETS):
+            raise RclError(f"corrupt .rcl tile: unknown adaptive preset {named}")
+        if payload[0] == CODER_LEARNED and named not in MIXER_NAMES:
+            raise RclError(f"this .rcl tile names learned mixer {named}, which this rc_plugin does not know; upgrade "
                            "rc_plugin, or the file is corrupt")
-        return LearnedTile(*_stream_and_alpha(payload, LEARNED_HEAD.size, stream_len, alpha_len), mixer)
+        return (TunedTile if payload[0] == CODER_TUNED else LearnedTile)(*stream_and_alpha, named)
     _, stream_len, alpha_len = _head(ADAPTIVE_HEAD, payload)
     kind = GenericTile if payload[0] == CODER_GENERIC else AdaptiveTile
     return kind(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len))
@@ -206,8 +223,9 @@ def _parse_palette(payload: bytes) -> PaletteTile:
     return PaletteTile(plane, colours, payload[start : start + palette_len], stream, alpha)
 
 
-def _parse_wide(payload: bytes, channels: int) -> WideTile:
-    """A wide tile's parts: the colour (channels) and, if the head says two parts, the alpha plane."""
+def _parse_wide(payload: bytes, channels: int, record_version: int) -> WideTile:
+    """A wide tile's parts: the colour (channels) and, if the head says two parts, the alpha plane, whose 8-bit
+    records are those of record_version."""
     _, count = _head(WIDE_HEAD, payload)
     if count not in (1, 2):
         raise RclError(f"corrupt .rcl tile: a wide tile of {count} parts")
@@ -227,9 +245,9 @@ def _parse_wide(payload: bytes, channels: int) -> WideTile:
         table, coded = payload[pos : pos + table_len], payload[pos + table_len : pos + table_len + coded_len]
         pos += table_len + coded_len
         if coding == WIDE_CODED_RECORD:
-            coded = parse_tile(coded, channels if i == 0 else 1, BYTE_RECORD_VERSION)
-            if isinstance(coded, Tile) or coded.alpha:
-                raise RclError("corrupt .rcl tile: a wide part holds a mixture tile or an alpha plane")
+            coded = parse_tile(coded, channels if i == 0 else 1, record_version)
+            if isinstance(coded, (Tile, WideTile)) or coded.alpha:
+                raise RclError("corrupt .rcl tile: a wide part holds a mixture or wide tile or an alpha plane")
         parts.append(WidePart(kind, coding, lo, step, top, table, coded))
     if pos != len(payload):
         raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
