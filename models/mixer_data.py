@@ -90,8 +90,11 @@ def _tap_one(args: tuple[Path, Item, Path]) -> str:
 def tap_all(root: Path, items: list[Item], cache: Path, workers: int) -> list[Path]:
     """Tap every item (in parallel, cached in `cache`); returns the .npy files in the items' order."""
     cache.mkdir(parents=True, exist_ok=True)
+    jobs = [(root, it, cache) for it in items]
+    if workers <= 1:  # no forked pool: a fork of a process with threads (as a test run has) can hang in its worker
+        return [cache / _tap_one(job) for job in jobs]
     with Pool(workers) as pool:
-        names = pool.map(_tap_one, [(root, it, cache) for it in items], chunksize=1)
+        names = pool.map(_tap_one, jobs, chunksize=1)
     return [cache / n for n in names]
 
 
