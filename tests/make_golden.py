@@ -274,13 +274,14 @@ def format10_cases() -> list[dict]:
     ]
 
 
-def retuned(data: bytes, preset: int) -> bytes:
-    """The file with every tile's colour recoded as a tuned tile of `preset` (alpha as it was), its header's version
-    made 11: the encoder keeps a preset only where it is smallest, so each one is pinned here all the same. A 16-bit
-    file's tiles must be one part of 8-bit samples, which is recoded."""
+def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
+    """The file with every tile's colour recoded as a tuned tile of `preset` and channel `order` (alpha as it was), its
+    header's version made 11: the encoder keeps a preset and order only where smallest, so each is pinned here all the
+    same. A 16-bit file's tiles must be one part of 8-bit samples, which is recoded."""
     import dataclasses
     from rc_plugin.adaptive import plane_coder as adaptive
     from rc_plugin.format import container
+    from rc_plugin.format.bitstream import ADAPTIVE_ORDERS
 
     header = rc_plugin.codec.read_header(data)
     _, payloads = container.parse_chunks(data, header)
@@ -294,11 +295,13 @@ def retuned(data: bytes, preset: int) -> bytes:
         if isinstance(record, records.WideTile):
             (part,) = record.parts
             colour = rc_plugin.adaptive.decode.decode_tile(part.coded, dataclasses.replace(header, flags=0), th, tw, {})
-            tuned = records.TunedTile(adaptive.encode_plane(colour, preset=preset), b"", preset)
+            tuned = records.TunedTile(adaptive.encode_plane(colour, preset=preset), b"", preset, order)
             tiles.append(records.WideTile([dataclasses.replace(part, coded=tuned)]).pack())
         else:
-            colour = np.ascontiguousarray(pixels[y : y + th, x : x + tw, : header.coded_channels])
-            tiles.append(records.TunedTile(adaptive.encode_plane(colour, preset=preset), record.alpha, preset).pack())
+            colour = pixels[y : y + th, x : x + tw, : header.coded_channels]
+            colour = colour[..., ADAPTIVE_ORDERS[order]] if order else colour
+            tiles.append(records.TunedTile(adaptive.encode_plane(colour, preset=preset), record.alpha, preset,
+                                           order).pack())
     head = dataclasses.replace(header, version=rc_plugin.format.container.VERSION).pack()
     start = data.index(b"TILE", container.HEADER_SIZE)
     out = head + data[len(head) : start] + b"".join(container.chunk(b"TILE", t) for t in tiles) + container.chunk(
@@ -324,12 +327,16 @@ def format11_cases() -> list[dict]:
              options={}, retune=1),
         dict(name="tuned_rgb_grid", pixels="osprey.png[100:164, 40:136], retuned to preset 2",
              arr=osprey[100:164, 40:136], options={}, retune=2),
+        dict(name="tuned_bgr", pixels="osprey.png[100:164, 40:136], retuned to preset 0 in order 1 (B, G, R)",
+             arr=osprey[100:164, 40:136], options={}, retune=0, order=1),
+        dict(name="tuned_gbr_grid", pixels="colosseum.png[60:108, 100:164], retuned to preset 2 in order 2 (G, B, R)",
+             arr=col, options={}, retune=2, order=2),
         dict(name="tuned_grey_l", pixels="lake.png[150:214, 200:296] converted to L by Pillow, retuned to preset 2",
              arr=grey, options={}, retune=2),
         dict(name="tuned_la", pixels="colosseum.png[60:108, 100:164] as L with make_golden.alpha_mask(48, 64), "
              "retuned to preset 1", arr=np.dstack([luma(col), alpha]), options={}, **tuned),
         dict(name="tuned_rgba", pixels="colosseum.png[60:108, 100:164] with make_golden.alpha_mask(48, 64), retuned "
-             "to preset 2", arr=np.dstack([col, alpha]), options={}, retune=2),
+             "to preset 2 in order 1", arr=np.dstack([col, alpha]), options={}, retune=2, order=1),
         dict(name="tuned_rgb_all_grey", pixels="lake.png[150:214, 200:296] as L repeated into R, G and B, retuned to "
              "preset 1", arr=np.repeat(grey[..., None], 3, axis=2), options={}, **tuned),
         dict(name="tuned_two_tiles", pixels=f"rows 100:116 of colosseum.png, lake.png and osprey.png side by side, the "
@@ -432,8 +439,8 @@ def write_files(cases_: list[dict], folder: Path = GOLDEN) -> list[dict]:
             data = rc_plugin.encode(arr, **case["options"])
             if case.get("recode"):
                 data = recoded(data, case["kind"])
-            if case.get("retune"):
-                data = retuned(data, case["retune"])
+            if "retune" in case:
+                data = retuned(data, case["retune"], case.get("order", 0))
             decoded, meta = decode_with_metadata(data)
             assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
             assert meta == {k: v for k, v in case["options"].items() if k not in ("q", "mixer")}, case["name"]

@@ -112,16 +112,20 @@ def test_golden_wide_files_cover_their_paths():
 
 
 def test_golden_tuned_files_cover_their_paths():
-    """Format 11's files hold tuned tiles of every preset but the first (which is an adaptive tile's), in the modes,
-    tiles and parts their names say; the photo decoded from a JPEG is the encoder's own choice, the grid preset."""
-    from rc_plugin.format.bitstream import ADAPTIVE_PRESETS
+    """Format 11's files hold tuned tiles of every preset and channel order (preset 0 in order 0 is an adaptive tile),
+    in the modes, tiles and parts their names say; the photo decoded from a JPEG is the encoder's own choice, the grid
+    preset."""
+    from rc_plugin.format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS
 
     version = rc_plugin.format.container.VERSION
     tuned = {e["name"][:-4]: read(version, e["name"]) for e in MANIFESTS[version]["files"]}
-    presets = {name: [t.preset for t in tiles(data)] for name, data in tuned.items() if name != "tuned_wide_record"}
-    assert all(tile_kinds(tuned[name]) == ["tuned"] * len(p) for name, p in presets.items())
-    assert {p for ps in presets.values() for p in ps} == set(range(1, len(ADAPTIVE_PRESETS)))
-    assert presets["tuned_jpeg_photo"] == [2] and presets["tuned_two_tiles"] == [2, 2]
+    named = {name: [(t.preset, t.order) for t in tiles(data)] for name, data in tuned.items()
+             if name != "tuned_wide_record"}
+    assert all(tile_kinds(tuned[name]) == ["tuned"] * len(p) for name, p in named.items())
+    assert {p for ps in named.values() for p, _ in ps} == set(range(len(ADAPTIVE_PRESETS)))
+    assert {k for ps in named.values() for _, k in ps} == set(range(len(ADAPTIVE_ORDERS)))
+    assert named["tuned_jpeg_photo"] == [(2, 0)] and named["tuned_two_tiles"] == [(2, 0), (2, 0)]
+    assert named["tuned_bgr"] == [(0, 1)] and named["tuned_gbr_grid"] == [(2, 2)]
     assert wide_part_kinds(tuned["tuned_wide_record"]) == ["offset:tuned"]
     assert {rc_plugin.info(data)["mode"] for data in tuned.values()} >= {"RGB", "L", "LA", "RGBA"}
     assert rc_plugin.info(tuned["tuned_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]

@@ -95,7 +95,9 @@ def test_runtime_checks_devices_by_the_schema():
 
 def test_the_coder_follows_the_options_given(small):
     def coder(**options):
-        return rc_plugin.info(rc_plugin.encode(small, **options))["coder"]
+        """The coder option a file was written by: info names each tile's kind, and a tuned tile is the adaptive
+        coder's (format 11)."""
+        return rc_plugin.info(rc_plugin.encode(small, **options))["coder"].replace("tuned", "adaptive")
 
     assert coder() == "adaptive"
     assert coder(q=20) == coder(lossy="hevc", q=20) == coder(effort=1) == coder(tau=False, q=20) == "mixture"
@@ -111,4 +113,4 @@ def test_cli_coder_flag(tmp_path, small):
     for args, expected in ((["--coder", "mixture", "-e", "1"], "mixture"), ([], "adaptive"), (["-q", "20"], "mixture")):
         out = rcl("encode", tmp_path / "x.png", "-f", *args)
         assert out.returncode == 0, out.stderr
-        assert rc_plugin.info((tmp_path / "x.rcl").read_bytes())["coder"] == expected, args
+        assert rc_plugin.info((tmp_path / "x.rcl").read_bytes())["coder"].replace("tuned", "adaptive") == expected, args

@@ -55,13 +55,17 @@ def test_an_images_tiles_are_in_the_compiled_coder_at_once(monkeypatch, photos, 
     real = adaptive.code_plane
     barrier = threading.Barrier(2, timeout=15)
     spans = []
+    first = threading.local()
 
     def meet_then_code(*args):
-        barrier.wait()  # BrokenBarrierError unless the other tile arrives within the timeout
-        start = time.perf_counter()
-        result = real(*args)
-        spans.append((start, time.perf_counter()))
-        return result
+        if not getattr(first, "met", False):  # each tile's first run (the encoder codes a tile more than once)
+            first.met = True
+            barrier.wait()  # BrokenBarrierError unless the other tile arrives within the timeout
+            start = time.perf_counter()
+            result = real(*args)
+            spans.append((start, time.perf_counter()))
+            return result
+        return real(*args)
 
     monkeypatch.setattr(adaptive, "code_plane", meet_then_code)
     try:
@@ -71,9 +75,8 @@ def test_an_images_tiles_are_in_the_compiled_coder_at_once(monkeypatch, photos, 
             assert np.array_equal(rc_plugin.decode(data, threads=2), img)
     except threading.BrokenBarrierError:
         pytest.fail(f"{direction}: the image's two tiles never reached the compiled coder at the same time")
-    # the encoder codes each tile once per preset of the coder (the barrier pairs the two tiles' runs in turn)
-    assert len(spans) == 2 * (len(adaptive.PRESETS) if direction == "encode" else 1)
-    (a0, a1), (b0, b1) = sorted(spans)[:2]
+    assert len(spans) == 2
+    (a0, a1), (b0, b1) = spans
     # holding the GIL, the second thread could only note its start once the first tile's whole run was over
     assert abs(b0 - a0) < 0.5 * min(a1 - a0, b1 - b0), f"{direction}: the compiled runs took turns: {spans}"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS
+from ..format.bitstream import (ADAPTIVE_ORDERS, PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD,
+                                WIDE_CODED_ROWS)
 from ..format.container import Header
 from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile, TunedTile, WideTile
 from .palette import apply_palette, unpack_palette
@@ -18,9 +19,11 @@ def decode_adaptive_tile(tile: AdaptiveTile, channels: int, th: int, tw: int) ->
 
 
 def decode_tuned_tile(tile: TunedTile, channels: int, th: int, tw: int) -> np.ndarray:
+    """The tile's colour: its stream decoded with its preset, the channels put back from the order it names."""
     from . import plane_coder
 
-    return plane_coder.decode_plane(tile.stream, th, tw, channels, preset=tile.preset)
+    coded = plane_coder.decode_plane(tile.stream, th, tw, channels, preset=tile.preset)
+    return coded[..., np.argsort(ADAPTIVE_ORDERS[tile.order])] if tile.order else coded
 
 
 def decode_learned_tile(tile: LearnedTile, channels: int, th: int, tw: int) -> np.ndarray:

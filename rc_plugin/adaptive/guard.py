@@ -18,7 +18,7 @@ import zlib
 import numpy as np
 
 from ..format.alpha import encode_alpha
-from ..format.bitstream import ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
+from ..format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
 from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, PaletteTile, TunedTile
 from .palette import pack_palette
 
@@ -39,6 +39,8 @@ ADAPTIVE_AFTER_BITS = 1.0
 #: val and dev it was 1.04 to 2.2, where the index coder won once in 50 tiles and took 2 to 4 times as long.
 INDEX_PIXELS_PER_COLOUR = 8
 INDEX_TRY_RATIO = 1.0
+#: A colour tile's channel order (ADAPTIVE_ORDERS) is the one in which its first ORDER_SAMPLE_ROWS rows code smallest.
+ORDER_SAMPLE_ROWS = 64
 #: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
 #: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
 GENERIC_TRY_RATIO = 1.5
@@ -87,10 +89,18 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
 
     def adaptive_records() -> list[AdaptiveTile]:
-        """The adaptive coder's records of the colour: an adaptive tile, a tuned one for each other preset, then
-        (with a mixer) the learned one."""
+        """The adaptive coder's records of the colour: an adaptive tile, a tuned one for each preset in the channel
+        order whose first rows code smallest (without the adaptive tile's preset and order), then (with a mixer) the
+        learned one."""
         plain = [AdaptiveTile(adaptive.encode_plane(colour), alpha)]
-        plain += [TunedTile(adaptive.encode_plane(colour, preset=p), alpha, p) for p in range(1, len(ADAPTIVE_PRESETS))]
+        order = 0
+        if channels == 3 and not indices_of_a_palette:
+            sample = colour[:ORDER_SAMPLE_ROWS]
+            order = min(range(len(ADAPTIVE_ORDERS)),
+                        key=lambda k: len(adaptive.encode_plane(sample[..., ADAPTIVE_ORDERS[k]])))
+        ordered = colour[..., ADAPTIVE_ORDERS[order]] if order else colour
+        plain += [TunedTile(adaptive.encode_plane(ordered, preset=p), alpha, p, order)
+                  for p in range(len(ADAPTIVE_PRESETS)) if p or order]
         if not mixer or indices_of_a_palette:
             return plain
         return plain + [LearnedTile(adaptive.encode_plane(colour, mixers.load(mixer)), alpha, mixer)]

@@ -36,7 +36,7 @@ from .tokens import code_sample, code_sample_logistic, new_frequencies, reachabl
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "232d0ffbaa65e165+3a5f1c30480352a4"
+COMPILED_FOR = "936564113e122a47+fd54035462b55073"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py"))
 

@@ -183,6 +183,11 @@ ADAPTIVE_CALIBRATION_START = 64
 #: kept per position in the tile's GRID x GRID blocks (JPEG's 8x8 blocks: their errors differ by position), each
 #: position with CALIBRATION_BINS >> GRID_BINS_SHIFT log-scale bins. The encoder keeps the smallest per tile.
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0), (120, 480, 0), (120, 480, 1))
+#: The orders a tuned tile may code a colour tile's channels in (format 11): coded channel j is the tile's channel
+#: ORDERS[k][j], so R, G, B; B, G, R; G, B, R. The cross-channel predictors read the channels coded before.
+ADAPTIVE_ORDERS = ((0, 1, 2), (2, 1, 0), (1, 2, 0))
+#: A tuned tile's byte names its preset p and order k as p + ORDER_UNIT k.
+ADAPTIVE_ORDER_UNIT = 16
 ADAPTIVE_GRID = 8
 ADAPTIVE_GRID_BINS_SHIFT = 2
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (ADAPTIVE_PRESETS, CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE,
-                        CODER_TUNED, CODER_WIDE, CONTEXT_BYTES, GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE,
-                        PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC,
-                        WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
+from .bitstream import (ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, CODER_ADAPTIVE, CODER_GENERIC,
+                        CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_TUNED, CODER_WIDE, CONTEXT_BYTES, GREY_BYTES,
+                        PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES,
+                        WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM,
+                        WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
@@ -39,7 +40,7 @@ ADAPTIVE_HEAD = struct.Struct("<BII")
 #: the packed palette, the index stream and the alpha plane. A generic tile's head is an adaptive tile's.
 PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
 #: A learned tile record's head: the coder byte, the mixer's id, the stream's and the alpha plane's lengths; a tuned
-#: tile's is the same with the preset's index (1.. in ADAPTIVE_PRESETS) in place of the mixer's id.
+#: tile's is the same with its preset p and channel order k (ADAPTIVE_PRESETS, ADAPTIVE_ORDERS) as p + ORDER_UNIT k.
 LEARNED_HEAD = TUNED_HEAD = struct.Struct("<BBII")
 #: A wide tile record's head: the coder byte and its parts' count (the colour, then the alpha plane if any); each
 #: part's head: how its samples map to 0..top (WIDE_MAP_*), how those values are coded (WIDE_CODED_*), the smallest
@@ -112,13 +113,16 @@ class LearnedTile(AdaptiveTile):
 
 @dataclasses.dataclass
 class TunedTile(AdaptiveTile):
-    """A tuned tile (format 11): the adaptive coder's stream coded with preset `preset` (ADAPTIVE_PRESETS), alpha."""
+    """A tuned tile (format 11): the adaptive coder's stream coded with preset `preset` (ADAPTIVE_PRESETS), its colour
+    channels in order `order` (ADAPTIVE_ORDERS), then alpha; not both 0, which is an adaptive tile."""
 
     preset: int = 1
+    order: int = 0
     coder = CODER_TUNED
 
     def pack(self) -> bytes:
-        return TUNED_HEAD.pack(self.coder, self.preset, len(self.stream), len(self.alpha)) + self.stream + self.alpha
+        named = self.preset + ADAPTIVE_ORDER_UNIT * self.order
+        return TUNED_HEAD.pack(self.coder, named, len(self.stream), len(self.alpha)) + self.stream + self.alpha
 
 
 @dataclasses.dataclass
@@ -188,12 +192,16 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
     if payload[0] in (CODER_LEARNED, CODER_TUNED):  # the same head: the byte after the coder names a mixer or preset
         _, named, stream_len, alpha_len = _head(LEARNED_HEAD, payload)
         stream_and_alpha = _stream_and_alpha(payload, LEARNED_HEAD.size, stream_len, alpha_len)
-        if payload[0] == CODER_TUNED and not 1 <= named < len(ADAPTIVE_PRESETS):
-            raise RclError(f"corrupt .rcl tile: unknown adaptive preset {named}")
-        if payload[0] == CODER_LEARNED and named not in MIXER_NAMES:
+        if payload[0] == CODER_TUNED:
+            preset, order = named % ADAPTIVE_ORDER_UNIT, named // ADAPTIVE_ORDER_UNIT
+            orders = len(ADAPTIVE_ORDERS) if channels == 3 else 1  # a grey tile has one
+            if named == 0 or preset >= len(ADAPTIVE_PRESETS) or order >= orders:
+                raise RclError(f"corrupt .rcl tile: unknown adaptive preset {preset} or order {order}")
+            return TunedTile(*stream_and_alpha, preset, order)
+        if named not in MIXER_NAMES:
             raise RclError(f"this .rcl tile names learned mixer {named}, which this rc_plugin does not know; upgrade "
                            "rc_plugin, or the file is corrupt")
-        return (TunedTile if payload[0] == CODER_TUNED else LearnedTile)(*stream_and_alpha, named)
+        return LearnedTile(*stream_and_alpha, named)
     _, stream_len, alpha_len = _head(ADAPTIVE_HEAD, payload)
     kind = GenericTile if payload[0] == CODER_GENERIC else AdaptiveTile
     return kind(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len))

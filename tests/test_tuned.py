@@ -1,0 +1,103 @@
+"""Format 11's tuned tiles: the adaptive coder with a preset of its constants and a channel order, each tile's choice.
+
+The streams themselves are checked by tests/test_adaptive.py (every preset round-trips) and tests/test_compiled.py
+(every preset's compiled code equals its source); here: the records, the encoder's choice and the version rule.
+"""
+import numpy as np
+import pytest
+from PIL import Image
+
+import rc_plugin
+from rc_plugin.adaptive import guard, plane_coder
+from rc_plugin.format import container, records
+from rc_plugin.format.bitstream import ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS
+from conftest import ASSETS
+from rcl_testutil import recrc, tile_kinds, tiles
+from test_every_image import drawing
+
+
+@pytest.fixture(scope="module")
+def jpeg_photo() -> np.ndarray:
+    """A photo decoded from a JPEG at its own resolution (tests/assets/jpeg_decoded), its 8x8 blocks' traces kept."""
+    with Image.open(ASSETS / "jpeg_decoded" / "jpeg_photo.png") as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def _with_named(data: bytes, named: int) -> bytes:
+    """A one-tile file of a tuned tile with its preset-and-order byte replaced, every CRC made right again."""
+    header = container.parse_header(data, None)
+    (payload,) = container.parse_chunks(data, header)[1]
+    assert payload[0] == records.CODER_TUNED
+    tile = payload[:1] + bytes([named]) + payload[2:]
+    return recrc(header.pack() + container.chunk(b"TILE", tile) + container.chunk(b"IEND", b""))
+
+
+def test_a_photo_decoded_from_a_jpeg_takes_the_grid_preset(jpeg_photo):
+    data = rc_plugin.encode(jpeg_photo)
+    assert [(t.preset, t.order) for t in tiles(data)] == [(2, 0)]
+    assert rc_plugin.info(data)["version"] == container.VERSION == 11
+    assert np.array_equal(rc_plugin.decode(data), jpeg_photo)
+    plain = plane_coder.encode_plane(jpeg_photo)
+    assert len(tiles(data)[0].stream) < 0.99 * len(plain)  # measured 0.977 x
+
+
+def test_the_file_version_is_the_oldest_that_reads_it(jpeg_photo):
+    """8-bit images without a tuned tile stay format 9, 16-bit ones format 10; a tuned tile makes any file 11."""
+    assert tile_kinds(rc_plugin.encode(drawing())) != ["tuned"]
+    assert rc_plugin.info(rc_plugin.encode(drawing()))["version"] == 9
+    noise = np.random.default_rng(1).integers(0, 65536, (8, 9)).astype(np.uint16)
+    assert rc_plugin.info(rc_plugin.encode(noise))["version"] == 10
+    assert container.version_for(False, False) == 9 and container.version_for(True, False) == 10
+    assert container.version_for(False, True) == container.version_for(True, True) == 11
+    data = bytearray(rc_plugin.encode(jpeg_photo))
+    data[8] = 10  # a tuned tile in a version-10 file
+    with pytest.raises(rc_plugin.RclError, match="unknown coder 6 in a version-10 file"):
+        rc_plugin.decode(recrc(bytes(data)))
+
+
+@pytest.mark.parametrize("named", [0, 3, 15, 3 * ADAPTIVE_ORDER_UNIT, 255])
+def test_an_unknown_preset_or_order_is_refused(jpeg_photo, named):
+    data = rc_plugin.encode(jpeg_photo[:40, :48])
+    if tile_kinds(data) != ["tuned"]:  # make it a tuned tile whatever the encoder chose
+        stream = plane_coder.encode_plane(jpeg_photo[:40, :48], preset=1)
+        header = container.parse_header(data, None)
+        header.version = container.VERSION
+        data = recrc(header.pack() + container.chunk(b"TILE", records.TunedTile(stream, b"", 1).pack())
+                     + container.chunk(b"IEND", b""))
+        assert np.array_equal(rc_plugin.decode(data), jpeg_photo[:40, :48])
+    with pytest.raises(rc_plugin.RclError, match="unknown adaptive preset"):
+        rc_plugin.decode(_with_named(data, named))
+
+
+def test_a_grey_tile_has_one_order():
+    grey = np.asarray(Image.fromarray(drawing()).convert("L"))[..., None]
+    tile = records.TunedTile(plane_coder.encode_plane(grey, preset=1), b"", 1, 1)
+    with pytest.raises(rc_plugin.RclError, match="order 1"):
+        records.parse_tile(tile.pack(), 1, container.VERSION)
+    assert records.parse_tile(tile.pack(), 3, container.VERSION).order == 1  # a colour tile may name it
+
+
+@pytest.mark.parametrize("order", range(1, len(ADAPTIVE_ORDERS)))
+def test_each_order_decodes_to_the_tiles_channels(jpeg_photo, order):
+    """A tile coded in another channel order comes back in R, G, B: the order is undone, not just recorded."""
+    crop = jpeg_photo[:32, :40]
+    stream = plane_coder.encode_plane(crop[..., ADAPTIVE_ORDERS[order]], preset=2)
+    from rc_plugin.adaptive.decode import decode_tuned_tile
+
+    assert np.array_equal(decode_tuned_tile(records.TunedTile(stream, b"", 2, order), 3, 32, 40), crop)
+    assert not np.array_equal(decode_tuned_tile(records.TunedTile(stream, b"", 2, 0), 3, 32, 40), crop)
+
+
+def test_presets_and_orders_only_add_candidates(jpeg_photo, monkeypatch):
+    """Without other presets and orders the encoder writes format 9's record; with them, never a larger one, and the
+    records it tries beside (palette, generic rows) are the same."""
+    images = {"jpeg photo": jpeg_photo, "drawing": drawing()}
+    tuned = {name: rc_plugin.encode(image) for name, image in images.items()}
+    monkeypatch.setattr(guard, "ADAPTIVE_PRESETS", ADAPTIVE_PRESETS[:1])
+    monkeypatch.setattr(guard, "ADAPTIVE_ORDERS", ADAPTIVE_ORDERS[:1])
+    for name, image in images.items():
+        plain = rc_plugin.encode(image)
+        assert "tuned" not in tile_kinds(plain) and rc_plugin.info(plain)["version"] == 9
+        assert len(tuned[name]) <= len(plain), name
+        assert np.array_equal(rc_plugin.decode(tuned[name]), image)
+    assert len(tuned["jpeg photo"]) < len(rc_plugin.encode(jpeg_photo))
