@@ -35,6 +35,8 @@ def _with_named(data: bytes, named: int) -> bytes:
 def test_a_photo_decoded_from_a_jpeg_takes_the_grid_preset(jpeg_photo):
     data = rc_plugin.encode(jpeg_photo)
     assert [(t.preset, t.order) for t in tiles(data)] == [(2, 0)]
+    # one tile: its candidates coded side by side on the threads (rc_plugin.adaptive.encode), the same bytes
+    assert rc_plugin.encode(jpeg_photo, threads=1) == data == rc_plugin.encode(jpeg_photo, threads=3)
     assert rc_plugin.info(data)["version"] == container.VERSION == 11
     assert np.array_equal(rc_plugin.decode(data), jpeg_photo)
     plain = plane_coder.encode_plane(jpeg_photo)

@@ -8,16 +8,24 @@ import numpy as np
 
 from ..format.bitstream import LAYER_NONE
 from ..format.records import MIXER_IDS
+from ..parallel import tile_threads
 from ..tile_coder import Encoding
 from .guard import code_lossless_tile
 
 
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
     """No lossy layer; each tile's record as guard picks it, a P image's plane told apart as colours are, with the
-    learned mixer the options name (none: "off"); uint16 pixels as wide tiles."""
+    learned mixer the options name (none: "off"); uint16 pixels as wide tiles. An image of fewer tiles than threads
+    codes each tile's candidates side by side on the threads its tiles leave (the same bytes)."""
     mixer = MIXER_IDS.get(opts.get("mixer"), 0)  # "off" (or none given): 0
+    threads, (h, w) = tile_threads(opts.get("threads")), pixels.shape[:2]
+
+    def workers(part: np.ndarray) -> int:
+        """Threads per tile: the threads over the image's tiles, counted as if all were of this tile's size."""
+        return max(1, threads // (-(-h // part.shape[0]) * -(-w // part.shape[1])))
+
     if pixels.dtype == np.uint16:  # samples of more than 8 bits: a wide tile (format 10)
         from .wide import code_wide_tile
 
         return Encoding(LAYER_NONE, 0, lambda part: code_wide_tile(part, channels, mixer))
-    return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P", mixer))
+    return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P", mixer, workers(part)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -78,13 +79,14 @@ def more_colours_than(colour: np.ndarray, limit: int) -> bool:
     return len(np.unique(_keys(flat[:: max(1, len(flat) // 4096)]))) > limit
 
 
-def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False, mixer: int = 0
-                       ) -> Record:
+def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False, mixer: int = 0,
+                       workers: int = 1) -> Record:
     """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
     plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels.
     mixer: a learned mixer's id (0: none), tried beside the adaptive coder alone on the colour. Which other records
-    are tried is decided by the sizes of the records without the mixer or a preset (tuned tiles), so those only ever
-    add candidates: no tile is larger with them than without.
+    are tried is decided by the sizes of the records without the mixer and the coder's other presets and channel
+    orders (tuned tiles), so those only ever add candidates: no tile is larger with them than without. workers:
+    threads that code the adaptive coder's candidates side by side (the compiled loop releases the GIL).
     """
     from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
 
@@ -92,18 +94,21 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         """The adaptive coder's records of the colour: an adaptive tile, a tuned one for each preset in the channel
         order whose first rows code smallest (without the adaptive tile's preset and order), then (with a mixer) the
         learned one."""
-        plain = [AdaptiveTile(adaptive.encode_plane(colour), alpha)]
-        order = 0
-        if channels == 3 and not indices_of_a_palette:
-            sample = colour[:ORDER_SAMPLE_ROWS]
-            order = min(range(len(ADAPTIVE_ORDERS)),
-                        key=lambda k: len(adaptive.encode_plane(sample[..., ADAPTIVE_ORDERS[k]])))
-        ordered = colour[..., ADAPTIVE_ORDERS[order]] if order else colour
-        plain += [TunedTile(adaptive.encode_plane(ordered, preset=p), alpha, p, order)
-                  for p in range(len(ADAPTIVE_PRESETS)) if p or order]
-        if not mixer or indices_of_a_palette:
-            return plain
-        return plain + [LearnedTile(adaptive.encode_plane(colour, mixers.load(mixer)), alpha, mixer)]
+        with ThreadPoolExecutor(workers) as pool:
+            sizes = []
+            if channels == 3 and not indices_of_a_palette:  # the short samples first, the rest while they decide
+                sample = colour[:ORDER_SAMPLE_ROWS]
+                sizes = [pool.submit(lambda k: len(adaptive.encode_plane(sample[..., ADAPTIVE_ORDERS[k]])), k)
+                         for k in range(len(ADAPTIVE_ORDERS))]
+            plain = pool.submit(adaptive.encode_plane, colour)
+            learned = (pool.submit(adaptive.encode_plane, colour, mixers.load(mixer))
+                       if mixer and not indices_of_a_palette else None)
+            order = min(range(len(sizes)), key=lambda k: sizes[k].result()) if sizes else 0
+            ordered = colour[..., ADAPTIVE_ORDERS[order]] if order else colour
+            tuned = [(p, pool.submit(adaptive.encode_plane, ordered, preset=p))
+                     for p in range(len(ADAPTIVE_PRESETS)) if p or order]
+            records = [AdaptiveTile(plain.result(), alpha)] + [TunedTile(t.result(), alpha, p, order) for p, t in tuned]
+            return records + ([LearnedTile(learned.result(), alpha, mixer)] if learned else [])
 
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""
