@@ -98,7 +98,8 @@ CODER_GENERIC = 3
 CODER_LEARNED = 4
 #: Format 10 adds a wide tile: samples of up to 16 bits (below, "samples of more than 8 bits").
 CODER_WIDE = 5
-#: Format 11 adds a tuned tile: the adaptive coder with one of its presets (ADAPTIVE_PRESETS), named by its index.
+#: Format 11 adds a tuned tile: the adaptive coder with one of its presets and channel orders (ADAPTIVE_PRESETS,
+#: ADAPTIVE_ORDERS), named by their indices.
 CODER_TUNED = 6
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
 #: (rc_plugin.adaptive.indexed), or as the generic tile codes its rows.

@@ -21,7 +21,7 @@ VERSION = 11
 #: A file is written in the oldest version that reads it (version_for), so older rcl releases read all they can: 8-bit
 #: samples in format 9, wider ones in format 10, either in format 11 where a tile is a tuned tile.
 BYTE_VERSION, WIDE_VERSION = 9, 10
-#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Versions"): format 11
+#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Header"): format 11
 #: tuned tiles, 10 wide samples (FLAG_WIDE) and tiles, 9 learned tiles, 8 modes P and 1 and palette and generic
 #: tiles, 7 the coder byte and adaptive tiles (a version-6 file's tiles are all mixture tiles).
 READABLE_VERSIONS = (6, 7, 8, 9, 10, 11)
