@@ -149,7 +149,6 @@ def recoded(data: bytes, kind: str) -> bytes:
     """A one-tile file with its tile record recoded as kind ("palette/adaptive", "palette/generic", "generic"): the
     records the encoder keeps only where they come out smallest, pinned here on small images all the same."""
     from rc_plugin.adaptive import plane_coder as adaptive, generic, guard, palette
-    from rc_plugin.format import container
     from rc_plugin.format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
 
     pixels = rc_plugin.decode(data)
@@ -163,8 +162,7 @@ def recoded(data: bytes, kind: str) -> bytes:
         stream = adaptive.encode_plane(plane) if kind == "palette/adaptive" else generic.encode_rows(plane)
         record = records.PaletteTile(PLANE_ADAPTIVE if kind == "palette/adaptive" else PLANE_GENERIC,
                                        len(colours), palette.pack_palette(colours), stream, b"")
-    start = data.index(b"TILE", container.HEADER_SIZE)
-    out = data[:start] + container.chunk(b"TILE", record.pack()) + data[data.index(b"IEND", start) :]
+    out = spliced(data, [record.pack()])
     assert np.array_equal(rc_plugin.decode(out), pixels) and tile_kinds(out) == [kind], kind
     return out
 
@@ -274,6 +272,20 @@ def format10_cases() -> list[dict]:
     ]
 
 
+def spliced(data: bytes, payloads: list[bytes], version: int | None = None) -> bytes:
+    """The file with its TILE chunks' payloads replaced (its metadata chunks kept), and its header's version if
+    given."""
+    import dataclasses
+    from rc_plugin.format import container
+
+    head = data[: container.HEADER_SIZE]
+    if version is not None:
+        head = dataclasses.replace(rc_plugin.codec.read_header(data), version=version).pack()
+    start = data.index(b"TILE", container.HEADER_SIZE)
+    tiles = b"".join(container.chunk(b"TILE", payload) for payload in payloads)
+    return head + data[container.HEADER_SIZE : start] + tiles + data[data.index(b"IEND", start) :]
+
+
 def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
     """The file with every tile's colour recoded as a tuned tile of `preset` and channel `order` (alpha as it was), its
     header's version made 11: the encoder keeps a preset and order only where smallest, so each is pinned here all the
@@ -287,8 +299,8 @@ def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
     _, payloads = container.parse_chunks(data, header)
     pixels = rc_plugin.decode(data)
     pixels = pixels.reshape(*pixels.shape[:2], -1)
-    if header.flags & container.FLAG_GREY_COLOUR:
-        pixels = pixels[..., 2:]
+    if header.flags & container.FLAG_GREY_COLOUR:  # one coded channel of three equal ones (alpha is the record's)
+        pixels = pixels[..., :1]
     tiles = []
     for (y, x, th, tw), payload in zip(header.tiles(), payloads):
         record = records.parse_tile(payload, header.coded_channels, header.version)
@@ -302,19 +314,16 @@ def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
             colour = colour[..., ADAPTIVE_ORDERS[order]] if order else colour
             tiles.append(records.TunedTile(adaptive.encode_plane(colour, preset=preset), record.alpha, preset,
                                            order).pack())
-    head = dataclasses.replace(header, version=rc_plugin.format.container.VERSION).pack()
-    start = data.index(b"TILE", container.HEADER_SIZE)
-    out = head + data[len(head) : start] + b"".join(container.chunk(b"TILE", t) for t in tiles) + container.chunk(
-        b"IEND", b"")
+    out = spliced(data, tiles, container.VERSION)
     assert np.array_equal(rc_plugin.decode(out), rc_plugin.decode(data)) and "tuned" in str(tile_kinds(out) +
                                                                                            wide_part_kinds(out))
     return out
 
 
 def format11_cases() -> list[dict]:
-    """Format 11's tuned tiles: the adaptive coder with each preset but the first, in every mode, with alpha, across
-    two tiles, with metadata, grey stored as colour, and as the 8-bit record of a 16-bit image's part. The encoder's own
-    choice on a photo decoded from a JPEG (the grid preset) too."""
+    """Format 11's tuned tiles: the adaptive coder with each preset and channel order, in every mode, with alpha,
+    across two tiles, with metadata, grey stored as colour, and as the 8-bit record of a 16-bit image's part. The
+    encoder's own choice on a photo decoded from a JPEG (the grid preset) too."""
     osprey, lake, colosseum = photo("osprey"), photo("lake"), photo("colosseum")
     grey = luma(lake[150:214, 200:296])
     col = colosseum[60:108, 100:164]

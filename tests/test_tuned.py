@@ -13,7 +13,7 @@ from rc_plugin.format import container, records
 from rc_plugin.format.bitstream import ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS
 from conftest import ASSETS
 from rcl_testutil import recrc, tile_kinds, tiles
-from test_every_image import drawing
+from test_every_image import _Raw, _with_record, drawing
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +24,10 @@ def jpeg_photo() -> np.ndarray:
 
 
 def _with_named(data: bytes, named: int) -> bytes:
-    """A one-tile file of a tuned tile with its preset-and-order byte replaced, every CRC made right again."""
-    header = container.parse_header(data, None)
-    (payload,) = container.parse_chunks(data, header)[1]
+    """A one-tile file of a tuned tile with its preset-and-order byte replaced, every CRC right."""
+    (payload,) = container.parse_chunks(data, container.parse_header(data, None))[1]
     assert payload[0] == records.CODER_TUNED
-    tile = payload[:1] + bytes([named]) + payload[2:]
-    return recrc(header.pack() + container.chunk(b"TILE", tile) + container.chunk(b"IEND", b""))
+    return _with_record(data, _Raw(payload[:1] + bytes([named]) + payload[2:]))
 
 
 def test_a_photo_decoded_from_a_jpeg_takes_the_grid_preset(jpeg_photo):
@@ -61,11 +59,10 @@ def test_the_file_version_is_the_oldest_that_reads_it(jpeg_photo):
 def test_an_unknown_preset_or_order_is_refused(jpeg_photo, named):
     data = rc_plugin.encode(jpeg_photo[:40, :48])
     if tile_kinds(data) != ["tuned"]:  # make it a tuned tile whatever the encoder chose
-        stream = plane_coder.encode_plane(jpeg_photo[:40, :48], preset=1)
-        header = container.parse_header(data, None)
-        header.version = container.VERSION
-        data = recrc(header.pack() + container.chunk(b"TILE", records.TunedTile(stream, b"", 1).pack())
-                     + container.chunk(b"IEND", b""))
+        data = bytearray(_with_record(data, records.TunedTile(plane_coder.encode_plane(jpeg_photo[:40, :48], preset=1),
+                                                              b"", 1)))
+        data[8] = container.VERSION  # a tuned tile needs format 11
+        data = recrc(bytes(data))
         assert np.array_equal(rc_plugin.decode(data), jpeg_photo[:40, :48])
     with pytest.raises(rc_plugin.RclError, match="unknown adaptive preset"):
         rc_plugin.decode(_with_named(data, named))
