@@ -84,11 +84,12 @@ def encode(
     mode: the palette indices or bits are coded as one plane, the palette in a PLTE chunk.
 
     By default without a lossy layer: each tile by the smallest of what fits it (rc_plugin.adaptive.guard: the adaptive
-    coder for photos; for what is not a photo also a palette and its indices, or generic rows). coder="mixture",
-    or any of its options (lossy,
-    q, effort, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None
-    lets the encoder choose Q: the Q-classifier's choice at effort 1; at effort 2 (the default; slower,
-    smaller files) the Q that codes the image (up to 1 MP of it) smallest. An explicit q ignores effort.
+    coder for photos; for what is not a photo also a palette and its indices, or generic rows). effort (1, 2 the
+    default, 3) is how hard the encoder searches, never what decoding costs: the adaptive coder's presets and channel
+    orders tried per tile (rc_plugin.options.EFFORTS). coder="mixture", or any of its options (lossy, q, tau,
+    context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None lets the encoder choose
+    Q: the Q-classifier's choice at effort 1; at effort 2 and 3 the Q that codes the image (up to 1 MP of it)
+    smallest. An explicit q ignores effort.
     mixer ("small", "medium", "large"; default "off") adds the adaptive coder's learned mixer where it makes a tile
     smaller: smaller photos, slower encode and decode (docs/results.md).
     """
@@ -103,7 +104,7 @@ def encode(
     wide = pixels.dtype == np.uint16
     if wide and opts["coder"] != BY_ID[CODER_WIDE].name:
         raise RclError(f"coder={opts['coder']!r} codes 8-bit images only; 16-bit samples are coded by the default "
-                       f"coder ({BY_ID[CODER_WIDE].name!r}): leave out coder, lossy, q, effort, tau and context")
+                       f"coder ({BY_ID[CODER_WIDE].name!r}): leave out coder, lossy, q, tau and context")
     for key, value in (("icc_profile", icc_profile), ("exif", exif), ("xmp", xmp)):
         if value is not None:
             meta[key] = value

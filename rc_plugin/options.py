@@ -25,7 +25,12 @@ LOSSY_LAYERS = (LAYER_NAMES[LAYER_HEVC], LAYER_NAMES[LAYER_BPG])
 DEVICES = ("auto", "cpu", "cuda")
 #: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.mixture.qsearch.SEARCH_RANGE).
 Q_LIMITS = (0, 51)
-EFFORTS = (1, 2)
+#: Effort levels, every coder's: more encoder search, the same decoder (as cjxl's and cwebp's effort). The adaptive
+#: coder at 1 codes a photo tile by its first preset in R, G, B order only; at 2 also by every preset in the channel
+#: order whose first rows code smallest; at 3 by every preset in every order (rc_plugin.adaptive.guard). The
+#: mixture coder at 1 codes at the Q-classifier's Q, at 2 and 3 at the Q searched by coding the image.
+EFFORTS = (1, 3)
+DEFAULT_EFFORT = 2
 #: The adaptive coder's learned mixers by name (their ids in the file: format.records.MIXER_NAMES), and "off".
 MIXERS = ("off", *MIXER_NAMES.values())
 
@@ -86,8 +91,9 @@ LOSSY = Option("lossy", None, "the mixture coder's lossy layer: hevc (default; p
                choices=LOSSY_LAYERS, flags=("--lossy",))
 Q = Option("q", None, "the mixture coder's quantizer 0..51 (default: the encoder chooses)",
            "an integer quantizer in 0..51", _int_in(*Q_LIMITS), optional=True, flags=("-q", "--q"), parse=_int_text)
-EFFORT = Option("effort", None, "how the mixture coder chooses Q: 1 the Q-classifier alone, 2 (default) searched by "
-                "coding the image (slower, smaller)", "1 (the Q-classifier's Q) or 2 (Q searched by coding the image)",
+EFFORT = Option("effort", None, "encoder search, the same decoder: 1 fastest, 2 (default), 3 smallest; adaptive: "
+                "1 one preset, 2 every preset in one channel order, 3 in every order; mixture: 1 the Q-classifier's "
+                "Q, 2 and 3 Q searched by coding the image", "an effort level 1, 2 or 3 (1 fastest, 3 smallest)",
                 _int_in(*EFFORTS), optional=True, flags=("-e", "--effort"), parse=_int_text)
 TAU = Option("tau", None, "skip the mixture coder's per-image tau optimization", "True or False",
              lambda v: isinstance(v, bool), optional=True, flags=("--no-tau",), switch=True)
@@ -98,7 +104,7 @@ MIXER = Option("mixer", None, "the adaptive coder's learned mixer: off (default)
                f"one of {', '.join(map(repr, MIXERS))}", _one_of(MIXERS), optional=True, choices=MIXERS,
                flags=("--mixer",))
 #: What the mixture coder's options are when not given.
-MIXTURE_DEFAULTS = {"lossy": LOSSY_LAYERS[0], "effort": 2, "tau": True, "context": True}
+MIXTURE_DEFAULTS = {"lossy": LOSSY_LAYERS[0], "tau": True, "context": True}
 THREADS = Option("threads", None, "threads per worker: the network's, and how many of an image's tiles code at once "
                  "without a lossy layer (default: onnxruntime's choice; every core for tiles)",
                  "a whole number of threads >= 0 (0: the default)", _int_in(0, None), optional=True,
@@ -126,8 +132,9 @@ def checked(schema: dict[str, Option], values: dict[str, Any], api: str) -> dict
 
 
 def resolve_coder(opts: dict[str, Any]) -> dict[str, Any]:
-    """Checked encode options with the coder decided: any of the mixture coder's options (lossy, q, effort, tau,
-    context) asks for it, and the adaptive coder, which codes without a lossy layer, refuses them."""
+    """Checked encode options with the coder decided: any of the mixture coder's options (lossy, q, tau, context)
+    asks for it, and the adaptive coder, which codes without a lossy layer, refuses them. effort is every coder's:
+    it no longer asks for the mixture coder (the README's Options say why)."""
     given = sorted(k for k in ("q", *MIXTURE_DEFAULTS) if opts[k] is not None)
     if opts["coder"] == "adaptive" and given:
         raise RclError(f"{', '.join(given)} apply to the mixture coder (the paper's path with a lossy layer); the "
@@ -140,7 +147,7 @@ def resolve_coder(opts: dict[str, Any]) -> dict[str, Any]:
         opts = {**opts, **{k: v for k, v in MIXTURE_DEFAULTS.items() if opts[k] is None}, "mixer": None}
     else:
         opts = {**opts, "mixer": opts["mixer"] or MIXERS[0]}
-    return {**opts, "coder": coder}
+    return {**opts, "coder": coder, "effort": opts["effort"] or DEFAULT_EFFORT}
 
 
 def known(schema: dict[str, Option], values: dict[str, Any]) -> dict[str, Any]:

@@ -77,8 +77,8 @@ def test_effort_option(tmp_path, photo_crop):
     from rc_plugin.mixture import qsearch
 
     Image.fromarray(photo_crop).save(tmp_path / "e.png")
-    fast = rcl("encode", tmp_path / "e.png", "-e", 1, "-o", tmp_path / "e1", "--verify")
-    refined = rcl("encode", tmp_path / "e.png", "-e", 2, "-o", tmp_path / "e2", "--verify")
+    fast = rcl("encode", tmp_path / "e.png", "--coder", "mixture", "-e", 1, "-o", tmp_path / "e1", "--verify")
+    refined = rcl("encode", tmp_path / "e.png", "--coder", "mixture", "-e", 2, "-o", tmp_path / "e2", "--verify")
     assert fast.returncode == 0 and refined.returncode == 0, fast.stderr + refined.stderr
     e1, e2 = ((tmp_path / d / "e.rcl").read_bytes() for d in ("e1", "e2"))
     # -e 1 codes at the Q-classifier's Q, -e 2 at the searched one, which differ on this crop. Measured:
@@ -88,8 +88,8 @@ def test_effort_option(tmp_path, photo_crop):
     assert q2 != q1 and qsearch.SEARCH_RANGE[0] <= q2 <= qsearch.SEARCH_RANGE[1]
     # this image is small enough to be searched whole, so effort 2 is never larger
     assert len(e2) <= len(e1)
-    bad = rcl("encode", tmp_path / "e.png", "-e", 3, "-o", tmp_path / "e3")
-    assert bad.returncode == 2 and "effort must be 1" in bad.stderr
+    bad = rcl("encode", tmp_path / "e.png", "-e", 4, "-o", tmp_path / "e3")
+    assert bad.returncode == 2 and "effort must be an effort level 1, 2 or 3" in bad.stderr
 
 
 def _decode_in_process(capsys, *args) -> tuple[int, str]:

@@ -223,7 +223,7 @@ def _qc_argmax(rgb: np.ndarray) -> int:
 
 def test_q_classifier_or_default_picks_a_valid_q(photo_crop, photos):
     assert qsearch.qc_available(), "the Q-classifier is shipped: effort 1 must use it, not the default Q"
-    data = roundtrip(photo_crop, effort=1)
+    data = roundtrip(photo_crop, coder="mixture", effort=1)
     q = rc_plugin.info(data)["q"]
     assert q in QC_RANGE and q == _qc_argmax(photo_crop)
     # the classifier answers by the image: another crop gets another Q (a constant would pass the lines above

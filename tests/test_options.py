@@ -15,7 +15,7 @@ from rcl_testutil import rcl
 
 BAD_VALUES = [
     ("q", 60, "60", "q must be an integer quantizer in 0..51, not 60"),
-    ("effort", 3, "3", "effort must be 1 (the Q-classifier's Q) or 2 (Q searched by coding the image), not 3"),
+    ("effort", 4, "4", "effort must be an effort level 1, 2 or 3 (1 fastest, 3 smallest), not 4"),
     ("lossy", "jpeg", "jpeg", "lossy must be one of 'hevc', 'bpg', not 'jpeg'"),
     ("device", "tpu", "tpu", "device must be one of 'auto', 'cpu', 'cuda', not 'tpu'"),
 ]
@@ -100,7 +100,9 @@ def test_the_coder_follows_the_options_given(small):
         return rc_plugin.info(rc_plugin.encode(small, **options))["coder"].replace("tuned", "adaptive")
 
     assert coder() == "adaptive"
-    assert coder(q=20) == coder(lossy="hevc", q=20) == coder(effort=1) == coder(tau=False, q=20) == "mixture"
+    assert coder(q=20) == coder(lossy="hevc", q=20) == coder(tau=False, q=20) == "mixture"
+    # effort is every coder's: it no longer asks for the mixture coder (it did before format 11's release)
+    assert coder(effort=1) == coder(effort=3) == "adaptive" and coder(coder="mixture", effort=1) == "mixture"
     assert coder(coder="mixture", q=20) == "mixture" and coder(coder="adaptive") == "adaptive"
     with pytest.raises(rc_plugin.RclError, match="q apply to the mixture coder"):
         rc_plugin.encode(small, coder="adaptive", q=20)

@@ -61,12 +61,14 @@ def test_searched_q_never_codes_a_small_image_larger_than_its_start(photo_crop, 
     assert rc_plugin.info(sky_searched)["q"] != rc_plugin.info(searched)["q"]
     # measured 0.9789 (9129 / 9326 bytes): python tests/measure_thresholds.py qsearch_ratio
     assert len(sky_searched) <= 1.002 * len(rc_plugin.encode(sky, q=qsearch.SEARCH_START)) + 8
-    assert rc_plugin.info(rc_plugin.encode(photo_crop, effort=1))["q"] in QC_RANGE
+    assert rc_plugin.info(rc_plugin.encode(photo_crop, coder="mixture", effort=1))["q"] in QC_RANGE
     # an explicit q is kept whatever the effort
     assert rc_plugin.info(rc_plugin.encode(photo_crop[:64, :64], q=13, effort=2))["q"] == 13
+    # effort 3 searches as 2 does: the same file
+    assert rc_plugin.encode(sky, coder="mixture", effort=3) == sky_searched
 
 
-@pytest.mark.parametrize("effort", [0, 3, True, "2", 1.5])
+@pytest.mark.parametrize("effort", [0, 4, True, "2", 1.5])
 def test_bad_effort_raises(effort):
     with pytest.raises(rc_plugin.RclError, match="effort must be"):
         rc_plugin.encode(np.zeros((4, 4, 3), np.uint8), effort=effort)

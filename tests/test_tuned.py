@@ -100,3 +100,33 @@ def test_presets_and_orders_only_add_candidates(jpeg_photo, monkeypatch):
         assert len(tuned[name]) <= len(plain), name
         assert np.array_equal(rc_plugin.decode(tuned[name]), image)
     assert len(tuned["jpeg photo"]) < len(rc_plugin.encode(jpeg_photo))
+
+
+def test_each_effort_adds_candidates_to_the_one_below(jpeg_photo, monkeypatch):
+    """effort 1 writes format 9's record (the coder before tuned tiles), 2 (the default) adds every preset in one
+    order, 3 every preset in every order; each keeps the smallest, so a higher effort is never larger, and decoding is
+    the same."""
+    files = {effort: rc_plugin.encode(jpeg_photo, effort=effort) for effort in (1, 2, 3)}
+    assert files[2] == rc_plugin.encode(jpeg_photo)
+    for data in files.values():
+        assert np.array_equal(rc_plugin.decode(data), jpeg_photo)
+    assert tile_kinds(files[1]) == ["adaptive"] and rc_plugin.info(files[1])["version"] == 9
+    assert len(files[1]) > len(files[2]) >= len(files[3])
+    # effort 3 keeps the smallest of all nine codings (every preset in every order)
+    sizes = {(p, k): len(plane_coder.encode_plane(jpeg_photo[..., order], preset=p))
+             for k, order in enumerate(ADAPTIVE_ORDERS) for p in range(len(ADAPTIVE_PRESETS))}
+    (tile,) = tiles(files[3])
+    assert len(tile.stream) == min(sizes.values()) and sizes[tile.preset, tile.order] == len(tile.stream)
+    # effort 1 is the encoder with one preset and one order
+    monkeypatch.setattr(guard, "ADAPTIVE_PRESETS", ADAPTIVE_PRESETS[:1])
+    monkeypatch.setattr(guard, "ADAPTIVE_ORDERS", ADAPTIVE_ORDERS[:1])
+    assert rc_plugin.encode(jpeg_photo, effort=3) == files[1]
+
+
+def test_effort_is_the_8_bit_records_in_a_wide_tile(jpeg_photo):
+    """A 16-bit image whose samples fit 8 bits after mapping (levels times 257) codes its part at the given effort."""
+    wide = jpeg_photo.astype(np.uint16) * 257
+    fast, default = (rc_plugin.encode(wide, effort=e) for e in (1, 2))
+    assert np.array_equal(rc_plugin.decode(fast), wide) and np.array_equal(rc_plugin.decode(default), wide)
+    assert rc_plugin.info(fast)["version"] == 10 and rc_plugin.info(default)["version"] == 11
+    assert len(fast) > len(default)

@@ -136,7 +136,7 @@ def _decode_chunk(data: Any, shape: tuple[int, ...] | None = None, dtype: Any = 
 class RclCodec(_NumcodecsCodec):
     """numcodecs codec "rcl": one uint8 or uint16 image per chunk, coded losslessly with rc_plugin.encode.
 
-    Keyword arguments are rc_plugin.encode's options (coder, lossy, q, tau, context, effort),
+    Keyword arguments are rc_plugin.encode's options (coder, effort, mixer, lossy, q, tau, context),
     checked here: a bad value is RclError. encode takes an array of an image shape (see
     image_shape). decode gives the image as rc_plugin.decode does ((H, W), (H, W, 1), (H, W, 3)
     or (H, W, 4)); with ``out`` it fills out, which must hold exactly the image's bytes, in
@@ -186,7 +186,7 @@ if _ArrayBytesCodec is not None:
         """zarr 3 array-to-bytes codec "rcl" (pass it as ``serializer=``): each chunk is one uint8 or uint16 image,
         stored as an .rcl file.
 
-        Keyword arguments are rc_plugin.encode's options (coder, lossy, q, tau, context, effort),
+        Keyword arguments are rc_plugin.encode's options (coder, effort, mixer, lossy, q, tau, context),
         checked here (a bad value is RclError) and kept in the array's metadata as the codec's
         configuration. Creating an array checks its dtype (uint8 or uint16) and chunk shape (see
         image_shape); decoding gives each chunk in the chunk's shape.

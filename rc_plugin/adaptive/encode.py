@@ -8,16 +8,18 @@ import numpy as np
 
 from ..format.bitstream import LAYER_NONE
 from ..format.records import MIXER_IDS
+from ..options import DEFAULT_EFFORT
 from ..parallel import tile_threads
 from ..tile_coder import Encoding
 from .guard import code_lossless_tile
 
 
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
-    """No lossy layer; each tile's record as guard picks it, a P image's plane told apart as colours are, with the
-    learned mixer the options name (none: "off"); uint16 pixels as wide tiles. An image of fewer tiles than threads
+    """No lossy layer; each tile's record as guard picks it at the options' effort, a P image's plane told apart as
+    colours are, with the learned mixer the options name (none: "off"); uint16 pixels as wide tiles. An image of fewer tiles than threads
     codes each tile's candidates side by side on the threads its tiles leave (the same bytes)."""
     mixer = MIXER_IDS.get(opts.get("mixer"), 0)  # "off" (or none given): 0
+    effort = opts.get("effort") or DEFAULT_EFFORT
     threads, (h, w) = tile_threads(opts.get("threads")), pixels.shape[:2]
 
     def workers(part: np.ndarray) -> int:
@@ -27,5 +29,6 @@ def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) ->
     if pixels.dtype == np.uint16:  # samples of more than 8 bits: a wide tile (format 10)
         from .wide import code_wide_tile
 
-        return Encoding(LAYER_NONE, 0, lambda part: code_wide_tile(part, channels, mixer))
-    return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P", mixer, workers(part)))
+        return Encoding(LAYER_NONE, 0, lambda part: code_wide_tile(part, channels, mixer, effort))
+    return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P", mixer, workers(part),
+                                                                   effort))

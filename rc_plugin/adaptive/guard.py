@@ -21,6 +21,7 @@ import numpy as np
 from ..format.alpha import encode_alpha
 from ..format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
 from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, PaletteTile, TunedTile
+from ..options import DEFAULT_EFFORT
 from .palette import pack_palette
 
 Record = AdaptiveTile | GenericTile | PaletteTile
@@ -80,34 +81,46 @@ def more_colours_than(colour: np.ndarray, limit: int) -> bool:
 
 
 def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: bool = False, mixer: int = 0,
-                       workers: int = 1) -> Record:
+                       workers: int = 1, effort: int = DEFAULT_EFFORT) -> Record:
     """The smallest record found for pixels ((h, w, C) with alpha last, if any) without a lossy layer; a P image's
     plane (indices_of_a_palette) is told apart as colours are, not as grey levels: its values are not levels.
     mixer: a learned mixer's id (0: none), tried beside the adaptive coder alone on the colour. Which other records
     are tried is decided by the sizes of the records without the mixer and the coder's other presets and channel
     orders (tuned tiles), so those only ever add candidates: no tile is larger with them than without. workers:
-    threads that code the adaptive coder's candidates side by side (the compiled loop releases the GIL).
+    threads that code the adaptive coder's candidates side by side (the compiled loop releases the GIL). effort
+    (rc_plugin.options.EFFORTS) decides which presets and orders are tried: at 1 none (format 9's coder alone), at 2
+    every preset in the order ORDER_SAMPLE_ROWS choose, at 3 every preset in every order. Each level's candidates
+    include the level below's, so no tile is larger at a higher effort.
     """
     from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
 
     def adaptive_records() -> list[AdaptiveTile]:
-        """The adaptive coder's records of the colour: an adaptive tile, a tuned one for each preset in the channel
-        order whose first rows code smallest (without the adaptive tile's preset and order), then (with a mixer) the
-        learned one."""
+        """The adaptive coder's records of the colour: an adaptive tile; above effort 1 a tuned one for each preset
+        in each channel order tried (but the adaptive tile's preset and order), at effort 2 the order whose first
+        rows code smallest; then (with a mixer) the learned one."""
         with ThreadPoolExecutor(workers) as pool:
             sizes = []
-            if channels == 3 and not indices_of_a_palette:  # the short samples first, the rest while they decide
+            in_orders = channels == 3 and not indices_of_a_palette
+            if in_orders and effort == 2:  # the short samples first, the rest while they decide
                 sample = colour[:ORDER_SAMPLE_ROWS]
                 sizes = [pool.submit(lambda k: len(adaptive.encode_plane(sample[..., ADAPTIVE_ORDERS[k]])), k)
                          for k in range(len(ADAPTIVE_ORDERS))]
             plain = pool.submit(adaptive.encode_plane, colour)
             learned = (pool.submit(adaptive.encode_plane, colour, mixers.load(mixer))
                        if mixer and not indices_of_a_palette else None)
-            order = min(range(len(sizes)), key=lambda k: sizes[k].result()) if sizes else 0
-            ordered = colour[..., ADAPTIVE_ORDERS[order]] if order else colour
-            tuned = [(p, pool.submit(adaptive.encode_plane, ordered, preset=p))
-                     for p in range(len(ADAPTIVE_PRESETS)) if p or order]
-            records = [AdaptiveTile(plain.result(), alpha)] + [TunedTile(t.result(), alpha, p, order) for p, t in tuned]
+            if effort == 1:
+                orders = []
+            elif sizes:
+                orders = [min(range(len(sizes)), key=lambda k: sizes[k].result())]
+            else:  # every order at effort 3; a grey plane or palette indices have one
+                orders = list(range(len(ADAPTIVE_ORDERS) if in_orders else 1))
+            tuned = []
+            for k in orders:
+                ordered = colour[..., ADAPTIVE_ORDERS[k]] if k else colour
+                tuned += [(p, k, pool.submit(adaptive.encode_plane, ordered, preset=p))
+                          for p in range(len(ADAPTIVE_PRESETS)) if p or k]
+            records = [AdaptiveTile(plain.result(), alpha)]
+            records += [TunedTile(t.result(), alpha, p, k) for p, k, t in tuned]
             return records + ([LearnedTile(learned.result(), alpha, mixer)] if learned else [])
 
     colour = np.ascontiguousarray(pixels[..., :channels])

@@ -14,6 +14,7 @@ import numpy as np
 from ..format.bitstream import (WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS,
                                 WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..format.records import WidePart, WideTile
+from ..options import DEFAULT_EFFORT
 from ..row_filters import big_endian_bytes, filter_variants
 from .value_map import pack_table
 
@@ -44,20 +45,22 @@ def map_part(samples: np.ndarray) -> tuple[tuple, tuple]:
     return offset, offset
 
 
-def code_part(samples: np.ndarray, mixer: int) -> WidePart:
+def code_part(samples: np.ndarray, mixer: int, effort: int = DEFAULT_EFFORT) -> WidePart:
     """A part of (h, w, C) uint16 samples, C 1 or 3: mapped, then coded as an 8-bit record, or as a wide stream (the
     smaller of its two: tokens from adaptive counts, or from the logistic) or generic rows of 16-bit values,
     whichever is smaller. The rows code the offsets (a table's ranks break the exact
     differences they copy) under the row filters whose fast DEFLATE is smallest (libpng's choice per row, or one
     filter throughout, as oxipng tries), and are tried where that DEFLATE comes within guard.GENERIC_TRY_RATIO of the
-    stream, as the 8-bit guard tries them."""
+    stream, as the 8-bit guard tries them. effort is the 8-bit record's (guard.code_lossless_tile); a wide stream
+    has one preset."""
     from . import generic, plane_coder
     from .guard import GENERIC_TRY_RATIO, code_lossless_tile
 
     offset, (kind, lo, step, top, table, mapped) = map_part(samples)
     assert lo + (step * top if kind == WIDE_MAP_OFFSET else 0) <= WIDE_MAX
     if top <= WIDE_BYTE_TOP:  # every 8-bit record is open to it: palettes, generic rows, the learned mixer
-        record = code_lossless_tile(np.ascontiguousarray(mapped, np.uint8), samples.shape[2], False, mixer)
+        record = code_lossless_tile(np.ascontiguousarray(mapped, np.uint8), samples.shape[2], False, mixer,
+                                    effort=effort)
         return WidePart(kind, WIDE_CODED_RECORD, lo, step, top, table, record)
     coding, stream = min(((c, plane_coder.encode_plane(mapped, top=top, logistic=logistic))
                           for c, logistic in ((WIDE_CODED_STREAM, False), (WIDE_CODED_LOGISTIC, True))),
@@ -72,9 +75,9 @@ def code_part(samples: np.ndarray, mixer: int) -> WidePart:
     return WidePart(kind, coding, lo, step, top, table, stream)
 
 
-def code_wide_tile(pixels: np.ndarray, channels: int, mixer: int = 0) -> WideTile:
+def code_wide_tile(pixels: np.ndarray, channels: int, mixer: int = 0, effort: int = DEFAULT_EFFORT) -> WideTile:
     """The wide record of a tile's (h, w, C) uint16 pixels, the colour's channels first and alpha last (if any)."""
-    parts = [code_part(np.ascontiguousarray(pixels[..., :channels]), mixer)]
+    parts = [code_part(np.ascontiguousarray(pixels[..., :channels]), mixer, effort)]
     if pixels.shape[2] in (2, 4):
-        parts.append(code_part(np.ascontiguousarray(pixels[..., -1:]), mixer))
+        parts.append(code_part(np.ascontiguousarray(pixels[..., -1:]), mixer, effort))
     return WideTile(parts)

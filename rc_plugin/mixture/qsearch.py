@@ -1,5 +1,5 @@
 """How the encoder chooses Q: the Q-classifier's class (effort 1), or the quantizer that codes the image
-smallest (effort 2).
+smallest (effort 2 and 3).
 
 The QC is a weak predictor of the best Q: its trained labels depend on the residual
 model it was labelled with, and one look at a central crop cannot see everything
