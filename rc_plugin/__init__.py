@@ -9,7 +9,7 @@ from __future__ import annotations
 from .codec import decode, encode, info
 from .errors import RclError
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["encode", "decode", "info", "RclError", "register_rcl_opener", "__version__"]
 
 from .adapters.pillow_plugin import register_rcl_opener  # noqa: E402  (registers with Pillow on import)
