@@ -85,11 +85,10 @@ def encode(
 
     By default without a lossy layer: each tile by the smallest of what fits it (rc_plugin.adaptive.guard: the adaptive
     coder for photos; for what is not a photo also a palette and its indices, or generic rows). effort (1, 2 the
-    default, 3) is how hard the encoder searches, never what decoding costs: the adaptive coder's presets and channel
-    orders tried per tile (rc_plugin.options.EFFORTS). coder="mixture", or any of its options (lossy, q, tau,
-    context), codes the paper's way: a lossy layer at Q, then the RC's mixture. There q=None lets the encoder choose
-    Q: the Q-classifier's choice at effort 1; at effort 2 and 3 the Q that codes the image (up to 1 MP of it)
-    smallest. An explicit q ignores effort.
+    default, 3) is the encoder's search, never what decoding costs (rc_plugin.options.EFFORTS). coder="mixture", or
+    any of its options (lossy, q, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture.
+    There q=None lets the encoder choose Q: the Q-classifier's choice at effort 1; at effort 2 and 3 the Q that codes
+    the image (up to 1 MP of it) smallest. An explicit q ignores effort.
     mixer ("small", "medium", "large"; default "off") adds the adaptive coder's learned mixer where it makes a tile
     smaller: smaller photos, slower encode and decode (docs/results.md).
     """
