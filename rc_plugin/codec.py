@@ -125,7 +125,7 @@ def encode(
 
     at_once = opts["threads"] if coder.side_by_side else 1
     records = map_tiles(code, len(tiles), at_once, opts["progress"])
-    header = dataclasses.replace(header, version=version_for(wide, any(map(_holds_tuned, records))))
+    header = dataclasses.replace(header, version=version_for(wide, max(map(_presets_named, records))))
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):
@@ -138,11 +138,11 @@ def encode(
     return b"".join(parts)
 
 
-def _holds_tuned(record: Record) -> bool:
-    """Whether a record is a tuned tile or a wide tile with one in a part: what makes its file version 11."""
+def _presets_named(record: Record) -> int:
+    """1 + the preset a tuned tile (or a wide tile's part) names, 0 for none: what decides the file's version."""
     if isinstance(record, WideTile):
-        return any(_holds_tuned(part.coded) for part in record.parts if not isinstance(part.coded, bytes))
-    return isinstance(record, TunedTile)
+        return max(_presets_named(part.coded) if not isinstance(part.coded, bytes) else 0 for part in record.parts)
+    return record.preset + 1 if isinstance(record, TunedTile) else 0
 
 
 def read_header(data: bytes) -> Header:

@@ -43,6 +43,13 @@ INDEX_PIXELS_PER_COLOUR = 8
 INDEX_TRY_RATIO = 1.0
 #: A colour tile's channel order (ADAPTIVE_ORDERS) is the one in which its first ORDER_SAMPLE_ROWS rows code smallest.
 ORDER_SAMPLE_ROWS = 64
+#: A preset with secondary estimation (format 12) decodes about 30 % slower than one without, so it is kept only
+#: where it makes the tile at least this share smaller than the best without (docs/models.md, "Secondary estimation").
+SSE_MIN_SAVING = 1 / 256
+#: The column of ADAPTIVE_PRESETS that says secondary estimation, and each preset's twin with it (itself if it has it).
+SSE = 3
+SSE_PRESET = [next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE])
+              for preset in ADAPTIVE_PRESETS]
 #: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
 #: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
 GENERIC_TRY_RATIO = 1.5
@@ -96,8 +103,10 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
 
     def adaptive_records() -> list[AdaptiveTile]:
         """The adaptive coder's records of the colour: an adaptive tile; above effort 1 a tuned one for each preset
-        in each channel order tried (but the adaptive tile's preset and order), at effort 2 the order whose first
-        rows code smallest; then (with a mixer) the learned one."""
+        without secondary estimation in each channel order tried (but the adaptive tile's preset and order), at
+        effort 2 the order whose first rows code smallest, and the best of them again with secondary estimation; at
+        effort 3 every preset with it too. A preset with it is kept only where it saves SSE_MIN_SAVING. Then (with a
+        mixer) the learned one."""
         with ThreadPoolExecutor(workers) as pool:
             sizes = []
             in_orders = channels == 3 and not indices_of_a_palette
@@ -114,14 +123,23 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
                 orders = [min(range(len(sizes)), key=lambda k: sizes[k].result())]
             else:  # every order at effort 3; a grey plane or palette indices have one
                 orders = list(range(len(ADAPTIVE_ORDERS) if in_orders else 1))
-            tuned = []
-            for k in orders:
-                ordered = colour[..., ADAPTIVE_ORDERS[k]] if k else colour
-                tuned += [(p, k, pool.submit(adaptive.encode_plane, ordered, preset=p))
-                          for p in range(len(ADAPTIVE_PRESETS)) if p or k]
+            presets = [p for p in range(len(ADAPTIVE_PRESETS)) if effort == 3 or not ADAPTIVE_PRESETS[p][SSE]]
+            tuned = [(p, k, pool.submit(adaptive.encode_plane, in_order(k), preset=p))
+                     for k in orders for p in presets if p or k]
             records = [AdaptiveTile(plain.result(), alpha)]
             records += [TunedTile(t.result(), alpha, p, k) for p, k, t in tuned]
+            if effort == 2:  # the best preset again, with secondary estimation
+                best = min(records, key=lambda record: len(record.pack()))
+                p, k = getattr(best, "preset", 0), getattr(best, "order", 0)
+                with_sse = SSE_PRESET[p]
+                records.append(TunedTile(adaptive.encode_plane(in_order(k), preset=with_sse), alpha, with_sse, k))
+            without = min(len(r.pack()) for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE])
+            records = [r for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE]
+                       or len(r.pack()) <= without * (1 - SSE_MIN_SAVING)]
             return records + ([LearnedTile(learned.result(), alpha, mixer)] if learned else [])
+
+    def in_order(k: int) -> np.ndarray:
+        return colour[..., ADAPTIVE_ORDERS[k]] if k else colour
 
     colour = np.ascontiguousarray(pixels[..., :channels])
     alpha = encode_alpha(pixels[..., -1]) if pixels.shape[2] in (2, 4) else b""

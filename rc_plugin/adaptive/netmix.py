@@ -17,7 +17,7 @@ from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "936564113e122a47+f3a738889fecc708"
+COMPILED_FOR = "c9ec14a0157579f3+d2ece270432ed010"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

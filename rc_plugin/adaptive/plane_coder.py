@@ -32,13 +32,15 @@ from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, fin
 from .online import blend_predictions, learn, update
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
+from .sse import BINS as SSE_BINS, TABLES as SSE_TABLES, find_sse, new_tables
+from .sse import coded as sse_coded, contexts as sse_contexts, learn as sse_learn, prepare as sse_prepare
 from .tokens import code_sample, code_sample_logistic, new_frequencies, reachable
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "936564113e122a47+fd54035462b55073"
+COMPILED_FOR = "c9ec14a0157579f3+3fd6dde2e00b6503"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
-                                                 "indexed.py", "tokens.py", "online.py"))
+                                                 "indexed.py", "tokens.py", "online.py", "sse.py"))
 
 CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
 CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
@@ -100,6 +102,9 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     wide = np.zeros((nc, WIDE_FEATURES), np.int64)
     wfeats = np.zeros(WIDE_FEATURES, np.int64)
     lms_step, fast_step, grid = preset[0], preset[1], preset[2] != 0
+    sse = preset[3] != 0 and not deep  # secondary estimation of the logistic (rc_plugin.adaptive.sse)
+    sse_bins, sse_totals = new_tables(nc if sse else 0)
+    sse_ctx, knots = np.zeros(SSE_TABLES, np.int64), np.zeros(SSE_BINS + 1, np.int64)
     cells = GRID * GRID if grid else 1  # calibration bins per channel: a set per grid position
     cal_total = np.full((nc, cells * CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
     cal_count = np.full((nc, cells * CALIBRATION_BINS), CALIBRATION_START, np.int64)
@@ -197,11 +202,16 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         coded_total = guarded(share, net_weights, spans, coded)
                     clo = cdf[row, HALF - 4 - mu]
                     span = cdf[row, HALF + 2044 - mu] - clo
+                    if sse:
+                        sse_contexts(sse_ctx, c, row, ew, en, dead_zone, corrected - blend, mad_table[row])
+                        sse_prepare(sse_bins, sse_totals, sse_ctx, knots)
                     unit = rng >> bs.ADAPTIVE_FREQ_BITS
                     if decoding:
                         target = min(code // unit, TOTAL - 1)
                         if use_net:
                             v = find_mix(cdf, mus, rows, coded, clos, coded_total, mu, target)
+                        elif sse:
+                            v = find_sse(cdf, row, mu, clo, span, target, knots)
                         else:
                             v = find(cdf, row, mu, clo, span, target)
                         img[y, x, c] = v
@@ -214,6 +224,11 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                                  - below_mix(cdf, mus, rows, mults, clos, total, v))
                         f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
                         guard[c] = guard_step(guard[c], share, f_net, f_own, freq)
+                    elif sse:
+                        f_lo, f_hi = below(cdf, row, mu, clo, span, v), below(cdf, row, mu, clo, span, v + 1)
+                        start = sse_coded(f_lo, v, knots)
+                        freq = sse_coded(f_hi, v + 1, knots) - start
+                        sse_learn(sse_bins, sse_totals, sse_ctx, f_lo, f_hi)
                     else:
                         start = below(cdf, row, mu, clo, span, v)
                         freq = below(cdf, row, mu, clo, span, v + 1) - start

@@ -179,11 +179,25 @@ ADAPTIVE_BIAS_LEVELS = 8
 #: the logistic's mean deviation starting at 1 as if seen CALIBRATION_START times.
 ADAPTIVE_CALIBRATION_BINS = 32
 ADAPTIVE_CALIBRATION_START = 64
-#: The adaptive coder's presets (format 11): (the LMS predictors' step, the fast one's, grid). Preset 0 is the coder
-#: of an adaptive tile (the steps above, no grid); a tuned tile names another. With grid, the scale calibration is
+#: The adaptive coder's presets: (the LMS predictors' step, the fast one's, grid, sse). Preset 0 is the coder of an
+#: adaptive tile (the steps above, no grid, no sse); a tuned tile names another. With grid, the scale calibration is
 #: kept per position in the tile's GRID x GRID blocks (JPEG's 8x8 blocks: their errors differ by position), each
-#: position with CALIBRATION_BINS >> GRID_BINS_SHIFT log-scale bins. The encoder keeps the smallest per tile.
-ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0), (120, 480, 0), (120, 480, 1))
+#: position with CALIBRATION_BINS >> GRID_BINS_SHIFT log-scale bins. With sse (format 12), the logistic's CDF is
+#: corrected by secondary estimation (ADAPTIVE_SSE_*). The encoder keeps the smallest per tile.
+ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
+                    (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1))
+#: How many presets a tuned tile of each file version may name.
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6}
+#: Secondary estimation (docs/format.md, "Secondary estimation"): where each value fell in the logistic's CDF is
+#: counted, per context, in SSE_BINS equal bins of that CDF, and the coded CDF is the logistic's mapped through the
+#: mean of SSE_TABLES such histograms' CDFs (each its own context of the subpixel), with 1/256 of the logistic's own.
+#: A value adds SSE_UNIT, spread over the bins its interval of the CDF covers; each histogram starts as SSE_PRIOR
+#: values spread evenly and is halved once it holds more than SSE_LIMIT.
+ADAPTIVE_SSE_BINS = 16
+ADAPTIVE_SSE_TABLES = 2
+ADAPTIVE_SSE_UNIT = 1024
+ADAPTIVE_SSE_PRIOR = 8
+ADAPTIVE_SSE_LIMIT = 1024
 #: The orders a tuned tile may code a colour tile's channels in (format 11): coded channel j is the tile's channel
 #: ORDERS[k][j], so R, G, B; B, G, R; G, B, R. The cross-channel predictors read the channels coded before.
 ADAPTIVE_ORDERS = ((0, 1, 2), (2, 1, 0), (1, 2, 0))

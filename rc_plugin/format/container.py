@@ -12,19 +12,21 @@ import dataclasses
 import struct
 import zlib
 
-from .bitstream import LAYER_NAMES, MAX_TILE, MIN_TILE
+from .bitstream import ADAPTIVE_PRESETS_OF_VERSION, LAYER_NAMES, MAX_TILE, MIN_TILE
 from ..errors import RclError
 from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 11
+VERSION = 12
 #: A file is written in the oldest version that reads it (version_for), so older rcl releases read all they can: 8-bit
-#: samples in format 9, wider ones in format 10, either in format 11 where a tile is a tuned tile.
-BYTE_VERSION, WIDE_VERSION = 9, 10
-#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Header"): format 11
-#: tuned tiles, 10 wide samples (FLAG_WIDE) and tiles, 9 learned tiles, 8 modes P and 1 and palette and generic
-#: tiles, 7 the coder byte and adaptive tiles (a version-6 file's tiles are all mixture tiles).
-READABLE_VERSIONS = (6, 7, 8, 9, 10, 11)
+#: samples in format 9, wider ones in format 10, either in format 11 where a tile is a tuned tile, 12 where a tuned
+#: tile's preset has secondary estimation.
+BYTE_VERSION, WIDE_VERSION, TUNED_VERSION = 9, 10, 11
+#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Header"): format 12
+#: presets with secondary estimation, 11 tuned tiles, 10 wide samples (FLAG_WIDE) and tiles, 9 learned tiles, 8 modes
+#: P and 1 and palette and generic tiles, 7 the coder byte and adaptive tiles (a version-6 file's tiles are all
+#: mixture tiles).
+READABLE_VERSIONS = (6, 7, 8, 9, 10, 11, 12)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
@@ -52,9 +54,12 @@ PALETTE_KEY = "palette"
 MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + ADAPTIVE_HEAD.size
 
 
-def version_for(wide: bool, tuned: bool) -> int:
-    """The oldest version that reads a file of uint16 samples (wide) or not, with a tuned tile (tuned) or not."""
-    return VERSION if tuned else WIDE_VERSION if wide else BYTE_VERSION
+def version_for(wide: bool, presets: int) -> int:
+    """The oldest version that reads a file of uint16 samples (wide) or not whose tuned tiles name presets below
+    `presets` (0: it has none)."""
+    if presets:
+        return min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n >= presets)
+    return WIDE_VERSION if wide else BYTE_VERSION
 
 
 def colour_channels(mode: str) -> int:

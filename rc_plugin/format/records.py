@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, CODER_ADAPTIVE, CODER_GENERIC,
+from .bitstream import (ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION, CODER_ADAPTIVE, CODER_GENERIC,
                         CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_TUNED, CODER_WIDE, CONTEXT_BYTES, GREY_BYTES,
                         PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES,
                         WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM,
@@ -22,10 +22,10 @@ CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE),
                      8: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC),
                      9: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED),
                      10: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED, CODER_WIDE),
-                     11: tuple(CODER_NAMES)}
+                     11: tuple(CODER_NAMES), 12: tuple(CODER_NAMES)}
 #: The version whose records a wide tile's part of 8-bit samples holds in a file of each version from 10 (any record
 #: of that version but a mixture or wide one).
-BYTE_RECORD_VERSION = {10: 9, 11: 11}
+BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12}
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
@@ -113,8 +113,9 @@ class LearnedTile(AdaptiveTile):
 
 @dataclasses.dataclass
 class TunedTile(AdaptiveTile):
-    """A tuned tile (format 11): the adaptive coder's stream coded with preset `preset` (ADAPTIVE_PRESETS), its colour
-    channels in order `order` (ADAPTIVE_ORDERS), then alpha; not both 0, which is an adaptive tile."""
+    """A tuned tile (format 11; its presets with secondary estimation format 12): the adaptive coder's stream coded
+    with preset `preset` (ADAPTIVE_PRESETS), its colour channels in order `order` (ADAPTIVE_ORDERS), then alpha; not
+    both 0, which is an adaptive tile."""
 
     preset: int = 1
     order: int = 0
@@ -195,7 +196,7 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         if payload[0] == CODER_TUNED:
             preset, order = named % ADAPTIVE_ORDER_UNIT, named // ADAPTIVE_ORDER_UNIT
             orders = len(ADAPTIVE_ORDERS) if channels == 3 else 1  # a grey tile has one
-            if named == 0 or preset >= len(ADAPTIVE_PRESETS) or order >= orders:
+            if named == 0 or preset >= ADAPTIVE_PRESETS_OF_VERSION[version] or order >= orders:
                 raise RclError(f"corrupt .rcl tile: unknown adaptive preset {preset} or order {order}")
             return TunedTile(*stream_and_alpha, preset, order)
         if named not in MIXER_NAMES:

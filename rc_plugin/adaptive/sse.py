@@ -1,0 +1,154 @@
+"""Secondary estimation of the adaptive coder's distribution (presets with the sse flag, format 12).
+
+The logistic's shape is one curve for every subpixel; where the values really fall in it depends on the subpixel's
+surroundings (a JPEG's block edges, text, noise). So, per context, the coder counts where each coded value fell in
+the logistic's CDF (its probability integral transform, an interval of 0..TOTAL) in SSE_BINS equal bins, and codes
+the next value with the logistic's CDF mapped through the mean of SSE_TABLES such histograms' CDFs (each read in its
+own context), plus 1/256 of the logistic's own, so that no value's frequency is ever zero. A histogram that matches
+the logistic's shape maps the CDF to itself. Every step is integer arithmetic; the decoder runs the same functions.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..format import bitstream as bs
+from .logistic import TOTAL, below
+
+#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
+#: bitstream.check_compiled_for).
+COMPILED_FOR = "c9ec14a0157579f3+021b22513e5c4591"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
+
+BINS = bs.ADAPTIVE_SSE_BINS
+TABLES = bs.ADAPTIVE_SSE_TABLES
+UNIT = bs.ADAPTIVE_SSE_UNIT
+LIMIT = bs.ADAPTIVE_SSE_LIMIT * UNIT
+FREQ_BITS = bs.ADAPTIVE_FREQ_BITS
+ROWS = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
+#: Each table's contexts per channel, with the scale row in steps of 8: the signs of the W and N errors (3 x 3), and
+#: the correction stage's push in 1/64 of the scale (9 levels).
+COARSE_ROWS = (ROWS + 7) >> 3
+CONTEXTS = (9 * COARSE_ROWS, 9 * COARSE_ROWS)
+assert 1 << (TABLES.bit_length() - 1) == TABLES == len(CONTEXTS)  # the tables' mean is a shift
+TABLE_SHIFT = TABLES.bit_length() - 1
+#: The precision of a table's reciprocal total: totals stay below 2 ** 21 (LIMIT and one value), so 2 ** 46 / total
+#: keeps over 25 bits.
+RECIPROCAL_BITS = 30
+
+
+@numba.njit(cache=True)
+def new_tables(channels):
+    """Each table's histograms for every context: the bins' weights (TABLES, channels * max(CONTEXTS), BINS), each
+    SSE_PRIOR values' share, and their totals (TABLES, channels * max(CONTEXTS))."""
+    n = channels * max(CONTEXTS)
+    share = bs.ADAPTIVE_SSE_PRIOR * UNIT // BINS
+    return np.full((TABLES, n, BINS), share, np.int64), np.full((TABLES, n), share * BINS, np.int64)
+
+
+@numba.njit(cache=True)
+def contexts(ctx, c, row, ew, en, dead_zone, push, mad):
+    """Fill ctx (TABLES) with the subpixel's context in each table: ew and en are the blend's errors at W and N, push
+    the correction stage's change to the blend (1/8 levels), mad the logistic's mean deviation at this row."""
+    coarse = row >> 3
+    sw = 0 if ew < -dead_zone else (1 if ew <= dead_zone else 2)
+    sn = 0 if en < -dead_zone else (1 if en <= dead_zone else 2)
+    q = min(max((push * bs.MIXER_NORM_MUL) // mad, -bs.MIXER_FEATURE_LIMIT), bs.MIXER_FEATURE_LIMIT) >> 3
+    ctx[0] = c * CONTEXTS[0] + (3 * sw + sn) * COARSE_ROWS + coarse
+    ctx[1] = c * CONTEXTS[1] + (min(max(q, -4), 4) + 4) * COARSE_ROWS + coarse
+
+
+@numba.njit(cache=True)
+def prepare(bins, totals, ctx, knots):
+    """knots (BINS + 1) := the tables' mean CDF at the bins' edges, in 0..TOTAL, for the subpixel's contexts ctx: once
+    per subpixel, so that each read of the mapped CDF (mapped) is one interpolation. Each table's CDF is its running
+    weight times a reciprocal of its total (RECIPROCAL_BITS), so a subpixel costs TABLES divisions."""
+    for j in range(BINS + 1):
+        knots[j] = 0
+    for t in range(TABLES):
+        k = ctx[t]
+        inverse = (1 << (RECIPROCAL_BITS + FREQ_BITS)) // totals[t, k]
+        run = 0
+        for j in range(BINS):
+            run += bins[t, k, j]
+            knots[j + 1] += (run * inverse) >> RECIPROCAL_BITS
+    for j in range(1, BINS):
+        knots[j] >>= TABLE_SHIFT
+    knots[BINS] = TOTAL  # the whole CDF, whatever the reciprocals' rounding
+
+
+@numba.njit(cache=True)
+def mapped(knots, f):
+    """The tables' mean CDF at f (0..TOTAL), in 0..TOTAL: linear between the knots."""
+    p = f * BINS
+    j = p >> FREQ_BITS
+    if j >= BINS:
+        return TOTAL
+    return knots[j] + (((knots[j + 1] - knots[j]) * (p & (TOTAL - 1))) >> FREQ_BITS)
+
+
+@numba.njit(cache=True)
+def coded(f, b, knots):
+    """The coded frequency of the values < b (0..256) whose logistic's frequency (logistic.below) is f: f mapped by
+    the tables, with 1/256 of f itself, scaled to TOTAL - 256, plus one for each value."""
+    return ((((mapped(knots, f) * 255 + f) >> 8) * (TOTAL - 256)) >> FREQ_BITS) + b
+
+
+@numba.njit(cache=True)
+def below_sse(cdf, row, mu, clo, span, b, knots):
+    """coded() of the values < b under the logistic of row centred at mu."""
+    return coded(below(cdf, row, mu, clo, span, b), b, knots)
+
+
+@numba.njit(cache=True)
+def find_sse(cdf, row, mu, clo, span, target, knots):
+    """The value v with below_sse(v) <= target < below_sse(v + 1) (the decoder's search): galloping out from the
+    predicted value, then bisection, as logistic.find does."""
+    lo = hi = min(max((mu + 4) >> 3, 0), 255)
+    step = 1
+    if below_sse(cdf, row, mu, clo, span, lo, knots) <= target:
+        while True:
+            hi = lo + step
+            if hi >= 256:
+                hi = 256
+                break
+            if below_sse(cdf, row, mu, clo, span, hi, knots) > target:
+                break
+            lo, step = hi, 2 * step
+    else:
+        while True:
+            lo = hi - step
+            if lo <= 0:
+                lo = 0
+                break
+            if below_sse(cdf, row, mu, clo, span, lo, knots) <= target:
+                break
+            hi, step = lo, 2 * step
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if below_sse(cdf, row, mu, clo, span, mid, knots) <= target:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True)
+def learn(bins, totals, ctx, lo, hi):
+    """Count a value whose interval of the logistic's CDF was lo..hi (0 <= lo < hi <= TOTAL) in each table's
+    histogram of its context: UNIT spread over the bins by how much of the interval each covers. A histogram past
+    LIMIT is halved, every bin rounded up, so none empties."""
+    a0, a1 = lo * BINS, hi * BINS
+    j0, j1 = a0 >> FREQ_BITS, min((a1 - 1) >> FREQ_BITS, BINS - 1)
+    for j in range(j0, j1 + 1):
+        add = (UNIT * (min(a1, (j + 1) << FREQ_BITS) - max(a0, j << FREQ_BITS))) // (a1 - a0)
+        for t in range(TABLES):
+            bins[t, ctx[t], j] += add
+            totals[t, ctx[t]] += add
+    for t in range(TABLES):
+        k = ctx[t]
+        if totals[t, k] > LIMIT:
+            totals[t, k] = 0
+            for j in range(BINS):
+                bins[t, k, j] = (bins[t, k, j] + 1) >> 1
+                totals[t, k] += bins[t, k, j]
