@@ -85,7 +85,7 @@ def encode(
 
     By default without a lossy layer: each tile by the smallest of what fits it (rc_plugin.adaptive.guard: the adaptive
     coder for photos; for what is not a photo also a palette and its indices, or generic rows). effort (1, 2 the
-    default, 3) is the encoder's search, never what decoding costs (rc_plugin.options.EFFORTS). coder="mixture", or
+    default, 3) is how hard the encoder searches (rc_plugin.options.EFFORTS). coder="mixture", or
     any of its options (lossy, q, tau, context), codes the paper's way: a lossy layer at Q, then the RC's mixture.
     There q=None lets the encoder choose Q: the Q-classifier's choice at effort 1; at effort 2 and 3 the Q that codes
     the image (up to 1 MP of it) smallest. An explicit q ignores effort.

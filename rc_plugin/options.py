@@ -25,10 +25,12 @@ LOSSY_LAYERS = (LAYER_NAMES[LAYER_HEVC], LAYER_NAMES[LAYER_BPG])
 DEVICES = ("auto", "cpu", "cuda")
 #: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.mixture.qsearch.SEARCH_RANGE).
 Q_LIMITS = (0, 51)
-#: Effort levels, every coder's: more encoder search, the same decoder (as cjxl's and cwebp's effort). The adaptive
-#: coder at 1 codes a photo tile by its first preset in R, G, B order only; at 2 also by every preset in the channel
-#: order whose first rows code smallest; at 3 by every preset in every order (rc_plugin.adaptive.guard). The
-#: mixture coder at 1 codes at the Q-classifier's Q, at 2 and 3 at the Q searched by coding the image.
+#: Effort levels, every coder's: more encoder search, the same decoder (as cjxl's and cwebp's effort; a file decodes
+#: slower only where the search kept a preset with secondary estimation, none at effort 1). The adaptive
+#: coder at 1 codes a photo tile by its first preset in R, G, B order only; at 2 also by every preset without
+#: secondary estimation in the channel order whose first rows code smallest, and the best of them with it; at 3 by
+#: every preset in every order (rc_plugin.adaptive.guard). The mixture coder at 1 codes at the Q-classifier's Q, at 2
+#: and 3 at the Q searched by coding the image.
 EFFORTS = (1, 3)
 DEFAULT_EFFORT = 2
 #: The adaptive coder's learned mixers by name (their ids in the file: format.records.MIXER_NAMES), and "off".
@@ -92,7 +94,7 @@ LOSSY = Option("lossy", None, "the mixture coder's lossy layer: hevc (default; p
 Q = Option("q", None, "the mixture coder's quantizer 0..51 (default: the encoder chooses)",
            "an integer quantizer in 0..51", _int_in(*Q_LIMITS), optional=True, flags=("-q", "--q"), parse=_int_text)
 EFFORT = Option("effort", None, "encoder search, the same decoder: 1 fastest, 2 (default), 3 smallest; adaptive: "
-                "1 one preset, 2 every preset in one channel order, 3 in every order; mixture: 1 the Q-classifier's "
+                "1 one preset, 2 the presets in one channel order, 3 in every order; mixture: 1 the Q-classifier's "
                 "Q, 2 and 3 Q searched by coding the image", "an effort level 1, 2 or 3 (1 fastest, 3 smallest)",
                 _int_in(*EFFORTS), optional=True, flags=("-e", "--effort"), parse=_int_text)
 TAU = Option("tau", None, "skip the mixture coder's per-image tau optimization", "True or False",

@@ -10,7 +10,8 @@ from the sample photos of tests/assets.
 
 From format 10 on, a file is written in the oldest format that reads it (rc_plugin.format.container.version_for): an
 image of 8-bit samples in format 9 (BYTE_VERSION), so its cases (and --new-model, --new-mixer) stay in
-tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases).
+tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases); v12 the tuned
+tiles' with secondary estimation (format12_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -288,7 +289,7 @@ def spliced(data: bytes, payloads: list[bytes], version: int | None = None) -> b
 
 def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
     """The file with every tile's colour recoded as a tuned tile of `preset` and channel `order` (alpha as it was), its
-    header's version made 11: the encoder keeps a preset and order only where smallest, so each is pinned here all the
+    header's version made the current one: the encoder keeps a preset and order only where smallest, so each is pinned all the
     same. A 16-bit file's tiles must be one part of 8-bit samples, which is recoded."""
     import dataclasses
     from rc_plugin.adaptive import plane_coder as adaptive
@@ -359,6 +360,22 @@ def format11_cases() -> list[dict]:
     ]
 
 
+def format12_cases() -> list[dict]:
+    """Format 12's presets with secondary estimation (ADAPTIVE_PRESETS 3 to 5): format 11's cases, each retuned to
+    its preset's twin with it; the photo decoded from a JPEG is the encoder's own choice (the grid preset with it)."""
+    from rc_plugin.adaptive.guard import SSE_PRESET
+
+    twelve = []
+    for case in format11_cases():
+        case = dict(case, name=case["name"].replace("tuned_", "sse_"))
+        if "retune" in case:
+            twin = SSE_PRESET[case["retune"]]
+            case["pixels"] = case["pixels"].replace(f"preset {case['retune']}", f"preset {twin}")
+            case["retune"] = twin
+        twelve.append(case)
+    return twelve
+
+
 def wide_asset(name: str) -> np.ndarray:
     """A 16-bit test asset's samples (read as rcl reads a 16-bit PNG)."""
     from rc_plugin.files.wide_files import read_wide
@@ -427,7 +444,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format11_cases()),
+        "files": write_files(format12_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

@@ -111,18 +111,19 @@ def test_golden_wide_files_cover_their_paths():
     assert rc_plugin.info(wide["wide_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
 
 
-def test_golden_tuned_files_cover_their_paths():
+@pytest.mark.parametrize("version, prefix", [(11, "tuned"), (12, "sse")])
+def test_golden_tuned_files_cover_their_paths(version, prefix):
     """Format 11's files hold tuned tiles of every preset and channel order (preset 0 in order 0 is an adaptive tile),
-    in the modes, tiles and parts their names say; the photo decoded from a JPEG is the encoder's own choice, the grid
-    preset."""
-    from rc_plugin.format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS
+    format 12's of every preset with secondary estimation, in the modes, tiles and parts their names say; the photo
+    decoded from a JPEG is the encoder's own choice, the grid preset (with secondary estimation in format 12)."""
+    from rc_plugin.format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION
 
-    version = rc_plugin.format.container.VERSION
-    tuned = {e["name"][:-4]: read(version, e["name"]) for e in MANIFESTS[version]["files"]}
-    named = {name: [(t.preset, t.order) for t in tiles(data)] for name, data in tuned.items()
+    first = ADAPTIVE_PRESETS_OF_VERSION.get(version - 1, 0)  # the presets this version added
+    tuned = {e["name"][:-4].replace(prefix, "tuned"): read(version, e["name"]) for e in MANIFESTS[version]["files"]}
+    named = {name: [(t.preset - first, t.order) for t in tiles(data)] for name, data in tuned.items()
              if name != "tuned_wide_record"}
     assert all(tile_kinds(tuned[name]) == ["tuned"] * len(p) for name, p in named.items())
-    assert {p for ps in named.values() for p, _ in ps} == set(range(len(ADAPTIVE_PRESETS)))
+    assert {p for ps in named.values() for p, _ in ps} == set(range(ADAPTIVE_PRESETS_OF_VERSION[version] - first))
     assert {k for ps in named.values() for _, k in ps} == set(range(len(ADAPTIVE_ORDERS)))
     assert named["tuned_jpeg_photo"] == [(2, 0)] and named["tuned_two_tiles"] == [(2, 0), (2, 0)]
     assert named["tuned_bgr"] == [(0, 1)] and named["tuned_gbr_grid"] == [(2, 2)]

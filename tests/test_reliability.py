@@ -31,7 +31,8 @@ def fuzz_settings(examples: int):
 @pytest.fixture(scope="module")
 def seeds(photo_crop):
     """Valid files to mutate: mixture files (RGB, grey with alpha, a multi-tile one with metadata, one with the grey
-    shortcut), adaptive files (RGB, a multi-tile RGBA one, and a multi-tile one of tuned tiles with the grid preset)
+    shortcut), adaptive files (RGB, a multi-tile RGBA one, multi-tile ones of tuned tiles with the grid preset and
+    with secondary estimation)
     and 16-bit files (tokens from the logistic, a multi-tile RGBA one with alpha parts and tokens from adaptive counts,
     generic rows of full-range noise, a table of sparse levels)."""
     from make_golden import retuned
@@ -50,6 +51,7 @@ def seeds(photo_crop):
         f = rc_plugin.encode(rgba)
         h = rc_plugin.encode(wide_rgba)
         k = retuned(rc_plugin.encode(photo_crop[:20, :36]), 2)  # format 11: each tile's calibration per grid position
+        sse = retuned(rc_plugin.encode(photo_crop[:20, :36]), 4)  # format 12: secondary estimation's tables
     finally:
         codec.TILE = old
     e = rc_plugin.encode(photo_crop[:24, :40])
@@ -65,7 +67,8 @@ def seeds(photo_crop):
     assert [wide_part_kinds(x) for x in (g, i, j)] == [["offset:logistic"], ["offset:rows"], ["table:logistic"]]
     assert len(wide_part_kinds(h)) == 2 * rc_plugin.info(h)["tiles"] > 2 and "offset:stream" in wide_part_kinds(h)
     originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img, e: photo_crop[:24, :40], f: rgba,
-                 g: wide_rgb, h: wide_rgba, i: noise, j: levels.astype(np.uint16), k: photo_crop[:20, :36]}
+                 g: wide_rgb, h: wide_rgba, i: noise, j: levels.astype(np.uint16), k: photo_crop[:20, :36],
+                 sse: photo_crop[:20, :36]}
     originals[b] = rc_plugin.decode(b)
     return originals
 
@@ -97,7 +100,7 @@ def check_outcome(data: bytes, *expected: np.ndarray) -> None:
     assert any(out.shape == o.shape and np.array_equal(out, o) for o in expected), "wrong pixels returned"
 
 
-SEEDS = 11  # the seeds fixture's files, each fuzzed on its own
+SEEDS = 12  # the seeds fixture's files, each fuzzed on its own
 
 
 def test_every_seed_is_fuzzed(seeds):

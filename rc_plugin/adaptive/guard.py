@@ -46,10 +46,10 @@ ORDER_SAMPLE_ROWS = 64
 #: A preset with secondary estimation (format 12) decodes about 30 % slower than one without, so it is kept only
 #: where it makes the tile at least this share smaller than the best without (docs/models.md, "Secondary estimation").
 SSE_MIN_SAVING = 1 / 256
-#: The column of ADAPTIVE_PRESETS that says secondary estimation, and each preset's twin with it (itself if it has it).
+#: The column of ADAPTIVE_PRESETS that says secondary estimation, and each preset without it: its twin with it.
 SSE = 3
-SSE_PRESET = [next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE])
-              for preset in ADAPTIVE_PRESETS]
+SSE_PRESET = {p: next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE])
+              for p, preset in enumerate(ADAPTIVE_PRESETS) if not preset[SSE]}
 #: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
 #: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
 GENERIC_TRY_RATIO = 1.5
@@ -96,8 +96,9 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     orders (tuned tiles), so those only ever add candidates: no tile is larger with them than without. workers:
     threads that code the adaptive coder's candidates side by side (the compiled loop releases the GIL). effort
     (rc_plugin.options.EFFORTS) decides which presets and orders are tried: at 1 none (format 9's coder alone), at 2
-    every preset in the order ORDER_SAMPLE_ROWS choose, at 3 every preset in every order. Each level's candidates
-    include the level below's, so no tile is larger at a higher effort.
+    every preset without secondary estimation in the order ORDER_SAMPLE_ROWS choose and the best of them with it, at
+    3 every preset in every order. Each level's candidates include the level below's, so a higher effort writes no
+    larger tile, but where it finds a preset without secondary estimation within SSE_MIN_SAVING of one with it.
     """
     from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
 
@@ -128,11 +129,11 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
                      for k in orders for p in presets if p or k]
             records = [AdaptiveTile(plain.result(), alpha)]
             records += [TunedTile(t.result(), alpha, p, k) for p, k, t in tuned]
-            if effort == 2:  # the best preset again, with secondary estimation
-                best = min(records, key=lambda record: len(record.pack()))
-                p, k = getattr(best, "preset", 0), getattr(best, "order", 0)
-                with_sse = SSE_PRESET[p]
-                records.append(TunedTile(adaptive.encode_plane(in_order(k), preset=with_sse), alpha, with_sse, k))
+            best = min(records, key=lambda record: len(record.pack()))
+            p, k = getattr(best, "preset", 0), getattr(best, "order", 0)
+            if effort == 2 and p in SSE_PRESET:  # the best preset again, with secondary estimation
+                twin = SSE_PRESET[p]
+                records.append(TunedTile(adaptive.encode_plane(in_order(k), preset=twin), alpha, twin, k))
             without = min(len(r.pack()) for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE])
             records = [r for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE]
                        or len(r.pack()) <= without * (1 - SSE_MIN_SAVING)]
