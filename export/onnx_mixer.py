@@ -124,7 +124,7 @@ def photo_features(size: int = 48) -> np.ndarray:
     """The coder's mixer features on the centre size x size crop of each parity photo (tap_plane, raster order)."""
     from PIL import Image
 
-    from rc_plugin.adaptive.plane_coder import tap_plane
+    from rc_plugin.adaptive.tap import tap_plane
 
     rows = []
     for path in PARITY_PHOTOS:

@@ -1,5 +1,5 @@
 """The learned mixer's training data: photos of every kind from ../shared/data/train, tapped by the compiled
-adaptive coder itself (rc_plugin.adaptive.plane_coder.tap_plane), so that training reads the numbers decoding computes.
+adaptive coder itself (rc_plugin.adaptive.tap.tap_plane), so that training reads the numbers decoding computes.
 
 Kinds, from a seeded draw that keeps clear of the check set and the JPEG-decoded set (benchmarks.jpeg_set.held_out):
 - "down": a wallpaper downscaled with Lanczos so its long side is 1024, as val and the check set were;
@@ -70,10 +70,10 @@ def prepare(root: Path, item: Item) -> np.ndarray:
 
 def tap_image(img: np.ndarray) -> np.ndarray:
     """The coder's tap of every tile of img, concatenated (int16, subpixels x netmix.TAP_COLUMNS)."""
-    from rc_plugin.adaptive import CODER, plane_coder
+    from rc_plugin.adaptive import CODER, tap
 
     t = CODER.side
-    return np.concatenate([plane_coder.tap_plane(img[y:y + t, x:x + t])
+    return np.concatenate([tap.tap_plane(img[y:y + t, x:x + t])
                            for y in range(0, img.shape[0], t) for x in range(0, img.shape[1], t)])
 
 

@@ -289,8 +289,8 @@ def spliced(data: bytes, payloads: list[bytes], version: int | None = None) -> b
 
 def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
     """The file with every tile's colour recoded as a tuned tile of `preset` and channel `order` (alpha as it was), its
-    header's version made the current one: the encoder keeps a preset and order only where smallest, so each is pinned all the
-    same. A 16-bit file's tiles must be one part of 8-bit samples, which is recoded."""
+    header's version made the current one: the encoder keeps a preset and order only where smallest, so each is
+    pinned all the same. A 16-bit file's tiles must be one part of 8-bit samples, which is recoded."""
     import dataclasses
     from rc_plugin.adaptive import plane_coder as adaptive
     from rc_plugin.format import container

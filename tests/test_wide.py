@@ -128,12 +128,13 @@ def test_alpha_and_grey_as_colour(rgb16, grey12):
 
 
 def test_eight_bit_files_keep_format_9(photo_crop):
-    """8-bit images are written as before where no tile takes a preset (format 11): version 9, the bytes an rcl of
-    format 9 reads."""
-    from rcl_testutil import tile_kinds
+    """8-bit images are written as before where no tile takes a preset (format 11 or 12): version 9, the bytes an rcl
+    of format 9 reads."""
+    from rcl_testutil import tiles
 
     data = rc_plugin.encode(photo_crop[:32, :32])
-    assert data[8] == (container.VERSION if "tuned" in tile_kinds(data) else container.BYTE_VERSION)
+    assert data[8] == container.version_for(False, max(getattr(t, "preset", -1) + 1 for t in tiles(data)))
+    assert rc_plugin.encode(photo_crop[:32, :32], effort=1)[8] == container.BYTE_VERSION
     assert container.BYTE_VERSION == 9 and rc_plugin.decode(data).dtype == np.uint8
     drawing = np.repeat(np.repeat(photo_crop[:8, :8] // 64 * 64, 4, axis=0), 4, axis=1)  # few colours: a palette
     assert rc_plugin.encode(drawing)[8] == 9

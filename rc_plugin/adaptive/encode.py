@@ -16,8 +16,8 @@ from .guard import code_lossless_tile
 
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
     """No lossy layer; each tile's record as guard picks it at the options' effort, a P image's plane told apart as
-    colours are, with the learned mixer the options name (none: "off"); uint16 pixels as wide tiles. An image of fewer tiles than threads
-    codes each tile's candidates side by side on the threads its tiles leave (the same bytes)."""
+    colours are, with the learned mixer the options name (none: "off"); uint16 pixels as wide tiles. An image of fewer
+    tiles than threads codes each tile's candidates side by side on the threads its tiles leave (the same bytes)."""
     mixer = MIXER_IDS.get(opts.get("mixer"), 0)  # "off" (or none given): 0
     effort = opts.get("effort") or DEFAULT_EFFORT
     threads, (h, w) = tile_threads(opts.get("threads")), pixels.shape[:2]

@@ -133,7 +133,8 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
             p, k = getattr(best, "preset", 0), getattr(best, "order", 0)
             if effort == 2 and p in SSE_PRESET:  # the best preset again, with secondary estimation
                 twin = SSE_PRESET[p]
-                records.append(TunedTile(adaptive.encode_plane(in_order(k), preset=twin), alpha, twin, k))
+                stream = pool.submit(adaptive.encode_plane, in_order(k), preset=twin).result()  # on the pool's threads
+                records.append(TunedTile(stream, alpha, twin, k))
             without = min(len(r.pack()) for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE])
             records = [r for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE]
                        or len(r.pack()) <= without * (1 - SSE_MIN_SAVING)]

@@ -12,11 +12,11 @@ Per subpixel (R, then G, then B, at each pixel):
 * coded with a discretised logistic (rc_plugin.adaptive.logistic) whose scale is the mean absolute error seen in four
   contexts (the blend's error estimate, the neighbours' error energy, the earlier channels' error at this pixel, how
   far the predictions disagree), averaged in the log domain, then calibrated per scale by the ratio of the errors
-  seen to the logistic's own mean deviation (with a preset's grid flag, per position in the 8x8 blocks too).
+  seen to the logistic's own mean deviation (with a preset's grid flag, per position in the 8x8 blocks too); with its
+  sse flag, the logistic's CDF mapped by secondary estimation (rc_plugin.adaptive.sse).
 
-Encoder and decoder run the same function (``decoding`` says which), so their models agree by construction.
-Everything is integer arithmetic and a shipped table, so the bytes decode the same on every machine; numba compiles
-it (no fastmath), and the compiled code is cached.
+Encoder and decoder run the same function (``decoding`` says which), so their models agree by construction. Integer
+arithmetic and shipped tables only, so the bytes decode the same on every machine; numba compiles it (no fastmath).
 """
 from __future__ import annotations
 
@@ -32,20 +32,18 @@ from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, fin
 from .online import blend_predictions, learn, update
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
-from .sse import BINS as SSE_BINS, TABLES as SSE_TABLES, find_sse, new_tables
-from .sse import coded as sse_coded, contexts as sse_contexts, learn as sse_learn, prepare as sse_prepare
+from . import sse
 from .tokens import code_sample, code_sample_logistic, new_frequencies, reachable
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3+3fd6dde2e00b6503"
+COMPILED_FOR = "c9ec14a0157579f3+e0c9e2430ca4f22c"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py"))
 
-CALIBRATION_BINS = bs.ADAPTIVE_CALIBRATION_BINS
-CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_START
+CALIBRATION_BINS, CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_BINS, bs.ADAPTIVE_CALIBRATION_START
 GRID = bs.ADAPTIVE_GRID
-#: Each preset's (LMS step, fast LMS step, grid): with grid, the calibration is kept per position in GRID x GRID blocks.
+#: Each preset's (LMS step, fast LMS step, grid, sse), as bitstream.ADAPTIVE_PRESETS says.
 PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
 BIAS_LEVELS = bs.ADAPTIVE_BIAS_LEVELS
 #: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
@@ -102,9 +100,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     wide = np.zeros((nc, WIDE_FEATURES), np.int64)
     wfeats = np.zeros(WIDE_FEATURES, np.int64)
     lms_step, fast_step, grid = preset[0], preset[1], preset[2] != 0
-    sse = preset[3] != 0 and not deep  # secondary estimation of the logistic (rc_plugin.adaptive.sse)
-    sse_bins, sse_totals = new_tables(nc if sse else 0)
-    sse_ctx, knots = np.zeros(SSE_TABLES, np.int64), np.zeros(SSE_BINS + 1, np.int64)
+    secondary = preset[3] != 0 and not deep  # secondary estimation of the logistic (rc_plugin.adaptive.sse)
+    sse_bins, sse_totals, sse_ctx, knots = sse.new_state(nc if secondary else 0)
     cells = GRID * GRID if grid else 1  # calibration bins per channel: a set per grid position
     cal_total = np.full((nc, cells * CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
     cal_count = np.full((nc, cells * CALIBRATION_BINS), CALIBRATION_START, np.int64)
@@ -202,16 +199,16 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         coded_total = guarded(share, net_weights, spans, coded)
                     clo = cdf[row, HALF - 4 - mu]
                     span = cdf[row, HALF + 2044 - mu] - clo
-                    if sse:
-                        sse_contexts(sse_ctx, c, row, ew, en, dead_zone, corrected - blend, mad_table[row])
-                        sse_prepare(sse_bins, sse_totals, sse_ctx, knots)
+                    if secondary:
+                        sse.prepare(sse_bins, sse_totals, sse_ctx, knots, c, row, ew, en, dead_zone, corrected - blend,
+                                    mad_table[row])
                     unit = rng >> bs.ADAPTIVE_FREQ_BITS
                     if decoding:
                         target = min(code // unit, TOTAL - 1)
                         if use_net:
                             v = find_mix(cdf, mus, rows, coded, clos, coded_total, mu, target)
-                        elif sse:
-                            v = find_sse(cdf, row, mu, clo, span, target, knots)
+                        elif secondary:
+                            v = sse.find_sse(cdf, row, mu, clo, span, target, knots)
                         else:
                             v = find(cdf, row, mu, clo, span, target)
                         img[y, x, c] = v
@@ -224,11 +221,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                                  - below_mix(cdf, mus, rows, mults, clos, total, v))
                         f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
                         guard[c] = guard_step(guard[c], share, f_net, f_own, freq)
-                    elif sse:
-                        f_lo, f_hi = below(cdf, row, mu, clo, span, v), below(cdf, row, mu, clo, span, v + 1)
-                        start = sse_coded(f_lo, v, knots)
-                        freq = sse_coded(f_hi, v + 1, knots) - start
-                        sse_learn(sse_bins, sse_totals, sse_ctx, f_lo, f_hi)
+                    elif secondary:
+                        start, freq = sse.code(cdf, row, mu, clo, span, v, sse_bins, sse_totals, sse_ctx, knots)
                     else:
                         start = below(cdf, row, mu, clo, span, v)
                         freq = below(cdf, row, mu, clo, span, v + 1) - start
@@ -292,15 +286,6 @@ def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, l
     n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *prepare(net), NO_TAP, top,
                    *_tokens(top, img.shape[2], logistic), PRESETS[preset])
     return out[:n].tobytes()
-
-
-def tap_plane(pixels: np.ndarray) -> np.ndarray:
-    """Each subpixel's mixer features, value, mean and scale row (int16, raster order): the mixer's training data."""
-    img = np.array(pixels, dtype=np.uint8, order="C")
-    tap = np.zeros((img.size, TAP_COLUMNS), np.int16)
-    code_plane(img, *cdf_table(), False, _NO_INPUT, np.zeros(2 * img.size + 16, np.uint8), _NO_TRACE, *NO_NET, tap,
-               BYTE_TOP, *_NO_TOKENS, PRESETS[0])
-    return tap
 
 
 def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP,

@@ -38,12 +38,13 @@ RECIPROCAL_BITS = 30
 
 
 @numba.njit(cache=True)
-def new_tables(channels):
-    """Each table's histograms for every context: the bins' weights (TABLES, channels * max(CONTEXTS), BINS), each
-    SSE_PRIOR values' share, and their totals (TABLES, channels * max(CONTEXTS))."""
+def new_state(channels):
+    """A tile's tables for every context (the bins' weights (TABLES, channels * max(CONTEXTS), BINS), each SSE_PRIOR
+    values' share, and their totals), and a subpixel's scratch: its contexts (TABLES) and knots (BINS + 1)."""
     n = channels * max(CONTEXTS)
     share = bs.ADAPTIVE_SSE_PRIOR * UNIT // BINS
-    return np.full((TABLES, n, BINS), share, np.int64), np.full((TABLES, n), share * BINS, np.int64)
+    return (np.full((TABLES, n, BINS), share, np.int64), np.full((TABLES, n), share * BINS, np.int64),
+            np.zeros(TABLES, np.int64), np.zeros(BINS + 1, np.int64))
 
 
 @numba.njit(cache=True)
@@ -59,10 +60,11 @@ def contexts(ctx, c, row, ew, en, dead_zone, push, mad):
 
 
 @numba.njit(cache=True)
-def prepare(bins, totals, ctx, knots):
-    """knots (BINS + 1) := the tables' mean CDF at the bins' edges, in 0..TOTAL, for the subpixel's contexts ctx: once
-    per subpixel, so that each read of the mapped CDF (mapped) is one interpolation. Each table's CDF is its running
-    weight times a reciprocal of its total (RECIPROCAL_BITS), so a subpixel costs TABLES divisions."""
+def prepare(bins, totals, ctx, knots, c, row, ew, en, dead_zone, push, mad):
+    """The subpixel's contexts (contexts()), then knots (BINS + 1) := the tables' mean CDF at the bins' edges, in
+    0..TOTAL: once per subpixel, so that each read of the mapped CDF (mapped) is one interpolation. Each table's CDF is
+    its running weight times a reciprocal of its total (RECIPROCAL_BITS), so a subpixel costs TABLES divisions."""
+    contexts(ctx, c, row, ew, en, dead_zone, push, mad)
     for j in range(BINS + 1):
         knots[j] = 0
     for t in range(TABLES):
@@ -152,3 +154,12 @@ def learn(bins, totals, ctx, lo, hi):
             for j in range(BINS):
                 bins[t, k, j] = (bins[t, k, j] + 1) >> 1
                 totals[t, k] += bins[t, k, j]
+
+
+@numba.njit(cache=True)
+def code(cdf, row, mu, clo, span, v, bins, totals, ctx, knots):
+    """(cumulative frequency, frequency) of value v, then v counted (learn)."""
+    f_lo, f_hi = below(cdf, row, mu, clo, span, v), below(cdf, row, mu, clo, span, v + 1)
+    start = coded(f_lo, v, knots)
+    learn(bins, totals, ctx, f_lo, f_hi)
+    return start, coded(f_hi, v + 1, knots) - start

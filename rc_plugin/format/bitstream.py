@@ -1,16 +1,12 @@
 """Every constant that decides what a file's bytes mean, in one place.
 
-Encoder and decoder must agree on each of these; changing one changes the bitstream,
-so it needs a new format version (rc_plugin.format.container.VERSION) and a decoder kept for
-the old one. fingerprint() hashes them all, together with the network's grids
-(rc_plugin.format.grids, which the model id covers too), and a test pins that hash to the
-format version the golden files were written with.
-
-The encoder's own choices (which Q, which fits, how hard to search) are not here: they
-change which bytes are written, never what they mean. Nor are the sizes that the shape of
-the code itself fixes (how many predictions, features or contexts the adaptive coder has,
-the quantisers of its context indexes): those change only with the code around them, which
-the golden files of tests/golden catch.
+Encoder and decoder must agree on each of these; changing one changes the bitstream, so it needs a new format
+version (rc_plugin.format.container.VERSION) and a decoder kept for the old one. fingerprint() hashes them all,
+with the network's grids (rc_plugin.format.grids, which the model id covers too), and a test pins that hash to the
+format version the golden files were written with. The encoder's own choices (which Q, which fits, how hard to
+search) are not here: they change which bytes are written, never what they mean. Nor are the sizes that the shape of
+the code itself fixes (how many predictions, features or contexts the adaptive coder has, the quantisers of its
+context indexes): those change only with the code around them, which the golden files of tests/golden catch.
 """
 from __future__ import annotations
 
@@ -179,32 +175,22 @@ ADAPTIVE_BIAS_LEVELS = 8
 #: the logistic's mean deviation starting at 1 as if seen CALIBRATION_START times.
 ADAPTIVE_CALIBRATION_BINS = 32
 ADAPTIVE_CALIBRATION_START = 64
-#: The adaptive coder's presets: (the LMS predictors' step, the fast one's, grid, sse). Preset 0 is the coder of an
-#: adaptive tile (the steps above, no grid, no sse); a tuned tile names another. With grid, the scale calibration is
-#: kept per position in the tile's GRID x GRID blocks (JPEG's 8x8 blocks: their errors differ by position), each
-#: position with CALIBRATION_BINS >> GRID_BINS_SHIFT log-scale bins. With sse (format 12), the logistic's CDF is
-#: corrected by secondary estimation (ADAPTIVE_SSE_*). The encoder keeps the smallest per tile.
+#: The adaptive coder's presets: (the LMS predictors' step, the fast one's, grid, sse); preset 0 is an adaptive tile's,
+#: a tuned tile names another. With grid, the scale calibration is kept per position in GRID x GRID blocks (JPEG's),
+#: each with CALIBRATION_BINS >> GRID_BINS_SHIFT bins; with sse (format 12), secondary estimation (ADAPTIVE_SSE_*).
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1))
-#: How many presets a tuned tile of each file version may name.
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6}
-#: Secondary estimation (docs/format.md, "Secondary estimation"): where each value fell in the logistic's CDF is
-#: counted, per context, in SSE_BINS equal bins of that CDF, and the coded CDF is the logistic's mapped through the
-#: mean of SSE_TABLES such histograms' CDFs (each its own context of the subpixel), with 1/256 of the logistic's own.
-#: A value adds SSE_UNIT, spread over the bins its interval of the CDF covers; each histogram starts as SSE_PRIOR
-#: values spread evenly and is halved once it holds more than SSE_LIMIT.
-ADAPTIVE_SSE_BINS = 16
-ADAPTIVE_SSE_TABLES = 2
-ADAPTIVE_SSE_UNIT = 1024
-ADAPTIVE_SSE_PRIOR = 8
-ADAPTIVE_SSE_LIMIT = 1024
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6}  # how many presets a tuned tile of each file version may name
+#: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
+#: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each
+#: starts as SSE_PRIOR values spread evenly and is halved past SSE_LIMIT values.
+ADAPTIVE_SSE_BINS, ADAPTIVE_SSE_TABLES, ADAPTIVE_SSE_UNIT, ADAPTIVE_SSE_PRIOR, ADAPTIVE_SSE_LIMIT = 16, 2, 1024, 8, 1024
 #: The orders a tuned tile may code a colour tile's channels in (format 11): coded channel j is the tile's channel
 #: ORDERS[k][j], so R, G, B; B, G, R; G, B, R. The cross-channel predictors read the channels coded before.
 ADAPTIVE_ORDERS = ((0, 1, 2), (2, 1, 0), (1, 2, 0))
 #: A tuned tile's byte names its preset p and order k as p + ORDER_UNIT k.
 ADAPTIVE_ORDER_UNIT = 16
-ADAPTIVE_GRID = 8
-ADAPTIVE_GRID_BINS_SHIFT = 2
+ADAPTIVE_GRID, ADAPTIVE_GRID_BINS_SHIFT = 8, 2  # the grid preset's block side, and its calibration bins' shift
 
 
 def compiled_for(callees: tuple[str, ...] = (), folder: Path | None = None) -> str:

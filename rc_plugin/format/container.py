@@ -19,13 +19,10 @@ from .records import ADAPTIVE_HEAD
 MAGIC = b"\x89RCL\r\n\x1a\n"
 VERSION = 12
 #: A file is written in the oldest version that reads it (version_for), so older rcl releases read all they can: 8-bit
-#: samples in format 9, wider ones in format 10, either in format 11 where a tile is a tuned tile, 12 where a tuned
-#: tile's preset has secondary estimation.
-BYTE_VERSION, WIDE_VERSION, TUNED_VERSION = 9, 10, 11
-#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Header"): format 12
-#: presets with secondary estimation, 11 tuned tiles, 10 wide samples (FLAG_WIDE) and tiles, 9 learned tiles, 8 modes
-#: P and 1 and palette and generic tiles, 7 the coder byte and adaptive tiles (a version-6 file's tiles are all
-#: mixture tiles).
+#: samples in format 9, wider ones in 10, either in 11 where a tile is tuned, 12 where one has secondary estimation.
+BYTE_VERSION, WIDE_VERSION = 9, 10
+#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Header": 12 secondary
+#: estimation, 11 tuned, 10 wide, 9 learned, 8 palette and generic tiles and modes P and 1, 7 adaptive tiles).
 READABLE_VERSIONS = (6, 7, 8, 9, 10, 11, 12)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
@@ -55,11 +52,9 @@ MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + ADAPTIVE_HEAD.size
 
 
 def version_for(wide: bool, presets: int) -> int:
-    """The oldest version that reads a file of uint16 samples (wide) or not whose tuned tiles name presets below
-    `presets` (0: it has none)."""
-    if presets:
-        return min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n >= presets)
-    return WIDE_VERSION if wide else BYTE_VERSION
+    """The oldest version that reads a file (of uint16 samples if wide) whose tuned tiles name presets < `presets`."""
+    fits = [v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n >= presets]
+    return min(fits) if presets else WIDE_VERSION if wide else BYTE_VERSION
 
 
 def colour_channels(mode: str) -> int:

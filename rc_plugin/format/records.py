@@ -8,11 +8,11 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION, CODER_ADAPTIVE, CODER_GENERIC,
-                        CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_TUNED, CODER_WIDE, CONTEXT_BYTES, GREY_BYTES,
-                        PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, TAU_BYTES,
-                        WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM,
-                        WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
+from .bitstream import (ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION, CODER_ADAPTIVE,
+                        CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_TUNED, CODER_WIDE,
+                        CONTEXT_BYTES, GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC,
+                        PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD,
+                        WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
@@ -113,9 +113,8 @@ class LearnedTile(AdaptiveTile):
 
 @dataclasses.dataclass
 class TunedTile(AdaptiveTile):
-    """A tuned tile (format 11; its presets with secondary estimation format 12): the adaptive coder's stream coded
-    with preset `preset` (ADAPTIVE_PRESETS), its colour channels in order `order` (ADAPTIVE_ORDERS), then alpha; not
-    both 0, which is an adaptive tile."""
+    """A tuned tile (format 11, 12 for presets with secondary estimation): the adaptive coder's stream with preset
+    `preset` and its colour channels in order `order` (ADAPTIVE_PRESETS, _ORDERS), then alpha; not both 0."""
 
     preset: int = 1
     order: int = 0
