@@ -50,6 +50,10 @@ SSE_MIN_SAVING = 1 / 256
 SSE = 3
 SSE_PRESET = {p: next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE])
               for p, preset in enumerate(ADAPTIVE_PRESETS) if not preset[SSE]}
+#: At effort 2 with threads to spare (an image of fewer tiles than threads), the twin coded before the best preset is
+#: known: the grid preset's, which most one-tile photos decoded from JPEG keep, so that it runs on a thread the others
+#: leave idle. Only when time: the candidates, and so the bytes, are the same.
+AHEAD_PRESET = SSE_PRESET[max(SSE_PRESET)]
 #: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
 #: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
 GENERIC_TRY_RATIO = 1.5
@@ -127,13 +131,16 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
             presets = [p for p in range(len(ADAPTIVE_PRESETS)) if effort == 3 or not ADAPTIVE_PRESETS[p][SSE]]
             tuned = [(p, k, pool.submit(adaptive.encode_plane, in_order(k), preset=p))
                      for k in orders for p in presets if p or k]
+            ahead = {}  # with threads to spare, the twin most photos decoded from JPEG keep starts on the idle one
+            if effort == 2 and workers > 1 and AHEAD_PRESET in SSE_PRESET.values():
+                ahead[AHEAD_PRESET] = pool.submit(adaptive.encode_plane, in_order(orders[0]), preset=AHEAD_PRESET)
             records = [AdaptiveTile(plain.result(), alpha)]
             records += [TunedTile(t.result(), alpha, p, k) for p, k, t in tuned]
             best = min(records, key=lambda record: len(record.pack()))
             p, k = getattr(best, "preset", 0), getattr(best, "order", 0)
             if effort == 2 and p in SSE_PRESET:  # the best preset again, with secondary estimation
                 twin = SSE_PRESET[p]
-                stream = pool.submit(adaptive.encode_plane, in_order(k), preset=twin).result()  # on the pool's threads
+                stream = (ahead.get(twin) or pool.submit(adaptive.encode_plane, in_order(k), preset=twin)).result()
                 records.append(TunedTile(stream, alpha, twin, k))
             without = min(len(r.pack()) for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE])
             records = [r for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE]
