@@ -142,9 +142,10 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
                 twin = SSE_PRESET[p]
                 stream = (ahead.get(twin) or pool.submit(adaptive.encode_plane, in_order(k), preset=twin)).result()
                 records.append(TunedTile(stream, alpha, twin, k))
-            without = min(len(r.pack()) for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE])
-            records = [r for r in records if not ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE]
-                       or len(r.pack()) <= without * (1 - SSE_MIN_SAVING)]
+            with_sse = [bool(ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE]) for r in records]
+            without = min(len(r.pack()) for r, sse in zip(records, with_sse) if not sse)
+            records = [r for r, sse in zip(records, with_sse)
+                       if not sse or len(r.pack()) <= without * (1 - SSE_MIN_SAVING)]
             return records + ([LearnedTile(learned.result(), alpha, mixer)] if learned else [])
 
     def in_order(k: int) -> np.ndarray:
