@@ -12,13 +12,14 @@ import numba
 import numpy as np
 
 from ..format import bitstream as bs
+from .arith import quotient, reciprocal
 from .indexed import SQUASH as _SQUASH  # squash(x) = 4096 / (1 + e^(-x/256)), x = -2048..2047
 from .logistic import HALF, TOTAL, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3+d2ece270432ed010"
-bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py"))  # indexed: its squash table
+COMPILED_FOR = "c9ec14a0157579f3+094c11f6d011b32b"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES
 COMPONENTS = bs.MIXER_COMPONENTS
@@ -29,9 +30,9 @@ TAP_COLUMNS = FEATURES + 3
 
 
 @numba.njit(cache=True)
-def _norm(d, mad):
-    """An offset d (1/8 levels) in 1/8 of the coder's scale, clipped."""
-    return min(max((d * bs.MIXER_NORM_MUL) // mad, -bs.MIXER_FEATURE_LIMIT), bs.MIXER_FEATURE_LIMIT)
+def _norm(d, mad, inverse):
+    """An offset d (1/8 levels) in 1/8 of the coder's scale mad (inverse: its arith.reciprocal), clipped."""
+    return min(max(quotient(d * bs.MIXER_NORM_MUL, mad, inverse), -bs.MIXER_FEATURE_LIMIT), bs.MIXER_FEATURE_LIMIT)
 
 
 @numba.njit(cache=True)
@@ -39,19 +40,20 @@ def features(f, pred, valid, weights, sw, mu, mad, errors, corrected, blend, lev
     """Fill f (FEATURES) from the coder's state at one subpixel. errors: the blend's errors at W, N, NW, NE and at
     this pixel's two earlier channels; levels: expect, local, earlier, spread (the scale's inputs)."""
     n = pred.shape[0]
+    inverse = reciprocal(mad)
     for i in range(n):
         if valid[i]:
-            f[i] = _norm(pred[i] - mu, mad)
+            f[i] = _norm(pred[i] - mu, mad, inverse)
             f[n + i] = (weights[i] * 64) // sw
         else:
             f[i] = 0
             f[n + i] = 0
     k = 2 * n
     for j in range(6):
-        f[k + j] = _norm(errors[j], mad)
+        f[k + j] = _norm(errors[j], mad, inverse)
     k += 6
-    f[k] = _norm(corrected - blend, mad)
-    f[k + 1] = _norm(mu - corrected, mad)
+    f[k] = _norm(corrected - blend, mad, inverse)
+    f[k + 1] = _norm(mu - corrected, mad, inverse)
     k += 2
     for j in range(4):
         f[k + j] = min(ilog8(levels[j] + 1), bs.MIXER_FEATURE_LIMIT)

@@ -6,10 +6,11 @@ Integers only; the encoder and the decoder run the same functions, so their mode
 import numba
 
 from ..format import bitstream as bs
+from .arith import quotient, reciprocal
 
-#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3"
-bs.check_compiled_for(__name__, COMPILED_FOR)
+#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see bitstream.check_compiled_for).
+COMPILED_FOR = "c9ec14a0157579f3+c166d0d6a93a0c59"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
 
 @numba.njit(cache=True, inline="always")  # inlined: a call per subpixel cost 5 % of encoding
@@ -60,11 +61,12 @@ def update(total, count, value, c, k):
 
 @numba.njit(cache=True)
 def learn(weights, feats, error, step, floor):
-    """One normalised-LMS step of weights towards error (in eighths), each weight clipped; the norm is floor plus
-    the features' squares."""
+    """One normalised-LMS step of weights towards error (in eighths), each weight clipped; the norm is floor (>= 1)
+    plus the features' squares."""
     norm = floor
     for j in range(feats.shape[0]):
         norm += feats[j] * feats[j]
+    inverse = reciprocal(norm)
     for j in range(feats.shape[0]):
-        weights[j] = min(max(weights[j] + (error * feats[j] * step) // norm, -bs.ADAPTIVE_WEIGHT_LIMIT),
-                         bs.ADAPTIVE_WEIGHT_LIMIT)
+        step_j = quotient(error * feats[j] * step, norm, inverse)  # = (error * feats[j] * step) // norm
+        weights[j] = min(max(weights[j] + step_j, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)

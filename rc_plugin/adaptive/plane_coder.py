@@ -37,9 +37,9 @@ from .tokens import code_sample, code_sample_logistic, new_frequencies, reachabl
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3+e0c9e2430ca4f22c"
+COMPILED_FOR = "c9ec14a0157579f3+c944a3a49c383dbc"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
-                                                 "indexed.py", "tokens.py", "online.py", "sse.py"))
+                                                 "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py"))
 
 CALIBRATION_BINS, CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_BINS, bs.ADAPTIVE_CALIBRATION_START
 GRID = bs.ADAPTIVE_GRID
