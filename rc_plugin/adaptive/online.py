@@ -8,7 +8,8 @@ import numba
 from ..format import bitstream as bs
 from .arith import quotient, reciprocal
 
-#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see bitstream.check_compiled_for).
+#: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
+#: bitstream.check_compiled_for).
 COMPILED_FOR = "c9ec14a0157579f3+c166d0d6a93a0c59"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
@@ -60,13 +61,13 @@ def update(total, count, value, c, k):
 
 
 @numba.njit(cache=True)
-def learn(weights, feats, error, step, floor):
-    """One normalised-LMS step of weights towards error (in eighths), each weight clipped; the norm is floor (>= 1)
-    plus the features' squares."""
+def learn(weights, c, feats, error, step, floor):
+    """One normalised-LMS step of channel c's row of weights towards error (in eighths), each weight clipped; the
+    norm is floor (>= 1) plus the features' squares."""
     norm = floor
     for j in range(feats.shape[0]):
         norm += feats[j] * feats[j]
     inverse = reciprocal(norm)
     for j in range(feats.shape[0]):
         step_j = quotient(error * feats[j] * step, norm, inverse)  # = (error * feats[j] * step) // norm
-        weights[j] = min(max(weights[j] + step_j, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+        weights[c, j] = min(max(weights[c, j] + step_j, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)

@@ -37,7 +37,7 @@ from .tokens import code_sample, code_sample_logistic, new_frequencies, reachabl
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3+c944a3a49c383dbc"
+COMPILED_FOR = "c9ec14a0157579f3+8e9fa5a05d3e1864"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py"))
 
@@ -92,8 +92,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
     bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
     bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
-    scale_total = np.full((SCALE_CONTEXTS + 1, nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)
-    scale_count = np.ones((SCALE_CONTEXTS + 1, nc, SCALE_BINS), np.int64)
+    scale_total = np.full(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)  # row t*nc+c
+    scale_count = np.ones(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), np.int64)
     contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
     weights = np.zeros(PREDICTORS, np.int64)
     lms, fast = np.zeros((nc, LMS_FEATURES), np.int64), np.zeros((nc, LMS_FEATURES), np.int64)
@@ -129,7 +129,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
         r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
         for x in range(w):
             for c in range(nc):
-                plms, pfast, pwide = predict(img, y, x, c, lms[c], fast[c], wide[c], feats, wfeats, pred, valid)
+                plms, pfast, pwide = predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid)
                 blend, expect, spread, sw = blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift,
                                                               clip)
                 ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
@@ -163,7 +163,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 logs = 0
                 sk[4] = min(ilog8(mu + 1) >> bs.WIDE_LEVEL_SHIFT, SCALE_BINS - 1)
                 for t in range(contexts):
-                    mad = scale_total[t, c, sk[t]] * 64 // scale_count[t, c, sk[t]]
+                    mad = scale_total[t * nc + c, sk[t]] * 64 // scale_count[t * nc + c, sk[t]]
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
                 si = (logs + contexts // 2) // contexts - 24
                 tk = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
@@ -249,13 +249,13 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 berr[r0, x + 2, c] = 8 * v - blend
                 update(bias_total, bias_count, 8 * v - corrected, c, bctx)
                 for t in range(contexts):
-                    update(scale_total[t], scale_count[t], abs(8 * v - mu), c, sk[t])
+                    update(scale_total, scale_count, abs(8 * v - mu), t * nc + c, sk[t])
                 if not counted:
                     update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
-                learn(lms[c], feats, 8 * v - plms, lms_step, 1)
-                learn(fast[c], feats, 8 * v - pfast, fast_step, 1)
-                learn(wide[c], wfeats, 8 * v - pwide, lms_step, 1)
-                learn(corr_w[c], cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
+                learn(lms, c, feats, 8 * v - plms, lms_step, 1)
+                learn(fast, c, feats, 8 * v - pfast, fast_step, 1)
+                learn(wide, c, wfeats, 8 * v - pwide, lms_step, 1)
+                learn(corr_w, c, cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
     if not decoding:
         pos = close_stream(low, cache, pending, pos, out)
     return pos

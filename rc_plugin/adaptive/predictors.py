@@ -45,18 +45,20 @@ def _neighbours(img, y, x, c):
 
 
 @numba.njit(cache=True)
-def _lms(base, weights, feats):
-    """An LMS prediction in eighths: 8 base plus the weighted features (weights in 1/2**LMS_FRAC)."""
+def _lms(base, weights, c, feats):
+    """An LMS prediction in eighths: 8 base plus the features weighted by channel c's row of weights (in
+    1/2**LMS_FRAC)."""
     acc = 0
     for j in range(feats.shape[0]):
-        acc += weights[j] * feats[j]
+        acc += weights[c, j] * feats[j]
     return 8 * base + ((8 * acc) >> bs.ADAPTIVE_LMS_FRAC)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")  # inlined: a call passes 8 arrays, each two atomic reference counts
 def predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid):
     """Fill pred and valid (which predictions exist here) and the LMS features; returns the three LMS predictions
-    before clipping (their weights learn from those)."""
+    before clipping (their weights learn from those). lms, fast and wide: the LMS weights, a row per channel (whole
+    arrays, not a channel's row: a row taken in compiled code costs two atomic reference counts a subpixel)."""
     w = img.shape[1]
     wv, nv, nwv, nev, wwv, nnv, nnev, nwwv = _neighbours(img, y, x, c)
     pred[0], pred[1], pred[2], pred[3] = 8 * wv, 8 * nv, 8 * nwv, 8 * nev
@@ -87,8 +89,8 @@ def predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid):
         else:
             pred[11] = 8 * q
             valid[11] = 1
-    plms = pred[10] = _lms(wv, lms, feats)
-    pfast = pred[15] = _lms(wv, fast, feats)
+    plms = pred[10] = _lms(wv, lms, c, feats)
+    pfast = pred[15] = _lms(wv, fast, c, feats)
     for j in range(LMS_FEATURES):
         wfeats[j] = feats[j]
     nnwv = np.int64(img[y - 2, x - 1, c]) if (y >= 2 and x >= 1) else nwv
@@ -101,5 +103,5 @@ def predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid):
             wfeats[12] = q - np.int64(img[y - 1, x + 1, c - 1])
         if y >= 1 and x >= 1:
             wfeats[13] = q - np.int64(img[y - 1, x - 1, c - 1])
-    pwide = pred[16] = _lms(wv, wide, wfeats)
+    pwide = pred[16] = _lms(wv, wide, c, wfeats)
     return plms, pfast, pwide

@@ -59,7 +59,7 @@ def contexts(ctx, c, row, ew, en, dead_zone, push, mad):
     ctx[1] = c * CONTEXTS[1] + (min(max(q, -4), 4) + 4) * COARSE_ROWS + coarse
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")  # inlined: a call passes 4 arrays, each two atomic reference counts
 def prepare(bins, totals, ctx, knots, c, row, ew, en, dead_zone, push, mad):
     """The subpixel's contexts (contexts()), then knots (BINS + 1) := the tables' mean CDF at the bins' edges, in
     0..TOTAL: once per subpixel, so that each read of the mapped CDF (mapped) is one interpolation. Each table's CDF is
@@ -156,7 +156,7 @@ def learn(bins, totals, ctx, lo, hi):
                 totals[t, k] += bins[t, k, j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")  # inlined: a call passes 5 arrays, each two atomic reference counts
 def code(cdf, row, mu, clo, span, v, bins, totals, ctx, knots):
     """(cumulative frequency, frequency) of value v, then v counted (learn)."""
     f_lo, f_hi = below(cdf, row, mu, clo, span, v), below(cdf, row, mu, clo, span, v + 1)
