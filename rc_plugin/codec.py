@@ -35,7 +35,7 @@ from .format.bitstream import CODER_WIDE, LAYER_NAMES
 from .errors import RclError
 from .parallel import map_tiles
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
-from .format.records import CODER_NAMES, AdaptiveTile, PaletteTile, Tile, TunedTile, WideTile, parse_tile
+from .format.records import CODER_NAMES, AdaptiveTile, PaletteTile, Tile, WideTile, oldest_version, parse_tile
 
 Record = Tile | AdaptiveTile | PaletteTile | WideTile
 
@@ -125,7 +125,7 @@ def encode(
 
     at_once = opts["threads"] if coder.side_by_side else 1
     records = map_tiles(code, len(tiles), at_once, opts["progress"])
-    header = dataclasses.replace(header, version=version_for(wide, max(map(_presets_named, records))))
+    header = dataclasses.replace(header, version=version_for(wide, max(map(oldest_version, records))))
     parts = [header.pack()]
     for kind, key in META_CHUNKS.items():
         if meta.get(key):
@@ -136,13 +136,6 @@ def encode(
     parts += [chunk(b"TILE", record.pack()) for record in records]
     parts.append(chunk(b"IEND", b""))
     return b"".join(parts)
-
-
-def _presets_named(record: Record) -> int:
-    """1 + the preset a tuned tile (or a wide tile's part) names, 0 for none: what decides the file's version."""
-    if isinstance(record, WideTile):
-        return max(_presets_named(part.coded) if not isinstance(part.coded, bytes) else 0 for part in record.parts)
-    return record.preset + 1 if isinstance(record, TunedTile) else 0
 
 
 def read_header(data: bytes) -> Header:

@@ -11,7 +11,7 @@ from the sample photos of tests/assets.
 From format 10 on, a file is written in the oldest format that reads it (rc_plugin.format.container.version_for): an
 image of 8-bit samples in format 9 (BYTE_VERSION), so its cases (and --new-model, --new-mixer) stay in
 tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases); v12 the tuned
-tiles' with secondary estimation (format12_cases).
+tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -287,12 +287,20 @@ def spliced(data: bytes, payloads: list[bytes], version: int | None = None) -> b
     return head + data[container.HEADER_SIZE : start] + tiles + data[data.index(b"IEND", start) :]
 
 
-def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
-    """The file with every tile's colour recoded as a tuned tile of `preset` and channel `order` (alpha as it was), its
-    header's version made the current one: the encoder keeps a preset and order only where smallest, so each is
-    pinned all the same. A 16-bit file's tiles must be one part of 8-bit samples, which is recoded."""
+def retuned(data: bytes, preset: int, order: int = 0, mixer: int = 0) -> bytes:
+    """The file with every tile's colour recoded as a tuned tile of `preset` and channel `order` (with a learned mixer's
+    id: a learned tuned tile), alpha as it was, its header's version made the current one: the encoder keeps a preset
+    and order only where smallest, so each is pinned all the same. A 16-bit file's tiles must be one part of 8-bit
+    samples, which is recoded."""
     import dataclasses
-    from rc_plugin.adaptive import plane_coder as adaptive
+    from rc_plugin.adaptive import mixers, plane_coder
+
+    def record(colour: np.ndarray, alpha: bytes) -> records.TunedTile | records.LearnedTunedTile:
+        if mixer:
+            stream = plane_coder.encode_plane(colour, mixers.load(mixer), preset=preset)
+            return records.LearnedTunedTile(stream, alpha, mixer, preset, order)
+        return records.TunedTile(plane_coder.encode_plane(colour, preset=preset), alpha, preset, order)
+
     from rc_plugin.format import container
     from rc_plugin.format.bitstream import ADAPTIVE_ORDERS
 
@@ -304,17 +312,15 @@ def retuned(data: bytes, preset: int, order: int = 0) -> bytes:
         pixels = pixels[..., :1]
     tiles = []
     for (y, x, th, tw), payload in zip(header.tiles(), payloads):
-        record = records.parse_tile(payload, header.coded_channels, header.version)
-        if isinstance(record, records.WideTile):
-            (part,) = record.parts
+        tile = records.parse_tile(payload, header.coded_channels, header.version)
+        if isinstance(tile, records.WideTile):
+            (part,) = tile.parts
             colour = rc_plugin.adaptive.decode.decode_tile(part.coded, dataclasses.replace(header, flags=0), th, tw, {})
-            tuned = records.TunedTile(adaptive.encode_plane(colour, preset=preset), b"", preset, order)
-            tiles.append(records.WideTile([dataclasses.replace(part, coded=tuned)]).pack())
+            tiles.append(records.WideTile([dataclasses.replace(part, coded=record(colour, b""))]).pack())
         else:
             colour = pixels[y : y + th, x : x + tw, : header.coded_channels]
             colour = colour[..., ADAPTIVE_ORDERS[order]] if order else colour
-            tiles.append(records.TunedTile(adaptive.encode_plane(colour, preset=preset), record.alpha, preset,
-                                           order).pack())
+            tiles.append(record(colour, tile.alpha).pack())
     out = spliced(data, tiles, container.VERSION)
     assert np.array_equal(rc_plugin.decode(out), rc_plugin.decode(data)) and "tuned" in str(tile_kinds(out) +
                                                                                            wide_part_kinds(out))
@@ -374,6 +380,24 @@ def format12_cases() -> list[dict]:
             case["retune"] = twin
         twelve.append(case)
     return twelve
+
+
+def format13_cases() -> list[dict]:
+    """Format 13's learned tuned tiles: format 11's cases, each recoded with a learned mixer (the released ones in
+    turn) in its preset and order; the photo decoded from a JPEG is the encoder's own choice with the large mixer."""
+    from rc_plugin.format.records import MIXER_NAMES
+
+    thirteen = []
+    for i, case in enumerate(format11_cases()):
+        case = dict(case, name=case["name"].replace("tuned_", "learned_tuned_"))
+        mixer = list(MIXER_NAMES)[i % len(MIXER_NAMES)]
+        if "retune" in case:
+            case["pixels"] = case["pixels"].replace("retuned to", f"with mixer {MIXER_NAMES[mixer]!r} in")
+            case["relearn"] = mixer
+        else:
+            case.update(options={"mixer": "large"}, kind="learned tuned")
+        thirteen.append(case)
+    return thirteen
 
 
 def wide_asset(name: str) -> np.ndarray:
@@ -444,7 +468,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format12_cases()),
+        "files": write_files(format13_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
@@ -466,7 +490,7 @@ def write_files(cases_: list[dict], folder: Path = GOLDEN) -> list[dict]:
             if case.get("recode"):
                 data = recoded(data, case["kind"])
             if "retune" in case:
-                data = retuned(data, case["retune"], case.get("order", 0))
+                data = retuned(data, case["retune"], case.get("order", 0), case.get("relearn", 0))
             decoded, meta = decode_with_metadata(data)
             assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
             assert meta == {k: v for k, v in case["options"].items() if k not in ("q", "mixer")}, case["name"]

@@ -84,10 +84,12 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
         # just over the adaptive coder's own tile side, two pixels high: its tiles as the encoder splits them
         ("over_a_tile", rng.integers(0, 256, (2, 513, 3), dtype=np.uint8), {}, None),
         ("mixture", gradient[:16, :16], {"coder": "mixture", "q": 24}, None),
-        # the learned mixer (format 9), on photo crops, where it wins: its network, mixture and search
+        # the learned mixer (format 9), on photo crops, where it wins: its network, mixture and search; and in a preset
+        # (format 13), on a photo decoded from a JPEG, where that wins
         ("learned", _photo("lake")[150:166, 300:320], {"mixer": "small"}, None),
         ("learned_grey", np.asarray(Image.fromarray(_photo("osprey")[100:116, 60:78]).convert("L")), {"mixer": "large"},
          None),
+        ("learned_tuned", _photo("jpeg_decoded/jpeg_photo")[:16, :24], {"mixer": "medium"}, None),
         # 16-bit samples (format 10), coded as a wide stream: a noisy ramp, and the same with 0 and 65535 in it (the
         # full 16-bit range at 16 bits a sample); 12-bit values shifted left by 4 (steps of 16) with a full-range
         # noise alpha plane (a part of its own, in generic rows); 300 irregular levels (a table of their values)
@@ -122,7 +124,7 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
     assert seen == all_tile_kinds(), f"tile kinds no case reaches: {all_tile_kinds() - seen}; add an image for each"
     assert len(kinds["tile_edges"]) == 4 and len(kinds["over_a_tile"]) == 2
     assert kinds["extremes_adaptive"] in (["adaptive"], ["tuned"]) and kinds["noise"] in (["adaptive"], ["tuned"])
-    assert kinds["learned"] == kinds["learned_grey"] == ["learned"]
+    assert kinds["learned"] == kinds["learned_grey"] == ["learned"] and kinds["learned_tuned"] == ["learned tuned"]
     wide = {name: wide_part_kinds(rc_plugin.encode(pixels)) for name, pixels, _, tile in cases()
             if name.startswith("wide") and tile is None}
     assert wide.pop("wide_few_levels") in (["table:adaptive"], ["table:tuned"])

@@ -78,8 +78,7 @@ def test_golden_files_cover_the_coding_paths():
     assert first_tile(read(6, "rgb.rcl")).grey == b""
     assert rc_plugin.info(read(7, "rgb.rcl"))["coder"] == "adaptive"
     assert rc_plugin.info(read(7, "rgb_mixture.rcl"))["coder"] == "mixture"
-    latest = [(v, e["name"]) for v in (byte_version, rc_plugin.format.container.WIDE_VERSION,
-                                        rc_plugin.format.container.VERSION) for e in MANIFESTS[v]["files"]]
+    latest = [(v, e["name"]) for v in MANIFESTS if v >= byte_version for e in MANIFESTS[v]["files"]]
     assert {kind for v, name in latest for kind in tile_kinds(read(v, name))} == all_tile_kinds(), (
         "every tile kind the format has is pinned by a golden file")
     assert {e["mode"] for e in MANIFESTS[byte_version]["files"]} >= {"P", "1"}
@@ -131,6 +130,29 @@ def test_golden_tuned_files_cover_their_paths(version, prefix):
     assert {rc_plugin.info(data)["mode"] for data in tuned.values()} >= {"RGB", "L", "LA", "RGBA"}
     assert rc_plugin.info(tuned["tuned_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
     header = rc_plugin.format.container.parse_header(tuned["tuned_rgb_all_grey"], None)
+    assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
+
+
+def test_golden_learned_tuned_files_cover_their_paths():
+    """Format 13's files hold learned tuned tiles of every preset a learned tile may name, every channel order and
+    every released mixer, in the modes, tiles and parts their names say; the photo decoded from a JPEG is the encoder's
+    own choice with the large mixer, the grid preset."""
+    from rc_plugin.format.bitstream import ADAPTIVE_LEARNED_PRESETS, ADAPTIVE_ORDERS
+    from rc_plugin.format.records import MIXER_NAMES
+
+    learned = {e["name"][:-4]: read(13, e["name"]) for e in MANIFESTS[13]["files"]}
+    named = {name: [(t.preset, t.order, t.mixer) for t in tiles(data)] for name, data in learned.items()
+             if name != "learned_tuned_wide_record"}
+    assert all(tile_kinds(learned[name]) == ["learned tuned"] * len(n) for name, n in named.items())
+    assert {n[0] for ns in named.values() for n in ns} == set(range(ADAPTIVE_LEARNED_PRESETS))
+    assert {n[1] for ns in named.values() for n in ns} == set(range(len(ADAPTIVE_ORDERS)))
+    assert {n[2] for ns in named.values() for n in ns} == set(MIXER_NAMES)
+    assert named["learned_tuned_jpeg_photo"] == [(2, 0, 3)] and len(named["learned_tuned_two_tiles"]) == 2
+    assert named["learned_tuned_bgr"][0][:2] == (0, 1) and named["learned_tuned_gbr_grid"][0][:2] == (2, 2)
+    assert wide_part_kinds(learned["learned_tuned_wide_record"]) == ["offset:learned tuned"]
+    assert {rc_plugin.info(data)["mode"] for data in learned.values()} >= {"RGB", "L", "LA", "RGBA"}
+    assert rc_plugin.info(learned["learned_tuned_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
+    header = rc_plugin.format.container.parse_header(learned["learned_tuned_rgb_all_grey"], None)
     assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
 
 

@@ -1,5 +1,5 @@
-"""The learned mixer's tiles (format 9): exact, never larger than without the mixer, and refused with a clear
-error when a file names a mixer this rc_plugin lacks or its weights are damaged."""
+"""The learned mixer's tiles (format 9; in a preset and channel order, format 13): exact, never larger than without
+the mixer, and refused with a clear error when a file names a mixer this rc_plugin lacks or its weights are damaged."""
 import shutil
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from PIL import Image
 import rc_plugin
 from rc_plugin.adaptive import mixers
 from rc_plugin.format import container
-from rc_plugin.format.bitstream import CODER_LEARNED
+from rc_plugin.format.bitstream import CODER_LEARNED, CODER_LEARNED_TUNED
 from rc_plugin.format.records import MIXER_NAMES
 from rcl_testutil import first_tile, recrc, tile_kinds
 
@@ -22,15 +22,22 @@ def crop(photo_crop) -> np.ndarray:
     return np.ascontiguousarray(photo_crop[:40, :56])
 
 
+#: A learned tile of format 9 (preset 0, channels R, G, B) or of format 13 (in a preset and order).
+LEARNED = ("learned", "learned tuned")
+
+
 @pytest.mark.parametrize("name", MIXER_NAMES.values())
 def test_each_mixer_codes_exactly_and_never_larger(crop, name):
-    plain = rc_plugin.encode(crop)
-    data = rc_plugin.encode(crop, mixer=name)
-    assert np.array_equal(rc_plugin.decode(data), crop)
-    assert len(data) <= len(plain)
-    assert tile_kinds(data) == ["learned"], "the mixer should win on a photo crop"
-    assert MIXER_NAMES[first_tile(data).mixer] == name
-    assert rc_plugin.info(data)["version"] == container.BYTE_VERSION  # learned tiles: format 9
+    """At effort 1 (one preset, one order) the mixer writes format 9's learned tile; at the default, where a tuned
+    tile is smaller than the adaptive one, the learned tile in its preset and order too (format 13)."""
+    for effort, kind, version in ((1, "learned", container.BYTE_VERSION), (2, "learned tuned", 13)):
+        plain = rc_plugin.encode(crop, effort=effort)
+        data = rc_plugin.encode(crop, mixer=name, effort=effort)
+        assert np.array_equal(rc_plugin.decode(data), crop)
+        assert len(data) <= len(plain)
+        assert tile_kinds(data) == [kind], "the mixer should win on a photo crop"
+        assert MIXER_NAMES[first_tile(data).mixer] == name
+        assert rc_plugin.info(data)["version"] == version
 
 
 def test_grey_and_alpha_images_take_the_mixer(crop):
@@ -38,7 +45,7 @@ def test_grey_and_alpha_images_take_the_mixer(crop):
     rgba = np.dstack([crop, np.where(np.arange(crop.shape[1]) < 20, 255, 0)[None].repeat(crop.shape[0], 0)])
     for arr in (grey, rgba.astype(np.uint8)):
         data = rc_plugin.encode(arr, mixer="medium")
-        assert tile_kinds(data) == ["learned"]
+        assert tile_kinds(data)[0] in LEARNED
         assert np.array_equal(rc_plugin.decode(data), arr)
         assert len(data) <= len(rc_plugin.encode(arr))
 
@@ -51,12 +58,14 @@ def test_off_writes_what_the_default_writes(crop):
 def _with_mixer_byte(data: bytes, value: int) -> bytes:
     """The file with its one learned tile's mixer id replaced (its checksums left as they are)."""
     start = data.index(b"TILE", container.HEADER_SIZE) + container.CHUNK_HEAD.size  # the record's first byte
-    assert data[start] == CODER_LEARNED
+    assert data[start] in (CODER_LEARNED, CODER_LEARNED_TUNED)  # both name the mixer in the byte after the coder
     return data[: start + 1] + bytes([value]) + data[start + 2 :]
 
 
-def test_unknown_or_swapped_mixer_is_refused(crop):
-    data = rc_plugin.encode(crop, mixer="small")
+@pytest.mark.parametrize("effort", [1, 2])  # a learned tile, a learned tuned one
+def test_unknown_or_swapped_mixer_is_refused(crop, effort):
+    data = rc_plugin.encode(crop, mixer="small", effort=effort)
+    assert tile_kinds(data) == [LEARNED[effort - 1]]
     unknown = max(MIXER_NAMES) + 1
     with pytest.raises(rc_plugin.RclError, match=f"learned mixer {unknown}, which this rc_plugin does not know"):
         rc_plugin.decode(recrc(_with_mixer_byte(data, unknown)))
@@ -110,7 +119,7 @@ def test_adapters_and_command_pass_the_mixer(crop, tmp_path):
     assert rcl("encode", tmp_path / "in.png", "-o", tmp_path / "cli.rcl", "--mixer", "small", "--quiet").returncode == 0
     for name in ("pil.rcl", "iio.rcl", "cli.rcl"):
         data = (tmp_path / name).read_bytes()
-        assert tile_kinds(data) == ["learned"], name
+        assert tile_kinds(data)[0] in LEARNED, name
         assert np.array_equal(np.asarray(Image.open(tmp_path / name)), crop)
 
 

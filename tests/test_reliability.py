@@ -32,7 +32,7 @@ def fuzz_settings(examples: int):
 def seeds(photo_crop):
     """Valid files to mutate: mixture files (RGB, grey with alpha, a multi-tile one with metadata, one with the grey
     shortcut), adaptive files (RGB, a multi-tile RGBA one, multi-tile ones of tuned tiles with the grid preset and
-    with secondary estimation)
+    with secondary estimation, and of learned tuned tiles)
     and 16-bit files (tokens from the logistic, a multi-tile RGBA one with alpha parts and tokens from adaptive counts,
     generic rows of full-range noise, a table of sparse levels)."""
     from make_golden import retuned
@@ -52,6 +52,8 @@ def seeds(photo_crop):
         h = rc_plugin.encode(wide_rgba)
         k = retuned(rc_plugin.encode(photo_crop[:20, :36]), 2)  # format 11: each tile's calibration per grid position
         sse = retuned(rc_plugin.encode(photo_crop[:20, :36]), 4)  # format 12: secondary estimation's tables
+        # format 13: the learned mixer with the grid preset, channels in order B, G, R
+        learned = retuned(rc_plugin.encode(photo_crop[:20, :36]), 2, 1, mixer=1)
     finally:
         codec.TILE = old
     e = rc_plugin.encode(photo_crop[:24, :40])
@@ -68,7 +70,7 @@ def seeds(photo_crop):
     assert len(wide_part_kinds(h)) == 2 * rc_plugin.info(h)["tiles"] > 2 and "offset:stream" in wide_part_kinds(h)
     originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img, e: photo_crop[:24, :40], f: rgba,
                  g: wide_rgb, h: wide_rgba, i: noise, j: levels.astype(np.uint16), k: photo_crop[:20, :36],
-                 sse: photo_crop[:20, :36]}
+                 sse: photo_crop[:20, :36], learned: photo_crop[:20, :36]}
     originals[b] = rc_plugin.decode(b)
     return originals
 
@@ -100,7 +102,7 @@ def check_outcome(data: bytes, *expected: np.ndarray) -> None:
     assert any(out.shape == o.shape and np.array_equal(out, o) for o in expected), "wrong pixels returned"
 
 
-SEEDS = 12  # the seeds fixture's files, each fuzzed on its own
+SEEDS = 13  # the seeds fixture's files, each fuzzed on its own
 
 
 def test_every_seed_is_fuzzed(seeds):

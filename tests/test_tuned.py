@@ -37,7 +37,7 @@ def test_a_photo_decoded_from_a_jpeg_takes_the_grid_preset(jpeg_photo):
     assert [(t.preset, t.order) for t in tiles(data)] == [(5, 0)]
     # one tile: its candidates coded side by side on the threads (rc_plugin.adaptive.encode), the same bytes
     assert rc_plugin.encode(jpeg_photo, threads=1) == data == rc_plugin.encode(jpeg_photo, threads=3)
-    assert rc_plugin.info(data)["version"] == container.VERSION == 12
+    assert rc_plugin.info(data)["version"] == 12  # the oldest that reads it (container.version_for)
     assert np.array_equal(rc_plugin.decode(data), jpeg_photo)
     plain = plane_coder.encode_plane(jpeg_photo)
     assert len(tiles(data)[0].stream) < 0.99 * len(plain)  # measured 0.977 x
@@ -50,9 +50,13 @@ def test_the_file_version_is_the_oldest_that_reads_it(jpeg_photo):
     assert rc_plugin.info(rc_plugin.encode(drawing()))["version"] == 9
     noise = np.random.default_rng(1).integers(0, 65536, (8, 9)).astype(np.uint16)
     assert rc_plugin.info(rc_plugin.encode(noise))["version"] == 10
-    assert container.version_for(False, 0) == 9 and container.version_for(True, 0) == 10
-    assert container.version_for(False, 1) == container.version_for(True, 3) == 11
-    assert container.version_for(False, 4) == container.version_for(True, 6) == 12
+    assert container.version_for(False) == 9 and container.version_for(True) == 10
+    for preset, version in ((1, 11), (2, 11), (3, 12), (5, 12)):
+        tuned = records.TunedTile(b"", b"", preset)
+        assert records.oldest_version(tuned) == version == container.version_for(True, records.oldest_version(tuned))
+        part = records.WidePart(0, 2, 0, 1, 255, b"", tuned)  # a wide tile's part of 8-bit samples: its record's
+        assert records.oldest_version(records.WideTile([part])) == version
+    assert records.oldest_version(records.AdaptiveTile(b"", b"")) == 0
     data = bytearray(rc_plugin.encode(jpeg_photo))
     data[8] = 10  # a tuned tile in a version-10 file
     with pytest.raises(rc_plugin.RclError, match="unknown coder 6 in a version-10 file"):

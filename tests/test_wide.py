@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import rc_plugin
-from rc_plugin.format import container
+from rc_plugin.format import container, records
 from rcl_testutil import first_tile, rcl, wide_part_kinds
 
 
@@ -133,7 +133,7 @@ def test_eight_bit_files_keep_format_9(photo_crop):
     from rcl_testutil import tiles
 
     data = rc_plugin.encode(photo_crop[:32, :32])
-    assert data[8] == container.version_for(False, max(getattr(t, "preset", -1) + 1 for t in tiles(data)))
+    assert data[8] == container.version_for(False, max(map(records.oldest_version, tiles(data))))
     assert rc_plugin.encode(photo_crop[:32, :32], effort=1)[8] == container.BYTE_VERSION
     assert container.BYTE_VERSION == 9 and rc_plugin.decode(data).dtype == np.uint8
     drawing = np.repeat(np.repeat(photo_crop[:8, :8] // 64 * 64, 4, axis=0), 4, axis=1)  # few colours: a palette

@@ -8,7 +8,7 @@ import numpy as np
 from ..format.bitstream import (ADAPTIVE_ORDERS, PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD,
                                 WIDE_CODED_ROWS)
 from ..format.container import Header
-from ..format.records import AdaptiveTile, GenericTile, LearnedTile, PaletteTile, TunedTile, WideTile
+from ..format.records import AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile, PaletteTile, TunedTile, WideTile
 from .palette import apply_palette, unpack_palette
 
 
@@ -27,9 +27,12 @@ def decode_tuned_tile(tile: TunedTile, channels: int, th: int, tw: int) -> np.nd
 
 
 def decode_learned_tile(tile: LearnedTile, channels: int, th: int, tw: int) -> np.ndarray:
+    """The tile's colour: its stream decoded with its mixer (and a learned tuned tile's preset, its order undone)."""
     from . import mixers, plane_coder
 
-    return plane_coder.decode_plane(tile.stream, th, tw, channels, mixers.load(tile.mixer))
+    preset, order = getattr(tile, "preset", 0), getattr(tile, "order", 0)
+    coded = plane_coder.decode_plane(tile.stream, th, tw, channels, mixers.load(tile.mixer), preset=preset)
+    return coded[..., np.argsort(ADAPTIVE_ORDERS[order])] if order else coded
 
 
 def decode_generic_tile(tile: GenericTile, channels: int, th: int, tw: int) -> np.ndarray:
@@ -74,7 +77,8 @@ def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndar
 
 #: The decoder of each kind of record.
 _DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_tile, LearnedTile: decode_learned_tile,
-             PaletteTile: decode_palette_tile, WideTile: decode_wide_tile, TunedTile: decode_tuned_tile}
+             PaletteTile: decode_palette_tile, WideTile: decode_wide_tile, TunedTile: decode_tuned_tile,
+             LearnedTunedTile: decode_learned_tile}
 
 
 def decode_tile(tile: AdaptiveTile | PaletteTile | WideTile, header: Header, th: int, tw: int, opts: dict

@@ -19,8 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..format.alpha import encode_alpha
-from ..format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
-from ..format.records import PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, PaletteTile, TunedTile
+from ..format.bitstream import (ADAPTIVE_LEARNED_PRESETS, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC,
+                                PLANE_INDEXED)
+from ..format.records import (PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile, PaletteTile,
+                              TunedTile)
 from ..options import DEFAULT_EFFORT
 from .palette import pack_palette
 
@@ -59,6 +61,22 @@ AHEAD_PRESET = SSE_PRESET[max(SSE_PRESET)]
 GENERIC_TRY_RATIO = 1.5
 # a palette of at most the limit's colours fits the byte-sized index planes (the adaptive coder's, generic rows')
 assert max(PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS) <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE]
+# every preset without secondary estimation is one a learned tuned tile may name
+assert all(p < ADAPTIVE_LEARNED_PRESETS for p in SSE_PRESET)
+
+
+def _size(record: Record) -> int:
+    return len(record.pack())
+
+
+def _named(record: AdaptiveTile) -> tuple[int, int]:
+    """The preset and channel order an adaptive coder's record was coded with (0, 0 for an adaptive tile)."""
+    return getattr(record, "preset", 0), getattr(record, "order", 0)
+
+
+def _without_sse(preset: int) -> int:
+    """The preset without secondary estimation that `preset` is (or is the twin of): what a learned tile may name."""
+    return next((p for p, twin in SSE_PRESET.items() if twin == preset), preset)
 
 
 def palette_and_indices(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,21 +129,23 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         without secondary estimation in each channel order tried (but the adaptive tile's preset and order), at
         effort 2 the order whose first rows code smallest, and the best of them again with secondary estimation; at
         effort 3 every preset with it too. A preset with it is kept only where it saves SSE_MIN_SAVING. Then (with a
-        mixer) the learned one."""
+        mixer) the learned one, and where the smallest so far is tuned, the learned one in its order with its preset
+        (the twin without secondary estimation, if it has it): a learned tuned tile (format 13)."""
         with ThreadPoolExecutor(workers) as pool:
             sizes = []
             in_orders = channels == 3 and not indices_of_a_palette
-            if in_orders and effort == 2:  # the short samples first, the rest while they decide
+            learning = mixer and not indices_of_a_palette
+            if in_orders and (effort == 2 or effort == 3 and learning):  # the short samples first, the rest meanwhile
                 sample = colour[:ORDER_SAMPLE_ROWS]
                 sizes = [pool.submit(lambda k: len(adaptive.encode_plane(sample[..., ADAPTIVE_ORDERS[k]])), k)
                          for k in range(len(ADAPTIVE_ORDERS))]
             plain = pool.submit(adaptive.encode_plane, colour)
-            learned = (pool.submit(adaptive.encode_plane, colour, mixers.load(mixer))
-                       if mixer and not indices_of_a_palette else None)
+            learned = pool.submit(adaptive.encode_plane, colour, mixers.load(mixer)) if learning else None
+            sampled = [min(range(len(sizes)), key=lambda k: sizes[k].result())] if sizes else [0]
             if effort == 1:
                 orders = []
-            elif sizes:
-                orders = [min(range(len(sizes)), key=lambda k: sizes[k].result())]
+            elif effort == 2:
+                orders = sampled
             else:  # every order at effort 3; a grey plane or palette indices have one
                 orders = list(range(len(ADAPTIVE_ORDERS) if in_orders else 1))
             presets = [p for p in range(len(ADAPTIVE_PRESETS)) if effort == 3 or not ADAPTIVE_PRESETS[p][SSE]]
@@ -136,17 +156,28 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
                 ahead[AHEAD_PRESET] = pool.submit(adaptive.encode_plane, in_order(orders[0]), preset=AHEAD_PRESET)
             records = [AdaptiveTile(plain.result(), alpha)]
             records += [TunedTile(t.result(), alpha, p, k) for p, k, t in tuned]
-            best = min(records, key=lambda record: len(record.pack()))
-            p, k = getattr(best, "preset", 0), getattr(best, "order", 0)
+            best = min(records, key=_size)
+            p, k = _named(best)
             if effort == 2 and p in SSE_PRESET:  # the best preset again, with secondary estimation
                 twin = SSE_PRESET[p]
                 stream = (ahead.get(twin) or pool.submit(adaptive.encode_plane, in_order(k), preset=twin)).result()
                 records.append(TunedTile(stream, alpha, twin, k))
-            with_sse = [bool(ADAPTIVE_PRESETS[getattr(r, "preset", 0)][SSE]) for r in records]
-            without = min(len(r.pack()) for r, sse in zip(records, with_sse) if not sse)
-            records = [r for r, sse in zip(records, with_sse)
-                       if not sse or len(r.pack()) <= without * (1 - SSE_MIN_SAVING)]
-            return records + ([LearnedTile(learned.result(), alpha, mixer)] if learned else [])
+            with_sse = [bool(ADAPTIVE_PRESETS[_named(r)[0]][SSE]) for r in records]
+            without = min(_size(r) for r, sse in zip(records, with_sse) if not sse)
+            records = [r for r, sse in zip(records, with_sse) if not sse or _size(r) <= without * (1 - SSE_MIN_SAVING)]
+            if not learning:
+                return records
+            # the mixer again in the smallest record's order with its preset (the twin without secondary estimation),
+            # and at effort 3 in effort 2's best too, so that no tile grows with effort
+            smallest = [min(records, key=_size)]
+            if effort == 3:
+                smallest.append(min((r for r in records if _named(r) == (0, 0) or _named(r)[1] == sampled[0]
+                                     and not ADAPTIVE_PRESETS[_named(r)[0]][SSE]), key=_size))
+            wanted = dict.fromkeys((_without_sse(_named(r)[0]), _named(r)[1]) for r in smallest)
+            tuned = [(p, k, pool.submit(adaptive.encode_plane, in_order(k), mixers.load(mixer), preset=p))
+                     for p, k in wanted if p or k]
+            records += [LearnedTunedTile(t.result(), alpha, mixer, p, k) for p, k, t in tuned]
+            return records + [LearnedTile(learned.result(), alpha, mixer)]
 
     def in_order(k: int) -> np.ndarray:
         return colour[..., ADAPTIVE_ORDERS[k]] if k else colour

@@ -10,7 +10,7 @@ from .arith import quotient, reciprocal
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3+c166d0d6a93a0c59"
+COMPILED_FOR = "48aeb2889f47cf03+2663653453f11c2b"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
 

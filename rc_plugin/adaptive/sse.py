@@ -17,7 +17,7 @@ from .logistic import TOTAL, below
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3+021b22513e5c4591"
+COMPILED_FOR = "48aeb2889f47cf03+cfc12368c354b137"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
 
 BINS = bs.ADAPTIVE_SSE_BINS

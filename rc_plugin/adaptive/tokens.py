@@ -23,7 +23,7 @@ from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "c9ec14a0157579f3+a48eeaea9f53f45b"
+COMPILED_FOR = "48aeb2889f47cf03+a48eeaea9f53f45b"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT

@@ -97,6 +97,9 @@ CODER_WIDE = 5
 #: Format 11 adds a tuned tile: the adaptive coder with one of its presets and channel orders (ADAPTIVE_PRESETS,
 #: ADAPTIVE_ORDERS), named by their indices.
 CODER_TUNED = 6
+#: Format 13 adds a learned tuned tile: a learned tile whose coder runs with a preset (one of the first
+#: ADAPTIVE_LEARNED_PRESETS, those without sse) and a channel order, named as a tuned tile names them.
+CODER_LEARNED_TUNED = 7
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
 #: (rc_plugin.adaptive.indexed), or as the generic tile codes its rows.
 PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
@@ -169,18 +172,17 @@ ADAPTIVE_COUNT_LIMIT = 256
 ADAPTIVE_SCALE_INIT = 32
 #: Errors within +-DEAD_ZONE (1/8 levels) count as zero in the bias context's sign pattern, whose other part is one
 #: of BIAS_LEVELS error levels.
-ADAPTIVE_DEAD_ZONE = 2
-ADAPTIVE_BIAS_LEVELS = 8
+ADAPTIVE_DEAD_ZONE, ADAPTIVE_BIAS_LEVELS = 2, 8
 #: Scale calibration: contexts per channel (the log-scale index in half octaves), and the ratio of errors seen to
 #: the logistic's mean deviation starting at 1 as if seen CALIBRATION_START times.
-ADAPTIVE_CALIBRATION_BINS = 32
-ADAPTIVE_CALIBRATION_START = 64
+ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 #: The adaptive coder's presets: (the LMS predictors' step, the fast one's, grid, sse); preset 0 is an adaptive tile's,
 #: a tuned tile names another. With grid, the scale calibration is kept per position in GRID x GRID blocks (JPEG's),
 #: each with CALIBRATION_BINS >> GRID_BINS_SHIFT bins; with sse (format 12), secondary estimation (ADAPTIVE_SSE_*).
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6}  # how many presets a tuned tile of each file version may name
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6}  # how many presets a tuned tile of each file version may name
+ADAPTIVE_LEARNED_PRESETS = 3  # what a learned tuned tile may name: the mixer's mixture is coded, not sse's map
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each
 #: starts as SSE_PRIOR values spread evenly and is halved past SSE_LIMIT values.
@@ -188,8 +190,7 @@ ADAPTIVE_SSE_BINS, ADAPTIVE_SSE_TABLES, ADAPTIVE_SSE_UNIT, ADAPTIVE_SSE_PRIOR, A
 #: The orders a tuned tile may code a colour tile's channels in (format 11): coded channel j is the tile's channel
 #: ORDERS[k][j], so R, G, B; B, G, R; G, B, R. The cross-channel predictors read the channels coded before.
 ADAPTIVE_ORDERS = ((0, 1, 2), (2, 1, 0), (1, 2, 0))
-#: A tuned tile's byte names its preset p and order k as p + ORDER_UNIT k.
-ADAPTIVE_ORDER_UNIT = 16
+ADAPTIVE_ORDER_UNIT = 16  # a tuned tile's byte names its preset p and order k as p + ORDER_UNIT k
 ADAPTIVE_GRID, ADAPTIVE_GRID_BINS_SHIFT = 8, 2  # the grid preset's block side, and its calibration bins' shift
 
 
@@ -242,8 +243,7 @@ WIDE_MAP_OFFSET, WIDE_MAP_TABLE = 0, 1
 #: (rc_plugin.adaptive.generic over 2 bytes a sample: exact repeats, as in scans decompressed from a lossy format),
 #: or, for top <= BYTE_TOP, as any 8-bit record of format 9.
 WIDE_CODED_STREAM, WIDE_CODED_ROWS, WIDE_CODED_RECORD, WIDE_CODED_LOGISTIC = 0, 1, 2, 3
-WIDE_BYTE_TOP = 255
-WIDE_MAX = 65535
+WIDE_BYTE_TOP, WIDE_MAX = 255, 65535
 #: The token of a folded error u: u itself below TOKEN_DIRECT (a power of two), else 16 + 4 (bit length - 5) + the
 #: TOKEN_MSB bits after the leading one; TOKENS covers u < 2**16.
 WIDE_TOKEN_DIRECT = 16

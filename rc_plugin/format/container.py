@@ -12,18 +12,18 @@ import dataclasses
 import struct
 import zlib
 
-from .bitstream import ADAPTIVE_PRESETS_OF_VERSION, LAYER_NAMES, MAX_TILE, MIN_TILE
+from .bitstream import LAYER_NAMES, MAX_TILE, MIN_TILE
 from ..errors import RclError
 from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 12
-#: A file is written in the oldest version that reads it (version_for), so older rcl releases read all they can: 8-bit
-#: samples in format 9, wider ones in 10, either in 11 where a tile is tuned, 12 where one has secondary estimation.
+VERSION = 13
+#: A file is written in the oldest version that reads it (version_for): 8-bit samples in format 9, wider ones in 10,
+#: unless a record needs a later one (records.oldest_version), so older rcl releases read all they can.
 BYTE_VERSION, WIDE_VERSION = 9, 10
-#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Header": 12 secondary
-#: estimation, 11 tuned, 10 wide, 9 learned, 8 palette and generic tiles and modes P and 1, 7 adaptive tiles).
-READABLE_VERSIONS = (6, 7, 8, 9, 10, 11, 12)
+#: Versions this decoder reads, each the next without what that one added (docs/format.md, "Header": 13 learned tuned,
+#: 12 secondary estimation, 11 tuned, 10 wide, 9 learned, 8 palette and generic, modes P and 1, 7 adaptive tiles).
+READABLE_VERSIONS = (6, 7, 8, 9, 10, 11, 12, 13)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")
@@ -51,10 +51,10 @@ PALETTE_KEY = "palette"
 MIN_TILE_CHUNK = CHUNK_HEAD.size + 4 + ADAPTIVE_HEAD.size
 
 
-def version_for(wide: bool, presets: int) -> int:
-    """The oldest version that reads a file (of uint16 samples if wide) whose tuned tiles name presets < `presets`."""
-    fits = [v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n >= presets]
-    return min(fits) if presets else WIDE_VERSION if wide else BYTE_VERSION
+def version_for(wide: bool, needed: int = 0) -> int:
+    """The oldest version that reads a file of uint16 samples (wide) or not whose records need version `needed`
+    (records.oldest_version)."""
+    return max(needed, WIDE_VERSION if wide else BYTE_VERSION)
 
 
 def colour_channels(mode: str) -> int:

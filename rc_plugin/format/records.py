@@ -8,24 +8,24 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION, CODER_ADAPTIVE,
-                        CODER_GENERIC, CODER_LEARNED, CODER_MIXTURE, CODER_PALETTE, CODER_TUNED, CODER_WIDE,
-                        CONTEXT_BYTES, GREY_BYTES, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC,
-                        PLANE_INDEXED, TAU_BYTES, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD,
+from .bitstream import (ADAPTIVE_LEARNED_PRESETS, ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION,
+                        CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_LEARNED_TUNED, CODER_MIXTURE,
+                        CODER_PALETTE, CODER_TUNED, CODER_WIDE, PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS,
+                        PLANE_GENERIC, PLANE_INDEXED, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD,
                         WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
+from .mixture_record import Tile, parse_mixture
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
-               CODER_GENERIC: "generic", CODER_LEARNED: "learned", CODER_WIDE: "wide", CODER_TUNED: "tuned"}
-#: The coders each version knows (a version-6 tile has no coder byte).
-CODERS_OF_VERSION = {7: (CODER_MIXTURE, CODER_ADAPTIVE),
-                     8: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC),
-                     9: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED),
-                     10: (CODER_MIXTURE, CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED, CODER_WIDE),
-                     11: tuple(CODER_NAMES), 12: tuple(CODER_NAMES)}
+               CODER_GENERIC: "generic", CODER_LEARNED: "learned", CODER_WIDE: "wide", CODER_TUNED: "tuned",
+               CODER_LEARNED_TUNED: "learned tuned"}
+#: The coders each version knows (a version-6 tile has no coder byte): format 7's two, and what each later one added.
+_ADDED_CODERS = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: (CODER_PALETTE, CODER_GENERIC), 9: (CODER_LEARNED,),
+                 10: (CODER_WIDE,), 11: (CODER_TUNED,), 12: (), 13: (CODER_LEARNED_TUNED,)}
+CODERS_OF_VERSION = {v: sum((added for u, added in _ADDED_CODERS.items() if u <= v), ()) for v in _ADDED_CODERS}
 #: The version whose records a wide tile's part of 8-bit samples holds in a file of each version from 10 (any record
 #: of that version but a mixture or wide one).
-BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12}
+BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13}
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
@@ -42,6 +42,8 @@ PALETTE_TILE_HEAD = struct.Struct("<BBHIII")
 #: A learned tile record's head: the coder byte, the mixer's id, the stream's and the alpha plane's lengths; a tuned
 #: tile's is the same with its preset p and channel order k (ADAPTIVE_PRESETS, ADAPTIVE_ORDERS) as p + ORDER_UNIT k.
 LEARNED_HEAD = TUNED_HEAD = struct.Struct("<BBII")
+#: A learned tuned tile's (format 13): the coder byte, the mixer's id, its preset and order as a tuned tile's, lengths.
+LEARNED_TUNED_HEAD = struct.Struct("<BBBII")
 #: A wide tile record's head: the coder byte and its parts' count (the colour, then the alpha plane if any); each
 #: part's head: how its samples map to 0..top (WIDE_MAP_*), how those values are coded (WIDE_CODED_*), the smallest
 #: sample lo, the step (WIDE_MAP_OFFSET: a sample is lo + step x its value; 1 for a table), top, the lengths of the
@@ -51,33 +53,6 @@ WIDE_PART_HEAD = struct.Struct("<BBHHHII")
 WIDE_MAP_NAMES = {WIDE_MAP_OFFSET: "offset", WIDE_MAP_TABLE: "table"}
 WIDE_CODED_NAMES = {WIDE_CODED_STREAM: "stream", WIDE_CODED_ROWS: "rows", WIDE_CODED_RECORD: "record",
                     WIDE_CODED_LOGISTIC: "logistic"}
-
-
-@dataclasses.dataclass
-class Tile:
-    """A mixture tile: the paper's path (lossy layer, RC mixture, tau, causal pass, grey shortcut)."""
-
-    tau: bytes  # 3*K signed offsets
-    context: bytes  # the causal pass's parameters (rc_plugin.mixture.context.ContextParams)
-    grey: bytes  # the grey shortcut's parameters (rc_plugin.mixture.grey.GreyParams), b"" when it is off
-    ranges: list[tuple[int, int]]  # per coded colour channel (lo, hi) of the residual
-    lossy: bytes
-    residual: list[bytes]  # per coded colour channel
-    alpha: bytes
-
-    coder = CODER_MIXTURE
-
-    def pack(self) -> bytes:
-        parts = [bytes([self.coder]), self.tau, self.context]
-        if len(self.ranges) == 3:  # colour tiles: a byte saying whether the grey shortcut is on
-            parts.append(bytes([1 if self.grey else 0]) + self.grey)
-        for (lo, hi), stream in zip(self.ranges, self.residual):
-            parts.append(struct.pack("<hhI", lo, hi, len(stream)))
-        parts.append(struct.pack("<II", len(self.lossy), len(self.alpha)))
-        parts.append(self.lossy)
-        parts.extend(self.residual)
-        parts.append(self.alpha)
-        return b"".join(parts)
 
 
 @dataclasses.dataclass
@@ -109,6 +84,21 @@ class LearnedTile(AdaptiveTile):
 
     def pack(self) -> bytes:
         return LEARNED_HEAD.pack(self.coder, self.mixer, len(self.stream), len(self.alpha)) + self.stream + self.alpha
+
+
+@dataclasses.dataclass
+class LearnedTunedTile(LearnedTile):
+    """A learned tuned tile (format 13): a learned tile whose coder ran with preset `preset` (one without secondary
+    estimation) and its colour channels in order `order`; not both 0, which is a learned tile."""
+
+    preset: int = 1
+    order: int = 0
+    coder = CODER_LEARNED_TUNED
+
+    def pack(self) -> bytes:
+        named = self.preset + ADAPTIVE_ORDER_UNIT * self.order
+        head = LEARNED_TUNED_HEAD.pack(self.coder, self.mixer, named, len(self.stream), len(self.alpha))
+        return head + self.stream + self.alpha
 
 
 @dataclasses.dataclass
@@ -178,11 +168,11 @@ class PaletteTile:
 def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTile | PaletteTile | WideTile:
     """A TILE payload's record; version 6 tiles are mixture tiles without the coder byte."""
     if version == 6:
-        return _parse_mixture(payload, channels)
+        return parse_mixture(payload, channels)
     if not payload:
         raise RclError("corrupt .rcl tile: it is empty")
     if payload[0] == CODER_MIXTURE:
-        return _parse_mixture(payload[1:], channels)
+        return parse_mixture(payload[1:], channels)
     if payload[0] not in CODERS_OF_VERSION[version]:
         raise RclError(f"corrupt .rcl tile: unknown coder {payload[0]} in a version-{version} file")
     if payload[0] == CODER_PALETTE:
@@ -193,18 +183,44 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         _, named, stream_len, alpha_len = _head(LEARNED_HEAD, payload)
         stream_and_alpha = _stream_and_alpha(payload, LEARNED_HEAD.size, stream_len, alpha_len)
         if payload[0] == CODER_TUNED:
-            preset, order = named % ADAPTIVE_ORDER_UNIT, named // ADAPTIVE_ORDER_UNIT
-            orders = len(ADAPTIVE_ORDERS) if channels == 3 else 1  # a grey tile has one
-            if named == 0 or preset >= ADAPTIVE_PRESETS_OF_VERSION[version] or order >= orders:
-                raise RclError(f"corrupt .rcl tile: unknown adaptive preset {preset} or order {order}")
-            return TunedTile(*stream_and_alpha, preset, order)
-        if named not in MIXER_NAMES:
-            raise RclError(f"this .rcl tile names learned mixer {named}, which this rc_plugin does not know; upgrade "
-                           "rc_plugin, or the file is corrupt")
-        return LearnedTile(*stream_and_alpha, named)
+            presets = ADAPTIVE_PRESETS_OF_VERSION[version]
+            return TunedTile(*stream_and_alpha, *_preset_and_order(named, channels, presets))
+        return LearnedTile(*stream_and_alpha, _known_mixer(named))
+    if payload[0] == CODER_LEARNED_TUNED:
+        _, mixer, named, stream_len, alpha_len = _head(LEARNED_TUNED_HEAD, payload)
+        preset, order = _preset_and_order(named, channels, ADAPTIVE_LEARNED_PRESETS)
+        stream_and_alpha = _stream_and_alpha(payload, LEARNED_TUNED_HEAD.size, stream_len, alpha_len)
+        return LearnedTunedTile(*stream_and_alpha, _known_mixer(mixer), preset, order)
     _, stream_len, alpha_len = _head(ADAPTIVE_HEAD, payload)
     kind = GenericTile if payload[0] == CODER_GENERIC else AdaptiveTile
     return kind(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len))
+
+
+def oldest_version(record: Tile | AdaptiveTile | PaletteTile | WideTile) -> int:
+    """The oldest file version that reads the record (a wide tile's parts' too; 0: any that reads its coder)."""
+    if isinstance(record, WideTile):
+        return max((oldest_version(part.coded) for part in record.parts if not isinstance(part.coded, bytes)), default=0)
+    if isinstance(record, LearnedTunedTile):
+        return min(v for v, coders in CODERS_OF_VERSION.items() if CODER_LEARNED_TUNED in coders)
+    if isinstance(record, TunedTile):
+        return min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n > record.preset)
+    return 0
+
+
+def _preset_and_order(named: int, channels: int, presets: int) -> tuple[int, int]:
+    """The preset and channel order a tuned record's byte names: neither both 0 nor beyond the first `presets`
+    presets and the orders of the tile's channels (a grey tile has one)."""
+    preset, order = named % ADAPTIVE_ORDER_UNIT, named // ADAPTIVE_ORDER_UNIT
+    if named == 0 or preset >= presets or order >= (len(ADAPTIVE_ORDERS) if channels == 3 else 1):
+        raise RclError(f"corrupt .rcl tile: unknown adaptive preset {preset} or order {order}")
+    return preset, order
+
+
+def _known_mixer(mixer: int) -> int:
+    if mixer not in MIXER_NAMES:
+        raise RclError(f"this .rcl tile names learned mixer {mixer}, which this rc_plugin does not know; upgrade "
+                       "rc_plugin, or the file is corrupt")
+    return mixer
 
 
 def _head(head: struct.Struct, payload: bytes) -> tuple:
@@ -260,41 +276,3 @@ def _parse_wide(payload: bytes, channels: int, record_version: int) -> WideTile:
     if pos != len(payload):
         raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
     return WideTile(parts)
-
-
-def _parse_mixture(payload: bytes, channels: int) -> Tile:
-    need = TAU_BYTES + CONTEXT_BYTES + (channels == 3) + channels * 8 + 8
-    if len(payload) < need:
-        raise RclError("corrupt .rcl tile: its table of lengths is truncated")
-    tau = payload[:TAU_BYTES]
-    context = payload[TAU_BYTES : TAU_BYTES + CONTEXT_BYTES]
-    pos = TAU_BYTES + CONTEXT_BYTES
-    grey = b""
-    if channels == 3:
-        if payload[pos] > 1:
-            raise RclError(f"corrupt .rcl tile: grey-shortcut byte {payload[pos]}")
-        pos += 1
-        if payload[pos - 1]:
-            grey = payload[pos : pos + GREY_BYTES]
-            pos += GREY_BYTES
-            if len(payload) < pos + channels * 8 + 8:
-                raise RclError("corrupt .rcl tile: its table of lengths is truncated")
-    ranges, lengths = [], []
-    for _ in range(channels):
-        lo, hi, n = struct.unpack_from("<hhI", payload, pos)
-        pos += 8
-        if not -255 <= lo <= hi <= 255:
-            raise RclError(f"corrupt .rcl tile: residual range {lo}..{hi}")
-        ranges.append((lo, hi))
-        lengths.append(n)
-    lossy_len, alpha_len = struct.unpack_from("<II", payload, pos)
-    pos += 8
-    if pos + lossy_len + sum(lengths) + alpha_len != len(payload):
-        raise RclError("corrupt .rcl tile: its lengths do not add up to its size")
-    lossy = payload[pos : pos + lossy_len]
-    pos += lossy_len
-    residual = []
-    for n in lengths:
-        residual.append(payload[pos : pos + n])
-        pos += n
-    return Tile(tau, context, grey, ranges, lossy, residual, payload[pos : pos + alpha_len])

@@ -10,7 +10,7 @@ from . import entropy, released
 from ..format import grids
 from ..format.bitstream import LAYER_NAMES, LAYER_NONE
 from ..format.container import Header
-from ..format.records import Tile
+from ..format.mixture_record import Tile
 from .context import ContextParams
 from ..errors import RclError
 from .grey import GreyCoding, GreyParams

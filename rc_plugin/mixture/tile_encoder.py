@@ -13,7 +13,7 @@ import numpy as np
 from . import entropy, released
 from ..format import grids
 from ..format.alpha import encode_alpha
-from ..format.records import Tile
+from ..format.mixture_record import Tile
 from .context import ContextParams
 from .fitting import FIT_STRIDE, fit_context, fit_grey, grey_worth_trying
 from .grey import GreyCoding, is_grey
