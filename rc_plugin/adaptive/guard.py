@@ -130,7 +130,8 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         effort 2 the order whose first rows code smallest, and the best of them again with secondary estimation; at
         effort 3 every preset with it too. A preset with it is kept only where it saves SSE_MIN_SAVING. Then (with a
         mixer) the learned one, and where the smallest so far is tuned, the learned one in its order with its preset
-        (the twin without secondary estimation, if it has it): a learned tuned tile (format 13)."""
+        (the twin without secondary estimation, if it has it): a learned tuned tile (format 13); at effort 3 also in
+        effort 2's choice (the best in the sampled order), so that no tile grows with effort."""
         with ThreadPoolExecutor(workers) as pool:
             sizes = []
             in_orders = channels == 3 and not indices_of_a_palette
