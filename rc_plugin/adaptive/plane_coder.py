@@ -30,37 +30,34 @@ from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_share, guard_step,
                      guarded, mixture, prepare)
 from .online import blend_predictions, learn, update
-from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict
+from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict, predict_call
 from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
 from . import sse
 from .tokens import code_sample, code_sample_logistic, new_frequencies, reachable
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "48aeb2889f47cf03+da1fe3da85651656"
+COMPILED_FOR = "48aeb2889f47cf03+fbe2a528f171caa7"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py"))
 
 CALIBRATION_BINS, CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_BINS, bs.ADAPTIVE_CALIBRATION_START
-GRID = bs.ADAPTIVE_GRID
+GRID, BIAS_LEVELS = bs.ADAPTIVE_GRID, bs.ADAPTIVE_BIAS_LEVELS
 #: Each preset's (LMS step, fast LMS step, grid, sse), as bitstream.ADAPTIVE_PRESETS says.
 PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
-BIAS_LEVELS = bs.ADAPTIVE_BIAS_LEVELS
 #: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
 CORRECTION_FEATURES = 6
 #: Scale contexts: the error estimate, the neighbours' errors, the earlier channels' error x the error estimate, the
 #: predictions' spread; each has 64 bins but the third, which has 256.
-SCALE_CONTEXTS = 4
-SCALE_BINS = 256
+SCALE_CONTEXTS, SCALE_BINS = 4, 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
-#: The largest 8-bit sample: code_plane's top for every tile but a wide one's.
-BYTE_TOP = bs.WIDE_BYTE_TOP
+BYTE_TOP = bs.WIDE_BYTE_TOP  # the largest 8-bit sample: code_plane's top for every tile but a wide one's
 NO_TAP = np.zeros((0, TAP_COLUMNS), np.int16)
 #: No learned mixer: the network's weights (int16) and biases (int32) with no hidden units.
 NO_NET = (np.zeros((0, FEATURES), np.int16), np.zeros(0, np.int32), np.zeros((bs.MIXER_OUTPUTS, 0), np.int16),
           np.zeros(bs.MIXER_OUTPUTS, np.int32))
-#: The encoder's unused input, read-only like the decoder's (the decoder's unused output is writable like the
-#: encoder's): both share one compiled specialisation, not two for a fresh process (docs/models.md, "First use").
+#: The encoder's unused input, read-only like the decoder's (whose unused output is writable like the encoder's): one
+#: compiled specialisation for both, not two for a fresh process (docs/models.md, "First use").
 _NO_INPUT = np.frombuffer(b"\0", np.uint8)
 
 
@@ -68,10 +65,10 @@ _NO_INPUT = np.frombuffer(b"\0", np.uint8)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
 def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap, top, token_freq, token_totals,
                preset):
-    """Code img (h, w, C) into out, or (decoding) fill img from the stream inp; returns bytes written
-    (encoding) or read (decoding). trace, if it has rows, receives each subpixel's (start, frequency). With hidden
-    units (w1's rows), the learned mixer (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives
-    each subpixel's mixer features, value, mean and scale row (its training data).
+    """Code img (h, w, C) into out, or (decoding) fill img from the stream inp; returns bytes written (encoding) or
+    read (decoding). trace, if it has rows, receives each subpixel's (start, frequency). With hidden units (w1's rows),
+    the learned mixer (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives each subpixel's
+    mixer features, value, mean and scale row (its training data).
 
     top: the largest value a sample may take, 255 for uint8 samples. Above 255 (uint16 samples of a wide tile,
     format 10) each sample is coded as a token and raw bits (rc_plugin.adaptive.tokens), without a learned mixer,
@@ -129,7 +126,10 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
         r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
         for x in range(w):
             for c in range(nc):
-                plms, pfast, pwide = predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid)
+                if use_net:  # (predictors.predict_call says why)
+                    plms, pfast, pwide = predict_call(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid)
+                else:
+                    plms, pfast, pwide = predict(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid)
                 blend, expect, spread, sw = blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift,
                                                               clip)
                 ew, en, enw, ene = berr[r0, x + 1, c], berr[r1, x + 2, c], berr[r1, x + 1, c], berr[r1, x + 3, c]
