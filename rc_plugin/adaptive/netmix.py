@@ -192,7 +192,7 @@ def guard_step(state, share, f_net, f_own, f_coded):
     return min(max(state + step, -bs.MIXER_GUARD_LIMIT), bs.MIXER_GUARD_LIMIT)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")  # inlined: up to a dozen calls a subpixel, each 5 arrays' reference counts
 def below_mix(cdf, mus, rows, mults, clos, total, b):
     """Frequency of the values < b (0..256) under the mixture: its mass scaled to TOTAL - 256, plus one for each
     value (as logistic.below for one component)."""
