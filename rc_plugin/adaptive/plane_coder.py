@@ -37,7 +37,7 @@ from .tokens import code_sample, code_sample_logistic, new_frequencies, reachabl
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "48aeb2889f47cf03+e34bcc42e2f330e3"
+COMPILED_FOR = "48aeb2889f47cf03+1d98ee2dfadec389"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py"))
 
