@@ -11,7 +11,8 @@ from the sample photos of tests/assets.
 From format 10 on, a file is written in the oldest format that reads it (rc_plugin.format.container.version_for): an
 image of 8-bit samples in format 9 (BYTE_VERSION), so its cases (and --new-model, --new-mixer) stay in
 tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases); v12 the tuned
-tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases).
+tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases); v14 the streams split
+by channel (format14_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -400,6 +401,40 @@ def format13_cases() -> list[dict]:
     return thirteen
 
 
+def format14_cases() -> list[dict]:
+    """Format 14's streams split by channel (colour tiles of at least rc_plugin.adaptive.pipeline.SPLIT_PIXELS): a
+    256x256 photo crop as the encoder codes it, retuned to another preset and order, and with a learned mixer in
+    one; an RGBA image of two tiles, one split, one too small to be; and, in files of version 14 all the same (their
+    tiles retuned), a colour tile too small, grey, grey with alpha and metadata, each of one stream."""
+    from rc_plugin.adaptive.pipeline import SPLIT_PIXELS
+
+    lake, osprey, colosseum = photo("lake"), photo("osprey"), photo("colosseum")
+    crop, text = lake[:256, 256:], "lake.png[:256, 256:]"
+    col = colosseum[60:108, 100:164]
+    meta = {"icc_profile": ICC, "exif": EXIF, "xmp": XMP}
+    assert crop.shape[0] * crop.shape[1] >= SPLIT_PIXELS
+    two = np.dstack([np.concatenate([lake[:256], lake[:256, :40]], axis=1), alpha_mask(256, 552)])
+    return [
+        dict(name="split_rgb", pixels=text, arr=crop, options={}),
+        dict(name="split_tuned_bgr", pixels=f"{text}, retuned to preset 1 in order 1 (B, G, R)", arr=crop, options={},
+             retune=1, order=1),
+        dict(name="split_learned_gbr", pixels=f"{text}, with mixer 'small' in preset 2 and order 2 (G, B, R)",
+             arr=crop, options={}, retune=2, order=2, relearn=1),
+        dict(name="split_rgba_two_tiles", pixels="lake.png[:256] and lake.png[:256, :40] side by side, with "
+             "make_golden.alpha_mask(256, 552)",
+             arr=two, options={}),
+        dict(name="unsplit_rgb", pixels="osprey.png[100:164, 40:136], retuned to preset 1", arr=osprey[100:164, 40:136],
+             options={}, retune=1),
+        dict(name="unsplit_grey_l", pixels="lake.png[:256, 256:] converted to L by Pillow, retuned to preset 1",
+             arr=luma(crop), options={}, retune=1),
+        dict(name="unsplit_la", pixels="colosseum.png[60:108, 100:164] converted to L by Pillow, with "
+             "make_golden.alpha_mask(48, 64), retuned to preset 2", arr=np.dstack([luma(col), alpha_mask(48, 64)]),
+             options={}, retune=2),
+        dict(name="unsplit_rgb_metadata", pixels="osprey.png[160:192, 200:248], retuned to preset 1",
+             arr=osprey[160:192, 200:248], options=meta, retune=1),
+    ]
+
+
 def wide_asset(name: str) -> np.ndarray:
     """A 16-bit test asset's samples (read as rcl reads a 16-bit PNG)."""
     from rc_plugin.files.wide_files import read_wide
@@ -468,7 +503,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format13_cases()),
+        "files": write_files(format14_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

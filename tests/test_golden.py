@@ -156,6 +156,22 @@ def test_golden_learned_tuned_files_cover_their_paths():
     assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
 
 
+def test_golden_split_files_cover_their_paths():
+    """Format 14's files hold streams split by channel where their names say (a tile too small keeps one stream),
+    in the records named, and decode alike on one thread and with their channels side by side."""
+    from rc_plugin.format.streams import is_split
+
+    split = {e["name"][:-4]: read(14, e["name"]) for e in MANIFESTS[14]["files"]}
+    assert {name: [is_split(t.stream) for t in tiles(data)] for name, data in split.items()} == {
+        "split_rgb": [True], "split_tuned_bgr": [True], "split_learned_gbr": [True], "split_rgba_two_tiles": [True, False],
+        "unsplit_rgb": [False], "unsplit_grey_l": [False], "unsplit_la": [False], "unsplit_rgb_metadata": [False]}
+    assert [(t.preset, t.order) for t in tiles(split["split_tuned_bgr"])] == [(1, 1)]
+    assert [(t.preset, t.order, t.mixer) for t in tiles(split["split_learned_gbr"])] == [(2, 2, 1)]
+    assert rc_plugin.info(split["split_rgba_two_tiles"])["mode"] == "RGBA"
+    for data in split.values():
+        assert np.array_equal(rc_plugin.decode(data, threads=1), rc_plugin.decode(data, threads=2))
+
+
 def test_bitstream_constants_pinned():
     from rc_plugin.format import bitstream
     from rc_plugin.adaptive import logistic

@@ -102,7 +102,7 @@ def test_every_import_follows_the_architecture():
 
 def test_the_byte_format_imports_no_algorithm():
     assert closure("format.container") <= {"format", "format.bitstream", "errors", "format.grids", "format.records",
-                                           "format.mixture_record"}
+                                           "format.mixture_record", "format.streams"}
 
 
 def test_the_decoder_never_imports_encoder_only_code():

@@ -8,30 +8,33 @@ import numpy as np
 from ..format.bitstream import (ADAPTIVE_ORDERS, PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD,
                                 WIDE_CODED_ROWS)
 from ..format.container import Header
-from ..format.records import AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile, PaletteTile, TunedTile, WideTile
+from ..format.records import (SPLITTABLE, AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile, PaletteTile,
+                              TunedTile, WideTile)
 from .palette import apply_palette, unpack_palette
 
 
-def decode_adaptive_tile(tile: AdaptiveTile, channels: int, th: int, tw: int) -> np.ndarray:
+def decode_adaptive_tile(tile: AdaptiveTile, channels: int, th: int, tw: int, threads: int = 1) -> np.ndarray:
+    """The tile's colour; a stream split by channel decodes on up to `threads` threads (so do the tiles below)."""
     from . import plane_coder  # a quarter second of numba loading, at the first adaptive tile
 
-    return plane_coder.decode_plane(tile.stream, th, tw, channels)
+    return plane_coder.decode_plane(tile.stream, th, tw, channels, threads=threads)
 
 
-def decode_tuned_tile(tile: TunedTile, channels: int, th: int, tw: int) -> np.ndarray:
+def decode_tuned_tile(tile: TunedTile, channels: int, th: int, tw: int, threads: int = 1) -> np.ndarray:
     """The tile's colour: its stream decoded with its preset, the channels put back from the order it names."""
     from . import plane_coder
 
-    coded = plane_coder.decode_plane(tile.stream, th, tw, channels, preset=tile.preset)
+    coded = plane_coder.decode_plane(tile.stream, th, tw, channels, preset=tile.preset, threads=threads)
     return coded[..., np.argsort(ADAPTIVE_ORDERS[tile.order])] if tile.order else coded
 
 
-def decode_learned_tile(tile: LearnedTile, channels: int, th: int, tw: int) -> np.ndarray:
+def decode_learned_tile(tile: LearnedTile, channels: int, th: int, tw: int, threads: int = 1) -> np.ndarray:
     """The tile's colour: its stream decoded with its mixer (and a learned tuned tile's preset, its order undone)."""
     from . import mixers, plane_coder
 
     preset, order = getattr(tile, "preset", 0), getattr(tile, "order", 0)
-    coded = plane_coder.decode_plane(tile.stream, th, tw, channels, mixers.load(tile.mixer), preset=preset)
+    coded = plane_coder.decode_plane(tile.stream, th, tw, channels, mixers.load(tile.mixer), preset=preset,
+                                     threads=threads)
     return coded[..., np.argsort(ADAPTIVE_ORDERS[order])] if order else coded
 
 
@@ -84,5 +87,8 @@ _DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_til
 def decode_tile(tile: AdaptiveTile | PaletteTile | WideTile, header: Header, th: int, tw: int, opts: dict
                 ) -> np.ndarray:
     """(th, tw, coded channels) colour of one of the adaptive coder's records: uint8, or for a wide tile uint16 with
-    its alpha plane last, if the image has one."""
+    its alpha plane last, if the image has one. A colour record of split streams takes the threads the image's other
+    tiles leave (opts' tile_threads)."""
+    if type(tile) in SPLITTABLE:
+        return _DECODERS[type(tile)](tile, header.coded_channels, th, tw, opts.get("tile_threads", 1))
     return _DECODERS[type(tile)](tile, header.coded_channels, th, tw)

@@ -10,7 +10,7 @@ from .arith import quotient, reciprocal
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "48aeb2889f47cf03+2663653453f11c2b"
+COMPILED_FOR = "5dd86cbdcfa87b43+ff17e0396b368d29"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
 

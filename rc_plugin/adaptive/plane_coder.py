@@ -2,11 +2,9 @@
 
 Per subpixel (R, then G, then B, at each pixel):
 
-* predictions from the decoded neighbours (rc_plugin.adaptive.predictors: W, N, NW, NE, gradients, the median
-  predictor, three normalised-LMS predictors over neighbour differences) and, for G and B, from the earlier channel at
-  this pixel plus the neighbours' channel differences;
-* blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded subpixels, so the
-  predictor that has been right here lately counts most;
+* predictions from the decoded neighbours (rc_plugin.adaptive.predictors: W, N, NW, NE, gradients, the median, three
+  normalised-LMS predictors) and, for G and B, the earlier channel at this pixel plus the neighbours' differences;
+* blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded subpixels;
 * corrected by a second LMS stage that predicts the blend's error from the neighbours' and the earlier channels'
   errors, and by a bias kept per context (the signs of the neighbours' errors and the error level);
 * coded with a discretised logistic (rc_plugin.adaptive.logistic) whose scale is the mean absolute error seen in four
@@ -15,41 +13,37 @@ Per subpixel (R, then G, then B, at each pixel):
   seen to the logistic's own mean deviation (with a preset's grid flag, per position in the 8x8 blocks too); with its
   sse flag, the logistic's CDF mapped by secondary estimation (rc_plugin.adaptive.sse).
 
-Encoder and decoder run the same function (``decoding`` says which), so their models agree by construction. Integer
-arithmetic and shipped tables only, so the bytes decode the same on every machine; numba compiles it (no fastmath).
+Encoder and decoder run the same function (``decoding`` says which), so their models agree by construction; integer
+arithmetic and shipped tables only, so the bytes decode the same on every machine (numba, no fastmath).
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
 
-from ..format import bitstream as bs
 from ..errors import RclError
+from ..format import bitstream as bs, streams
 from ..jitcache import shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_share, guard_step,
                      guarded, mixture, prepare)
 from .online import blend_predictions, learn, update
+from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, SCALE_BINS, SCALE_CONTEXTS,
+                          RING, new_state)
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict, predict_call
-from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
-from . import sse
-from .tokens import code_sample, code_sample_logistic, new_frequencies, reachable
+from .rangecoder import END, POS, close_streams, decoder_normalise, encoder_normalise, load, open_streams, store
+from . import pipeline, sse
+from .tokens import code_sample, code_sample_logistic, reachable, stream_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "48aeb2889f47cf03+1d98ee2dfadec389"
+COMPILED_FOR = "5dd86cbdcfa87b43+9814c2efd8260d5a"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
-                                                 "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py"))
+                                                 "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
+                                                 "plane_state.py"))
 
-CALIBRATION_BINS, CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_BINS, bs.ADAPTIVE_CALIBRATION_START
-GRID, BIAS_LEVELS = bs.ADAPTIVE_GRID, bs.ADAPTIVE_BIAS_LEVELS
 #: Each preset's (LMS step, fast LMS step, grid, sse), as bitstream.ADAPTIVE_PRESETS says.
 PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
-#: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
-CORRECTION_FEATURES = 6
-#: Scale contexts: the error estimate, the neighbours' errors, the earlier channels' error x the error estimate, the
-#: predictions' spread; each has 64 bins but the third, which has 256.
-SCALE_CONTEXTS, SCALE_BINS = 4, 256
 _NO_TRACE = np.zeros((0, 2), np.int64)
 BYTE_TOP = bs.WIDE_BYTE_TOP  # the largest 8-bit sample: code_plane's top for every tile but a wide one's
 NO_TAP = np.zeros((0, TAP_COLUMNS), np.int16)
@@ -64,11 +58,14 @@ _NO_INPUT = np.frombuffer(b"\0", np.uint8)
 @shipped  # machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
 def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap, top, token_freq, token_totals,
-               preset):
-    """Code img (h, w, C) into out, or (decoding) fill img from the stream inp; returns bytes written (encoding) or
-    read (decoding). trace, if it has rows, receives each subpixel's (start, frequency). With hidden units (w1's rows),
-    the learned mixer (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives each subpixel's
-    mixer features, value, mean and scale row (its training data).
+               preset, state, coders, y0, y1, c0, c1):
+    """Code rows y0..y1 - 1 of channels c0..c1 - 1 of img (h, w, C) into out, or (decoding) fill them from inp: a
+    whole tile, or a band of one channel (rc_plugin.adaptive.pipeline). state (plane_state.new_state): what the
+    model has learned; coders (rangecoder.open_streams): the range coders, stream c for channel c where there is one
+    per channel, else stream 0. Returns 0, or 1 where a decoded stream ran short (corrupt). trace, if it has rows,
+    receives each subpixel's (start, frequency). With hidden units (w1's rows), the learned mixer
+    (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives each subpixel's mixer features,
+    value, mean and scale row (its training data).
 
     top: the largest value a sample may take, 255 for uint8 samples. Above 255 (uint16 samples of a wide tile,
     format 10) each sample is coded as a token and raw bits (rc_plugin.adaptive.tokens), without a learned mixer,
@@ -85,26 +82,16 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     dead_zone = bs.ADAPTIVE_DEAD_ZONE << shift
     tokens = reachable(top)
     counted = deep and token_freq.shape[0] > 0  # a wide stream of counted tokens, which needs no calibrated scale
-    perr = np.zeros((3, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; 3 rows, x offset 2
-    berr = np.zeros((3, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
-    bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
-    bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
-    scale_total = np.full(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)  # row t*nc+c
-    scale_count = np.ones(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), np.int64)
+    (perr, berr, bias_total, bias_count, scale_total, scale_count, lms, fast, wide, sse_bins, sse_totals, cal_total,
+     cal_count, corr_w, guard) = state
+    ring, split = perr.shape[0], coders.shape[0] > 1
     contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
-    weights = np.zeros(PREDICTORS, np.int64)
-    lms, fast = np.zeros((nc, LMS_FEATURES), np.int64), np.zeros((nc, LMS_FEATURES), np.int64)
-    wide = np.zeros((nc, WIDE_FEATURES), np.int64)
-    wfeats = np.zeros(WIDE_FEATURES, np.int64)
     lms_step, fast_step, grid = preset[0], preset[1], preset[2] != 0
     secondary = preset[3] != 0 and not deep  # secondary estimation of the logistic (rc_plugin.adaptive.sse)
-    sse_bins, sse_totals, sse_ctx, knots = sse.new_state(nc if secondary else 0)
-    cells = GRID * GRID if grid else 1  # calibration bins per channel: a set per grid position
-    cal_total = np.full((nc, cells * CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
-    cal_count = np.full((nc, cells * CALIBRATION_BINS), CALIBRATION_START, np.int64)
-    corr_w = np.zeros((nc, CORRECTION_FEATURES), np.int64)
-    pred, valid = np.zeros(PREDICTORS, np.int64), np.zeros(PREDICTORS, np.int64)
-    feats = np.zeros(LMS_FEATURES, np.int64)
+    sse_ctx, knots = np.zeros(bs.ADAPTIVE_SSE_TABLES, np.int64), np.zeros(bs.ADAPTIVE_SSE_BINS + 1, np.int64)
+    weights, pred = np.zeros(PREDICTORS, np.int64), np.zeros(PREDICTORS, np.int64)
+    valid = np.zeros(PREDICTORS, np.int64)
+    feats, wfeats = np.zeros(LMS_FEATURES, np.int64), np.zeros(WIDE_FEATURES, np.int64)
     cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
     sk = np.zeros(SCALE_CONTEXTS + 1, np.int64)
     use_net, tapping = b1.shape[0] > 0, tap.shape[0] > 0
@@ -112,20 +99,17 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     errors, levels = np.zeros(6, np.int64), np.zeros(4, np.int64)
     hidden = np.zeros(b1.shape[0], np.int32)
     net_out = np.zeros(bs.MIXER_OUTPUTS, np.int64)
-    mus = np.zeros(COMPONENTS, np.int64)
-    rows = np.zeros(COMPONENTS, np.int64)
-    mults = np.zeros(COMPONENTS, np.int64)
-    clos = np.zeros(COMPONENTS, np.int64)
-    spans = np.zeros(COMPONENTS, np.int64)
-    net_weights = np.zeros(COMPONENTS, np.int64)
+    mus, rows, mults = np.zeros(COMPONENTS, np.int64), np.zeros(COMPONENTS, np.int64), np.zeros(COMPONENTS, np.int64)
+    clos, spans, net_weights = np.zeros(COMPONENTS, np.int64), np.zeros(COMPONENTS, np.int64), np.zeros_like(mus)
     coded = np.zeros(COMPONENTS, np.int64)  # the coded mixture's mults: the network's, guarded
-    guard = np.full(nc, bs.MIXER_GUARD_START, np.int64)
     total = coded_total = share = ck = row = 0
-    low, rng, cache, pending, pos, code = open_stream(decoding, inp)
-    for y in range(h):
-        r0, r1, r2 = y % 3, (y + 2) % 3, (y + 1) % 3  # rows y, y - 1, y - 2 of the ring
+    low, rng, cache, pending, pos, code = load(coders, 0)
+    for y in range(y0, y1):
+        r0, r1, r2 = y % ring, (y - 1) % ring, (y - 2) % ring  # rows y, y - 1, y - 2 of the ring
         for x in range(w):
-            for c in range(nc):
+            for c in range(c0, c1):
+                if split:
+                    low, rng, cache, pending, pos, code = load(coders, c)
                 if use_net:  # (predictors.predict_call says why)
                     plms, pfast, pwide = predict_call(img, y, x, c, lms, fast, wide, feats, wfeats, pred, valid)
                 else:
@@ -183,8 +167,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         v, low, rng, cache, pending, pos, code = code_sample_logistic(
                             img, y, x, c, mu, top, tokens, cdf, row, decoding, inp, out, low, rng, cache, pending, pos,
                             code)
-                    if decoding and pos > inp.shape[0] + 8:
-                        return pos
+                    if decoding and pos > coders[c if split else 0, END] + 8:
+                        return 1
                 else:
                     if use_net or tapping:
                         errors[0], errors[1], errors[2], errors[3] = ew, en, enw, ene
@@ -195,7 +179,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     if use_net:
                         forward(feat, w1, b1, w2, b2, hidden, net_out)
                         total = mixture(cdf, mad_table[row], net_out, mu, row, mus, rows, mults, clos, spans, net_weights)
-                        share = guard_share(guard[c])
+                        share = guard_share(guard[c, 0])
                         coded_total = guarded(share, net_weights, spans, coded)
                     clo = cdf[row, HALF - 4 - mu]
                     span = cdf[row, HALF + 2044 - mu] - clo
@@ -220,7 +204,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         f_net = (below_mix(cdf, mus, rows, mults, clos, total, v + 1)
                                  - below_mix(cdf, mus, rows, mults, clos, total, v))
                         f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
-                        guard[c] = guard_step(guard[c], share, f_net, f_own, freq)
+                        guard[c, 0] = guard_step(guard[c, 0], share, f_net, f_own, freq)
                     elif secondary:
                         start, freq = sse.code(cdf, row, mu, clo, span, v, sse_bins, sse_totals, sse_ctx, knots)
                     else:
@@ -230,8 +214,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         code -= unit * start
                         rng = unit * freq
                         code, rng, pos = decoder_normalise(code, rng, inp, pos)
-                        if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
-                            return pos
+                        if pos > coders[c if split else 0, END] + 8:  # a stream cut short: stop now, not later
+                            return 1
                     else:
                         k = (y * w + x) * nc + c
                         if trace.shape[0] > 0:
@@ -256,16 +240,11 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 learn(fast, c, feats, 8 * v - pfast, fast_step, 1)
                 learn(wide, c, wfeats, 8 * v - pwide, lms_step, 1)
                 learn(corr_w, c, cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
-    if not decoding:
-        pos = close_stream(low, cache, pending, pos, out)
-    return pos
-
-
-_NO_TOKENS = new_frequencies(0)  # no wide samples: token frequencies of no channel (needed only above top 255)
-
-
-def _tokens(top: int, channels: int, logistic: bool) -> tuple[np.ndarray, np.ndarray]:
-    return new_frequencies(channels) if top > BYTE_TOP and not logistic else _NO_TOKENS
+                if split:
+                    store(coders, c, low, rng, cache, pending, pos, code)
+    if not split:
+        store(coders, 0, low, rng, cache, pending, pos, code)
+    return 0
 
 
 def _sample_type(top: int) -> type:
@@ -275,26 +254,48 @@ def _sample_type(top: int) -> type:
     return np.uint8 if top <= BYTE_TOP else np.uint16
 
 
+def encode_streams(img: np.ndarray, net: tuple, top: int, logistic: bool, preset: int, count: int,
+                   trace: np.ndarray = _NO_TRACE, tap: np.ndarray = NO_TAP) -> list[bytes]:
+    """The `count` streams (1, or one per channel) of img (h, w, C), as encode_plane's; trace and tap: code_plane's."""
+    h, w, nc = img.shape
+    # a subpixel costs at most FREQ_BITS = 16 bits; a wide one a token's 16 and 13 raw bits
+    room = (2 if top <= BYTE_TOP else 4) * h * w * (1 if count > 1 else nc) + 16
+    out, starts = np.zeros(count * room, np.uint8), np.arange(count, dtype=np.int64) * room
+    coders = open_streams(False, _NO_INPUT, starts, starts + room)
+    code_plane(img, *cdf_table(), False, _NO_INPUT, out, trace, *prepare(net), tap, top,
+               *stream_frequencies(top, nc, logistic), PRESETS[preset], new_state(w, nc, PRESETS[preset], top > BYTE_TOP),
+               coders, 0, h, 0, nc)
+    close_streams(coders, out)
+    return [out[starts[s] : coders[s, POS]].tobytes() for s in range(count)]
+
+
 def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, logistic: bool = False,
-                 preset: int = 0) -> bytes:
+                 preset: int = 0, split: bool | None = None) -> bytes:
     """The stream of an (h, w, C) image of values 0..top (uint8 up to 255); net: the learned mixer's (w1, b1, w2,
     b2), or none (always none above top 255); logistic: above top 255, tokens take the logistic's frequencies, not
-    adaptive counts; preset: the coder's preset (bs.ADAPTIVE_PRESETS), 0 for all but a tuned tile."""
+    adaptive counts; preset: the coder's preset (bs.ADAPTIVE_PRESETS), 0 for all but a tuned tile; split: a stream
+    per channel (rc_plugin.format.streams), by default where pipeline.split_by_channel says so."""
     img = np.array(pixels, dtype=_sample_type(top), order="C")
-    # a subpixel costs at most FREQ_BITS = 16 bits; a wide one a token's 16 and 13 raw bits
-    out = np.zeros((2 if top <= BYTE_TOP else 4) * img.size + 16, np.uint8)
-    n = code_plane(img, *cdf_table(), False, _NO_INPUT, out, _NO_TRACE, *prepare(net), NO_TAP, top,
-                   *_tokens(top, img.shape[2], logistic), PRESETS[preset])
-    return out[:n].tobytes()
+    h, w, nc = img.shape
+    count = nc if (pipeline.split_by_channel(h, w, nc, top) if split is None else split) else 1
+    return streams.join(encode_streams(img, net, top, logistic, preset, count))
 
 
 def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP,
-                 logistic: bool = False, preset: int = 0) -> np.ndarray:
+                 logistic: bool = False, preset: int = 0, threads: int = 1) -> np.ndarray:
     """The (h, w, channels) image of a stream (net, top, logistic and preset as encoded: uint8 up to top 255, else
-    uint16); a corrupt stream gives wrong pixels, which the file's checksum refuses."""
+    uint16), a split one's channels side by side where threads > 1; a corrupt stream gives wrong pixels, which the
+    file's checksum refuses."""
     img = np.zeros((h, w, channels), _sample_type(top))
-    read = code_plane(img, *cdf_table(), True, np.frombuffer(data, np.uint8), np.zeros(1, np.uint8), _NO_TRACE,
-                      *prepare(net), NO_TAP, top, *_tokens(top, channels, logistic), PRESETS[preset])
-    if read > len(data) + 8:  # the decoder may look a few bytes past the encoder's flush, never more
+    parts = streams.split(data, channels)
+    inp, starts, ends = pipeline.padded(parts)
+    coders = open_streams(True, inp, starts, ends)
+    args = (img, *cdf_table(), True, inp, np.zeros(1, np.uint8), _NO_TRACE, *prepare(net), NO_TAP, top,
+            *stream_frequencies(top, channels, logistic), PRESETS[preset])
+    ring = RING if len(parts) == 1 or threads <= 1 else pipeline.RING  # all at once, or channels side by side
+    state = new_state(w, channels, PRESETS[preset], top > BYTE_TOP, ring)
+    if (code_plane(*args, state, coders, 0, h, 0, channels) if ring == RING else
+            pipeline.wavefront(lambda y0, y1, c: code_plane(*args, state, coders, y0, y1, c, c + 1), h, channels,
+                               threads)):  # the decoder may look a few bytes past the encoder's flush, never more
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
     return img

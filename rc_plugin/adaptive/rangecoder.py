@@ -63,3 +63,48 @@ def close_stream(low, cache, pending, pos, out):
     for _ in range(5):
         low, cache, pending, pos = shift_low(low, cache, pending, pos, out)
     return pos
+
+
+#: A stream's range coder state between calls, a row of a coders array (int64): the encoder's low, range, cache
+#: byte and pending 0xFF run, the position in the buffer, the decoder's code, and where the stream's bytes end. A row
+#: is 16 long, so that streams decoded on different threads share no cache line.
+LOW, RANGE, CACHE, PENDING, POS, CODE, END = range(7)
+STATE_COLUMNS = 16
+
+
+@numba.njit(cache=True)
+def open_streams(decoding, inp, starts, ends):
+    """Each stream's state at its start: stream s's bytes lie at starts[s]..ends[s] of the buffer (decoding: inp,
+    zeros after each end; encoding: the output buffer, ends its capacity)."""
+    coders = np.zeros((starts.shape[0], STATE_COLUMNS), np.int64)
+    for s in range(starts.shape[0]):
+        low, rng, cache, pending, pos, code = open_stream(False, inp)
+        if decoding:
+            pos = starts[s]
+            for _ in range(5):
+                b, pos = next_byte(inp, pos)
+                code = (code << 8) | b
+        coders[s, LOW], coders[s, RANGE], coders[s, CACHE], coders[s, PENDING] = low, rng, cache, pending
+        coders[s, POS], coders[s, CODE], coders[s, END] = (pos if decoding else starts[s]), code, ends[s]
+    return coders
+
+
+@numba.njit(cache=True)
+def close_streams(coders, out):
+    """The encoder's last bytes of each stream; coders' POS is then where each stream ends in out."""
+    for s in range(coders.shape[0]):
+        coders[s, POS] = close_stream(coders[s, LOW], coders[s, CACHE], coders[s, PENDING], coders[s, POS], out)
+
+
+@numba.njit(cache=True, inline="always")
+def load(coders, s):
+    """(low, range, cache, pending, pos, code) of stream s."""
+    return (coders[s, LOW], coders[s, RANGE], coders[s, CACHE], coders[s, PENDING], coders[s, POS],
+            coders[s, CODE])
+
+
+@numba.njit(cache=True, inline="always")
+def store(coders, s, low, rng, cache, pending, pos, code):
+    """Keep stream s's state (load's order)."""
+    coders[s, LOW], coders[s, RANGE], coders[s, CACHE], coders[s, PENDING] = low, rng, cache, pending
+    coders[s, POS], coders[s, CODE] = pos, code

@@ -17,7 +17,7 @@ from .logistic import TOTAL, below
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "48aeb2889f47cf03+cfc12368c354b137"
+COMPILED_FOR = "5dd86cbdcfa87b43+897692d6686a8b0e"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
 
 BINS = bs.ADAPTIVE_SSE_BINS

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .logistic import cdf_table
 from .netmix import TAP_COLUMNS
-from .plane_coder import _NO_INPUT, _NO_TOKENS, _NO_TRACE, BYTE_TOP, NO_NET, PRESETS, code_plane
+from .plane_coder import BYTE_TOP, NO_NET, encode_streams
 
 
 def tap_plane(pixels: np.ndarray) -> np.ndarray:
@@ -14,6 +13,5 @@ def tap_plane(pixels: np.ndarray) -> np.ndarray:
     0) computes them."""
     img = np.array(pixels, dtype=np.uint8, order="C")
     tap = np.zeros((img.size, TAP_COLUMNS), np.int16)
-    code_plane(img, *cdf_table(), False, _NO_INPUT, np.zeros(2 * img.size + 16, np.uint8), _NO_TRACE, *NO_NET, tap,
-               BYTE_TOP, *_NO_TOKENS, PRESETS[0])
+    encode_streams(img, NO_NET, BYTE_TOP, False, 0, 1, tap=tap)
     return tap

@@ -23,7 +23,7 @@ from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "48aeb2889f47cf03+a48eeaea9f53f45b"
+COMPILED_FOR = "5dd86cbdcfa87b43+38ca9e6b5941ac74"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT
@@ -41,6 +41,12 @@ def new_frequencies(channels: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((0, CONTEXTS, TOKENS), np.int64), np.zeros((0, CONTEXTS), np.int64)
     freq = np.repeat(_prior()[None], channels, axis=0)
     return freq, freq.sum(axis=2)
+
+
+def stream_frequencies(top: int, channels: int, logistic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The token frequencies a stream of samples 0..top starts from: counted ones for a wide stream (top above 255)
+    whose tokens do not take the logistic's frequencies, else those of no channel."""
+    return new_frequencies(channels if top > bs.WIDE_BYTE_TOP and not logistic else 0)
 
 
 @functools.lru_cache(maxsize=1)

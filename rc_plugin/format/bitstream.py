@@ -181,7 +181,7 @@ ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 #: each with CALIBRATION_BINS >> GRID_BINS_SHIFT bins; with sse (format 12), secondary estimation (ADAPTIVE_SSE_*).
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6}  # how many presets a tuned tile of each file version may name
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6}  # how many presets a tuned tile of each file version may name
 ADAPTIVE_LEARNED_PRESETS = 3  # what a learned tuned tile may name: the mixer's mixture is coded, not sse's map
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each

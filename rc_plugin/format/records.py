@@ -15,17 +15,18 @@ from .bitstream import (ADAPTIVE_LEARNED_PRESETS, ADAPTIVE_ORDER_UNIT, ADAPTIVE_
                         WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
 from .mixture_record import Tile, parse_mixture
+from .streams import SPLIT_VERSION, is_split
 
 CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALETTE: "palette",
                CODER_GENERIC: "generic", CODER_LEARNED: "learned", CODER_WIDE: "wide", CODER_TUNED: "tuned",
                CODER_LEARNED_TUNED: "learned tuned"}
 #: The coders each version knows (a version-6 tile has no coder byte): format 7's two, and what each later one added.
 _ADDED_CODERS = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: (CODER_PALETTE, CODER_GENERIC), 9: (CODER_LEARNED,),
-                 10: (CODER_WIDE,), 11: (CODER_TUNED,), 12: (), 13: (CODER_LEARNED_TUNED,)}
+                 10: (CODER_WIDE,), 11: (CODER_TUNED,), 12: (), 13: (CODER_LEARNED_TUNED,), 14: ()}
 CODERS_OF_VERSION = {v: sum((added for u, added in _ADDED_CODERS.items() if u <= v), ()) for v in _ADDED_CODERS}
 #: The version whose records a wide tile's part of 8-bit samples holds in a file of each version from 10 (any record
 #: of that version but a mixture or wide one).
-BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13}
+BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13, 14: 14}
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
@@ -165,6 +166,10 @@ class PaletteTile:
         return head + self.palette + self.stream + self.alpha
 
 
+#: The records whose colour stream may be split by channel (format 14; a generic tile is an adaptive one too, of rows).
+SPLITTABLE = (AdaptiveTile, TunedTile, LearnedTile, LearnedTunedTile)
+
+
 def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTile | PaletteTile | WideTile:
     """A TILE payload's record; version 6 tiles are mixture tiles without the coder byte."""
     if version == 6:
@@ -184,20 +189,23 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         stream_and_alpha = _stream_and_alpha(payload, LEARNED_HEAD.size, stream_len, alpha_len)
         if payload[0] == CODER_TUNED:
             presets = ADAPTIVE_PRESETS_OF_VERSION[version]
-            return TunedTile(*stream_and_alpha, *_preset_and_order(named, channels, presets))
-        return LearnedTile(*stream_and_alpha, _known_mixer(named))
+            return _unsplit_before(TunedTile(*stream_and_alpha, *_preset_and_order(named, channels, presets)), version)
+        return _unsplit_before(LearnedTile(*stream_and_alpha, _known_mixer(named)), version)
     if payload[0] == CODER_LEARNED_TUNED:
         _, mixer, named, stream_len, alpha_len = _head(LEARNED_TUNED_HEAD, payload)
         preset, order = _preset_and_order(named, channels, ADAPTIVE_LEARNED_PRESETS)
         stream_and_alpha = _stream_and_alpha(payload, LEARNED_TUNED_HEAD.size, stream_len, alpha_len)
-        return LearnedTunedTile(*stream_and_alpha, _known_mixer(mixer), preset, order)
+        return _unsplit_before(LearnedTunedTile(*stream_and_alpha, _known_mixer(mixer), preset, order), version)
     _, stream_len, alpha_len = _head(ADAPTIVE_HEAD, payload)
-    kind = GenericTile if payload[0] == CODER_GENERIC else AdaptiveTile
-    return kind(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len))
+    if payload[0] == CODER_GENERIC:
+        return GenericTile(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len))
+    return _unsplit_before(AdaptiveTile(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len)), version)
 
 
 def oldest_version(record: Tile | AdaptiveTile | PaletteTile | WideTile) -> int:
     """The oldest file version that reads the record (a wide tile's parts' too; 0: any that reads its coder)."""
+    if type(record) in SPLITTABLE and is_split(record.stream):
+        return SPLIT_VERSION
     if isinstance(record, WideTile):
         return max((oldest_version(part.coded) for part in record.parts if not isinstance(part.coded, bytes)), default=0)
     if isinstance(record, LearnedTunedTile):
@@ -205,6 +213,13 @@ def oldest_version(record: Tile | AdaptiveTile | PaletteTile | WideTile) -> int:
     if isinstance(record, TunedTile):
         return min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n > record.preset)
     return 0
+
+
+def _unsplit_before(record: AdaptiveTile, version: int) -> AdaptiveTile:
+    """The record, refused where its stream is split by channel in a file older than format 14."""
+    if version < SPLIT_VERSION and is_split(record.stream):
+        raise RclError(f"corrupt .rcl tile: a stream split by channel in a version-{version} file")
+    return record
 
 
 def _preset_and_order(named: int, channels: int, presets: int) -> tuple[int, int]:

@@ -1,0 +1,50 @@
+"""What the adaptive coder (rc_plugin.adaptive.plane_coder) learns over a tile, kept between its calls: the tables,
+weights and recent errors that its model reads and updates, as one tuple of arrays.
+
+A tile coded in one call needs the last three rows of recent errors; a tile decoded a band of rows and a channel at a
+time (rc_plugin.adaptive.pipeline) needs more, since a channel reads the earlier channels' errors on its own row and
+those may have run ahead: `ring` rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..format import bitstream as bs
+from . import sse
+from .predictors import PREDICTORS
+
+CALIBRATION_BINS, CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_BINS, bs.ADAPTIVE_CALIBRATION_START
+GRID, BIAS_LEVELS = bs.ADAPTIVE_GRID, bs.ADAPTIVE_BIAS_LEVELS
+#: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
+CORRECTION_FEATURES = 6
+#: Scale contexts: the error estimate, the neighbours' errors, the earlier channels' error x the error estimate, the
+#: predictions' spread; each has 64 bins but the third, which has 256.
+SCALE_CONTEXTS, SCALE_BINS = 4, 256
+#: The rows of recent errors a tile coded in one call keeps: this row and the two above.
+RING = 3
+#: Row lengths (int64) of the per-channel weights: each row's used part ends over 64 bytes before the next begins, so
+#: channels decoded on different threads never write one cache line (which would cost a third of their speed).
+WEIGHT_ROW, SMALL_ROW = 24, 16
+
+
+def new_state(w: int, channels: int, preset: np.ndarray, deep: bool, ring: int = RING) -> tuple:
+    """A tile's model before its first subpixel, for tiles w wide of `channels` channels coded with `preset` (a row
+    of plane_coder.PRESETS); deep: samples above 8 bits. The tuple's order is what plane_coder.code_plane unpacks."""
+    nc = channels
+    perr = np.zeros((ring, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; x offset 2
+    berr = np.zeros((ring, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
+    bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
+    bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
+    scale_total = np.full(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)  # row t*nc+c
+    scale_count = np.ones(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), np.int64)
+    # the LMS weights (predictors.LMS_FEATURES used of each row, WIDE_FEATURES of wide's)
+    lms, fast, wide = (np.zeros((nc, WEIGHT_ROW), np.int64) for _ in range(3))
+    secondary = preset[3] != 0 and not deep  # secondary estimation of the logistic (rc_plugin.adaptive.sse)
+    sse_bins, sse_totals = sse.new_state(nc if secondary else 0)[:2]
+    cells = GRID * GRID if preset[2] != 0 else 1  # calibration bins per channel: a set per grid position
+    cal_total = np.full((nc, cells * CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
+    cal_count = np.full((nc, cells * CALIBRATION_BINS), CALIBRATION_START, np.int64)
+    corr_w = np.zeros((nc, SMALL_ROW), np.int64)  # CORRECTION_FEATURES used
+    guard = np.full((nc, SMALL_ROW), bs.MIXER_GUARD_START, np.int64)  # column 0 used
+    return (perr, berr, bias_total, bias_count, scale_total, scale_count, lms, fast, wide, sse_bins, sse_totals,
+            cal_total, cal_count, corr_w, guard)
