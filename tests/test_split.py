@@ -116,7 +116,8 @@ def test_the_wavefront_raises_an_error_of_any_band():
     """An error raised while decoding a band reaches the caller, and the other threads stop."""
     seen = []
 
-    def code_band(y0, y1, c):
+    def code_band(y0, y1, c, c1):
+        assert c1 == c + 1
         seen.append((y0, c))
         if (y0, c) == (2 * pipeline.BAND, 1):
             raise ValueError("band failed")
@@ -131,7 +132,8 @@ def test_the_wavefront_keeps_each_channel_behind_the_one_before():
     """Every band of a channel runs after that band of the channel before it and after its own earlier bands, and
     no channel runs more than LEAD bands ahead of the next: what the ring of rows is sized for."""
     order, bands = [], 30
-    pipeline.wavefront(lambda y0, y1, c: order.append((y0 // pipeline.BAND, c)) or 0, bands * pipeline.BAND - 1, 3, 3)
+    pipeline.wavefront(lambda y0, y1, c, _: order.append((y0 // pipeline.BAND, c)) or 0, bands * pipeline.BAND - 1,
+                       3, 3)
     assert sorted(order) == [(b, c) for b in range(bands) for c in range(3)]
     at = {task: i for i, task in enumerate(order)}
     for b in range(bands):

@@ -51,11 +51,11 @@ def padded(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return buffer, starts, starts + sizes
 
 
-def wavefront(code_band: Callable[[int, int, int], int], h: int, channels: int, workers: int) -> bool:
-    """Run code_band(y0, y1, c) over every band of rows of every channel on `workers` threads: channel c's band b
-    after its band b - 1, channel c - 1's band b and channel c + 1's band b - LEAD; a free thread takes the ready band
-    furthest behind. True where a band returned non-zero (a stream ran short), the threads then stopping at their
-    next band; an error raised in a thread is raised here."""
+def wavefront(code: Callable[[int, int, int, int], int], h: int, channels: int, workers: int) -> bool:
+    """Run code(y0, y1, c, c + 1) (rows y0..y1 - 1 of channel c) for every band of every channel on `workers`
+    threads: channel c's band b after its band b - 1, channel c - 1's band b and channel c + 1's band b - LEAD; a
+    free thread takes the ready band furthest behind. True where a band returned non-zero (a stream ran short), the
+    threads then stopping at their next band; an error raised in a thread is raised here."""
     bands = -(-h // BAND)
     done = [0] * channels  # bands each channel has finished
     busy = [False] * channels
@@ -76,7 +76,7 @@ def wavefront(code_band: Callable[[int, int, int], int], h: int, channels: int, 
                         return
                     c = min((c for c in range(channels) if ready(c)), key=lambda c: (done[c], -c))
                     busy[c], b = True, done[c]
-                short = code_band(b * BAND, min(h, (b + 1) * BAND), c)
+                short = code(b * BAND, min(h, (b + 1) * BAND), c, c + 1)
                 with turn:
                     if short:
                         stop.append(True)

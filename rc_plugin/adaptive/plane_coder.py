@@ -37,7 +37,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, stream_frequen
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5dd86cbdcfa87b43+9814c2efd8260d5a"
+COMPILED_FOR = "5dd86cbdcfa87b43+3256029d3e7c85fc"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -263,8 +263,8 @@ def encode_streams(img: np.ndarray, net: tuple, top: int, logistic: bool, preset
     out, starts = np.zeros(count * room, np.uint8), np.arange(count, dtype=np.int64) * room
     coders = open_streams(False, _NO_INPUT, starts, starts + room)
     code_plane(img, *cdf_table(), False, _NO_INPUT, out, trace, *prepare(net), tap, top,
-               *stream_frequencies(top, nc, logistic), PRESETS[preset], new_state(w, nc, PRESETS[preset], top > BYTE_TOP),
-               coders, 0, h, 0, nc)
+               *stream_frequencies(top, nc, logistic), PRESETS[preset],
+               new_state(w, nc, PRESETS[preset], top > BYTE_TOP), coders, 0, h, 0, nc)
     close_streams(coders, out)
     return [out[starts[s] : coders[s, POS]].tobytes() for s in range(count)]
 
@@ -294,8 +294,7 @@ def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET
             *stream_frequencies(top, channels, logistic), PRESETS[preset])
     ring = RING if len(parts) == 1 or threads <= 1 else pipeline.RING  # all at once, or channels side by side
     state = new_state(w, channels, PRESETS[preset], top > BYTE_TOP, ring)
-    if (code_plane(*args, state, coders, 0, h, 0, channels) if ring == RING else
-            pipeline.wavefront(lambda y0, y1, c: code_plane(*args, state, coders, y0, y1, c, c + 1), h, channels,
-                               threads)):  # the decoder may look a few bytes past the encoder's flush, never more
-        raise RclError("corrupt .rcl tile: its adaptive stream ends too early")
+    code = lambda y0, y1, c0, c1: code_plane(*args, state, coders, y0, y1, c0, c1)  # noqa: E731
+    if code(0, h, 0, channels) if ring == RING else pipeline.wavefront(code, h, channels, threads):
+        raise RclError("corrupt .rcl tile: its adaptive stream ends too early")  # read > 8 bytes past a stream's end
     return img

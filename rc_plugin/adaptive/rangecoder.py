@@ -5,6 +5,8 @@ code in its own loop and calls these to move whole bytes out and in.
 import numba
 import numpy as np
 
+from ..jitcache import shipped
+
 
 @numba.njit(cache=True)
 def shift_low(low, cache, pending, pos, out):
@@ -72,6 +74,7 @@ LOW, RANGE, CACHE, PENDING, POS, CODE, END = range(7)
 STATE_COLUMNS = 16
 
 
+@shipped  # called from Python: machine code built at install (rc_plugin.jitcache)
 @numba.njit(cache=True)
 def open_streams(decoding, inp, starts, ends):
     """Each stream's state at its start: stream s's bytes lie at starts[s]..ends[s] of the buffer (decoding: inp,
@@ -89,6 +92,7 @@ def open_streams(decoding, inp, starts, ends):
     return coders
 
 
+@shipped
 @numba.njit(cache=True)
 def close_streams(coders, out):
     """The encoder's last bytes of each stream; coders' POS is then where each stream ends in out."""

@@ -37,14 +37,12 @@ TABLE_SHIFT = TABLES.bit_length() - 1
 RECIPROCAL_BITS = 30
 
 
-@numba.njit(cache=True)
-def new_state(channels):
-    """A tile's tables for every context (the bins' weights (TABLES, channels * max(CONTEXTS), BINS), each SSE_PRIOR
-    values' share, and their totals), and a subpixel's scratch: its contexts (TABLES) and knots (BINS + 1)."""
+def new_state(channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """A tile's tables for every context: the bins' weights (TABLES, channels * max(CONTEXTS), BINS), each
+    SSE_PRIOR values' share, and their totals."""
     n = channels * max(CONTEXTS)
     share = bs.ADAPTIVE_SSE_PRIOR * UNIT // BINS
-    return (np.full((TABLES, n, BINS), share, np.int64), np.full((TABLES, n), share * BINS, np.int64),
-            np.zeros(TABLES, np.int64), np.zeros(BINS + 1, np.int64))
+    return np.full((TABLES, n, BINS), share, np.int64), np.full((TABLES, n), share * BINS, np.int64)
 
 
 @numba.njit(cache=True)
