@@ -3,10 +3,11 @@
 A tile's range-coded stream is sequential, so a photo of one tile decodes on one core however many it has. With a
 stream per channel (rc_plugin.format.streams) that changes: channel c at a pixel reads only channels 0..c - 1 at that
 pixel and before it, and each channel's model state is its own, so channel 0 can decode band b + 1 while channel 1
-decodes band b and channel 2 band b - 1. Each channel runs on its own thread (the compiled coder releases the GIL)
-and waits only where the channel before it has not yet decoded its band, or where it would run more than LEAD bands
-ahead of the channel after it, which reads its recent errors from a ring of RING rows. The pixels and the model's
-arithmetic are those of one thread.
+decodes band b and channel 2 band b - 1. Each band of a channel is a call of the compiled coder (which releases the
+GIL) on whichever thread is free; a band waits only where the channel before it has not yet decoded that band, or
+where it would run more than LEAD bands ahead of the channel after it, which reads its recent errors from a ring of
+RING rows. The pixels and the model's arithmetic are those of one thread (docs/models.md, "A tile's channels side by
+side").
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ import numpy as np
 
 from ..format.bitstream import WIDE_BYTE_TOP
 
-#: Rows a thread decodes between two looks at the others: a call's overhead is under 2 % of a band of 512 pixels.
+#: Rows a call decodes: a call costs about 3 us, 1 % of a band of 4 rows of 512 pixels.
 BAND = 4
-#: How many bands a channel may run ahead of the next one (at least 2, else they would take turns).
+#: How many bands a channel may run ahead of the next one: at least 2, else they would take turns; more lets a
+#: thread that fell behind catch up without stalling the others (docs/models.md has the measurements).
 LEAD = 8
 #: Rows of recent errors the model keeps (plane_state.new_state): a channel reads the two channels before it on its
 #: own row, and those may be up to 2 LEAD - 1 bands ahead.
@@ -90,8 +92,14 @@ def wavefront(code: Callable[[int, int, int, int], int], h: int, channels: int, 
     threads = [threading.Thread(target=run, name=f"rcl-wavefront-{i}") for i in range(max(1, min(workers, channels)))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException as error:  # an interrupt while waiting: the threads stop at their next band
+        with turn:
+            stop.append(error)
+            turn.notify_all()
+        raise
     for reason in stop:
         if isinstance(reason, BaseException):
             raise reason
