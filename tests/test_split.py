@@ -142,3 +142,12 @@ def test_the_wavefront_keeps_each_channel_behind_the_one_before():
             assert b == 0 or at[(b - 1, c)] < at[(b, c)]
             assert c == 2 or b < pipeline.LEAD or at[(b - pipeline.LEAD, c + 1)] < at[(b, c)]
     assert pipeline.RING >= 2 * pipeline.LEAD * pipeline.BAND
+
+
+def test_only_an_8_bit_colour_stream_may_be_split(photo):
+    """A wide stream (samples above 8 bits) and a palette's index plane are one stream: split ones are refused."""
+    split = plane_coder.encode_plane(photo)
+    with pytest.raises(rc_plugin.RclError, match="split 3 ways for 1 channels"):
+        plane_coder.decode_plane(split, *photo.shape, top=765)
+    with pytest.raises(rc_plugin.RclError, match="split 3 ways for 1 channels"):
+        plane_coder.decode_plane(split, *photo.shape[:2], 1)

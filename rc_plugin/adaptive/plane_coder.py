@@ -287,7 +287,7 @@ def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET
     uint16), a split one's channels side by side where threads > 1; a corrupt stream gives wrong pixels, which the
     file's checksum refuses."""
     img = np.zeros((h, w, channels), _sample_type(top))
-    parts = streams.split(data, channels)
+    parts = streams.split(data, channels if top <= BYTE_TOP else 1)  # a wide stream is never split
     inp, starts, ends = pipeline.padded(parts)
     coders = open_streams(True, inp, starts, ends)
     args = (img, *cdf_table(), True, inp, np.zeros(1, np.uint8), _NO_TRACE, *prepare(net), NO_TAP, top,

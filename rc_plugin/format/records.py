@@ -197,9 +197,10 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         stream_and_alpha = _stream_and_alpha(payload, LEARNED_TUNED_HEAD.size, stream_len, alpha_len)
         return _unsplit_before(LearnedTunedTile(*stream_and_alpha, _known_mixer(mixer), preset, order), version)
     _, stream_len, alpha_len = _head(ADAPTIVE_HEAD, payload)
+    stream_and_alpha = _stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len)
     if payload[0] == CODER_GENERIC:
-        return GenericTile(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len))
-    return _unsplit_before(AdaptiveTile(*_stream_and_alpha(payload, ADAPTIVE_HEAD.size, stream_len, alpha_len)), version)
+        return GenericTile(*stream_and_alpha)
+    return _unsplit_before(AdaptiveTile(*stream_and_alpha), version)
 
 
 def oldest_version(record: Tile | AdaptiveTile | PaletteTile | WideTile) -> int:
