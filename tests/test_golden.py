@@ -127,10 +127,7 @@ def test_golden_tuned_files_cover_their_paths(version, prefix):
     assert named["tuned_jpeg_photo"] == [(2, 0)] and named["tuned_two_tiles"] == [(2, 0), (2, 0)]
     assert named["tuned_bgr"] == [(0, 1)] and named["tuned_gbr_grid"] == [(2, 2)]
     assert wide_part_kinds(tuned["tuned_wide_record"]) == ["offset:tuned"]
-    assert {rc_plugin.info(data)["mode"] for data in tuned.values()} >= {"RGB", "L", "LA", "RGBA"}
-    assert rc_plugin.info(tuned["tuned_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
-    header = rc_plugin.format.container.parse_header(tuned["tuned_rgb_all_grey"], None)
-    assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
+    _assert_modes_metadata_and_grey(tuned, "tuned")
 
 
 def test_golden_learned_tuned_files_cover_their_paths():
@@ -150,9 +147,15 @@ def test_golden_learned_tuned_files_cover_their_paths():
     assert named["learned_tuned_jpeg_photo"] == [(2, 0, 3)] and len(named["learned_tuned_two_tiles"]) == 2
     assert named["learned_tuned_bgr"][0][:2] == (0, 1) and named["learned_tuned_gbr_grid"][0][:2] == (2, 2)
     assert wide_part_kinds(learned["learned_tuned_wide_record"]) == ["offset:learned tuned"]
-    assert {rc_plugin.info(data)["mode"] for data in learned.values()} >= {"RGB", "L", "LA", "RGBA"}
-    assert rc_plugin.info(learned["learned_tuned_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
-    header = rc_plugin.format.container.parse_header(learned["learned_tuned_rgb_all_grey"], None)
+    _assert_modes_metadata_and_grey(learned, "learned_tuned")
+
+
+def _assert_modes_metadata_and_grey(files: dict[str, bytes], prefix: str) -> None:
+    """A version's files (by name without .rcl) cover every mode, metadata in <prefix>_metadata, and grey stored as
+    colour, one coded channel, in <prefix>_rgb_all_grey."""
+    assert {rc_plugin.info(data)["mode"] for data in files.values()} >= {"RGB", "L", "LA", "RGBA"}
+    assert rc_plugin.info(files[f"{prefix}_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
+    header = rc_plugin.format.container.parse_header(files[f"{prefix}_rgb_all_grey"], None)
     assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
 
 

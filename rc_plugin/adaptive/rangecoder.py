@@ -81,14 +81,9 @@ def open_streams(decoding, inp, starts, ends):
     zeros after each end; encoding: the output buffer, ends its capacity)."""
     coders = np.zeros((starts.shape[0], STATE_COLUMNS), np.int64)
     for s in range(starts.shape[0]):
-        low, rng, cache, pending, pos, code = open_stream(False, inp)
-        if decoding:
-            pos = starts[s]
-            for _ in range(5):
-                b, pos = next_byte(inp, pos)
-                code = (code << 8) | b
-        coders[s, LOW], coders[s, RANGE], coders[s, CACHE], coders[s, PENDING] = low, rng, cache, pending
-        coders[s, POS], coders[s, CODE], coders[s, END] = (pos if decoding else starts[s]), code, ends[s]
+        low, rng, cache, pending, pos, code = open_stream(decoding, inp[starts[s] :])
+        store(coders, s, low, rng, cache, pending, starts[s] + pos, code)
+        coders[s, END] = ends[s]
     return coders
 
 
