@@ -139,14 +139,26 @@ def learn(bins, totals, ctx, lo, hi):
     histogram of its context: UNIT spread over the bins by how much of the interval each covers. A histogram past
     LIMIT is halved, every bin rounded up, so none empties."""
     a0, a1 = lo * BINS, hi * BINS
-    j0, j1 = a0 >> FREQ_BITS, min((a1 - 1) >> FREQ_BITS, BINS - 1)
-    for j in range(j0, j1 + 1):
-        add = (UNIT * (min(a1, (j + 1) << FREQ_BITS) - max(a0, j << FREQ_BITS))) // (a1 - a0)
-        for t in range(TABLES):
-            bins[t, ctx[t], j] += add
-            totals[t, ctx[t]] += add
+    j0, j1 = a0 >> FREQ_BITS, (a1 - 1) >> FREQ_BITS  # (a1 <= TOTAL * BINS: j1 < BINS)
+    # bin j's share is UNIT * (its overlap with a0..a1) // (a1 - a0): the whole UNIT for an interval inside one bin,
+    # else the same for every bin between the first and the last, which it covers whole (the same numbers, fewer
+    # divisions)
+    first = last = inner = UNIT
+    if j1 > j0:
+        first = (UNIT * (((j0 + 1) << FREQ_BITS) - a0)) // (a1 - a0)
+        last = (UNIT * (a1 - (j1 << FREQ_BITS))) // (a1 - a0)
+        inner = (UNIT << FREQ_BITS) // (a1 - a0)
     for t in range(TABLES):
         k = ctx[t]
+        bins[t, k, j0] += first
+        added = first
+        for j in range(j0 + 1, j1):
+            bins[t, k, j] += inner
+            added += inner
+        if j1 > j0:
+            bins[t, k, j1] += last
+            added += last
+        totals[t, k] += added
         if totals[t, k] > LIMIT:
             totals[t, k] = 0
             for j in range(BINS):
