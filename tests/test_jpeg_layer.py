@@ -1,0 +1,68 @@
+"""The JPEG layer's probe (benchmarks/jpeg_layer.py): its integer decoder gives the very pixels Pillow decodes from
+JPEGs that Pillow writes from the sample photos, at every chroma subsampling Pillow writes, at low and high quality,
+grey, with restart markers and with sizes that leave partial blocks and MCUs; and the trace finds the grid of a
+decoded JPEG at its offset and not in a photo that never went through JPEG."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from benchmarks import jpeg_layer
+
+
+def jpeg_bytes(image: Image.Image, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", **options)
+    return out.getvalue()
+
+
+def pillow_pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im)
+
+
+@pytest.mark.parametrize("subsampling", ["4:4:4", "4:2:2", "4:2:0"])
+@pytest.mark.parametrize("quality", [30, 95])
+def test_decoder_equals_pillow(photos, subsampling, quality):
+    crop = Image.fromarray(photos["lake"][3:190, 5:306])  # 187x301: partial blocks and MCUs at both edges
+    data = jpeg_bytes(crop, quality=quality, subsampling=subsampling)
+    jpeg = jpeg_layer.read_baseline(data)
+    assert [(c.h, c.v) for c in jpeg.components][0] == {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}[subsampling]
+    assert np.array_equal(jpeg_layer.decode(jpeg), pillow_pixels(data))
+
+
+def test_decoder_equals_pillow_grey_and_restarts(photos):
+    grey = Image.fromarray(photos["osprey"][:99, :130]).convert("L")
+    data = jpeg_bytes(grey, quality=80)
+    assert np.array_equal(jpeg_layer.decode(jpeg_layer.read_baseline(data)), pillow_pixels(data))
+    colour = Image.fromarray(photos["colosseum"][:77, :141])
+    data = jpeg_bytes(colour, quality=60, subsampling="4:2:0", restart_marker_blocks=3)
+    assert b"\xff\xdd" in data  # a restart interval
+    assert np.array_equal(jpeg_layer.decode(jpeg_layer.read_baseline(data)), pillow_pixels(data))
+
+
+def test_decoder_is_the_integer_one(photos):
+    """A changed rotation constant or rounding bias of the inverse DCT changes pixels (the test above can fail)."""
+    data = jpeg_bytes(Image.fromarray(photos["lake"][:128, :128]), quality=90, subsampling="4:4:4")
+    jpeg = jpeg_layer.read_baseline(data)
+    saved = dict(jpeg_layer._K)
+    try:
+        jpeg_layer._K["0.541196100"] += 1
+        assert not np.array_equal(jpeg_layer.decode(jpeg), pillow_pixels(data))
+    finally:
+        jpeg_layer._K.update(saved)
+
+
+def test_progressive_is_refused(photos):
+    data = jpeg_bytes(Image.fromarray(photos["lake"][:64, :64]), quality=80, progressive=True)
+    with pytest.raises(ValueError, match="progressive"):
+        jpeg_layer.read_baseline(data)
+
+
+def test_trace_finds_the_grid(photos):
+    photo = photos["lake"]
+    decoded = pillow_pixels(jpeg_bytes(Image.fromarray(photo), quality=75, subsampling="4:4:4"))
+    strength, offset, steps = jpeg_layer.trace(decoded[3:, 5:])  # the grid now starts at (5, 3)
+    assert strength > 0.2 and offset == (5, 3) and min(steps[:4]) >= 3
+    assert jpeg_layer.trace(photo)[0] < 0.1  # the sample photo itself was not saved as a JPEG at this size
