@@ -3,6 +3,7 @@
     python -m benchmarks.jpeg_layer exact FILE.jpg ...         # this file's integer decoder against Pillow's, pixel by pixel
     python -m benchmarks.jpeg_layer trace DIR ... [--limit N]  # which PNGs carry an 8x8 JPEG grid, at which offset
     python -m benchmarks.jpeg_layer recover                    # the JPEG-decoded set: its luma coefficients from pixels
+    python -m benchmarks.jpeg_layer blocks                     # ... the planes from the pixels, blocks from the planes
 
 A PNG made by decoding a JPEG is the JPEG decoder's output: every 8x8 block of each YCbCr plane is an inverse DCT of
 quantised coefficients, so the coefficients, a few bits a pixel, describe the whole image. The lossless coders see
@@ -432,6 +433,92 @@ def recover_report() -> None:
               flush=True)
 
 
+def forward_dct(samples: np.ndarray) -> np.ndarray:
+    """The float (orthonormal) DCT of (..., 8, 8) samples less 128."""
+    return np.einsum("ux,...xy,vy->...uv", _DCT, np.asarray(samples, np.float64) - 128, _DCT)
+
+
+def coefficients_for(samples: np.ndarray, table: np.ndarray, flips: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """Quantised coefficients whose inverse DCT (idct) gives exactly the blocks' samples (n, 8, 8), where found:
+    (coefficients, found per block). First the forward DCT divided by the steps and rounded; then, for the blocks
+    that differ, the difference's own rounded DCT added, a few times; then, block by block, +-1 on the `flips` most
+    ambiguous coefficients (nearest a half step) while the samples' absolute error falls."""
+    estimate = forward_dct(samples) / table
+    k = np.round(estimate).astype(np.int64)
+    found = np.all(idct(k, table) == samples, axis=(1, 2))
+    for _ in range(6):
+        bad = ~found
+        if not bad.any():
+            break
+        k[bad] += np.round(forward_dct(samples[bad] - idct(k[bad], table) + 128) / table).astype(np.int64)
+        found[bad] = np.all(idct(k[bad], table) == samples[bad], axis=(1, 2))
+    for i in np.flatnonzero(~found) if flips else ():
+        block, target = k[i].copy(), samples[i]
+        error = np.abs(idct(block, table) - target).sum()
+        ambiguous = np.argsort(-np.abs(estimate[i] - np.round(estimate[i])).ravel())[:flips]
+        better = True
+        while better and error:
+            better = False
+            for f in ambiguous:
+                for step in (1, -1):
+                    block.flat[f] += step
+                    e = np.abs(idct(block, table) - target).sum()
+                    if e < error:
+                        error, better = e, True
+                        break
+                    block.flat[f] -= step
+        if error == 0:
+            k[i], found[i] = block, True
+    return k, found
+
+
+def unique_ycc(rgb: np.ndarray) -> tuple[float, float]:
+    """(share of pixels, share of those with no channel at 0 or 255) whose RGB one integer (y, cb, cr) alone gives
+    under ycc_to_rgb, searched within 3 of the float inverse's cb, cr: where one does, the decoder's planes at full
+    resolution are the pixels' own."""
+    rgb = np.asarray(rgb, np.int64)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    cb0 = np.round(-0.168736 * r - 0.331264 * g + 0.5 * b + 128).astype(np.int64)
+    cr0 = np.round(0.5 * r - 0.418688 * g - 0.081312 * b + 128).astype(np.int64)
+    count = np.zeros(r.shape, np.int64)
+    for dcb in range(-3, 4):
+        for dcr in range(-3, 4):
+            cb, cr = np.clip(cb0 + dcb, 0, 255), np.clip(cr0 + dcr, 0, 255)
+            for y in range(256):
+                count += np.all(ycc_to_rgb(np.full(r.shape, y), cb, cr) == rgb, axis=-1)
+    inside = ~np.any((rgb == 0) | (rgb == 255), axis=-1)
+    return float(np.mean(count == 1)), float(np.mean(count[inside] == 1))
+
+
+def blocks_report(limit_blocks: int = 3000) -> None:
+    """The encoder's two steps on the JPEG-decoded set's baseline sources: which pixels fix their (y, cb, cr)
+    (unique_ycc, on the photo's first 256x256), and from each component's own samples (the decoder's, the first
+    limit_blocks blocks) how many blocks coefficients_for reproduces exactly at each of its stages."""
+    print("| image | steps (luma, first 3) | unique (y, cb, cr): all / unclamped | exact blocks, luma: rounded / "
+          "corrected / searched | chroma (both), searched |")
+    print("|---|---|---:|---:|---:|")
+    for name, path, box in _source_files():
+        try:
+            jpeg = read_baseline(path.read_bytes())
+        except ValueError:
+            continue
+        every, inside = unique_ycc(np.asarray(Image.open(path).convert("RGB"))[:256, :256])
+        stages, chroma = [], []
+        for ci, (comp, coefs) in enumerate(zip(jpeg.components, jpeg.coefficients)):
+            table = jpeg.tables[comp.table]
+            samples = idct(coefs.reshape(-1, 8, 8)[:limit_blocks], table)
+            if ci == 0:
+                for flips, passes in ((0, False), (0, True), (24, True)):
+                    k = np.round(forward_dct(samples) / table).astype(np.int64)
+                    rounded = np.all(idct(k, table) == samples, axis=(1, 2)).mean()
+                    stages.append(rounded if not passes else coefficients_for(samples, table, flips)[1].mean())
+            else:
+                chroma.append(coefficients_for(samples, table)[1].mean())
+        print(f"| {name} | {jpeg.tables[jpeg.components[0].table][0, :3].tolist()} | {every:.3f} / {inside:.3f} | "
+              f"{stages[0]:.3f} / {stages[1]:.3f} / {stages[2]:.3f} | {np.mean(chroma) if chroma else float('nan'):.3f} |",
+              flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="job", required=True)
@@ -441,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("dirs", nargs="+", type=Path)
     tr.add_argument("--limit", type=int, default=0)
     sub.add_parser("recover")
+    sub.add_parser("blocks")
     a = p.parse_args(argv)
     if a.job == "exact":
         bad = 0
@@ -466,6 +554,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{folder.name}/{f.name}: {strength:.2f} at offset {offset}, steps {steps[:8]}", flush=True)
             print(f"{folder}: median {np.median(strengths):.2f}, {sum(s >= 0.2 for s in strengths)} of {len(files)} "
                   f"at 0.2 or more")
+        return 0
+    if a.job == "blocks":
+        blocks_report()
         return 0
     recover_report()
     return 0

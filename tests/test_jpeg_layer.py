@@ -66,3 +66,16 @@ def test_trace_finds_the_grid(photos):
     strength, offset, steps = jpeg_layer.trace(decoded[3:, 5:])  # the grid now starts at (5, 3)
     assert strength > 0.2 and offset == (5, 3) and min(steps[:4]) >= 3
     assert jpeg_layer.trace(photo)[0] < 0.1  # the sample photo itself was not saved as a JPEG at this size
+
+
+def test_planes_and_blocks_come_back_from_pixels(photos):
+    """The encoder's side on a JPEG Pillow writes (quality 75, 4:4:4): every unclamped pixel has one (y, cb, cr), and
+    coefficients_for finds, for every luma block, coefficients whose inverse DCT is the decoder's samples exactly."""
+    data = jpeg_bytes(Image.fromarray(photos["osprey"][:64, :96]), quality=75, subsampling="4:4:4")
+    jpeg = jpeg_layer.read_baseline(data)
+    every, unclamped = jpeg_layer.unique_ycc(pillow_pixels(data))
+    assert unclamped == 1.0 and every > 0.5
+    table = jpeg.tables[jpeg.components[0].table]
+    samples = jpeg_layer.idct(jpeg.coefficients[0].reshape(-1, 8, 8), table)
+    k, found = jpeg_layer.coefficients_for(samples, table)
+    assert found.all() and np.array_equal(jpeg_layer.idct(k, table), samples)
