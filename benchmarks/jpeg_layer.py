@@ -4,6 +4,7 @@
     python -m benchmarks.jpeg_layer trace DIR ... [--limit N]  # which PNGs carry an 8x8 JPEG grid, at which offset
     python -m benchmarks.jpeg_layer recover                    # the JPEG-decoded set: its luma coefficients from pixels
     python -m benchmarks.jpeg_layer blocks                     # ... the planes from the pixels, blocks from the planes
+    python -m benchmarks.jpeg_layer chroma                     # ... 4:2:0 chroma from its upsampled samples
 
 A PNG made by decoding a JPEG is the JPEG decoder's output: every 8x8 block of each YCbCr plane is an inverse DCT of
 quantised coefficients, so the coefficients, a few bits a pixel, describe the whole image. The lossless coders see
@@ -490,6 +491,58 @@ def unique_ycc(rgb: np.ndarray) -> tuple[float, float]:
     return float(np.mean(count == 1)), float(np.mean(count[inside] == 1))
 
 
+def _upsample_real(c: np.ndarray) -> np.ndarray:
+    """upsample(c, 2, 2) without its floors: each output (9, 3, 3, 1) / 16 of its input and neighbours (at the
+    first and last columns 3/4 and 1/4 down only)."""
+    cols = [3 * c + _shifted(c, 0, -1), 3 * c + _shifted(c, 0, 1)]
+    out = np.empty((2 * c.shape[0], 2 * c.shape[1]))
+    for dy, col in enumerate(cols):
+        out[dy::2, 0::2] = (3 * col + _shifted(col, 1, -1)) / 16
+        out[dy::2, 1::2] = (3 * col + _shifted(col, 1, 1)) / 16
+        out[dy::2, 0], out[dy::2, -1] = col[:, 0] / 4, col[:, -1] / 4
+    return out
+
+
+def chroma_from_upsampled(up: np.ndarray, table: np.ndarray, height: int, width: int,
+                          rounds: int = 30) -> np.ndarray:
+    """Quantised coefficients of a 4:2:0 chroma plane from its upsampled samples (2 h, 2 w): the real-valued samples
+    that upsample to them (Landweber steps on the 2x2 means, the floors' mean bias of 1/32 allowed for), then each
+    block's DCT divided by its steps and rounded, which snaps small errors in the samples to the quantiser's lattice.
+    (blocks down, blocks across, 8, 8) for a plane of height x width samples, padded as the encoder pads."""
+    h, w = up.shape[0] // 2, up.shape[1] // 2
+    means = lambda a: a.reshape(h, 2, w, 2).mean(axis=(1, 3))  # noqa: E731
+    c = means(up).astype(np.float64)
+    for _ in range(rounds):
+        c = c + means(up - (_upsample_real(c) - 1 / 32))
+    bh, bw = -(-height // 8), -(-width // 8)
+    padded = np.pad(c, ((0, 8 * bh - h), (0, 8 * bw - w)), mode="edge")
+    blocks = padded.reshape(bh, 8, bw, 8).transpose(0, 2, 1, 3)
+    return np.round(forward_dct(blocks) / table).astype(np.int64)
+
+
+def chroma_report() -> None:
+    """For each 4:2:0 source of the JPEG-decoded set: its chroma planes' coefficients from their upsampled samples
+    alone (chroma_from_upsampled), and how many of the upsampled samples their exact decoding gives back."""
+    print("| image | chroma steps (first 3) | upsampled samples given back (Cb, Cr) |")
+    print("|---|---|---:|")
+    for name, path, box in _source_files():
+        try:
+            jpeg = read_baseline(path.read_bytes())
+        except ValueError:
+            continue
+        if [(c.h, c.v) for c in jpeg.components] != [(2, 2), (1, 1), (1, 1)]:
+            continue
+        h, w = -(-jpeg.height // 2), -(-jpeg.width // 2)
+        shares = []
+        for comp, coefs in zip(jpeg.components[1:], jpeg.coefficients[1:]):
+            table = jpeg.tables[comp.table]
+            up = upsample(_plane(coefs, table)[:h, :w], 2, 2)
+            again = upsample(_plane(chroma_from_upsampled(up, table, h, w), table)[:h, :w], 2, 2)
+            shares.append(float(np.mean(again == up)))
+        print(f"| {name} | {jpeg.tables[jpeg.components[1].table][0, :3].tolist()} | {shares[0]:.4f}, {shares[1]:.4f} |",
+              flush=True)
+
+
 def blocks_report(limit_blocks: int = 3000) -> None:
     """The encoder's two steps on the JPEG-decoded set's baseline sources: which pixels fix their (y, cb, cr)
     (unique_ycc, on the photo's first 256x256), and from each component's own samples (the decoder's, the first
@@ -529,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--limit", type=int, default=0)
     sub.add_parser("recover")
     sub.add_parser("blocks")
+    sub.add_parser("chroma")
     a = p.parse_args(argv)
     if a.job == "exact":
         bad = 0
@@ -557,6 +611,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.job == "blocks":
         blocks_report()
+        return 0
+    if a.job == "chroma":
+        chroma_report()
         return 0
     recover_report()
     return 0
