@@ -92,3 +92,17 @@ def test_subsampled_chroma_comes_back_through_the_upsampling(photos):
         up = jpeg_layer.upsample(jpeg_layer._plane(coefs, table)[:h, :w], 2, 2)
         back = jpeg_layer._plane(jpeg_layer.chroma_from_upsampled(up, table, h, w), table)[:h, :w]
         assert np.array_equal(jpeg_layer.upsample(back, 2, 2), up)
+
+
+def test_context_model_beats_the_huffman_codes(photos):
+    """context_bits, the sketch of a coefficient coder, spends fewer bits than the JPEG's own Huffman-coded scan
+    (Pillow's optimised tables) and more than nothing; and a JPEG's coefficients cost less than its pixels do in
+    rcl, which is the point of a JPEG layer."""
+    import rc_plugin
+
+    image = Image.fromarray(photos["osprey"])
+    data = jpeg_bytes(image, quality=75, subsampling="4:2:0", optimize=True)
+    jpeg = jpeg_layer.read_baseline(data)
+    bits = jpeg_layer.context_bits(jpeg)
+    assert 0.5 * 8 * len(data) < bits < 8 * len(data)
+    assert bits < 0.5 * 8 * len(rc_plugin.encode(pillow_pixels(data)))
