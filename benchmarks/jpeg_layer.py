@@ -542,13 +542,13 @@ def forward_dct(samples: np.ndarray) -> np.ndarray:
     return np.einsum("ux,...xy,vy->...uv", _DCT, np.asarray(samples, np.float64) - 128, _DCT)
 
 
-def coefficients_for(samples: np.ndarray, table: np.ndarray, flips: int = 24) -> tuple[np.ndarray, np.ndarray]:
+def coefficients_for(samples: np.ndarray, table: np.ndarray, search: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Quantised coefficients whose inverse DCT (idct) gives exactly the blocks' samples (n, 8, 8), where found:
     (coefficients, found per block). First the forward DCT divided by the steps and rounded; then, for the blocks
-    that differ, the difference's own rounded DCT added, a few times; then, block by block, +-1 on the `flips` most
-    ambiguous coefficients (nearest a half step) while the samples' absolute error falls."""
-    estimate = forward_dct(samples) / table
-    k = np.round(estimate).astype(np.int64)
+    that differ, the difference's own rounded DCT added, a few times; then (search), block by block, single +-1
+    moves of the coefficients whose basis best matches the samples' error, kept while its sum of squares falls,
+    and last every pair of +-1 moves among the ten best matches, kept where one reproduces the block."""
+    k = np.round(forward_dct(samples) / table).astype(np.int64)
     found = np.all(idct(k, table) == samples, axis=(1, 2))
     for _ in range(6):
         bad = ~found
@@ -556,24 +556,37 @@ def coefficients_for(samples: np.ndarray, table: np.ndarray, flips: int = 24) ->
             break
         k[bad] += np.round(forward_dct(samples[bad] - idct(k[bad], table) + 128) / table).astype(np.int64)
         found[bad] = np.all(idct(k[bad], table) == samples[bad], axis=(1, 2))
-    for i in np.flatnonzero(~found) if flips else ():
-        block, target = k[i].copy(), samples[i]
-        error = np.abs(idct(block, table) - target).sum()
-        ambiguous = np.argsort(-np.abs(estimate[i] - np.round(estimate[i])).ravel())[:flips]
-        better = True
-        while better and error:
-            better = False
-            for f in ambiguous:
-                for step in (1, -1):
-                    block.flat[f] += step
-                    e = np.abs(idct(block, table) - target).sum()
-                    if e < error:
-                        error, better = e, True
-                        break
-                    block.flat[f] -= step
-        if error == 0:
-            k[i], found[i] = block, True
+    for i in np.flatnonzero(~found) if search else ():
+        k[i], found[i] = _search_block(k[i], samples[i], table)
     return k, found
+
+
+def _search_block(block: np.ndarray, target: np.ndarray, table: np.ndarray, tries: int = 200) -> tuple[np.ndarray, bool]:
+    block = block.copy()
+    error = target - idct(block, table)
+    squares, n = int((error ** 2).sum()), 0
+    while squares and n < tries:
+        match = forward_dct(error + 128) / table
+        for f in np.argsort(-np.abs(match).ravel())[:16]:
+            step = 1 if match.flat[f] > 0 else -1
+            block.flat[f] += step
+            trial, n = target - idct(block, table), n + 1
+            if int((trial ** 2).sum()) < squares:
+                error, squares = trial, int((trial ** 2).sum())
+                break
+            block.flat[f] -= step
+        else:
+            break
+    if squares == 0:
+        return block, True
+    best = np.argsort(-np.abs(forward_dct(error + 128) / table).ravel())[:10]
+    moves = [(a, sa, b, sb) for i, a in enumerate(best) for b in best[i + 1:] for sa in (1, -1) for sb in (1, -1)]
+    trials = np.repeat(block[None], len(moves), axis=0)
+    for t, (a, sa, b, sb) in enumerate(moves):
+        trials[t].flat[a] += sa
+        trials[t].flat[b] += sb
+    exact = np.all(idct(trials, table) == target, axis=(1, 2))
+    return (trials[np.argmax(exact)], True) if exact.any() else (block, False)
 
 
 def unique_ycc(rgb: np.ndarray) -> tuple[float, float]:
@@ -664,10 +677,9 @@ def blocks_report(limit_blocks: int = 3000) -> None:
             table = jpeg.tables[comp.table]
             samples = idct(coefs.reshape(-1, 8, 8)[:limit_blocks], table)
             if ci == 0:
-                for flips, passes in ((0, False), (0, True), (24, True)):
-                    k = np.round(forward_dct(samples) / table).astype(np.int64)
-                    rounded = np.all(idct(k, table) == samples, axis=(1, 2)).mean()
-                    stages.append(rounded if not passes else coefficients_for(samples, table, flips)[1].mean())
+                k = np.round(forward_dct(samples) / table).astype(np.int64)
+                stages.append(np.all(idct(k, table) == samples, axis=(1, 2)).mean())
+                stages += [coefficients_for(samples, table, search)[1].mean() for search in (False, True)]
             else:
                 chroma.append(coefficients_for(samples, table)[1].mean())
         print(f"| {name} | {jpeg.tables[jpeg.components[0].table][0, :3].tolist()} | {every:.3f} / {inside:.3f} | "
