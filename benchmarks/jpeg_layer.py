@@ -1,6 +1,6 @@
 """Probe for a JPEG layer: photos that went through JPEG still hold the JPEG they came from.
 
-    python -m benchmarks.jpeg_layer exact FILE.jpg ...         # this file's integer decoder against Pillow's, pixel by pixel
+    python -m benchmarks.jpeg_layer exact FILE.jpg ...         # jpeg_baseline's integer decoder against Pillow's
     python -m benchmarks.jpeg_layer trace DIR ... [--limit N]  # which PNGs carry an 8x8 JPEG grid, at which offset
     python -m benchmarks.jpeg_layer recover                    # the JPEG-decoded set: its luma coefficients from pixels
     python -m benchmarks.jpeg_layer blocks                     # ... the planes from the pixels, blocks from the planes
@@ -14,303 +14,28 @@ JPEG"). A JPEG layer would code the coefficients and have the decoder re-derive 
 lossy layer does with HEVC, with the residual coded where the re-derivation differs.
 
 This probe measures the two things that needs:
-- the decoder: `decode` turns a baseline JPEG's quantised coefficients into the pixels Pillow's libjpeg-turbo gives
-  (its default: the 13-bit integer inverse DCT of Loeffler, Ligtenberg and Moschytz with two extra bits in the first
-  pass, "fancy" triangular upsampling of subsampled chroma, and the 16-bit fixed-point YCbCr to RGB conversion of
-  JFIF), in integer arithmetic only, written here from the JPEG and JFIF specifications;
-- the encoder's side: how many coefficients come back from the pixels alone (`trace`: the grid and the steps;
-  `recover`: luma coefficients by the float forward DCT, divided by the step and rounded, against the file's).
-
-Baseline (sequential Huffman) JPEGs of 8-bit samples only; `read_baseline` refuses the rest.
+- the decoder: benchmarks/jpeg_baseline.py turns a baseline JPEG's quantised coefficients into the pixels Pillow's
+  libjpeg-turbo gives, in integer arithmetic only (`exact` checks it on any files);
+- the encoder's side: how much of the JPEG comes back from the pixels alone (`trace`: the grid and the steps;
+  `recover`: luma coefficients by the float forward DCT, divided by the step and rounded, against the file's, and
+  what the coefficients would cost; `blocks`: the planes from the pixels, exact blocks from the planes; `chroma`:
+  subsampled chroma from its upsampled samples).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import numba
 import numpy as np
 from PIL import Image
 
+from .jpeg_baseline import ZIGZAG, Jpeg, decode, idct, plane, read_baseline, shifted, upsample, ycc_to_rgb
+
 #: The codec name JPEG XL e9's rows carry in benchmarks/out/five_sets.json.
 E9_NAME = "JPEG XL lossless, effort 9"
-#: Position in the 8x8 block (row-major) of the k-th coefficient in a JPEG stream's zigzag order.
-ZIGZAG = np.array([0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
-                   13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52,
-                   45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63])
 
-
-class Component(NamedTuple):
-    ident: int
-    h: int  # sampling factors
-    v: int
-    table: int  # quantisation table id
-
-
-class Jpeg(NamedTuple):
-    """A baseline JPEG's content: its components, quantisation tables (8x8, row-major), each component's quantised
-    coefficients (blocks down, blocks across, 8, 8; whole MCUs, so beyond the image at its right and bottom)."""
-    components: list[Component]
-    tables: dict[int, np.ndarray]
-    coefficients: list[np.ndarray]
-    height: int
-    width: int
-
-
-class _BitReader:
-    """The entropy-coded segment's bits, most significant first, with stuffed zero bytes removed."""
-
-    def __init__(self, data: bytes, pos: int) -> None:
-        self.data, self.pos, self.byte, self.left = data, pos, 0, 0
-
-    def bit(self) -> int:
-        if self.left == 0:
-            b = self.data[self.pos]
-            self.pos += 1
-            if b == 0xFF:
-                if self.data[self.pos] == 0:
-                    self.pos += 1
-                else:  # a marker: the segment is over, its remaining bits read as zeros
-                    self.pos -= 1
-                    b = 0
-            self.byte, self.left = b, 8
-        self.left -= 1
-        return (self.byte >> self.left) & 1
-
-    def bits(self, n: int) -> int:
-        value = 0
-        for _ in range(n):
-            value = (value << 1) | self.bit()
-        return value
-
-    def skip_restart(self) -> None:
-        self.left = 0
-        while not (self.data[self.pos] == 0xFF and 0xD0 <= self.data[self.pos + 1] <= 0xD7):
-            self.pos += 1
-        self.pos += 2
-
-
-def _huffman(counts: bytes, symbols: bytes) -> dict[tuple[int, int], int]:
-    """(length, code) -> symbol, the canonical codes of a DHT table."""
-    table, code, k = {}, 0, 0
-    for length in range(1, 17):
-        for _ in range(counts[length - 1]):
-            table[(length, code)] = symbols[k]
-            code, k = code + 1, k + 1
-        code <<= 1
-    return table
-
-
-def _symbol(reader: _BitReader, table: dict[tuple[int, int], int]) -> int:
-    code = 0
-    for length in range(1, 17):
-        code = (code << 1) | reader.bit()
-        if (length, code) in table:
-            return table[(length, code)]
-    raise ValueError("corrupt JPEG: an unknown Huffman code")
-
-
-def _signed(value: int, size: int) -> int:
-    """A coefficient from its size category and its bits (the JPEG standard's EXTEND)."""
-    return value if size == 0 or value >= 1 << (size - 1) else value - (1 << size) + 1
-
-
-def read_baseline(data: bytes) -> Jpeg:
-    """The quantised coefficients of a baseline JPEG (one interleaved scan, Huffman coded, restart markers allowed)."""
-    if data[:2] != b"\xff\xd8":
-        raise ValueError("not a JPEG")
-    pos, tables, dc, ac, interval, frame = 2, {}, {}, {}, 0, None
-    while True:
-        if data[pos] != 0xFF:
-            raise ValueError("corrupt JPEG: a segment does not start with a marker")
-        marker, length = data[pos + 1], int.from_bytes(data[pos + 2 : pos + 4], "big")
-        seg = data[pos + 4 : pos + 2 + length]
-        if marker == 0xDB:  # quantisation tables
-            i = 0
-            while i < len(seg):
-                wide, ident = seg[i] >> 4, seg[i] & 15
-                values = np.frombuffer(seg[i + 1 : i + 1 + 64 * (wide + 1)], ">u2" if wide else np.uint8)
-                natural = np.zeros(64, np.int64)
-                natural[ZIGZAG] = values
-                tables[ident] = natural.reshape(8, 8)
-                i += 1 + 64 * (wide + 1)
-        elif marker in (0xC0, 0xC1):  # baseline or extended sequential, Huffman
-            if seg[0] != 8:
-                raise ValueError(f"{seg[0]}-bit JPEG samples: the probe reads 8-bit ones")
-            frame = (int.from_bytes(seg[1:3], "big"), int.from_bytes(seg[3:5], "big"),
-                     [Component(seg[6 + 3 * k], seg[7 + 3 * k] >> 4, seg[7 + 3 * k] & 15, seg[8 + 3 * k])
-                      for k in range(seg[5])])
-        elif 0xC2 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            raise ValueError("a progressive, lossless or arithmetic-coded JPEG: the probe reads baseline ones")
-        elif marker == 0xC4:  # Huffman tables
-            i = 0
-            while i < len(seg):
-                counts = seg[i + 1 : i + 17]
-                table = _huffman(counts, seg[i + 17 : i + 17 + sum(counts)])
-                (ac if seg[i] >> 4 else dc)[seg[i] & 15] = table
-                i += 17 + sum(counts)
-        elif marker == 0xDD:
-            interval = int.from_bytes(seg[0:2], "big")
-        elif marker == 0xDA:
-            if frame is None:
-                raise ValueError("corrupt JPEG: a scan before the frame header")
-            chosen = {seg[1 + 2 * k]: (seg[2 + 2 * k] >> 4, seg[2 + 2 * k] & 15) for k in range(seg[0])}
-            height, width, comps = frame
-            if set(chosen) != {c.ident for c in comps}:
-                raise ValueError("a JPEG of several scans: the probe reads one interleaved scan")
-            return Jpeg(comps, tables, _scan(data, pos + 2 + length, comps, chosen, dc, ac, interval, height, width),
-                        height, width)
-        pos += 2 + length
-
-
-def _scan(data: bytes, start: int, comps: list[Component], chosen: dict, dc: dict, ac: dict, interval: int,
-          height: int, width: int) -> list[np.ndarray]:
-    hmax, vmax = max(c.h for c in comps), max(c.v for c in comps)
-    across, down = -(-width // (8 * hmax)), -(-height // (8 * vmax))
-    coefs = [np.zeros((down * c.v, across * c.h, 64), np.int64) for c in comps]
-    reader, previous_dc = _BitReader(data, start), [0] * len(comps)
-    for n in range(down * across):
-        if interval and n and n % interval == 0:
-            reader.skip_restart()
-            previous_dc = [0] * len(comps)
-        my, mx = divmod(n, across)
-        for ci, comp in enumerate(comps):
-            dc_table, ac_table = dc[chosen[comp.ident][0]], ac[chosen[comp.ident][1]]
-            for by in range(comp.v):
-                for bx in range(comp.h):
-                    zigzag = np.zeros(64, np.int64)
-                    size = _symbol(reader, dc_table)
-                    previous_dc[ci] += _signed(reader.bits(size), size)
-                    zigzag[0], k = previous_dc[ci], 1
-                    while k < 64:
-                        run_size = _symbol(reader, ac_table)
-                        run, size = run_size >> 4, run_size & 15
-                        if size == 0:
-                            if run != 15:  # end of block
-                                break
-                            k += 16
-                            continue
-                        k += run
-                        if k > 63:
-                            raise ValueError("corrupt JPEG: a coefficient beyond the block")
-                        zigzag[k] = _signed(reader.bits(size), size)
-                        k += 1
-                    coefs[ci][my * comp.v + by, mx * comp.h + bx, ZIGZAG] = zigzag
-    return [c.reshape(c.shape[:2] + (8, 8)) for c in coefs]
-
-
-#: The inverse DCT's rotation constants in 13 fractional bits: round(c * 2**13) of each cosine combination.
-CONST_BITS, PASS1_BITS = 13, 2
-_K = {name: int(value * (1 << CONST_BITS) + 0.5) for name, value in (
-    ("0.298631336", 0.298631336), ("0.390180644", 0.390180644), ("0.541196100", 0.541196100),
-    ("0.765366865", 0.765366865), ("0.899976223", 0.899976223), ("1.175875602", 1.175875602),
-    ("1.501321110", 1.501321110), ("1.847759065", 1.847759065), ("1.961570560", 1.961570560),
-    ("2.053119869", 2.053119869), ("2.562915447", 2.562915447), ("3.072711026", 3.072711026))}
-
-
-def _idct_pass(x: list[np.ndarray], shift: int) -> list[np.ndarray]:
-    """One 8-point pass of the integer inverse DCT over arrays x[0..7] (the eight inputs of every line), each output
-    descaled by `shift` bits with rounding: the even part from x0, x2, x4, x6, the odd part's four rotations."""
-    k = _K
-    z = (x[2] + x[6]) * k["0.541196100"]
-    even2, even3 = z - x[6] * k["1.847759065"], z + x[2] * k["0.765366865"]
-    even0, even1 = (x[0] + x[4]) << CONST_BITS, (x[0] - x[4]) << CONST_BITS
-    e = (even0 + even3, even1 + even2, even1 - even2, even0 - even3)
-    a, b, c, d = x[7], x[5], x[3], x[1]
-    common = (a + c + b + d) * k["1.175875602"]
-    s_ad, s_bc = -(a + d) * k["0.899976223"], -(b + c) * k["2.562915447"]
-    s_ac, s_bd = -(a + c) * k["1.961570560"] + common, -(b + d) * k["0.390180644"] + common
-    o = (d * k["1.501321110"] + s_ad + s_bd, c * k["3.072711026"] + s_bc + s_ac,
-         b * k["2.053119869"] + s_bc + s_bd, a * k["0.298631336"] + s_ad + s_ac)
-    half = 1 << (shift - 1)
-    return [(e[0] + o[0] + half) >> shift, (e[1] + o[1] + half) >> shift, (e[2] + o[2] + half) >> shift,
-            (e[3] + o[3] + half) >> shift, (e[3] - o[3] + half) >> shift, (e[2] - o[2] + half) >> shift,
-            (e[1] - o[1] + half) >> shift, (e[0] - o[0] + half) >> shift]
-
-
-def idct(coefs: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Quantised coefficients (..., 8, 8) and their table -> samples 0..255 (..., 8, 8): columns first, keeping
-    PASS1_BITS more bits, then rows, plus 128, clamped."""
-    d = coefs * table
-    columns = _idct_pass([d[..., i, :] for i in range(8)], CONST_BITS - PASS1_BITS)
-    work = np.stack(columns, axis=-2)
-    rows = _idct_pass([work[..., :, j] for j in range(8)], CONST_BITS + PASS1_BITS + 3)
-    return np.clip(np.stack(rows, axis=-1) + 128, 0, 255)
-
-
-def _plane(coefs: np.ndarray, table: np.ndarray) -> np.ndarray:
-    blocks = idct(coefs, table)
-    down, across = blocks.shape[:2]
-    return blocks.transpose(0, 2, 1, 3).reshape(8 * down, 8 * across)
-
-
-def _shifted(p: np.ndarray, axis: int, step: int) -> np.ndarray:
-    """p's neighbour along axis (step -1: before, +1: after), the edge sample repeated."""
-    n = p.shape[axis]
-    idx = np.clip(np.arange(n) + step, 0, n - 1)
-    return np.take(p, idx, axis=axis)
-
-
-def upsample(p: np.ndarray, h_factor: int, v_factor: int) -> np.ndarray:
-    """Fancy upsampling by 2 across (h_factor 2), down (v_factor 2) or both: each output sample 3/4 of its own input
-    and 1/4 of the nearer neighbour (9/16, 3/16, 3/16, 1/16 in both), with the biases that alternate the rounding;
-    edge samples are repeated, and across, the first and last outputs take their input alone."""
-    if (h_factor, v_factor) == (1, 1):
-        return p
-    if v_factor == 2:
-        rows = [3 * p + _shifted(p, 0, -1), 3 * p + _shifted(p, 0, 1)]  # (upper, lower): in quarters
-        if h_factor == 1:
-            out = np.empty((2 * p.shape[0], p.shape[1]), np.int64)
-            out[0::2], out[1::2] = (rows[0] + 1) >> 2, (rows[1] + 2) >> 2
-            return out
-        out = np.empty((2 * p.shape[0], 2 * p.shape[1]), np.int64)
-        for dy, col in enumerate(rows):  # in sixteenths
-            out[dy::2, 0::2] = (3 * col + _shifted(col, 1, -1) + 8) >> 4
-            out[dy::2, 1::2] = (3 * col + _shifted(col, 1, 1) + 7) >> 4
-            out[dy::2, 0], out[dy::2, -1] = (4 * col[:, 0] + 8) >> 4, (4 * col[:, -1] + 7) >> 4
-        return out
-    out = np.empty((p.shape[0], 2 * p.shape[1]), np.int64)
-    out[:, 0::2] = (3 * p + _shifted(p, 1, -1) + 1) >> 2
-    out[:, 1::2] = (3 * p + _shifted(p, 1, 1) + 2) >> 2
-    out[:, 0], out[:, -1] = p[:, 0], p[:, -1]
-    return out
-
-
-def _fix16(x: float) -> int:
-    return int(x * 65536 + 0.5)
-
-
-def ycc_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
-    """JFIF's YCbCr -> RGB in 16 fractional bits, each product rounded, clamped to 0..255."""
-    cb, cr = cb - 128, cr - 128
-    half = 1 << 15
-    r = y + ((_fix16(1.402) * cr + half) >> 16)
-    g = y + ((-_fix16(0.34414) * cb - _fix16(0.71414) * cr + half) >> 16)
-    b = y + ((_fix16(1.772) * cb + half) >> 16)
-    return np.clip(np.stack([r, g, b], axis=-1), 0, 255)
-
-
-def decode(jpeg: Jpeg) -> np.ndarray:
-    """The pixels, (H, W) for one component or (H, W, 3) RGB, as uint8."""
-    hmax, vmax = max(c.h for c in jpeg.components), max(c.v for c in jpeg.components)
-    planes = []
-    for comp, coefs in zip(jpeg.components, jpeg.coefficients):
-        if hmax % comp.h or vmax % comp.v or hmax // comp.h > 2 or vmax // comp.v > 2:
-            raise ValueError(f"sampling {comp.h}x{comp.v} of {hmax}x{vmax}: the probe upsamples by 1 or 2")
-        p = _plane(coefs, jpeg.tables[comp.table])
-        # the component's own samples (as many as the image needs at its sampling), then upsampled
-        p = p[: -(-jpeg.height * comp.v // vmax), : -(-jpeg.width * comp.h // hmax)]
-        planes.append(upsample(p, hmax // comp.h, vmax // comp.v)[: jpeg.height, : jpeg.width])
-    if len(planes) == 1:
-        return planes[0].astype(np.uint8)
-    if len(planes) != 3:
-        raise ValueError(f"{len(planes)} components: the probe decodes grey and YCbCr")
-    return ycc_to_rgb(*planes).astype(np.uint8)
-
-
-# --- the encoder's side: what the pixels tell --------------------------------------------------------------------
 
 def _dct_matrix() -> np.ndarray:
     u, x = np.arange(8)[:, None], np.arange(8)[None, :]
@@ -409,7 +134,10 @@ def _adaptive_bits(bit: int, counts: np.ndarray) -> float:
 
 @numba.njit(cache=True)
 def _bucket(a: int) -> int:
-    return 0 if a == 0 else (1 if a == 1 else (2 if a == 2 else (3 if a <= 4 else (4 if a <= 8 else (5 if a <= 16 else 6)))))
+    """A magnitude's context: 0, 1, 2, 3-4, 5-8, 9-16, more."""
+    if a <= 2:
+        return a
+    return 3 if a <= 4 else (4 if a <= 8 else (5 if a <= 16 else 6))
 
 
 @numba.njit(cache=True)
@@ -561,7 +289,8 @@ def coefficients_for(samples: np.ndarray, table: np.ndarray, search: bool = True
     return k, found
 
 
-def _search_block(block: np.ndarray, target: np.ndarray, table: np.ndarray, tries: int = 200) -> tuple[np.ndarray, bool]:
+def _search_block(block: np.ndarray, target: np.ndarray, table: np.ndarray,
+                  tries: int = 200) -> tuple[np.ndarray, bool]:
     block = block.copy()
     error = target - idct(block, table)
     squares, n = int((error ** 2).sum()), 0
@@ -610,11 +339,11 @@ def unique_ycc(rgb: np.ndarray) -> tuple[float, float]:
 def _upsample_real(c: np.ndarray) -> np.ndarray:
     """upsample(c, 2, 2) without its floors: each output (9, 3, 3, 1) / 16 of its input and neighbours (at the
     first and last columns 3/4 and 1/4 down only)."""
-    cols = [3 * c + _shifted(c, 0, -1), 3 * c + _shifted(c, 0, 1)]
+    cols = [3 * c + shifted(c, 0, -1), 3 * c + shifted(c, 0, 1)]
     out = np.empty((2 * c.shape[0], 2 * c.shape[1]))
     for dy, col in enumerate(cols):
-        out[dy::2, 0::2] = (3 * col + _shifted(col, 1, -1)) / 16
-        out[dy::2, 1::2] = (3 * col + _shifted(col, 1, 1)) / 16
+        out[dy::2, 0::2] = (3 * col + shifted(col, 1, -1)) / 16
+        out[dy::2, 1::2] = (3 * col + shifted(col, 1, 1)) / 16
         out[dy::2, 0], out[dy::2, -1] = col[:, 0] / 4, col[:, -1] / 4
     return out
 
@@ -652,10 +381,11 @@ def chroma_report() -> None:
         shares = []
         for comp, coefs in zip(jpeg.components[1:], jpeg.coefficients[1:]):
             table = jpeg.tables[comp.table]
-            up = upsample(_plane(coefs, table)[:h, :w], 2, 2)
-            again = upsample(_plane(chroma_from_upsampled(up, table, h, w), table)[:h, :w], 2, 2)
+            up = upsample(plane(coefs, table)[:h, :w], 2, 2)
+            again = upsample(plane(chroma_from_upsampled(up, table, h, w), table)[:h, :w], 2, 2)
             shares.append(float(np.mean(again == up)))
-        print(f"| {name} | {jpeg.tables[jpeg.components[1].table][0, :3].tolist()} | {shares[0]:.4f}, {shares[1]:.4f} |",
+        steps = jpeg.tables[jpeg.components[1].table][0, :3].tolist()
+        print(f"| {name} | {steps} | {shares[0]:.4f}, {shares[1]:.4f} |",
               flush=True)
 
 
@@ -683,7 +413,7 @@ def blocks_report(limit_blocks: int = 3000) -> None:
             else:
                 chroma.append(coefficients_for(samples, table)[1].mean())
         print(f"| {name} | {jpeg.tables[jpeg.components[0].table][0, :3].tolist()} | {every:.3f} / {inside:.3f} | "
-              f"{stages[0]:.3f} / {stages[1]:.3f} / {stages[2]:.3f} | {np.mean(chroma) if chroma else float('nan'):.3f} |",
+              f"{stages[0]:.3f} / {stages[1]:.3f} / {stages[2]:.3f} | {np.mean(chroma) if chroma else np.nan:.3f} |",
               flush=True)
 
 

@@ -1,14 +1,15 @@
-"""The JPEG layer's probe (benchmarks/jpeg_layer.py): its integer decoder gives the very pixels Pillow decodes from
+"""The JPEG layer's probe: its integer decoder (benchmarks/jpeg_baseline.py) gives the very pixels Pillow decodes from
 JPEGs that Pillow writes from the sample photos, at every chroma subsampling Pillow writes, at low and high quality,
-grey, with restart markers and with sizes that leave partial blocks and MCUs; and the trace finds the grid of a
-decoded JPEG at its offset and not in a photo that never went through JPEG."""
+grey, with restart markers and with sizes that leave partial blocks and MCUs; and the encoder's side
+(benchmarks/jpeg_layer.py) finds the grid of a decoded JPEG at its offset and not in a photo that never went through
+JPEG, the planes and blocks from pixels, and subsampled chroma from its upsampled samples."""
 import io
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks import jpeg_layer
+from benchmarks import jpeg_baseline, jpeg_layer
 
 
 def jpeg_bytes(image: Image.Image, **options) -> bytes:
@@ -27,37 +28,37 @@ def pillow_pixels(data: bytes) -> np.ndarray:
 def test_decoder_equals_pillow(photos, subsampling, quality):
     crop = Image.fromarray(photos["lake"][3:190, 5:306])  # 187x301: partial blocks and MCUs at both edges
     data = jpeg_bytes(crop, quality=quality, subsampling=subsampling)
-    jpeg = jpeg_layer.read_baseline(data)
+    jpeg = jpeg_baseline.read_baseline(data)
     assert [(c.h, c.v) for c in jpeg.components][0] == {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}[subsampling]
-    assert np.array_equal(jpeg_layer.decode(jpeg), pillow_pixels(data))
+    assert np.array_equal(jpeg_baseline.decode(jpeg), pillow_pixels(data))
 
 
 def test_decoder_equals_pillow_grey_and_restarts(photos):
     grey = Image.fromarray(photos["osprey"][:99, :130]).convert("L")
     data = jpeg_bytes(grey, quality=80)
-    assert np.array_equal(jpeg_layer.decode(jpeg_layer.read_baseline(data)), pillow_pixels(data))
+    assert np.array_equal(jpeg_baseline.decode(jpeg_baseline.read_baseline(data)), pillow_pixels(data))
     colour = Image.fromarray(photos["colosseum"][:77, :141])
     data = jpeg_bytes(colour, quality=60, subsampling="4:2:0", restart_marker_blocks=3)
     assert b"\xff\xdd" in data  # a restart interval
-    assert np.array_equal(jpeg_layer.decode(jpeg_layer.read_baseline(data)), pillow_pixels(data))
+    assert np.array_equal(jpeg_baseline.decode(jpeg_baseline.read_baseline(data)), pillow_pixels(data))
 
 
 def test_decoder_is_the_integer_one(photos):
     """A changed rotation constant or rounding bias of the inverse DCT changes pixels (the test above can fail)."""
     data = jpeg_bytes(Image.fromarray(photos["lake"][:128, :128]), quality=90, subsampling="4:4:4")
-    jpeg = jpeg_layer.read_baseline(data)
-    saved = dict(jpeg_layer._K)
+    jpeg = jpeg_baseline.read_baseline(data)
+    saved = dict(jpeg_baseline._K)
     try:
-        jpeg_layer._K["0.541196100"] += 1
-        assert not np.array_equal(jpeg_layer.decode(jpeg), pillow_pixels(data))
+        jpeg_baseline._K["0.541196100"] += 1
+        assert not np.array_equal(jpeg_baseline.decode(jpeg), pillow_pixels(data))
     finally:
-        jpeg_layer._K.update(saved)
+        jpeg_baseline._K.update(saved)
 
 
 def test_progressive_is_refused(photos):
     data = jpeg_bytes(Image.fromarray(photos["lake"][:64, :64]), quality=80, progressive=True)
     with pytest.raises(ValueError, match="progressive"):
-        jpeg_layer.read_baseline(data)
+        jpeg_baseline.read_baseline(data)
 
 
 def test_trace_finds_the_grid(photos):
@@ -72,26 +73,26 @@ def test_planes_and_blocks_come_back_from_pixels(photos):
     """The encoder's side on a JPEG Pillow writes (quality 75, 4:4:4): every unclamped pixel has one (y, cb, cr), and
     coefficients_for finds, for every luma block, coefficients whose inverse DCT is the decoder's samples exactly."""
     data = jpeg_bytes(Image.fromarray(photos["osprey"][:64, :96]), quality=75, subsampling="4:4:4")
-    jpeg = jpeg_layer.read_baseline(data)
+    jpeg = jpeg_baseline.read_baseline(data)
     every, unclamped = jpeg_layer.unique_ycc(pillow_pixels(data))
     assert unclamped == 1.0 and every > 0.5
     table = jpeg.tables[jpeg.components[0].table]
-    samples = jpeg_layer.idct(jpeg.coefficients[0].reshape(-1, 8, 8), table)
+    samples = jpeg_baseline.idct(jpeg.coefficients[0].reshape(-1, 8, 8), table)
     k, found = jpeg_layer.coefficients_for(samples, table)
-    assert found.all() and np.array_equal(jpeg_layer.idct(k, table), samples)
+    assert found.all() and np.array_equal(jpeg_baseline.idct(k, table), samples)
 
 
 def test_subsampled_chroma_comes_back_through_the_upsampling(photos):
     """4:2:0 chroma from its upsampled samples alone (chroma_from_upsampled): at quality 50 on the lake photo the
     exact decoding of what it finds gives back every upsampled sample."""
     data = jpeg_bytes(Image.fromarray(photos["lake"]), quality=50, subsampling="4:2:0")
-    jpeg = jpeg_layer.read_baseline(data)
+    jpeg = jpeg_baseline.read_baseline(data)
     h, w = -(-jpeg.height // 2), -(-jpeg.width // 2)
     for comp, coefs in zip(jpeg.components[1:], jpeg.coefficients[1:]):
         table = jpeg.tables[comp.table]
-        up = jpeg_layer.upsample(jpeg_layer._plane(coefs, table)[:h, :w], 2, 2)
-        back = jpeg_layer._plane(jpeg_layer.chroma_from_upsampled(up, table, h, w), table)[:h, :w]
-        assert np.array_equal(jpeg_layer.upsample(back, 2, 2), up)
+        up = jpeg_baseline.upsample(jpeg_baseline.plane(coefs, table)[:h, :w], 2, 2)
+        back = jpeg_baseline.plane(jpeg_layer.chroma_from_upsampled(up, table, h, w), table)[:h, :w]
+        assert np.array_equal(jpeg_baseline.upsample(back, 2, 2), up)
 
 
 def test_context_model_beats_the_huffman_codes(photos):
@@ -102,7 +103,7 @@ def test_context_model_beats_the_huffman_codes(photos):
 
     image = Image.fromarray(photos["osprey"])
     data = jpeg_bytes(image, quality=75, subsampling="4:2:0", optimize=True)
-    jpeg = jpeg_layer.read_baseline(data)
+    jpeg = jpeg_baseline.read_baseline(data)
     bits = jpeg_layer.context_bits(jpeg)
     assert 0.5 * 8 * len(data) < bits < 8 * len(data)
     assert bits < 0.5 * 8 * len(rc_plugin.encode(pillow_pixels(data)))

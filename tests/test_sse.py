@@ -13,7 +13,8 @@ EDGE = TOTAL // sse.BINS
 
 
 def reference(bins: np.ndarray, totals: np.ndarray, ctx: np.ndarray, lo: int, hi: int) -> None:
-    """The definition, a division per bin: bin j gets UNIT * |[lo, hi) * BINS  n  [j, j + 1) * TOTAL| // ((hi - lo) * BINS)."""
+    """The definition, a division per bin: bin j gets UNIT times the overlap of lo..hi * BINS with j..j + 1 * TOTAL,
+    floor-divided by (hi - lo) * BINS."""
     a0, a1 = lo * sse.BINS, hi * sse.BINS
     for j in range(sse.BINS):
         overlap = min(a1, (j + 1) * TOTAL) - max(a0, j * TOTAL)
