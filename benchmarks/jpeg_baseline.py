@@ -256,7 +256,7 @@ def upsample(p: np.ndarray, h_factor: int, v_factor: int) -> np.ndarray:
     return out
 
 
-def _fix16(x: float) -> int:
+def fix16(x: float) -> int:
     return int(x * 65536 + 0.5)
 
 
@@ -264,9 +264,9 @@ def ycc_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
     """JFIF's YCbCr -> RGB in 16 fractional bits, each product rounded, clamped to 0..255."""
     cb, cr = cb - 128, cr - 128
     half = 1 << 15
-    r = y + ((_fix16(1.402) * cr + half) >> 16)
-    g = y + ((-_fix16(0.34414) * cb - _fix16(0.71414) * cr + half) >> 16)
-    b = y + ((_fix16(1.772) * cb + half) >> 16)
+    r = y + ((fix16(1.402) * cr + half) >> 16)
+    g = y + ((-fix16(0.34414) * cb - fix16(0.71414) * cr + half) >> 16)
+    b = y + ((fix16(1.772) * cb + half) >> 16)
     return np.clip(np.stack([r, g, b], axis=-1), 0, 255)
 
 

@@ -5,6 +5,7 @@
     python -m benchmarks.jpeg_layer recover                    # the JPEG-decoded set: its luma coefficients from pixels
     python -m benchmarks.jpeg_layer blocks                     # ... the planes from the pixels, blocks from the planes
     python -m benchmarks.jpeg_layer chroma                     # ... 4:2:0 chroma from its upsampled samples
+    python -m benchmarks.jpeg_layer pixels DIR [--limit N]     # luma blocks from the pixels alone (no source at hand)
 
 A PNG made by decoding a JPEG is the JPEG decoder's output: every 8x8 block of each YCbCr plane is an inverse DCT of
 quantised coefficients, so the coefficients, a few bits a pixel, describe the whole image. The lossless coders see
@@ -31,7 +32,8 @@ import numba
 import numpy as np
 from PIL import Image
 
-from .jpeg_baseline import ZIGZAG, Jpeg, decode, idct, plane, read_baseline, shifted, upsample, ycc_to_rgb
+from .jpeg_baseline import (ZIGZAG, Jpeg, fix16, decode, idct, plane, read_baseline, shifted, upsample,
+                            ycc_to_rgb)
 
 #: The codec name JPEG XL e9's rows carry in benchmarks/out/five_sets.json.
 E9_NAME = "JPEG XL lossless, effort 9"
@@ -336,6 +338,65 @@ def unique_ycc(rgb: np.ndarray) -> tuple[float, float]:
     return float(np.mean(count == 1)), float(np.mean(count[inside] == 1))
 
 
+def luma_from_pixels(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The decoder's luma plane as far as the pixels fix it: for each pixel the y of the first (y, cb, cr) within 2 of
+    the float inverse's cb, cr that gives its RGB exactly, and how many do (0: none found, y is -1; more than 1: the
+    first is a guess, which the blocks would have to settle). A pixel with a channel at 0 or 255 may have its
+    decoder's triple outside that window (the clamp moved the float inverse), so even one found is a guess there."""
+    rgb = np.asarray(rgb, np.int64)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    cb0 = np.round(-0.168736 * r - 0.331264 * g + 0.5 * b + 128).astype(np.int64)
+    cr0 = np.round(0.5 * r - 0.418688 * g - 0.081312 * b + 128).astype(np.int64)
+    luma, count = np.full(r.shape, -1, np.int64), np.zeros(r.shape, np.int64)
+    for dcb in range(-2, 3):
+        for dcr in range(-2, 3):
+            cb, cr = np.clip(cb0 + dcb, 0, 255), np.clip(cr0 + dcr, 0, 255)
+            from_green = g - ((-fix16(0.34414) * (cb - 128) - fix16(0.71414) * (cr - 128) + 32768) >> 16)
+            for dy in (-1, 0, 1):
+                y = np.clip(from_green + dy, 0, 255)
+                exact = np.all(ycc_to_rgb(y, cb, cr) == rgb, axis=-1) & (y == from_green + dy)
+                luma = np.where(exact & (count == 0), y, luma)
+                count += exact
+    return luma, count
+
+
+def estimate_table(coefs: np.ndarray) -> np.ndarray:
+    """A quantisation table from blocks' float DCTs (n, 8, 8): each AC frequency's step_fit where it fits (else 1),
+    the DC's step 1..16 on whose multiples most DCs lie within 0.05."""
+    table = np.ones((8, 8), np.int64)
+    for a in range(8):
+        for b in range(8):
+            if a or b:
+                fit, q = step_fit(coefs[:, a, b])
+                table[a, b] = q if fit > 0.3 else 1
+    dc = coefs[:, 0, 0]
+    table[0, 0] = max(range(1, 17), key=lambda q: np.mean(np.abs(dc / q - np.round(dc / q)) < 0.05))
+    return table
+
+
+def pixels_report(folder: Path, limit: int) -> None:
+    """End to end from the pixels alone, for images whose source is not at hand (the manga scans): the grid by trace,
+    the luma plane by luma_from_pixels, the steps by estimate_table, then the luma blocks coefficients_for reproduces
+    exactly (the first 512x512, blocks whose every pixel fixed some y)."""
+    print("| image | trace | pixels with one (y, cb, cr) / several | luma steps (first 4) | luma blocks exact |")
+    print("|---|---:|---:|---|---:|")
+    for f in sorted(folder.glob("*.png"))[: limit or None]:
+        rgb = np.asarray(Image.open(f).convert("RGB"))[:512, :512]
+        strength, (oy, ox), _ = trace(rgb)
+        luma, count = luma_from_pixels(rgb)
+        h, w = (rgb.shape[0] - oy) // 8 * 8, (rgb.shape[1] - ox) // 8 * 8
+
+        def blocks(a: np.ndarray) -> np.ndarray:
+            return a[oy : oy + h, ox : ox + w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8)
+
+        usable = np.all(blocks(count) >= 1, axis=(1, 2))
+        samples = blocks(luma)[usable]
+        table = estimate_table(forward_dct(samples))
+        found = coefficients_for(samples, table)[1]
+        print(f"| {f.name} | {strength:.2f} at {(oy, ox)} | {np.mean(count == 1):.3f} / {np.mean(count > 1):.3f} | "
+              f"{table[0, :4].tolist()} | {found.mean():.3f} of {usable.sum()} |", flush=True)
+
+
 def _upsample_real(c: np.ndarray) -> np.ndarray:
     """upsample(c, 2, 2) without its floors: each output (9, 3, 3, 1) / 16 of its input and neighbours (at the
     first and last columns 3/4 and 1/4 down only)."""
@@ -428,6 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("recover")
     sub.add_parser("blocks")
     sub.add_parser("chroma")
+    px = sub.add_parser("pixels")
+    px.add_argument("dir", type=Path)
+    px.add_argument("--limit", type=int, default=0)
     a = p.parse_args(argv)
     if a.job == "exact":
         bad = 0
@@ -459,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.job == "chroma":
         chroma_report()
+        return 0
+    if a.job == "pixels":
+        pixels_report(a.dir, a.limit)
         return 0
     recover_report()
     return 0

@@ -107,3 +107,19 @@ def test_context_model_beats_the_huffman_codes(photos):
     bits = jpeg_layer.context_bits(jpeg)
     assert 0.5 * 8 * len(data) < bits < 8 * len(data)
     assert bits < 0.5 * 8 * len(rc_plugin.encode(pillow_pixels(data)))
+
+
+def test_luma_from_pixels_is_the_decoders_plane(photos):
+    """Where one (y, cb, cr) gives a pixel that has no channel at 0 or 255, luma_from_pixels returns the decoder's own
+    luma sample there; and the steps estimate_table finds from that plane are the file's at the lowest frequencies."""
+    data = jpeg_bytes(Image.fromarray(photos["lake"][:128, :192]), quality=70, subsampling="4:2:0")
+    jpeg = jpeg_baseline.read_baseline(data)
+    luma, count = jpeg_layer.luma_from_pixels(pillow_pixels(data))
+    truth = jpeg_baseline.plane(jpeg.coefficients[0], jpeg.tables[jpeg.components[0].table])[:128, :192]
+    pixels = pillow_pixels(data)
+    fixed = (count == 1) & np.all((pixels > 0) & (pixels < 255), axis=-1)
+    assert np.mean(fixed) > 0.8 and np.array_equal(luma[fixed], truth[fixed])
+    blocks = truth.reshape(16, 8, 24, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8)
+    table = jpeg_layer.estimate_table(jpeg_layer.forward_dct(blocks))
+    file_table = jpeg.tables[jpeg.components[0].table]
+    assert np.array_equal(table[0, 1:3], file_table[0, 1:3]) and np.array_equal(table[1:3, 0], file_table[1:3, 0])
