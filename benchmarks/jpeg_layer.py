@@ -10,7 +10,7 @@
 A PNG made by decoding a JPEG is the JPEG decoder's output: every 8x8 block of each YCbCr plane is an inverse DCT of
 quantised coefficients, so the coefficients, a few bits a pixel, describe the whole image. The lossless coders see
 only the pixels: on the JPEG-decoded set (benchmarks.jpeg_set) rcl and JPEG XL e9 spend 2-8 times the source
-JPEG's bits, and on the manga scans 3-5 times an estimate of theirs (docs/models.md, "Photos that went through
+JPEG's bits, and on the manga scans 4-6 times an estimate of theirs (docs/models.md, "Photos that went through
 JPEG"). A JPEG layer would code the coefficients and have the decoder re-derive the pixels exactly, as the paper's
 lossy layer does with HEVC, with the residual coded where the re-derivation differs.
 
@@ -378,8 +378,9 @@ def pixels_report(folder: Path, limit: int) -> None:
     """End to end from the pixels alone, for images whose source is not at hand (the manga scans): the grid by trace,
     the luma plane by luma_from_pixels, the steps by estimate_table, then the luma blocks coefficients_for reproduces
     exactly (the first 512x512, blocks whose every pixel fixed some y)."""
-    print("| image | trace | pixels with one (y, cb, cr) / several | luma steps (first 4) | luma blocks exact |")
-    print("|---|---:|---:|---|---:|")
+    print("| image | trace | pixels with one (y, cb, cr) / several | luma steps (first 4) | luma blocks exact | "
+          "luma coefficients, order 0, bits/pixel |")
+    print("|---|---:|---:|---|---:|---:|")
     for f in sorted(folder.glob("*.png"))[: limit or None]:
         rgb = np.asarray(Image.open(f).convert("RGB"))[:512, :512]
         strength, (oy, ox), _ = trace(rgb)
@@ -392,9 +393,10 @@ def pixels_report(folder: Path, limit: int) -> None:
         usable = np.all(blocks(count) >= 1, axis=(1, 2))
         samples = blocks(luma)[usable]
         table = estimate_table(forward_dct(samples))
-        found = coefficients_for(samples, table)[1]
+        k, found = coefficients_for(samples, table)
+        order0 = sum(_entropy_bits(k[:, a, b]) for a in range(8) for b in range(8)) / (64 * len(k))
         print(f"| {f.name} | {strength:.2f} at {(oy, ox)} | {np.mean(count == 1):.3f} / {np.mean(count > 1):.3f} | "
-              f"{table[0, :4].tolist()} | {found.mean():.3f} of {usable.sum()} |", flush=True)
+              f"{table[0, :4].tolist()} | {found.mean():.3f} of {usable.sum()} | {order0:.2f} |", flush=True)
 
 
 def _upsample_real(c: np.ndarray) -> np.ndarray:
