@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numba
@@ -54,7 +55,7 @@ def luma_dct(rgb: np.ndarray, oy: int = 0, ox: int = 0) -> np.ndarray:
     y = rgb if rgb.ndim == 2 else rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
     y = y[oy:, ox:]
     h, w = y.shape[0] // 8 * 8, y.shape[1] // 8 * 8
-    blocks = y[:h, :w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3) - 128
+    blocks = to_blocks(y[:h, :w]) - 128
     return np.einsum("ux,...xy,vy->...uv", _DCT, blocks, _DCT)
 
 
@@ -94,11 +95,23 @@ def trace(rgb: np.ndarray) -> tuple[float, tuple[int, int], list[int]]:
     return best
 
 
-def _source_files() -> list[tuple[str, Path, tuple[int, int, int, int] | None]]:
+def _sources() -> Iterator[tuple[str, Path, tuple[int, int, int, int] | None, Jpeg | ValueError]]:
+    """The JPEG-decoded set's photos: name, source file, crop box (None: whole), and the source read by
+    read_baseline, or why it could not be."""
     from . import jpeg_set
 
     train = Path(__file__).resolve().parents[2] / "shared" / "data" / "train"
-    return [(p.name, train / p.file, p.box) for p in jpeg_set.draw(train)]
+    for pick in jpeg_set.draw(train):
+        try:
+            jpeg = read_baseline((train / pick.file).read_bytes())
+        except ValueError as exc:
+            jpeg = exc
+        yield pick.name, train / pick.file, pick.box, jpeg
+
+
+def to_blocks(a: np.ndarray) -> np.ndarray:
+    """A plane whose sides are multiples of 8 as its blocks: (blocks down, blocks across, 8, 8)."""
+    return a.reshape(a.shape[0] // 8, 8, a.shape[1] // 8, 8).transpose(0, 2, 1, 3)
 
 
 def _entropy_bits(values: np.ndarray) -> float:
@@ -241,11 +254,9 @@ def recover_report() -> None:
     print("| image | sampling | luma steps (first 4) | coefficients recovered | whole blocks recovered | coefficients, "
           "order 0 | coefficients, context model | rcl (default) | JPEG XL e9 |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    for name, path, box in _source_files():
-        try:
-            jpeg = read_baseline(path.read_bytes())
-        except ValueError as exc:
-            print(f"| {name} | {exc} | | | |")
+    for name, path, box, jpeg in _sources():
+        if isinstance(jpeg, ValueError):
+            print(f"| {name} | {jpeg} | | | |")
             continue
         pixels = np.asarray(Image.open(path).convert("RGB"))
         left, top, right, bottom = box or (0, 0, jpeg.width, jpeg.height)
@@ -388,7 +399,7 @@ def pixels_report(folder: Path, limit: int) -> None:
         h, w = (rgb.shape[0] - oy) // 8 * 8, (rgb.shape[1] - ox) // 8 * 8
 
         def blocks(a: np.ndarray) -> np.ndarray:
-            return a[oy : oy + h, ox : ox + w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8)
+            return to_blocks(a[oy : oy + h, ox : ox + w]).reshape(-1, 8, 8)
 
         usable = np.all(blocks(count) >= 1, axis=(1, 2))
         samples = blocks(luma)[usable]
@@ -424,7 +435,7 @@ def chroma_from_upsampled(up: np.ndarray, table: np.ndarray, height: int, width:
         c = c + means(up - (_upsample_real(c) - 1 / 32))
     bh, bw = -(-height // 8), -(-width // 8)
     padded = np.pad(c, ((0, 8 * bh - h), (0, 8 * bw - w)), mode="edge")
-    blocks = padded.reshape(bh, 8, bw, 8).transpose(0, 2, 1, 3)
+    blocks = to_blocks(padded)
     return np.round(forward_dct(blocks) / table).astype(np.int64)
 
 
@@ -433,10 +444,8 @@ def chroma_report() -> None:
     alone (chroma_from_upsampled), and how many of the upsampled samples their exact decoding gives back."""
     print("| image | chroma steps (first 3) | upsampled samples given back (Cb, Cr) |")
     print("|---|---|---:|")
-    for name, path, box in _source_files():
-        try:
-            jpeg = read_baseline(path.read_bytes())
-        except ValueError:
+    for name, path, box, jpeg in _sources():
+        if isinstance(jpeg, ValueError):
             continue
         if [(c.h, c.v) for c in jpeg.components] != [(2, 2), (1, 1), (1, 1)]:
             continue
@@ -459,10 +468,8 @@ def blocks_report(limit_blocks: int = 3000) -> None:
     print("| image | steps (luma, first 3) | unique (y, cb, cr): all / unclamped | exact blocks, luma: rounded / "
           "corrected / searched | chroma (both), searched |")
     print("|---|---|---:|---:|---:|")
-    for name, path, box in _source_files():
-        try:
-            jpeg = read_baseline(path.read_bytes())
-        except ValueError:
+    for name, path, box, jpeg in _sources():
+        if isinstance(jpeg, ValueError):
             continue
         every, inside = unique_ycc(np.asarray(Image.open(path).convert("RGB"))[:256, :256])
         stages, chroma = [], []
