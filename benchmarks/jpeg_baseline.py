@@ -3,16 +3,20 @@ integer arithmetic only: the probe of a JPEG layer's decoder (benchmarks/jpeg_la
 went through JPEG").
 
 `read_baseline` reads a sequential Huffman-coded JPEG of 8-bit samples (one interleaved scan, restart markers
-allowed) and refuses the rest. `decode` does what libjpeg-turbo does by default, written here from the JPEG and JFIF
-specifications: the 13-bit integer inverse DCT of Loeffler, Ligtenberg and Moschytz with two extra bits kept between
-its passes, "fancy" triangular upsampling of subsampled chroma with its alternating rounding biases, and the 16-bit
-fixed-point YCbCr to RGB conversion; tests/test_jpeg_layer.py checks it against Pillow sample for sample.
+allowed) and refuses the rest. `decode` does what libjpeg-turbo does by default, with the JPEG tile's decoder
+(rc_plugin.adaptive.jpeg.inverse, written from the JPEG and JFIF specifications): the 13-bit integer inverse DCT of
+Loeffler, Ligtenberg and Moschytz with two extra bits kept between its passes, "fancy" triangular upsampling of
+subsampled chroma with its alternating rounding biases, and the 16-bit fixed-point YCbCr to RGB conversion;
+tests/test_jpeg_layer.py and tests/test_jpeg_tile.py check it against Pillow sample for sample.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import numpy as np
+
+from rc_plugin.adaptive.jpeg import inverse
+from rc_plugin.adaptive.jpeg.inverse import idct, plane, upsample, ycc_to_rgb  # noqa: F401 (the probe's names for them)
 
 #: Position in the 8x8 block (row-major) of the k-th coefficient in a JPEG stream's zigzag order.
 ZIGZAG = np.array([0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
@@ -179,110 +183,19 @@ def _scan(data: bytes, start: int, comps: list[Component], chosen: dict, dc: dic
     return [c.reshape(c.shape[:2] + (8, 8)) for c in coefs]
 
 
-#: The inverse DCT's rotation constants in 13 fractional bits: round(c * 2**13) of each cosine combination.
-CONST_BITS, PASS1_BITS = 13, 2
-_K = {name: int(value * (1 << CONST_BITS) + 0.5) for name, value in (
-    ("0.298631336", 0.298631336), ("0.390180644", 0.390180644), ("0.541196100", 0.541196100),
-    ("0.765366865", 0.765366865), ("0.899976223", 0.899976223), ("1.175875602", 1.175875602),
-    ("1.501321110", 1.501321110), ("1.847759065", 1.847759065), ("1.961570560", 1.961570560),
-    ("2.053119869", 2.053119869), ("2.562915447", 2.562915447), ("3.072711026", 3.072711026))}
-
-
-def _idct_pass(x: list[np.ndarray], shift: int) -> list[np.ndarray]:
-    """One 8-point pass of the integer inverse DCT over arrays x[0..7] (the eight inputs of every line), each output
-    descaled by `shift` bits with rounding: the even part from x0, x2, x4, x6, the odd part's four rotations."""
-    k = _K
-    z = (x[2] + x[6]) * k["0.541196100"]
-    even2, even3 = z - x[6] * k["1.847759065"], z + x[2] * k["0.765366865"]
-    even0, even1 = (x[0] + x[4]) << CONST_BITS, (x[0] - x[4]) << CONST_BITS
-    e = (even0 + even3, even1 + even2, even1 - even2, even0 - even3)
-    a, b, c, d = x[7], x[5], x[3], x[1]
-    common = (a + c + b + d) * k["1.175875602"]
-    s_ad, s_bc = -(a + d) * k["0.899976223"], -(b + c) * k["2.562915447"]
-    s_ac, s_bd = -(a + c) * k["1.961570560"] + common, -(b + d) * k["0.390180644"] + common
-    o = (d * k["1.501321110"] + s_ad + s_bd, c * k["3.072711026"] + s_bc + s_ac,
-         b * k["2.053119869"] + s_bc + s_bd, a * k["0.298631336"] + s_ad + s_ac)
-    half = 1 << (shift - 1)
-    return [(e[0] + o[0] + half) >> shift, (e[1] + o[1] + half) >> shift, (e[2] + o[2] + half) >> shift,
-            (e[3] + o[3] + half) >> shift, (e[3] - o[3] + half) >> shift, (e[2] - o[2] + half) >> shift,
-            (e[1] - o[1] + half) >> shift, (e[0] - o[0] + half) >> shift]
-
-
-def idct(coefs: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Quantised coefficients (..., 8, 8) and their table -> samples 0..255 (..., 8, 8): columns first, keeping
-    PASS1_BITS more bits, then rows, plus 128, clamped."""
-    d = coefs * table
-    columns = _idct_pass([d[..., i, :] for i in range(8)], CONST_BITS - PASS1_BITS)
-    work = np.stack(columns, axis=-2)
-    rows = _idct_pass([work[..., :, j] for j in range(8)], CONST_BITS + PASS1_BITS + 3)
-    return np.clip(np.stack(rows, axis=-1) + 128, 0, 255)
-
-
-def plane(coefs: np.ndarray, table: np.ndarray) -> np.ndarray:
-    blocks = idct(coefs, table)
-    down, across = blocks.shape[:2]
-    return blocks.transpose(0, 2, 1, 3).reshape(8 * down, 8 * across)
-
-
-def shifted(p: np.ndarray, axis: int, step: int) -> np.ndarray:
-    """p's neighbour along axis (step -1: before, +1: after), the edge sample repeated."""
-    n = p.shape[axis]
-    idx = np.clip(np.arange(n) + step, 0, n - 1)
-    return np.take(p, idx, axis=axis)
-
-
-def upsample(p: np.ndarray, h_factor: int, v_factor: int) -> np.ndarray:
-    """Fancy upsampling by 2 across (h_factor 2), down (v_factor 2) or both: each output sample 3/4 of its own input
-    and 1/4 of the nearer neighbour (9/16, 3/16, 3/16, 1/16 in both), with the biases that alternate the rounding;
-    edge samples are repeated, and across, the first and last outputs take their input alone."""
-    if (h_factor, v_factor) == (1, 1):
-        return p
-    if v_factor == 2:
-        rows = [3 * p + shifted(p, 0, -1), 3 * p + shifted(p, 0, 1)]  # (upper, lower): in quarters
-        if h_factor == 1:
-            out = np.empty((2 * p.shape[0], p.shape[1]), np.int64)
-            out[0::2], out[1::2] = (rows[0] + 1) >> 2, (rows[1] + 2) >> 2
-            return out
-        out = np.empty((2 * p.shape[0], 2 * p.shape[1]), np.int64)
-        for dy, col in enumerate(rows):  # in sixteenths
-            out[dy::2, 0::2] = (3 * col + shifted(col, 1, -1) + 8) >> 4
-            out[dy::2, 1::2] = (3 * col + shifted(col, 1, 1) + 7) >> 4
-            out[dy::2, 0], out[dy::2, -1] = (4 * col[:, 0] + 8) >> 4, (4 * col[:, -1] + 7) >> 4
-        return out
-    out = np.empty((p.shape[0], 2 * p.shape[1]), np.int64)
-    out[:, 0::2] = (3 * p + shifted(p, 1, -1) + 1) >> 2
-    out[:, 1::2] = (3 * p + shifted(p, 1, 1) + 2) >> 2
-    out[:, 0], out[:, -1] = p[:, 0], p[:, -1]
-    return out
-
-
 def fix16(x: float) -> int:
     return int(x * 65536 + 0.5)
 
 
-def ycc_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
-    """JFIF's YCbCr -> RGB in 16 fractional bits, each product rounded, clamped to 0..255."""
-    cb, cr = cb - 128, cr - 128
-    half = 1 << 15
-    r = y + ((fix16(1.402) * cr + half) >> 16)
-    g = y + ((-fix16(0.34414) * cb - fix16(0.71414) * cr + half) >> 16)
-    b = y + ((fix16(1.772) * cb + half) >> 16)
-    return np.clip(np.stack([r, g, b], axis=-1), 0, 255)
-
-
 def decode(jpeg: Jpeg) -> np.ndarray:
-    """The pixels, (H, W) for one component or (H, W, 3) RGB, as uint8."""
+    """The pixels, (H, W) for one component or (H, W, 3) RGB, as uint8 (rc_plugin.adaptive.jpeg.inverse.decode,
+    the JPEG tile's decoder)."""
     hmax, vmax = max(c.h for c in jpeg.components), max(c.v for c in jpeg.components)
-    planes = []
-    for comp, coefs in zip(jpeg.components, jpeg.coefficients):
-        if hmax % comp.h or vmax % comp.v or hmax // comp.h > 2 or vmax // comp.v > 2:
-            raise ValueError(f"sampling {comp.h}x{comp.v} of {hmax}x{vmax}: the probe upsamples by 1 or 2")
-        p = plane(coefs, jpeg.tables[comp.table])
-        # the component's own samples (as many as the image needs at its sampling), then upsampled
-        p = p[: -(-jpeg.height * comp.v // vmax), : -(-jpeg.width * comp.h // hmax)]
-        planes.append(upsample(p, hmax // comp.h, vmax // comp.v)[: jpeg.height, : jpeg.width])
-    if len(planes) == 1:
-        return planes[0].astype(np.uint8)
-    if len(planes) != 3:
-        raise ValueError(f"{len(planes)} components: the probe decodes grey and YCbCr")
-    return ycc_to_rgb(*planes).astype(np.uint8)
+    for comp in jpeg.components[1:]:
+        if (comp.h, comp.v) != (1, 1) or hmax > 2 or vmax > 2:
+            raise ValueError(f"sampling {comp.h}x{comp.v} of {hmax}x{vmax}: the decoder upsamples chroma at 1x1 by 1 or 2")
+    if len(jpeg.components) not in (1, 3):
+        raise ValueError(f"{len(jpeg.components)} components: the decoder decodes grey and YCbCr")
+    out = inverse.decode(jpeg.coefficients, [jpeg.tables[c.table] for c in jpeg.components], (hmax, vmax),
+                        jpeg.height, jpeg.width)
+    return (out[..., 0] if out.shape[2] == 1 else out).astype(np.uint8)

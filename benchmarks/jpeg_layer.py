@@ -33,19 +33,16 @@ import numba
 import numpy as np
 from PIL import Image
 
-from .jpeg_baseline import (ZIGZAG, Jpeg, fix16, decode, idct, plane, read_baseline, shifted, upsample,
-                            ycc_to_rgb)
+from rc_plugin.adaptive.jpeg.inverse import _shifted as shifted
+from rc_plugin.adaptive.jpeg.blocks import search_block as _search_block
+from rc_plugin.adaptive.jpeg.planes import _DCT, forward_dct, to_blocks
+
+from .jpeg_baseline import ZIGZAG, Jpeg, decode, fix16, idct, plane, read_baseline, upsample, ycc_to_rgb
 
 #: The codec name JPEG XL e9's rows carry in benchmarks/out/five_sets.json.
 E9_NAME = "JPEG XL lossless, effort 9"
 
 
-def _dct_matrix() -> np.ndarray:
-    u, x = np.arange(8)[:, None], np.arange(8)[None, :]
-    return np.cos((2 * x + 1) * u * np.pi / 16) * np.where(u == 0, np.sqrt(1 / 8), np.sqrt(1 / 4))
-
-
-_DCT = _dct_matrix()
 
 
 def luma_dct(rgb: np.ndarray, oy: int = 0, ox: int = 0) -> np.ndarray:
@@ -107,11 +104,6 @@ def _sources() -> Iterator[tuple[str, Path, tuple[int, int, int, int] | None, Jp
         except ValueError as exc:
             jpeg = exc
         yield pick.name, train / pick.file, pick.box, jpeg
-
-
-def to_blocks(a: np.ndarray) -> np.ndarray:
-    """A plane whose sides are multiples of 8 as its blocks: (blocks down, blocks across, 8, 8)."""
-    return a.reshape(a.shape[0] // 8, 8, a.shape[1] // 8, 8).transpose(0, 2, 1, 3)
 
 
 def _entropy_bits(values: np.ndarray) -> float:
@@ -278,11 +270,6 @@ def recover_report() -> None:
               flush=True)
 
 
-def forward_dct(samples: np.ndarray) -> np.ndarray:
-    """The float (orthonormal) DCT of (..., 8, 8) samples less 128."""
-    return np.einsum("ux,...xy,vy->...uv", _DCT, np.asarray(samples, np.float64) - 128, _DCT)
-
-
 def coefficients_for(samples: np.ndarray, table: np.ndarray, search: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Quantised coefficients whose inverse DCT (idct) gives exactly the blocks' samples (n, 8, 8), where found:
     (coefficients, found per block). First the forward DCT divided by the steps and rounded; then, for the blocks
@@ -300,35 +287,6 @@ def coefficients_for(samples: np.ndarray, table: np.ndarray, search: bool = True
     for i in np.flatnonzero(~found) if search else ():
         k[i], found[i] = _search_block(k[i], samples[i], table)
     return k, found
-
-
-def _search_block(block: np.ndarray, target: np.ndarray, table: np.ndarray,
-                  tries: int = 200) -> tuple[np.ndarray, bool]:
-    block = block.copy()
-    error = target - idct(block, table)
-    squares, n = int((error ** 2).sum()), 0
-    while squares and n < tries:
-        match = forward_dct(error + 128) / table
-        for f in np.argsort(-np.abs(match).ravel())[:16]:
-            step = 1 if match.flat[f] > 0 else -1
-            block.flat[f] += step
-            trial, n = target - idct(block, table), n + 1
-            if int((trial ** 2).sum()) < squares:
-                error, squares = trial, int((trial ** 2).sum())
-                break
-            block.flat[f] -= step
-        else:
-            break
-    if squares == 0:
-        return block, True
-    best = np.argsort(-np.abs(forward_dct(error + 128) / table).ravel())[:10]
-    moves = [(a, sa, b, sb) for i, a in enumerate(best) for b in best[i + 1:] for sa in (1, -1) for sb in (1, -1)]
-    trials = np.repeat(block[None], len(moves), axis=0)
-    for t, (a, sa, b, sb) in enumerate(moves):
-        trials[t].flat[a] += sa
-        trials[t].flat[b] += sb
-    exact = np.all(idct(trials, table) == target, axis=(1, 2))
-    return (trials[np.argmax(exact)], True) if exact.any() else (block, False)
 
 
 def unique_ycc(rgb: np.ndarray) -> tuple[float, float]:

@@ -46,8 +46,18 @@ def compile_into(into: str | Path) -> None:
         assert np.array_equal(adaptive.decode_plane(data, 3, 5, 3, top=999, logistic=logistic), wide)
     indices = rng.integers(0, 5, (3, 5)).astype(np.uint16)
     assert np.array_equal(indexed.decode_indices(indexed.encode_indices(indices, 5), 3, 5, 5), indices)
+    # a JPEG tile's coefficients (format 15): one 4:2:0 MCU, four luma blocks and two chroma, as the codec codes them
+    from .adaptive.jpeg import coefficients as jpeg
+    blocks = rng.integers(-3, 4, (6, 64)).astype(np.int32)
+    layout = np.array([[0, 2, 2, 0], [1, 1, 1, 4], [1, 1, 1, 5]], np.int64)
+    tables = (jpeg.BANDS, jpeg.BUCKET_BOUNDS, jpeg.RATES)
+    out = np.zeros(blocks.size * 8 + 8192, np.uint8)
+    n = jpeg.code_coefficients(blocks, layout, False, np.zeros(1, np.uint8), out, *tables)
+    back = np.zeros_like(blocks)
+    jpeg.code_coefficients(back, layout, True, np.frombuffer(out[:n].tobytes(), np.uint8), np.zeros(1, np.uint8), *tables)
+    assert np.array_equal(back, blocks)
     names = {d.py_func.__name__ for d in jitcache.FUNCTIONS}
-    assert {"code_plane", "code_indices", "unfilter"} <= names, f"entry points not compiled here: {names}"
+    assert {"code_plane", "code_indices", "unfilter", "code_coefficients"} <= names, f"not compiled here: {names}"
     into = Path(into)
     into.mkdir(parents=True, exist_ok=True)
     for dispatcher in jitcache.FUNCTIONS:

@@ -12,7 +12,7 @@ From format 10 on, a file is written in the oldest format that reads it (rc_plug
 image of 8-bit samples in format 9 (BYTE_VERSION), so its cases (and --new-model, --new-mixer) stay in
 tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases); v12 the tuned
 tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases); v14 the streams split
-by channel (format14_cases).
+by channel (format14_cases); v15 the JPEG tiles (format15_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -435,6 +435,48 @@ def format14_cases() -> list[dict]:
     ]
 
 
+def via_jpeg(arr: np.ndarray, **options) -> np.ndarray:
+    """The pixels Pillow decodes from the JPEG it writes of arr (the golden file holds them, not the JPEG)."""
+    import io
+
+    out = io.BytesIO()
+    Image.fromarray(arr).save(out, "JPEG", **options)
+    with Image.open(io.BytesIO(out.getvalue())) as im:
+        return np.asarray(im).copy()
+
+
+def format15_cases() -> list[dict]:
+    """Format 15's JPEG tiles: the photo decoded from a JPEG at its own resolution (4:2:0, with a residual), and
+    crops of the sample photos through Pillow's JPEG at 4:4:4 and 4:2:2, grey, grey with alpha, colour with alpha over
+    two tiles, with metadata, and grey colour (one channel coded)."""
+    lake, osprey, colosseum = photo("lake"), photo("osprey"), photo("colosseum")
+    meta = {"icc_profile": ICC, "exif": EXIF, "xmp": XMP}
+    two_tiles = rc_plugin.codec.TILE["adaptive"] + 16
+    wide = np.concatenate([lake[:96], lake[:96, :16]], axis=1)
+    assert wide.shape[1] == two_tiles
+    return [
+        dict(name="jpeg_rgb_420", pixels="assets/jpeg_decoded/jpeg_photo.png as the encoder codes it",
+             arr=photo("jpeg_decoded/jpeg_photo"), options={}, kind="jpeg"),
+        dict(name="jpeg_rgb_444", pixels="osprey.png[:96, :128] through Pillow's JPEG at quality 80, 4:4:4",
+             arr=via_jpeg(osprey[:96, :128], quality=80, subsampling=0), options={}, kind="jpeg"),
+        dict(name="jpeg_rgb_422", pixels="colosseum.png[:80, :112] through Pillow's JPEG at quality 90, 4:2:2",
+             arr=via_jpeg(colosseum[:80, :112], quality=90, subsampling=1), options={}, kind="jpeg"),
+        dict(name="jpeg_grey_l", pixels="lake.png[100:196, 200:328] as L through Pillow's JPEG at quality 70",
+             arr=via_jpeg(luma(lake[100:196, 200:328]), quality=70), options={}, kind="jpeg"),
+        dict(name="jpeg_la", pixels="the same as L through Pillow's JPEG at quality 70, with make_golden.alpha_mask(96, "
+             "128)", arr=np.dstack([via_jpeg(luma(lake[100:196, 200:328]), quality=70), alpha_mask(96, 128)]),
+             options={}, kind="jpeg"),
+        dict(name="jpeg_rgba_two_tiles", pixels=f"lake.png[:96] and lake.png[:96, :16] side by side ({two_tiles} wide) "
+             f"through Pillow's JPEG at quality 75, 4:2:0, with make_golden.alpha_mask(96, {two_tiles})",
+             arr=np.dstack([via_jpeg(wide, quality=75), alpha_mask(96, two_tiles)]), options={}),
+        dict(name="jpeg_rgb_metadata", pixels="osprey.png[100:164, 40:136] through Pillow's JPEG at quality 85, 4:2:0",
+             arr=via_jpeg(osprey[100:164, 40:136], quality=85), options=meta, kind="jpeg"),
+        dict(name="jpeg_grey_colour", pixels="colosseum.png[:64, :96] as L, repeated in R, G and B, through Pillow's "
+             "JPEG at quality 75 (as grey: one channel coded)",
+             arr=via_jpeg(luma(colosseum[:64, :96]), quality=75)[..., None].repeat(3, axis=2), options={}, kind="jpeg"),
+    ]
+
+
 def wide_asset(name: str) -> np.ndarray:
     """A 16-bit test asset's samples (read as rcl reads a 16-bit PNG)."""
     from rc_plugin.files.wide_files import read_wide
@@ -503,7 +545,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format14_cases()),
+        "files": write_files(format15_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

@@ -3,7 +3,8 @@ run, the grown files counted in the summary, and nothing said when nothing grows
 path alike, and nothing of it under --quiet.
 
 The inputs grow or shrink whatever the codec learns: a 1x1 GIF is smaller than an .rcl header alone, a JPEG of a
-photo holds far fewer bytes than its decoded pixels need losslessly, and an uncompressed PPM of a photo crop is
+photo at quality 100 holds fewer bytes than its decoded pixels need losslessly (at lower qualities rcl finds its
+coefficients, a JPEG tile, and is smaller), and an uncompressed PPM of a photo crop is
 two to four times its .rcl."""
 import re
 
@@ -75,8 +76,8 @@ def test_a_grown_file_is_named_and_counted(tmp_path, photo_crop):
 def test_two_jpegs_get_one_explanation(tmp_path, lake):
     src = tmp_path / "in"
     src.mkdir()
-    lake.save(src / "lake.jpg", quality=90)
-    lake.crop((100, 50, 260, 170)).save(src / "crop.jpeg", quality=90)
+    lake.save(src / "lake.jpg", quality=100)  # at quality 100 the JPEG tile does not pay: the file grows
+    lake.crop((100, 50, 260, 170)).save(src / "crop.jpeg", quality=100)  # at quality 100 the JPEG tile does not pay: the file grows
     out = rcl("encode", src, "-o", tmp_path / "out", "-j", 2)
     assert out.returncode == 0, out.stderr
     assert_named_iff_grown(out.stderr, [(src / "lake.jpg", tmp_path / "out" / "lake.rcl"),
@@ -88,7 +89,7 @@ def test_two_jpegs_get_one_explanation(tmp_path, lake):
 
 def test_one_jpeg_in_this_process(tmp_path, lake):
     """A single file runs without the pool: the same lines."""
-    lake.save(tmp_path / "lake.jpg", quality=90)
+    lake.save(tmp_path / "lake.jpg", quality=100)  # at quality 100 the JPEG tile does not pay: the file grows
     out = rcl("encode", tmp_path / "lake.jpg")
     assert out.returncode == 0, out.stderr
     assert_named_iff_grown(out.stderr, [(tmp_path / "lake.jpg", tmp_path / "lake.rcl")])
@@ -113,7 +114,7 @@ def test_nothing_is_said_when_nothing_grows(tmp_path, photo_crop):
 def test_quiet_says_none_of_it(tmp_path, lake):
     src = tmp_path / "in"
     src.mkdir()
-    lake.save(src / "lake.jpg", quality=90)
+    lake.save(src / "lake.jpg", quality=100)  # at quality 100 the JPEG tile does not pay: the file grows
     dot(src / "dot.gif")
     out = rcl("encode", src, "-o", tmp_path / "out", "--quiet")
     assert out.returncode == 0 and out.stderr == "", out.stderr
@@ -146,8 +147,8 @@ def test_dask_path_names_and_counts_the_same(tmp_path, lake, photo_crop):
     pytest.importorskip("distributed")
     src = tmp_path / "in"
     src.mkdir()
-    lake.save(src / "lake.jpg", quality=90)
-    lake.crop((100, 50, 260, 170)).save(src / "crop.jpg", quality=90)
+    lake.save(src / "lake.jpg", quality=100)  # at quality 100 the JPEG tile does not pay: the file grows
+    lake.crop((100, 50, 260, 170)).save(src / "crop.jpg", quality=100)  # at quality 100 the JPEG tile does not pay: the file grows
     dot(src / "dot.gif")
     raw(src / "raw.ppm", photo_crop)
     out = rcl("encode", src, "-o", tmp_path / "out", "--scheduler", "local", "-j", 2)

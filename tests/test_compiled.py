@@ -90,6 +90,8 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
         ("learned_grey", np.asarray(Image.fromarray(_photo("osprey")[100:116, 60:78]).convert("L")), {"mixer": "large"},
          None),
         ("learned_tuned", _photo("jpeg_decoded/jpeg_photo")[:16, :24], {"mixer": "medium"}, None),
+        # a JPEG tile (format 15): the photo decoded from a JPEG, its grid at the crop's corner
+        ("jpeg", _photo("jpeg_decoded/jpeg_photo")[:48, :64], {}, None),
         # 16-bit samples (format 10), coded as a wide stream: a noisy ramp, and the same with 0 and 65535 in it (the
         # full 16-bit range at 16 bits a sample); 12-bit values shifted left by 4 (steps of 16) with a full-range
         # noise alpha plane (a part of its own, in generic rows); 300 irregular levels (a table of their values)
@@ -125,6 +127,7 @@ def test_compiled_equals_its_source_interpreted_for_every_tile_kind(tmp_path):
     assert len(kinds["tile_edges"]) == 4 and len(kinds["over_a_tile"]) == 2
     assert kinds["extremes_adaptive"] in (["adaptive"], ["tuned"]) and kinds["noise"] in (["adaptive"], ["tuned"])
     assert kinds["learned"] == kinds["learned_grey"] == ["learned"] and kinds["learned_tuned"] == ["learned tuned"]
+    assert kinds["jpeg"] == ["jpeg"]
     wide = {name: wide_part_kinds(rc_plugin.encode(pixels)) for name, pixels, _, tile in cases()
             if name.startswith("wide") and tile is None}
     assert wide.pop("wide_few_levels") in (["table:adaptive"], ["table:tuned"])

@@ -11,7 +11,7 @@ ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 FOLDERS = ("format", "adaptive", "mixture", "adapters", "files")
 TOP = {"codec": "api", "coders": "api", "jitbuild": "build", "": "package", "__main__": "package"}
 ENCODER_ONLY = {"mixture.tile_encoder", "mixture.fitting", "mixture.tau", "mixture.qsearch", "mixture.encode",
-                "adaptive.guard", "adaptive.encode"}
+                "adaptive.guard", "adaptive.encode", "adaptive.jpeg.recover", "adaptive.jpeg.encode"}
 
 
 def modules() -> list[str]:
@@ -102,7 +102,8 @@ def test_every_import_follows_the_architecture():
 
 def test_the_byte_format_imports_no_algorithm():
     assert closure("format.container") <= {"format", "format.bitstream", "errors", "format.grids", "format.records",
-                                           "format.mixture_record", "format.streams"}
+                                           "format.mixture_record", "format.streams", "format.jpeg_bits",
+                                           "format.jpeg_record"}
 
 
 def test_the_decoder_never_imports_encoder_only_code():

@@ -6,11 +6,11 @@ where another than the first is smaller. With a learned mixer (netmix, the relea
 tile's record is a learned tile where that is smaller, a learned tuned one where the mixer pays in another preset
 and order. A tile of uint16 samples is a wide tile (wide, value_map,
 tokens)."""
-from ..format.bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_LEARNED_TUNED, CODER_PALETTE,
-                                CODER_TUNED, CODER_WIDE)
+from ..format.bitstream import (CODER_ADAPTIVE, CODER_GENERIC, CODER_JPEG, CODER_LEARNED, CODER_LEARNED_TUNED,
+                                CODER_PALETTE, CODER_TUNED, CODER_WIDE)
 from ..format.records import CODER_NAMES
 from ..tile_coder import TileCoder
 
 CODER = TileCoder(CODER_NAMES[CODER_ADAPTIVE], __name__, (CODER_ADAPTIVE, CODER_PALETTE, CODER_GENERIC, CODER_LEARNED,
-                                                         CODER_WIDE, CODER_TUNED, CODER_LEARNED_TUNED),
+                                                         CODER_WIDE, CODER_TUNED, CODER_LEARNED_TUNED, CODER_JPEG),
                   options=("mixer",), side=512)

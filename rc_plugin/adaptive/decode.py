@@ -8,8 +8,8 @@ import numpy as np
 from ..format.bitstream import (ADAPTIVE_ORDERS, PLANE_ADAPTIVE, PLANE_GENERIC, WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD,
                                 WIDE_CODED_ROWS)
 from ..format.container import Header
-from ..format.records import (SPLITTABLE, AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile, PaletteTile,
-                              TunedTile, WideTile)
+from ..format.records import (SPLITTABLE, AdaptiveTile, GenericTile, JpegTile, LearnedTile, LearnedTunedTile,
+                              PaletteTile, TunedTile, WideTile)
 from .palette import apply_palette, unpack_palette
 
 
@@ -78,10 +78,17 @@ def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndar
     return np.concatenate(planes, axis=2) if len(planes) > 1 else planes[0]
 
 
+def decode_jpeg_tile(tile: JpegTile, channels: int, th: int, tw: int) -> np.ndarray:
+    """A JPEG tile's colour: its JPEG's window, and its residual record's samples added (rc_plugin.jpeg)."""
+    from .jpeg.decode import decode_jpeg_tile as decode_jpeg
+
+    return decode_jpeg(tile, channels, th, tw, lambda record, n, h, w: _DECODERS[type(record)](record, n, h, w))
+
+
 #: The decoder of each kind of record.
 _DECODERS = {AdaptiveTile: decode_adaptive_tile, GenericTile: decode_generic_tile, LearnedTile: decode_learned_tile,
              PaletteTile: decode_palette_tile, WideTile: decode_wide_tile, TunedTile: decode_tuned_tile,
-             LearnedTunedTile: decode_learned_tile}
+             LearnedTunedTile: decode_learned_tile, JpegTile: decode_jpeg_tile}
 
 
 def decode_tile(tile: AdaptiveTile | PaletteTile | WideTile, header: Header, th: int, tw: int, opts: dict

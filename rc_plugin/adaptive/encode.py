@@ -13,10 +13,14 @@ from ..parallel import tile_threads
 from ..tile_coder import Encoding
 from .guard import code_lossless_tile
 
+#: A JPEG tile's residual (few non-zero samples, where the recovered JPEG misses) is coded at this effort.
+JPEG_RESIDUAL_EFFORT = 1
+
 
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
     """No lossy layer; each tile's record as guard picks it at the options' effort, a P image's plane told apart as
-    colours are, with the learned mixer the options name (none: "off"); uint16 pixels as wide tiles. An image of fewer
+    colours are, with the learned mixer the options name (none: "off"), or a JPEG tile (rc_plugin.jpeg) where the
+    tile's colour is a decoded JPEG's and that is smaller; uint16 pixels as wide tiles. An image of fewer
     tiles than threads codes each tile's candidates side by side on the threads its tiles leave (the same bytes)."""
     mixer = MIXER_IDS.get(opts.get("mixer"), 0)  # "off" (or none given): 0
     effort = opts.get("effort") or DEFAULT_EFFORT
@@ -30,5 +34,22 @@ def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) ->
         from .wide import code_wide_tile
 
         return Encoding(LAYER_NONE, 0, lambda part: code_wide_tile(part, channels, mixer, effort))
-    return Encoding(LAYER_NONE, 0, lambda part: code_lossless_tile(part, channels, mode == "P", mixer, workers(part),
-                                                                   effort))
+
+    grid = None
+    if mode in ("L", "LA", "RGB", "RGBA"):  # an image decoded from a JPEG: its tiles are tried as JPEG tiles too
+        from .jpeg.recover import detect
+
+        grid = detect(pixels[..., :channels])  # a grey RGB image codes one channel
+
+    def code(part: np.ndarray) -> Any:
+        best = code_lossless_tile(part, channels, mode == "P", mixer, workers(part), effort)
+        if grid is not None:  # kept where smaller, with the same alpha plane
+            from .jpeg.encode import code_jpeg_tile
+
+            jpeg = code_jpeg_tile(np.ascontiguousarray(part[..., :channels]), grid, lambda residual: code_lossless_tile(
+                residual, channels, effort=JPEG_RESIDUAL_EFFORT), best.alpha)
+            if jpeg is not None and len(jpeg.pack()) < len(best.pack()):
+                return jpeg
+        return best
+
+    return Encoding(LAYER_NONE, 0, code)

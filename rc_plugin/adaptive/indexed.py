@@ -23,7 +23,7 @@ from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5dd86cbdcfa87b43+666faa6bdf92b4b3"
+COMPILED_FOR = "76ec5e05de460601+666faa6bdf92b4b3"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 TEMPLATE = bs.INDEX_TEMPLATE

@@ -16,7 +16,7 @@ from ..errors import RclError
 from ..shipped import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "5dd86cbdcfa87b43"
+COMPILED_FOR = "76ec5e05de460601"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"

@@ -10,7 +10,7 @@ from .arith import quotient, reciprocal
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5dd86cbdcfa87b43+ff17e0396b368d29"
+COMPILED_FOR = "76ec5e05de460601+761d1ad6b300eb53"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
 

@@ -36,9 +36,11 @@ Outcome = tuple[object, int, int, "str | None"]
 KEPT_NAMED = 10
 #: Outputs larger than their inputs named one by one before the rest are counted (a folder of JPEGs grows whole).
 GROWN_NAMED = 10
-#: Said once a run when a JPEG input grew: why, since it always does.
-JPEG_NOTE = ("rcl: JPEG inputs grow: a JPEG is lossy, and rcl keeps its decoded pixels exactly, which takes more "
-             "space than the JPEG itself (rcl pays off on lossless originals: PNG, TIFF, raw images)")
+#: Said once a run when a JPEG input grew: why (most do not: rcl stores the JPEG's coefficients where it finds them).
+JPEG_NOTE = ("rcl: JPEG inputs may grow: a JPEG is lossy, and rcl keeps its decoded pixels exactly; it finds the JPEG's "
+             "own coefficients in most of them, but not at the highest qualities or after other decoders, and then the "
+             "pixels take more space than the JPEG itself (rcl pays off most on lossless originals: PNG, TIFF, raw "
+             "images)")
 
 
 def collect(inputs: list[str], suffixes: set[str]) -> list[tuple[Path, Path]]:

@@ -15,7 +15,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from . import grids
+from . import grids, jpeg_bits
 
 # --- tiles -------------------------------------------------------------------------------------
 #: Sides of the square tiles a decoder accepts (the header records the side; which one to write is the
@@ -100,6 +100,8 @@ CODER_TUNED = 6
 #: Format 13 adds a learned tuned tile: a learned tile whose coder runs with a preset (one of the first
 #: ADAPTIVE_LEARNED_PRESETS, those without sse) and a channel order, named as a tuned tile names them.
 CODER_LEARNED_TUNED = 7
+#: Format 15 adds a JPEG tile: a window of a JPEG's decoding and a residual record (format/jpeg_bits.py).
+CODER_JPEG = 8
 #: How a palette tile's index plane is coded: by the adaptive coder as a grey plane, by the index coder
 #: (rc_plugin.adaptive.indexed), or as the generic tile codes its rows.
 PLANE_ADAPTIVE, PLANE_INDEXED, PLANE_GENERIC = 0, 1, 2
@@ -181,7 +183,7 @@ ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 #: each with CALIBRATION_BINS >> GRID_BINS_SHIFT bins; with sse (format 12), secondary estimation (ADAPTIVE_SSE_*).
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6}  # how many presets a tuned tile of each file version may name
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6}  # how many presets a tuned tile of each file version may name
 ADAPTIVE_LEARNED_PRESETS = 3  # what a learned tuned tile may name: the mixer's mixture is coded, not sse's map
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each
@@ -196,12 +198,8 @@ ADAPTIVE_GRID, ADAPTIVE_GRID_BINS_SHIFT = 8, 2  # the grid preset's block side, 
 
 def compiled_for(callees: tuple[str, ...] = (), folder: Path | None = None) -> str:
     """The fingerprint, and a digest of the source files named in callees (in folder: the calling module's)."""
-    if not callees:
-        return fingerprint()
-    h = hashlib.sha256()
-    for name in callees:
-        h.update((folder / name).read_bytes())
-    return f"{fingerprint()}+{h.hexdigest()[:16]}"
+    digest = hashlib.sha256(b"".join((folder / name).read_bytes() for name in callees)).hexdigest()[:16]
+    return f"{fingerprint()}+{digest}" if callees else fingerprint()
 
 
 def check_compiled_for(module: str, recorded: str, callees: tuple[str, ...] = ()) -> None:
@@ -227,10 +225,10 @@ def constants(module) -> list[tuple[str, object]]:
 
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
-    """Hex digest of every bitstream-deciding constant (this module's and the grids')."""
+    """Hex digest of every bitstream-deciding constant (this module's, the grids' and the JPEG tile's)."""
     h = hashlib.sha256()
-    h.update(repr(constants(sys.modules[__name__])).encode())
-    h.update(repr(constants(grids)).encode())
+    for module in (sys.modules[__name__], grids, jpeg_bits):
+        h.update(repr(constants(module)).encode())
     return h.hexdigest()[:16]
 
 # --- samples of more than 8 bits (format 10) --------------------------------------------------------------

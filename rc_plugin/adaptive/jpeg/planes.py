@@ -1,0 +1,104 @@
+"""A decoded JPEG's planes from its pixels (encoder only): for each pixel the (Y, Cb, Cr) that JFIF's integer
+conversion turns into it, subsampled chroma from its upsampled samples, and the float DCT the recovery rounds."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...format.jpeg_bits import JPEG_YCC_BITS, JPEG_YCC_FACTORS
+from .inverse import upsample, ycc_to_rgb
+
+#: The (cb, cr) offsets from the float inverse, nearest first, tried per pixel (and y within 1 of what green asks).
+CHROMA_OFFSETS = sorted(((a, b) for a in range(-2, 3) for b in range(-2, 3)), key=lambda ab: abs(ab[0]) + abs(ab[1]))
+#: Pixels look decoded from a JPEG where at least this share of those with no channel at 0 or 255 have an exact
+#: (Y, Cb, Cr): on decoded JPEGs all do, on photos that never went through JPEG a quarter to nine tenths.
+REACHABLE_SHARE = 0.995
+#: Landweber steps of the subsampled chroma's solve.
+CHROMA_ROUNDS = 30
+_G_CB, _G_CR = JPEG_YCC_FACTORS[1:3]
+
+
+def _dct_matrix() -> np.ndarray:
+    u, x = np.arange(8)[:, None], np.arange(8)[None, :]
+    return np.cos((2 * x + 1) * u * np.pi / 16) * np.where(u == 0, np.sqrt(1 / 8), np.sqrt(1 / 4))
+
+
+_DCT = _dct_matrix()
+
+
+def forward_dct(samples: np.ndarray) -> np.ndarray:
+    """The float orthonormal (JPEG's scaling) DCT of (..., 8, 8) samples less 128."""
+    return np.einsum("ux,...xy,vy->...uv", _DCT, np.asarray(samples, np.float64) - 128, _DCT)
+
+
+def to_blocks(a: np.ndarray) -> np.ndarray:
+    """A plane whose sides are multiples of 8 as its blocks: (down, across, 8, 8)."""
+    return a.reshape(a.shape[0] // 8, 8, a.shape[1] // 8, 8).transpose(0, 2, 1, 3)
+
+
+def ycc_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(Y, Cb, Cr, found): per pixel the first (y, cb, cr) that ycc_to_rgb turns into its RGB exactly, the chroma
+    within 2 of the float inverse's (nearest first), y within 1 of what green asks; found: whether one was. A
+    pixel with a channel at 0 or 255 may have several (the clamp): the first is a guess the residual corrects."""
+    rgb = np.asarray(rgb, np.int64)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    cb0 = np.round(-0.168736 * r - 0.331264 * g + 0.5 * b + 128).astype(np.int64)
+    cr0 = np.round(0.5 * r - 0.418688 * g - 0.081312 * b + 128).astype(np.int64)
+    y_plane = np.clip(np.round(0.299 * r + 0.587 * g + 0.114 * b), 0, 255).astype(np.int64)
+    cb_plane, cr_plane, found = cb0.copy(), cr0.copy(), np.zeros(r.shape, bool)
+    for dcb, dcr in CHROMA_OFFSETS:
+        cb, cr = np.clip(cb0 + dcb, 0, 255), np.clip(cr0 + dcr, 0, 255)
+        green = (-_G_CB * (cb - 128) - _G_CR * (cr - 128) + (1 << (JPEG_YCC_BITS - 1))) >> JPEG_YCC_BITS
+        for dy in (0, -1, 1):
+            y = np.clip(g - green + dy, 0, 255)
+            new = ~found & np.all(ycc_to_rgb(y, cb, cr) == rgb, axis=-1)
+            y_plane[new], cb_plane[new], cr_plane[new] = y[new], cb[new], cr[new]
+            found |= new
+    return y_plane, cb_plane, cr_plane, found
+
+
+def reachable(pixels: np.ndarray, found: np.ndarray | None = None) -> bool:
+    """Whether at least REACHABLE_SHARE of the pixels (h, w, 3) with no channel at 0 or 255 have an exact
+    (Y, Cb, Cr) (found: ycc_planes' answer, if known)."""
+    unclamped = ~np.any((pixels == 0) | (pixels == 255), axis=-1)
+    if found is None:
+        found = ycc_planes(pixels)[3]
+    return bool(unclamped.any()) and float(found[unclamped].mean()) >= REACHABLE_SHARE
+
+
+def _upsample_real(c: np.ndarray, h_factor: int, v_factor: int) -> np.ndarray:
+    """upsample without its floors and biases: the real-valued triangular interpolation."""
+    c = np.asarray(c, np.float64)
+    if v_factor == 2:
+        rows = np.empty((2 * c.shape[0], c.shape[1]))
+        rows[0::2] = (3 * c + np.vstack([c[:1], c[:-1]])) / 4
+        rows[1::2] = (3 * c + np.vstack([c[1:], c[-1:]])) / 4
+        c = rows
+    if h_factor == 2:
+        cols = np.empty((c.shape[0], 2 * c.shape[1]))
+        cols[:, 0::2] = (3 * c + np.hstack([c[:, :1], c[:, :-1]])) / 4
+        cols[:, 1::2] = (3 * c + np.hstack([c[:, 1:], c[:, -1:]])) / 4
+        cols[:, 0], cols[:, -1] = c[:, 0], c[:, -1]
+        c = cols
+    return c
+
+
+def subsampled_chroma(up: np.ndarray, h_factor: int, v_factor: int) -> np.ndarray:
+    """The real-valued chroma plane that upsamples closest to the upsampled samples `up`: CHROMA_ROUNDS Landweber
+    steps on the means of each sample's h x v outputs, from those means."""
+    hh, ww = -(-up.shape[0] // v_factor), -(-up.shape[1] // h_factor)
+    padded = np.pad(np.asarray(up, np.float64), ((0, hh * v_factor - up.shape[0]), (0, ww * h_factor - up.shape[1])),
+                    mode="edge")
+
+    def means(a: np.ndarray) -> np.ndarray:
+        return a.reshape(hh, v_factor, ww, h_factor).mean(axis=(1, 3))
+
+    c = means(padded)
+    for _ in range(CHROMA_ROUNDS):
+        c = c + means(padded - _upsample_real(c, h_factor, v_factor))
+    return c
+
+
+def subsampled_share(up: np.ndarray, h_factor: int, v_factor: int) -> float:
+    """The share of upsampled chroma samples `up` that subsampled_chroma's plane, rounded, upsamples back to."""
+    c = np.clip(np.round(subsampled_chroma(up, h_factor, v_factor)), 0, 255).astype(np.int64)
+    return float(np.mean(upsample(c, h_factor, v_factor)[: up.shape[0], : up.shape[1]] == up))

@@ -1,0 +1,184 @@
+"""The JPEG an image's pixels came from, recovered from the pixels alone (encoder only; docs/models.md, "Photos that
+went through JPEG"). Once an image (`detect`): whether its pixels look decoded from a JPEG, where the JPEG's block
+grid lies, its sampling and its steps. Then each tile (`recover_tile`): the tile as the window of a JPEG of its own
+whose MCU grid is the image's, that JPEG's planes (the tile's, its unknown rows and columns above and to the left
+repeated from the edge), and each block's coefficients that reproduce the tile's samples exactly where they can be
+found. What is not found is left to the JPEG tile's residual; nothing here decides what bytes mean.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ...format.jpeg_bits import JPEG_420, JPEG_422, JPEG_440, JPEG_444, JPEG_GREY, JPEG_SAMPLINGS
+from .blocks import quantise
+from .inverse import component_shape, idct, plane, upsample
+from .planes import forward_dct, reachable, subsampled_chroma, to_blocks, ycc_planes
+from .quant_tables import estimate_steps, standard_quality, standard_tables
+
+#: The grid is looked for in the image's first DETECT_SIDE rows and columns: at the right offset the blocks' DCT
+#: values lie nearer whole numbers than at the 63 others (the mean distance at least GRID_MARGIN below the next
+#: offset's; about 0.25 everywhere in a photo that never went through JPEG).
+DETECT_SIDE, GRID_MARGIN = 264, 0.01
+#: An image of fewer rows or columns is not looked at (too few blocks to tell a grid), nor one with fewer whole
+#: blocks of pixels whose planes are known.
+DETECT_MIN_SIDE, DETECT_MIN_BLOCKS = 32, 16
+#: The steps are estimated from the first TABLE_SIDE rows and columns (blocks of pixels with an exact (Y, Cb, Cr)
+#: and no channel at 0 or 255): the standard tables at the quality found, or as found, or all 1, whichever gives back
+#: the most of those luma blocks by rounding alone; the image is taken for a decoded JPEG where that is at least
+#: ROUNDED_SHARE of them (decoded JPEGs: half or more).
+TABLE_SIDE, ROUNDED_SHARE = 768, 0.15
+#: The steps are estimated from the blocks of at least TEXTURE distinct sample values, where there are
+#: TEXTURED_BLOCKS of them: a smooth block's samples round alike, and its DCT values lie far off the steps' multiples
+#: (its DC up to 4), a textured one's within about 0.3.
+TEXTURE, TEXTURED_BLOCKS, ESTIMATE_BLOCKS = 24, 256, 2048  # (at most ESTIMATE_BLOCKS of them)
+
+
+class Grid(NamedTuple):
+    """What the tiles of an image decoded from a JPEG share (tiles start on the image's MCU grid's phase, as the
+    tile side is a multiple of 16): the sampling, where a tile's first row and column lie in the first MCU row and
+    column of its JPEG, and each component's steps."""
+
+    sampling: int
+    top: int
+    left: int
+    tables: list[np.ndarray]
+
+
+class Recovered(NamedTuple):
+    """A tile's JPEG: each component's quantised coefficients (down, across, 8, 8), and the JPEG's size."""
+
+    coefficients: list[np.ndarray]
+    height: int
+    width: int
+
+
+def _grid_offset(y_plane: np.ndarray, good: np.ndarray) -> tuple[int, int] | None:
+    """(rows, columns) from the plane's corner to its first whole 8x8 block of the JPEG's grid, where one stands out
+    (blocks of good pixels only: a clamped pixel's luma is a guess)."""
+    distance = np.empty((8, 8))
+    for oy in range(8):
+        for ox in range(8):
+            blocks = _whole_blocks(y_plane, oy, ox)[_whole_blocks(good, oy, ox).all(axis=(1, 2))]
+            distance[oy, ox] = _integer_distance(forward_dct(blocks))
+    order = np.argsort(distance, axis=None)
+    if distance.flat[order[1]] - distance.flat[order[0]] < GRID_MARGIN:
+        return None
+    return tuple(int(v) for v in np.unravel_index(order[0], (8, 8)))
+
+
+def _integer_distance(values: np.ndarray, least: float = 0.0) -> float:
+    """How far DCT values of at least `least` in size lie from whole numbers, on average (about 0.25 off a JPEG's
+    grid; 0.5 where there are none)."""
+    values = values[np.abs(values) >= least]
+    return float(np.abs(values - np.round(values)).mean()) if values.size else 0.5
+
+
+def _steps(blocks: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """estimate_steps from the blocks' (n, 8, 8) DCT values, of the textured blocks where there are enough."""
+    ordered = np.sort(blocks.reshape(len(blocks), 64), axis=1)
+    textured = 1 + np.count_nonzero(np.diff(ordered, axis=1), axis=1) >= TEXTURE
+    return estimate_steps((values[textured] if textured.sum() >= TEXTURED_BLOCKS else values)[:ESTIMATE_BLOCKS])
+
+
+def _chroma_fit(cb_plane: np.ndarray, oy: int, ox: int, sampling: int, top: int, left: int,
+                table: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """(share, steps): how much of the Cb samples (from the first whole MCU at top, left) a chroma of this sampling,
+    its block DCTs rounded to the steps (the given, or else estimated from it), decodes back to exactly."""
+    h, v = JPEG_SAMPLINGS[sampling]
+    r0, c0 = (8 * v - top) % (8 * v), (8 * h - left) % (8 * h)
+    region = cb_plane[r0 : r0 + 2 * DETECT_SIDE, c0 : c0 + 2 * DETECT_SIDE]
+    region = region[: region.shape[0] // (8 * v) * 8 * v, : region.shape[1] // (8 * h) * 8 * h]
+    chroma = region if sampling == JPEG_444 else subsampled_chroma(region, h, v)
+    values = forward_dct(to_blocks(chroma))
+    table = _steps(np.round(to_blocks(chroma)).reshape(-1, 8, 8), values.reshape(-1, 8, 8)) if table is None else table
+    decoded = upsample(plane(np.round(values / table).astype(np.int64), table), h, v)
+    return float(np.mean(decoded == region)), table
+
+
+def _sampling(cb_plane: np.ndarray, oy: int, ox: int, table: np.ndarray | None) -> tuple[int, int, int, np.ndarray]:
+    """(sampling, top, left, chroma steps): of 4:4:4 and each subsampling at each MCU phase its axes allow (chroma
+    samples pair alike in both, but its blocks fall 4 samples apart), the one whose chroma reproduces the most of
+    the Cb samples (_chroma_fit; 4:2:0 first, then 4:4:4, where they tie)."""
+    best = (-1.0, 0, JPEG_444, 0, 0, table)
+    for rank, sampling in enumerate((JPEG_420, JPEG_444, JPEG_422, JPEG_440)):
+        h, v = JPEG_SAMPLINGS[sampling]
+        for top in range((8 - oy) % 8, 8 * v, 8):
+            for left in range((8 - ox) % 8, 8 * h, 8):
+                share, steps = _chroma_fit(cb_plane, oy, ox, sampling, top, left, table)
+                if share > best[0]:
+                    best = (share, rank, sampling, top, left, steps)
+    return best[2:]
+
+
+def _whole_blocks(plane: np.ndarray, oy: int, ox: int) -> np.ndarray:
+    """The plane's whole 8x8 blocks from (oy, ox), as (n, 8, 8)."""
+    h, w = (plane.shape[0] - oy) // 8 * 8, (plane.shape[1] - ox) // 8 * 8
+    return to_blocks(plane[oy : oy + h, ox : ox + w]).reshape(-1, 8, 8)
+
+
+def detect(image: np.ndarray) -> Grid | None:
+    """The grid, sampling and steps of the JPEG that image (H, W, 1 or 3) uint8 was decoded from, or None where it
+    does not look decoded from one."""
+    sample = image[:TABLE_SIDE, :TABLE_SIDE]
+    colour = image.shape[2] == 3
+    if min(image.shape[:2]) < DETECT_MIN_SIDE or colour and not reachable(sample[:DETECT_SIDE, :DETECT_SIDE]):
+        return None
+    if colour:
+        *planes, found = ycc_planes(sample)
+        good = found & ~np.any((sample == 0) | (sample == 255), axis=-1)  # where the planes are the decoder's
+    else:
+        planes, good = [np.asarray(sample[..., 0], np.int64)], np.ones(sample.shape[:2], bool)
+    offset = _grid_offset(planes[0][:DETECT_SIDE, :DETECT_SIDE], good[:DETECT_SIDE, :DETECT_SIDE])
+    if offset is None:
+        return None
+    oy, ox = offset
+    luma = _whole_blocks(planes[0], oy, ox)[_whole_blocks(good, oy, ox).all(axis=(1, 2))]
+    if len(luma) < DETECT_MIN_BLOCKS:
+        return None
+    values = forward_dct(luma)
+    table = _steps(luma, values)
+    quality = standard_quality(table)
+    candidates = ([list(standard_tables(quality))] if quality is not None else []) + [[table], [np.ones_like(table)]]
+    shares = [np.all(idct(np.round(values / t[0]).astype(np.int64), t[0]) == luma, axis=(1, 2)).mean()
+              for t in candidates]
+    tables = candidates[int(np.argmax(shares))]  # the first of the best: the standard tables where they tie
+    if max(shares) < ROUNDED_SHARE:
+        return None
+    if not colour:
+        return Grid(JPEG_GREY, (8 - oy) % 8, (8 - ox) % 8, tables[:1])
+    sampling, top, left, chroma = _sampling(planes[1], oy, ox, tables[1] if len(tables) > 1 else None)
+    return Grid(sampling, top, left, [tables[0], chroma, chroma])
+
+
+def _virtual(plane: np.ndarray, grid: Grid, down: int, across: int) -> np.ndarray:
+    """A tile's plane as its JPEG's: grid.top rows above and grid.left columns to the left, and whole blocks below and
+    to the right, all repeated from the edge."""
+    pad = ((grid.top, 8 * down - grid.top - plane.shape[0]), (grid.left, 8 * across - grid.left - plane.shape[1]))
+    return np.pad(plane, pad, mode="edge")
+
+
+def recover_tile(tile: np.ndarray, grid: Grid) -> Recovered:
+    """The JPEG of tile (h, w, 1 or 3) uint8 whose window at (grid.top, grid.left) it is, as far as it is found."""
+    th, tw = tile.shape[:2]
+    height, width = grid.top + th, grid.left + tw
+    factors = JPEG_SAMPLINGS[grid.sampling]
+    planes = ycc_planes(tile)[:3] if tile.shape[2] == 3 else (np.asarray(tile[..., 0], np.int64),)
+    down, across = component_shape(height, width, factors, 0)
+    inside = np.pad(np.ones((th, tw), bool), ((grid.top, 8 * down - height), (grid.left, 8 * across - width)))
+    known = to_blocks(inside).reshape(-1, 8, 8)  # the tile's own samples: what the blocks must reproduce
+    luma = to_blocks(_virtual(planes[0], grid, down, across)).reshape(-1, 8, 8)
+    coefficients = [quantise(luma, grid.tables[0], known)[0].reshape(down, across, 8, 8)]
+    down, across = component_shape(height, width, factors, 1)
+    for plane, table in zip(planes[1:], grid.tables[1:]):
+        if grid.sampling == JPEG_444:
+            samples = to_blocks(_virtual(plane, grid, down, across)).reshape(-1, 8, 8)
+            k = quantise(samples, table, known)[0]
+        else:
+            h, v = factors
+            full = _virtual(plane, grid, down * v, across * h)
+            values = forward_dct(to_blocks(subsampled_chroma(full, h, v)).reshape(-1, 8, 8))
+            k = np.round(values / table).astype(np.int64)
+        coefficients.append(k.reshape(down, across, 8, 8))
+    return Recovered(coefficients, height, width)
