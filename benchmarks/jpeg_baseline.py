@@ -193,7 +193,7 @@ def decode(jpeg: Jpeg) -> np.ndarray:
     hmax, vmax = max(c.h for c in jpeg.components), max(c.v for c in jpeg.components)
     for comp in jpeg.components[1:]:
         if (comp.h, comp.v) != (1, 1) or hmax > 2 or vmax > 2:
-            raise ValueError(f"sampling {comp.h}x{comp.v} of {hmax}x{vmax}: the decoder upsamples chroma at 1x1 by 1 or 2")
+            raise ValueError(f"sampling {comp.h}x{comp.v} of {hmax}x{vmax}: the decoder upsamples 1x1 chroma by 1 or 2")
     if len(jpeg.components) not in (1, 3):
         raise ValueError(f"{len(jpeg.components)} components: the decoder decodes grey and YCbCr")
     out = inverse.decode(jpeg.coefficients, [jpeg.tables[c.table] for c in jpeg.components], (hmax, vmax),

@@ -54,10 +54,17 @@ def compile_into(into: str | Path) -> None:
     out = np.zeros(blocks.size * 8 + 8192, np.uint8)
     n = jpeg.code_coefficients(blocks, layout, False, np.zeros(1, np.uint8), out, *tables)
     back = np.zeros_like(blocks)
-    jpeg.code_coefficients(back, layout, True, np.frombuffer(out[:n].tobytes(), np.uint8), np.zeros(1, np.uint8), *tables)
+    stream = np.frombuffer(out[:n].tobytes(), np.uint8)  # read-only, as the decoder's
+    jpeg.code_coefficients(back, layout, True, stream, np.zeros(1, np.uint8), *tables)
     assert np.array_equal(back, blocks)
+    from .adaptive.jpeg import blocks, inverse, planes  # its inverse DCT; the encoder's searches
+    steps = np.full((8, 8), 2, np.int64)
+    samples = inverse.idct(rng.integers(-20, 20, (8, 8)), steps)
+    blocks.search_block(np.zeros((8, 8), np.int64), samples, steps)
+    planes.ycc_planes(rng.integers(0, 256, (3, 5, 3), dtype=np.uint8))
     names = {d.py_func.__name__ for d in jitcache.FUNCTIONS}
-    assert {"code_plane", "code_indices", "unfilter", "code_coefficients"} <= names, f"not compiled here: {names}"
+    assert {"code_plane", "code_indices", "unfilter", "code_coefficients", "_search_ycc", "idct_blocks",
+            "search_blocks"} <= names, names
     into = Path(into)
     into.mkdir(parents=True, exist_ok=True)
     for dispatcher in jitcache.FUNCTIONS:

@@ -463,9 +463,10 @@ def format15_cases() -> list[dict]:
              arr=via_jpeg(colosseum[:80, :112], quality=90, subsampling=1), options={}, kind="jpeg"),
         dict(name="jpeg_grey_l", pixels="lake.png[100:196, 200:328] as L through Pillow's JPEG at quality 70",
              arr=via_jpeg(luma(lake[100:196, 200:328]), quality=70), options={}, kind="jpeg"),
-        dict(name="jpeg_la", pixels="the same as L through Pillow's JPEG at quality 70, with make_golden.alpha_mask(96, "
-             "128)", arr=np.dstack([via_jpeg(luma(lake[100:196, 200:328]), quality=70), alpha_mask(96, 128)]),
-             options={}, kind="jpeg"),
+        dict(name="jpeg_la", pixels="the same as L through Pillow's JPEG at quality 70, with "
+             "make_golden.alpha_mask(96, 128)",
+             arr=np.dstack([via_jpeg(luma(lake[100:196, 200:328]), quality=70), alpha_mask(96, 128)]), options={},
+             kind="jpeg"),
         dict(name="jpeg_rgba_two_tiles", pixels=f"lake.png[:96] and lake.png[:96, :16] side by side ({two_tiles} wide) "
              f"through Pillow's JPEG at quality 75, 4:2:0, with make_golden.alpha_mask(96, {two_tiles})",
              arr=np.dstack([via_jpeg(wide, quality=75), alpha_mask(96, two_tiles)]), options={}),

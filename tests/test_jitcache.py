@@ -12,7 +12,7 @@ from rc_plugin.jitcache import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
-import json, sys
+import io, json, sys
 import numpy as np
 from PIL import Image
 import rc_plugin
@@ -24,7 +24,10 @@ drawing[::9] = (250, 250, 250)
 rng = np.random.default_rng(25)
 repeated = np.tile(rng.integers(0, 256, (12, 24, 3), dtype=np.uint8).repeat(2, axis=1), (3, 1, 1))  # generic rows
 wide = ((photo.astype(np.int64) << 4) + rng.integers(0, 16, photo.shape)).astype(np.uint16)  # format 10's stream
-for image in (photo, photo[..., 0].copy(), drawing, repeated, wide):
+out = io.BytesIO()  # format 15: a JPEG tile, at a quality whose blocks the encoder must search for
+Image.fromarray(photo).save(out, "JPEG", quality=95)
+jpeg = np.asarray(Image.open(out))
+for image in (photo, photo[..., 0].copy(), drawing, repeated, wide, jpeg):
     assert np.array_equal(rc_plugin.decode(rc_plugin.encode(image)), image)
 print(json.dumps({d.py_func.__name__: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()),
                                         bool(d._cache.shipped._load_index())] for d in jitcache.FUNCTIONS}))

@@ -1,7 +1,8 @@
-"""The JPEG tile (format 15, rc_plugin.adaptive.jpeg): its decoder gives the pixels Pillow (libjpeg-turbo) decodes, at every
-sampling it names; its coefficient coder's compiled code equals its Python source and round-trips; a photo decoded
-from a JPEG comes back exactly as a JPEG tile far smaller than the other records, grey, colour, with alpha and over
-several tiles; a photo that never went through JPEG is not tried; damaged records are refused."""
+"""The JPEG tile (format 15, rc_plugin.adaptive.jpeg): its decoder gives the pixels Pillow (libjpeg-turbo) decodes,
+at every sampling it names; its coefficient coder's compiled code equals its Python source and round-trips; a photo
+decoded from a JPEG comes back exactly as a JPEG tile far smaller than the other records, grey, colour, with alpha,
+over several tiles and cropped off its grid; the sampling and steps are found; a photo that never went through JPEG
+is not tried; damaged records are refused."""
 import io
 
 import numpy as np
@@ -79,6 +80,43 @@ def test_coefficients_round_trip_and_compiled_equals_source(sampling):
     assert coded[0] == coded[1]
 
 
+def test_the_compiled_inverse_dct_and_searches_equal_their_source():
+    """The decoder's inverse DCT, and the encoder's (Y, Cb, Cr) and block searches, compiled and interpreted alike
+    (the interpreted inverse DCT with its helpers interpreted too)."""
+    from rc_plugin.adaptive.jpeg import blocks, planes
+
+    rng = np.random.default_rng(3)
+    coefs = rng.integers(-60, 60, (40, 64)) * (rng.random((40, 64)) < 0.3)
+    coefs[0, 0], coefs[1, 0] = JPEG_COEF_LIMIT, -JPEG_COEF_LIMIT  # clamped both ways
+    table = rng.integers(1, 256, 64)
+    compiled = np.empty_like(coefs)
+    inverse.idct_blocks(coefs, table, compiled)
+    saved = inverse.idct_block, inverse._rotate
+    try:
+        inverse.idct_block, inverse._rotate = inverse.idct_block.py_func, inverse._rotate.py_func
+        interpreted = np.empty_like(coefs)
+        inverse.idct_blocks.py_func(coefs, table, interpreted)
+    finally:
+        inverse.idct_block, inverse._rotate = saved
+    assert np.array_equal(compiled, interpreted) and compiled.min() == 0 and compiled.max() == 255
+    _, image = decoded_jpeg(np.ascontiguousarray(np.random.default_rng(4).integers(0, 256, (16, 24, 3), np.uint8)),
+                            quality=90)
+    found = [np.empty((16, 24), np.int64) for _ in range(3)] + [np.empty((16, 24), np.bool_)]
+    again = [np.empty_like(a) for a in found]
+    planes._search_ycc(np.ascontiguousarray(image), planes._OFFSETS, planes._FACTORS, 16, *found)
+    planes._search_ycc.py_func(np.ascontiguousarray(image), planes._OFFSETS, planes._FACTORS, 16, *again)
+    assert all(np.array_equal(a, b) for a, b in zip(found, again)) and found[3].mean() > 0.9
+    target = inverse.idct(coefs[:6].reshape(6, 8, 8), table.reshape(8, 8)).reshape(6, 64)
+    start = coefs[:6] + rng.integers(-1, 2, (6, 64)) * (rng.random((6, 64)) < 0.05)  # a few steps off
+    results = []
+    for search in (blocks.search_blocks, blocks.search_blocks.py_func):
+        moved, done = start.copy(), np.zeros(6, np.bool_)
+        search(moved, target, np.ones((6, 64), np.bool_), table, blocks._BASIS, 200, 10, done)
+        results.append((moved, done))
+    assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
+    assert results[0][1].any()
+
+
 def test_a_coefficient_beyond_the_limit_is_refused():
     blocks, lay = _blocks(np.random.default_rng(1), JPEG_GREY, 16, 16)
     blocks[1, 0] = JPEG_COEF_LIMIT  # its DC's difference from its neighbour's is twice the limit: coded, then refused
@@ -124,7 +162,7 @@ def test_a_crop_of_a_decoded_jpeg_is_found_at_its_grid(photos, top, left):
 
 
 def test_grey_with_alpha_over_several_tiles(photos, monkeypatch):
-    monkeypatch.setitem(rc_plugin.codec.TILE, "adaptive", 64)  # tiles on the JPEG's MCUs, whose edges the residual fixes
+    monkeypatch.setitem(rc_plugin.codec.TILE, "adaptive", 64)  # tiles on the MCU grid; the residual fixes their edges
     _, grey = decoded_jpeg(np.asarray(Image.fromarray(photos["lake"][:100, :150]).convert("L")), quality=60)
     alpha = np.tile(np.arange(150, dtype=np.uint8), (100, 1))
     image = np.dstack([grey, alpha])

@@ -16,7 +16,7 @@ from PIL import Image
 
 import rc_plugin
 from rc_plugin.mixture import lossy, released, runtime
-from rcl_testutil import first_tile, mostly_grey, recrc, wide_part_kinds
+from rcl_testutil import first_tile, mostly_grey, recrc, tile_kinds, tiles, wide_part_kinds
 
 FUZZ_EXAMPLES = int(os.environ.get("RCL_FUZZ_EXAMPLES", "150"))
 MUTATIONS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=4)
@@ -68,9 +68,14 @@ def seeds(photo_crop):
     g, i, j = (rc_plugin.encode(arr) for arr in (wide_rgb, noise, levels.astype(np.uint16)))
     assert [wide_part_kinds(x) for x in (g, i, j)] == [["offset:logistic"], ["offset:rows"], ["table:logistic"]]
     assert len(wide_part_kinds(h)) == 2 * rc_plugin.info(h)["tiles"] > 2 and "offset:stream" in wide_part_kinds(h)
+    jpeg_out = io.BytesIO()  # format 15: a JPEG tile, a crop of a decoded JPEG off its grid, with a residual
+    Image.fromarray(photo_crop[:48, :64]).save(jpeg_out, "JPEG", quality=70)
+    jpeg_pixels = np.ascontiguousarray(np.asarray(Image.open(io.BytesIO(jpeg_out.getvalue())))[3:43, 5:61])
+    jp = rc_plugin.encode(jpeg_pixels)
+    assert tile_kinds(jp) == ["jpeg"] and tiles(jp)[0].residual is not None
     originals = {a: photo_crop[:24, :40], c: photo_crop[:20, :36], d: d_img, e: photo_crop[:24, :40], f: rgba,
                  g: wide_rgb, h: wide_rgba, i: noise, j: levels.astype(np.uint16), k: photo_crop[:20, :36],
-                 sse: photo_crop[:20, :36], learned: photo_crop[:20, :36]}
+                 sse: photo_crop[:20, :36], learned: photo_crop[:20, :36], jp: jpeg_pixels}
     originals[b] = rc_plugin.decode(b)
     return originals
 
@@ -102,7 +107,7 @@ def check_outcome(data: bytes, *expected: np.ndarray) -> None:
     assert any(out.shape == o.shape and np.array_equal(out, o) for o in expected), "wrong pixels returned"
 
 
-SEEDS = 13  # the seeds fixture's files, each fuzzed on its own
+SEEDS = 14  # the seeds fixture's files, each fuzzed on its own
 
 
 def test_every_seed_is_fuzzed(seeds):

@@ -79,7 +79,7 @@ def decode_wide_tile(tile: WideTile, channels: int, th: int, tw: int) -> np.ndar
 
 
 def decode_jpeg_tile(tile: JpegTile, channels: int, th: int, tw: int) -> np.ndarray:
-    """A JPEG tile's colour: its JPEG's window, and its residual record's samples added (rc_plugin.jpeg)."""
+    """A JPEG tile's colour: its JPEG's window, and its residual record's samples added (rc_plugin.adaptive.jpeg)."""
     from .jpeg.decode import decode_jpeg_tile as decode_jpeg
 
     return decode_jpeg(tile, channels, th, tw, lambda record, n, h, w: _DECODERS[type(record)](record, n, h, w))

@@ -15,12 +15,15 @@ from .guard import code_lossless_tile
 
 #: A JPEG tile's residual (few non-zero samples, where the recovered JPEG misses) is coded at this effort.
 JPEG_RESIDUAL_EFFORT = 1
+#: A JPEG tile below this share of effort 1's record is kept without trying the others: the coder's presets,
+#: secondary estimation and the learned mixer together save well under a quarter of it (docs/models.md).
+JPEG_SURE = 0.75
 
 
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
     """No lossy layer; each tile's record as guard picks it at the options' effort, a P image's plane told apart as
-    colours are, with the learned mixer the options name (none: "off"), or a JPEG tile (rc_plugin.jpeg) where the
-    tile's colour is a decoded JPEG's and that is smaller; uint16 pixels as wide tiles. An image of fewer
+    colours are, with the learned mixer the options name (none: "off"), or a JPEG tile (rc_plugin.adaptive.jpeg) where
+    the tile's colour is a decoded JPEG's and that is smaller; uint16 pixels as wide tiles. An image of fewer
     tiles than threads codes each tile's candidates side by side on the threads its tiles leave (the same bytes)."""
     mixer = MIXER_IDS.get(opts.get("mixer"), 0)  # "off" (or none given): 0
     effort = opts.get("effort") or DEFAULT_EFFORT
@@ -42,14 +45,19 @@ def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) ->
         grid = detect(pixels[..., :channels])  # a grey RGB image codes one channel
 
     def code(part: np.ndarray) -> Any:
-        best = code_lossless_tile(part, channels, mode == "P", mixer, workers(part), effort)
-        if grid is not None:  # kept where smaller, with the same alpha plane
-            from .jpeg.encode import code_jpeg_tile
+        if grid is None:
+            return code_lossless_tile(part, channels, mode == "P", mixer, workers(part), effort)
+        from .jpeg.encode import code_jpeg_tile
 
-            jpeg = code_jpeg_tile(np.ascontiguousarray(part[..., :channels]), grid, lambda residual: code_lossless_tile(
-                residual, channels, effort=JPEG_RESIDUAL_EFFORT), best.alpha)
-            if jpeg is not None and len(jpeg.pack()) < len(best.pack()):
-                return jpeg
-        return best
+        # the JPEG tile against effort 1's record first (it holds the alpha plane the JPEG tile takes too); where it
+        # is far smaller, no other record could beat it, so the rest are not tried
+        plain = code_lossless_tile(part, channels, False, 0, workers(part), 1)
+        jpeg = code_jpeg_tile(np.ascontiguousarray(part[..., :channels]), grid, lambda residual: code_lossless_tile(
+            residual, channels, effort=JPEG_RESIDUAL_EFFORT), plain.alpha)
+        if jpeg is not None and len(jpeg.pack()) < JPEG_SURE * len(plain.pack()):
+            return jpeg
+        best = plain if effort == 1 and not mixer else code_lossless_tile(part, channels, False, mixer, workers(part),
+                                                                            effort)
+        return jpeg if jpeg is not None and len(jpeg.pack()) < len(best.pack()) else best
 
     return Encoding(LAYER_NONE, 0, code)

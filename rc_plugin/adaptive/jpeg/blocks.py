@@ -3,14 +3,18 @@ rounding, corrections, and a search where few blocks are left. A block partly ou
 known samples alone (the others are the decoder's own business: they fall outside the tile's window)."""
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .inverse import idct
-from .planes import forward_dct
+from ...jitcache import shipped
+from .inverse import idct, idct_block
+from .planes import _DCT, forward_dct
 
 #: Blocks not found by rounding and CORRECTIONS corrections are searched where they are at most SEARCH_SHARE of all,
-#: each by at most SEARCH_TRIES single moves.
-CORRECTIONS, SEARCH_SHARE, SEARCH_TRIES = 6, 0.5, 200
+#: each by at most SEARCH_TRIES single moves, then pairs of moves among the PAIR_CANDIDATES best matches.
+CORRECTIONS, SEARCH_SHARE, SEARCH_TRIES, PAIR_CANDIDATES = 6, 0.5, 200, 10
+#: The DCT as a 64 x 64 matrix: basis[u v, x y] = DCT[u, x] DCT[v, y].
+_BASIS = np.ascontiguousarray(np.einsum("ux,vy->uvxy", _DCT, _DCT).reshape(64, 64))
 
 
 def _exact(k: np.ndarray, table: np.ndarray, samples: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -20,8 +24,7 @@ def _exact(k: np.ndarray, table: np.ndarray, samples: np.ndarray, known: np.ndar
 def quantise(samples: np.ndarray, table: np.ndarray, known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(coefficients, found): quantised coefficients of blocks (n, 8, 8) whose idct gives their known samples
     (known: (n, 8, 8) bool, default all) exactly, where found: the DCT rounded to the steps, then the error's own
-    rounded DCT added up to CORRECTIONS times, then (where few blocks are left) single +-1 moves of the coefficients
-    that best match the error, kept while its sum of squares falls, and pairs of moves among the ten best matches."""
+    rounded DCT added up to CORRECTIONS times, then (where few blocks are left) search_blocks."""
     known = np.ones(samples.shape, bool) if known is None else known
     k = np.round(forward_dct(samples) / table).astype(np.int64)
     found = _exact(k, table, samples, known)
@@ -33,37 +36,92 @@ def quantise(samples: np.ndarray, table: np.ndarray, known: np.ndarray | None = 
         k[bad] += np.round(forward_dct(error + 128) / table).astype(np.int64)
         found[bad] = _exact(k[bad], table, samples[bad], known[bad])
     if (~found).mean() <= SEARCH_SHARE:
-        for i in np.flatnonzero(~found):
-            k[i], found[i] = search_block(k[i], samples[i], table, known[i])
+        left = np.flatnonzero(~found)
+        flat = np.ascontiguousarray(k[left].reshape(-1, 64))
+        done = np.zeros(len(left), np.bool_)
+        search_blocks(flat, np.ascontiguousarray(samples[left].reshape(-1, 64), np.int64),
+                      np.ascontiguousarray(known[left].reshape(-1, 64)), np.ascontiguousarray(table, np.int64).reshape(64),
+                      _BASIS, SEARCH_TRIES, PAIR_CANDIDATES, done)
+        k[left], found[left] = flat.reshape(-1, 8, 8), done
     return k, found
+
+
+@numba.njit(cache=True, inline="always")
+def _error(blocks, k, target, known, table, trial):
+    """The sum of squares of block k's known samples' error, its error left in trial[k] (samples - decoded)."""
+    idct_block(blocks, table, trial, k)
+    squares = 0
+    for i in range(64):
+        trial[k, i] = (target[k, i] - trial[k, i]) if known[k, i] else 0
+        squares += trial[k, i] * trial[k, i]
+    return squares
+
+
+@numba.njit(cache=True, inline="always")
+def _matches(error, k, basis, table):
+    """How strongly each coefficient's basis (in its steps) matches block k's error."""
+    match = np.zeros(64, np.float64)
+    for f in range(64):
+        acc = 0.0
+        for i in range(64):
+            acc += basis[f, i] * error[k, i]
+        match[f] = acc / table[f]
+    return match
+
+
+@shipped  # machine code built at install (rc_plugin.jitcache)
+@numba.njit(cache=True, nogil=True)
+def search_blocks(blocks, target, known, table, basis, tries, pairs, found):
+    """For each block (n, 64) of coefficients, in place: single +-1 moves of the coefficient whose basis best matches
+    the known samples' error (of the 16 best, the first that lowers its sum of squares), while one does, at most
+    `tries`; then, if the error is not gone, every pair of +-1 moves among the `pairs` best matches, the first that
+    reproduces the block kept. found[k]: whether block k now reproduces its known samples."""
+    error = np.empty_like(target)
+    for k in range(blocks.shape[0]):
+        squares, n = _error(blocks, k, target, known, table, error), 0
+        while squares > 0 and n < tries:
+            match = _matches(error, k, basis, table)
+            order = np.argsort(-np.abs(match), kind="mergesort")
+            moved = False
+            for f in order[:16]:
+                step = 1 if match[f] > 0 else -1
+                blocks[k, f] += step
+                saved = error[k].copy()
+                trial, n = _error(blocks, k, target, known, table, error), n + 1
+                if trial < squares:
+                    squares, moved = trial, True
+                    break
+                blocks[k, f] -= step
+                error[k] = saved
+            if not moved:
+                break
+        if squares == 0:
+            found[k] = True
+            continue
+        best = np.argsort(-np.abs(_matches(error, k, basis, table)), kind="mergesort")[:pairs]
+        for i in range(pairs):
+            for j in range(i + 1, pairs):
+                for sa in (1, -1):
+                    for sb in (1, -1):
+                        if found[k]:
+                            break
+                        blocks[k, best[i]] += sa
+                        blocks[k, best[j]] += sb
+                        if _error(blocks, k, target, known, table, error) == 0:
+                            found[k] = True
+                        else:
+                            blocks[k, best[i]] -= sa
+                            blocks[k, best[j]] -= sb
+        if not found[k]:
+            _error(blocks, k, target, known, table, error)
 
 
 def search_block(block: np.ndarray, target: np.ndarray, table: np.ndarray,
                  known: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
-    """(coefficients, found) for one block by single +-1 moves along the error's DCT, then pairs of moves."""
-    known = np.ones(target.shape, bool) if known is None else known
-    block = block.copy()
-    error = (target - idct(block, table)) * known
-    squares, n = int((error ** 2).sum()), 0
-    while squares and n < SEARCH_TRIES:
-        match = forward_dct(error + 128) / table
-        for f in np.argsort(-np.abs(match).ravel())[:16]:
-            step = 1 if match.flat[f] > 0 else -1
-            block.flat[f] += step
-            trial, n = (target - idct(block, table)) * known, n + 1
-            if int((trial ** 2).sum()) < squares:
-                error, squares = trial, int((trial ** 2).sum())
-                break
-            block.flat[f] -= step
-        else:
-            break
-    if squares == 0:
-        return block, True
-    best = np.argsort(-np.abs(forward_dct(error + 128) / table).ravel())[:10]
-    moves = [(a, sa, b, sb) for i, a in enumerate(best) for b in best[i + 1:] for sa in (1, -1) for sb in (1, -1)]
-    trials = np.repeat(block[None], len(moves), axis=0)
-    for t, (a, sa, b, sb) in enumerate(moves):
-        trials[t].flat[a] += sa
-        trials[t].flat[b] += sb
-    exact = _exact(trials, table, target, known)
-    return (trials[np.argmax(exact)], True) if exact.any() else (block, False)
+    """(coefficients, found) for one (8, 8) block (search_blocks)."""
+    flat = np.ascontiguousarray(block, np.int64).reshape(1, 64).copy()
+    done = np.zeros(1, np.bool_)
+    known = np.ones((8, 8), bool) if known is None else known
+    search_blocks(flat, np.ascontiguousarray(target, np.int64).reshape(1, 64), np.ascontiguousarray(known).reshape(1, 64),
+                  np.ascontiguousarray(table, np.int64).reshape(64), _BASIS, SEARCH_TRIES, PAIR_CANDIDATES, done)
+    return flat.reshape(8, 8), bool(done[0])

@@ -6,42 +6,77 @@ decoding sample for sample, at every sampling a JPEG tile names.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 
+from ...format import bitstream as bs
 from ...format.jpeg_bits import (JPEG_CONST_BITS, JPEG_IDCT_CONSTANTS, JPEG_PASS1_BITS, JPEG_YCC_BITS,
                                  JPEG_YCC_FACTORS)
+
+from ...jitcache import shipped
+
+#: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
+COMPILED_FOR = "76ec5e05de460601"
+bs.check_compiled_for(__name__, COMPILED_FOR)
 
 (_C0_298, _C0_390, _C0_541, _C0_765, _C0_899, _C1_175, _C1_501, _C1_847, _C1_961, _C2_053, _C2_562,
  _C3_072) = JPEG_IDCT_CONSTANTS
 
 
-def _idct_pass(x: list[np.ndarray], shift: int) -> list[np.ndarray]:
-    """One 8-point pass over arrays x[0..7] (the eight inputs of every line), each output descaled by `shift` bits
-    with rounding: the even part from x0, x2, x4, x6, the odd part's four rotations."""
-    z = (x[2] + x[6]) * _C0_541
-    even2, even3 = z - x[6] * _C1_847, z + x[2] * _C0_765
-    even0, even1 = (x[0] + x[4]) << JPEG_CONST_BITS, (x[0] - x[4]) << JPEG_CONST_BITS
-    e = (even0 + even3, even1 + even2, even1 - even2, even0 - even3)
-    a, b, c, d = x[7], x[5], x[3], x[1]
-    common = (a + c + b + d) * _C1_175
-    s_ad, s_bc = -(a + d) * _C0_899, -(b + c) * _C2_562
-    s_ac, s_bd = -(a + c) * _C1_961 + common, -(b + d) * _C0_390 + common
-    o = (d * _C1_501 + s_ad + s_bd, c * _C3_072 + s_bc + s_ac, b * _C2_053 + s_bc + s_bd, a * _C0_298 + s_ad + s_ac)
+@numba.njit(cache=True, inline="always")
+def _rotate(x0, x1, x2, x3, x4, x5, x6, x7, shift):
+    """One 8-point pass of the inverse DCT, each output descaled by `shift` bits with rounding: the even part from
+    x0, x2, x4, x6, the odd part's four rotations."""
+    z = (x2 + x6) * _C0_541
+    even2, even3 = z - x6 * _C1_847, z + x2 * _C0_765
+    even0, even1 = (x0 + x4) << JPEG_CONST_BITS, (x0 - x4) << JPEG_CONST_BITS
+    e0, e1, e2, e3 = even0 + even3, even1 + even2, even1 - even2, even0 - even3
+    common = (x7 + x3 + x5 + x1) * _C1_175
+    s_ad, s_bc = -(x7 + x1) * _C0_899, -(x5 + x3) * _C2_562
+    s_ac, s_bd = -(x7 + x3) * _C1_961 + common, -(x5 + x1) * _C0_390 + common
+    o0, o1 = x1 * _C1_501 + s_ad + s_bd, x3 * _C3_072 + s_bc + s_ac
+    o2, o3 = x5 * _C2_053 + s_bc + s_bd, x7 * _C0_298 + s_ad + s_ac
     half = 1 << (shift - 1)
-    return [(e[0] + o[0] + half) >> shift, (e[1] + o[1] + half) >> shift, (e[2] + o[2] + half) >> shift,
-            (e[3] + o[3] + half) >> shift, (e[3] - o[3] + half) >> shift, (e[2] - o[2] + half) >> shift,
-            (e[1] - o[1] + half) >> shift, (e[0] - o[0] + half) >> shift]
+    return ((e0 + o0 + half) >> shift, (e1 + o1 + half) >> shift, (e2 + o2 + half) >> shift,
+            (e3 + o3 + half) >> shift, (e3 - o3 + half) >> shift, (e2 - o2 + half) >> shift,
+            (e1 - o1 + half) >> shift, (e0 - o0 + half) >> shift)
+
+
+@numba.njit(cache=True, inline="always")
+def idct_block(coefs, table, out, k):
+    """Block k of coefs (n, 64) int64, row-major, times its steps table (64,) into out[k] (n, 64): columns first,
+    keeping PASS1_BITS more bits, then rows, plus 128, clamped to 0..255. int64 throughout: a coefficient of up to
+    2**15 times a step below 2**8 times a 15-bit constant, summed over eight, stays far below 2**63."""
+    work = np.empty(64, np.int64)
+    for c in range(8):
+        r = _rotate(coefs[k, c] * table[c], coefs[k, 8 + c] * table[8 + c], coefs[k, 16 + c] * table[16 + c],
+                    coefs[k, 24 + c] * table[24 + c], coefs[k, 32 + c] * table[32 + c],
+                    coefs[k, 40 + c] * table[40 + c], coefs[k, 48 + c] * table[48 + c],
+                    coefs[k, 56 + c] * table[56 + c], JPEG_CONST_BITS - JPEG_PASS1_BITS)
+        for i in range(8):
+            work[8 * i + c] = r[i]
+    for i in range(8):
+        r = _rotate(work[8 * i], work[8 * i + 1], work[8 * i + 2], work[8 * i + 3], work[8 * i + 4], work[8 * i + 5],
+                    work[8 * i + 6], work[8 * i + 7], JPEG_CONST_BITS + JPEG_PASS1_BITS + 3)
+        for c in range(8):
+            out[k, 8 * i + c] = min(max(r[c] + 128, 0), 255)
+
+
+@shipped  # machine code built at install (rc_plugin.jitcache)
+@numba.njit(cache=True, nogil=True)
+def idct_blocks(coefs, table, out):
+    """idct_block of every block of coefs (n, 64) into out (n, 64)."""
+    for k in range(coefs.shape[0]):
+        idct_block(coefs, table, out, k)
 
 
 def idct(coefs: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Quantised coefficients (..., 8, 8) and their steps (8, 8), both row-major -> samples 0..255 (..., 8, 8):
-    columns first, keeping PASS1_BITS more bits, then rows, plus 128, clamped. int64 throughout: a coefficient of
-    up to 2**15 times a step below 2**8 times a 15-bit constant, summed over eight, stays far below 2**63."""
-    d = np.asarray(coefs, np.int64) * np.asarray(table, np.int64)
-    columns = _idct_pass([d[..., i, :] for i in range(8)], JPEG_CONST_BITS - JPEG_PASS1_BITS)
-    work = np.stack(columns, axis=-2)
-    rows = _idct_pass([work[..., :, j] for j in range(8)], JPEG_CONST_BITS + JPEG_PASS1_BITS + 3)
-    return np.clip(np.stack(rows, axis=-1) + 128, 0, 255)
+    """Quantised coefficients (..., 8, 8) and their steps (8, 8), both row-major -> samples 0..255 (..., 8, 8), int64
+    (idct_block)."""
+    flat = np.require(coefs, np.int64, ["C", "W"]).reshape(-1, 64)  # (the compiled code's one signature)
+    out = np.empty_like(flat)
+    idct_blocks(flat, np.require(table, np.int64, ["C", "W"]).reshape(64), out)
+    return out.reshape(np.shape(coefs))
 
 
 def plane(coefs: np.ndarray, table: np.ndarray) -> np.ndarray:

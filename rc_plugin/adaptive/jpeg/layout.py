@@ -49,4 +49,4 @@ def split_blocks(blocks: np.ndarray, layout: np.ndarray) -> list[np.ndarray]:
 
 def join_blocks(coefs: list[np.ndarray]) -> np.ndarray:
     """Each component's (down, across, 8, 8) row-major blocks as the coder's (n, 64) int32 zigzag array."""
-    return np.concatenate([np.asarray(c).reshape(-1, 64)[:, ZIGZAG] for c in coefs]).astype(np.int32)
+    return np.ascontiguousarray(np.concatenate([np.asarray(c).reshape(-1, 64)[:, ZIGZAG] for c in coefs]), np.int32)

@@ -2,10 +2,12 @@
 conversion turns into it, subsampled chroma from its upsampled samples, and the float DCT the recovery rounds."""
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from ...format.jpeg_bits import JPEG_YCC_BITS, JPEG_YCC_FACTORS
-from .inverse import upsample, ycc_to_rgb
+from ...jitcache import shipped
+from .inverse import upsample
 
 #: The (cb, cr) offsets from the float inverse, nearest first, tried per pixel (and y within 1 of what green asks).
 CHROMA_OFFSETS = sorted(((a, b) for a in range(-2, 3) for b in range(-2, 3)), key=lambda ab: abs(ab[0]) + abs(ab[1]))
@@ -14,7 +16,8 @@ CHROMA_OFFSETS = sorted(((a, b) for a in range(-2, 3) for b in range(-2, 3)), ke
 REACHABLE_SHARE = 0.995
 #: Landweber steps of the subsampled chroma's solve.
 CHROMA_ROUNDS = 30
-_G_CB, _G_CR = JPEG_YCC_FACTORS[1:3]
+_OFFSETS = np.array(CHROMA_OFFSETS, np.int64)
+_FACTORS = np.array(JPEG_YCC_FACTORS, np.int64)
 
 
 def _dct_matrix() -> np.ndarray:
@@ -35,25 +38,48 @@ def to_blocks(a: np.ndarray) -> np.ndarray:
     return a.reshape(a.shape[0] // 8, 8, a.shape[1] // 8, 8).transpose(0, 2, 1, 3)
 
 
+@shipped  # machine code built at install (rc_plugin.jitcache)
+@numba.njit(cache=True, nogil=True)
+def _search_ycc(rgb, offsets, factors, frac_bits, y_plane, cb_plane, cr_plane, found):
+    """ycc_planes' search, pixel by pixel: the first (cb, cr) offset from the float inverse and y within 1 of what
+    green asks whose integer conversion (inverse.ycc_to_rgb's) gives the pixel exactly."""
+    r_cr, g_cb, g_cr, b_cb = factors[0], factors[1], factors[2], factors[3]
+    half = 1 << (frac_bits - 1)
+    for i in range(rgb.shape[0]):
+        for j in range(rgb.shape[1]):
+            r, g, b = np.int64(rgb[i, j, 0]), np.int64(rgb[i, j, 1]), np.int64(rgb[i, j, 2])
+            y_plane[i, j] = min(max(round(0.299 * r + 0.587 * g + 0.114 * b), 0), 255)
+            cb0 = round(-0.168736 * r - 0.331264 * g + 0.5 * b + 128)
+            cr0 = round(0.5 * r - 0.418688 * g - 0.081312 * b + 128)
+            cb_plane[i, j], cr_plane[i, j], found[i, j] = cb0, cr0, False
+            for k in range(offsets.shape[0]):
+                cb = min(max(cb0 + offsets[k, 0], 0), 255)
+                cr = min(max(cr0 + offsets[k, 1], 0), 255)
+                green = (-g_cb * (cb - 128) - g_cr * (cr - 128) + half) >> frac_bits
+                red = (r_cr * (cr - 128) + half) >> frac_bits
+                blue = (b_cb * (cb - 128) + half) >> frac_bits
+                for dy in (0, -1, 1):
+                    y = g - green + dy
+                    if y < 0 or y > 255:
+                        continue
+                    if (min(max(y + red, 0), 255) == r and min(max(y + green, 0), 255) == g
+                            and min(max(y + blue, 0), 255) == b):
+                        y_plane[i, j], cb_plane[i, j], cr_plane[i, j], found[i, j] = y, cb, cr, True
+                        break
+                if found[i, j]:
+                    break
+
+
 def ycc_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(Y, Cb, Cr, found): per pixel the first (y, cb, cr) that ycc_to_rgb turns into its RGB exactly, the chroma
-    within 2 of the float inverse's (nearest first), y within 1 of what green asks; found: whether one was. A
-    pixel with a channel at 0 or 255 may have several (the clamp): the first is a guess the residual corrects."""
-    rgb = np.asarray(rgb, np.int64)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    cb0 = np.round(-0.168736 * r - 0.331264 * g + 0.5 * b + 128).astype(np.int64)
-    cr0 = np.round(0.5 * r - 0.418688 * g - 0.081312 * b + 128).astype(np.int64)
-    y_plane = np.clip(np.round(0.299 * r + 0.587 * g + 0.114 * b), 0, 255).astype(np.int64)
-    cb_plane, cr_plane, found = cb0.copy(), cr0.copy(), np.zeros(r.shape, bool)
-    for dcb, dcr in CHROMA_OFFSETS:
-        cb, cr = np.clip(cb0 + dcb, 0, 255), np.clip(cr0 + dcr, 0, 255)
-        green = (-_G_CB * (cb - 128) - _G_CR * (cr - 128) + (1 << (JPEG_YCC_BITS - 1))) >> JPEG_YCC_BITS
-        for dy in (0, -1, 1):
-            y = np.clip(g - green + dy, 0, 255)
-            new = ~found & np.all(ycc_to_rgb(y, cb, cr) == rgb, axis=-1)
-            y_plane[new], cb_plane[new], cr_plane[new] = y[new], cb[new], cr[new]
-            found |= new
-    return y_plane, cb_plane, cr_plane, found
+    within 2 of the float inverse's (nearest first), y within 1 of what green asks; found: whether one was (else Y
+    is the float luma, Cb and Cr the float inverse's). A pixel with a channel at 0 or 255 may have several (the
+    clamp): the first is a guess the residual corrects."""
+    rgb = np.require(rgb, np.uint8, ["C", "W"])  # the compiled code's one signature (a read-only array is another)
+    planes = [np.empty(rgb.shape[:2], np.int64) for _ in range(3)]
+    found = np.empty(rgb.shape[:2], np.bool_)
+    _search_ycc(rgb, _OFFSETS, _FACTORS, JPEG_YCC_BITS, *planes, found)
+    return planes[0], planes[1], planes[2], found
 
 
 def reachable(pixels: np.ndarray, found: np.ndarray | None = None) -> bool:

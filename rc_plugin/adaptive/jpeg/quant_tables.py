@@ -16,8 +16,8 @@ MIN_VALUES, TOLERANCE, FIT = 20, 0.6, 0.3
 STANDARD_LUMA = (16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17,
                  22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78,
                  87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99)
-STANDARD_CHROMA = (17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66,
-                   99, 99, 99, 99, 99, 99) + (99,) * 32
+STANDARD_CHROMA = (17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99,
+                   47, 66, 99, 99, 99, 99, 99, 99) + (99,) * 32
 #: A quality is taken where at least this many luma steps above 1 found are its, and this share of them divide its.
 STANDARD_MIN_FOUND, STANDARD_SHARE = 6, 0.8
 def standard_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
@@ -46,10 +46,11 @@ def estimate_steps(values: np.ndarray) -> np.ndarray:
     multiples all values but OUTLIERS of them lie within LARGE_TOLERANCE (the noise of the pixels' rounding is about
     0.3 in a textured block; in a flat one the samples round alike, and its DC may be 4 off), and that misses at most
     MISSED of the non-zero values more than the q >= LARGE_MIN that misses fewest (so a multiple of the true step,
-    which fits as long as the frequency's non-zero values are rare, is not taken for it), or else the q in 2..LARGE_MIN - 1 on whose multiples the values that quantise to non-zero lie best above
-    chance (FIT), or else 1. A frequency that is nearly always 0 takes a large step, which its few non-zero values
-    fit or leave to the residual (a step of 1 would code the noise). A step that divides the true one still decodes
-    exactly (its coefficients are multiples); one that does not leaves those blocks to the search and the residual."""
+    which fits as long as the frequency's non-zero values are rare, is not taken for it); or else the q in
+    2..LARGE_MIN - 1 on whose multiples the values that quantise to non-zero lie best above chance (FIT); or else 1.
+    A frequency that is nearly always 0 takes a large step, which its few non-zero values fit or leave to the
+    residual (a step of 1 would code the noise). A step that divides the true one still decodes exactly (its
+    coefficients are multiples); one that does not leaves those blocks to the search and the residual."""
     table = np.ones((8, 8), np.int64)
     steps = np.arange(255, LARGE_MIN - 1, -1)
     for a in range(8):

@@ -82,17 +82,18 @@ def _steps(blocks: np.ndarray, values: np.ndarray) -> np.ndarray:
     return estimate_steps((values[textured] if textured.sum() >= TEXTURED_BLOCKS else values)[:ESTIMATE_BLOCKS])
 
 
-def _chroma_fit(cb_plane: np.ndarray, oy: int, ox: int, sampling: int, top: int, left: int,
+def _chroma_fit(cb_plane: np.ndarray, sampling: int, top: int, left: int,
                 table: np.ndarray | None) -> tuple[float, np.ndarray]:
     """(share, steps): how much of the Cb samples (from the first whole MCU at top, left) a chroma of this sampling,
     its block DCTs rounded to the steps (the given, or else estimated from it), decodes back to exactly."""
     h, v = JPEG_SAMPLINGS[sampling]
     r0, c0 = (8 * v - top) % (8 * v), (8 * h - left) % (8 * h)
-    region = cb_plane[r0 : r0 + 2 * DETECT_SIDE, c0 : c0 + 2 * DETECT_SIDE]
+    region = cb_plane[r0 : r0 + DETECT_SIDE, c0 : c0 + DETECT_SIDE]
     region = region[: region.shape[0] // (8 * v) * 8 * v, : region.shape[1] // (8 * h) * 8 * h]
     chroma = region if sampling == JPEG_444 else subsampled_chroma(region, h, v)
     values = forward_dct(to_blocks(chroma))
-    table = _steps(np.round(to_blocks(chroma)).reshape(-1, 8, 8), values.reshape(-1, 8, 8)) if table is None else table
+    if table is None:
+        table = _steps(np.round(to_blocks(chroma)).reshape(-1, 8, 8), values.reshape(-1, 8, 8))
     decoded = upsample(plane(np.round(values / table).astype(np.int64), table), h, v)
     return float(np.mean(decoded == region)), table
 
@@ -100,16 +101,16 @@ def _chroma_fit(cb_plane: np.ndarray, oy: int, ox: int, sampling: int, top: int,
 def _sampling(cb_plane: np.ndarray, oy: int, ox: int, table: np.ndarray | None) -> tuple[int, int, int, np.ndarray]:
     """(sampling, top, left, chroma steps): of 4:4:4 and each subsampling at each MCU phase its axes allow (chroma
     samples pair alike in both, but its blocks fall 4 samples apart), the one whose chroma reproduces the most of
-    the Cb samples (_chroma_fit; 4:2:0 first, then 4:4:4, where they tie)."""
-    best = (-1.0, 0, JPEG_444, 0, 0, table)
-    for rank, sampling in enumerate((JPEG_420, JPEG_444, JPEG_422, JPEG_440)):
+    the Cb samples (_chroma_fit; the first of them where they tie: 4:2:0, then 4:4:4)."""
+    best = (-1.0, JPEG_444, 0, 0, table)
+    for sampling in (JPEG_420, JPEG_444, JPEG_422, JPEG_440):
         h, v = JPEG_SAMPLINGS[sampling]
         for top in range((8 - oy) % 8, 8 * v, 8):
             for left in range((8 - ox) % 8, 8 * h, 8):
-                share, steps = _chroma_fit(cb_plane, oy, ox, sampling, top, left, table)
+                share, steps = _chroma_fit(cb_plane, sampling, top, left, table)
                 if share > best[0]:
-                    best = (share, rank, sampling, top, left, steps)
-    return best[2:]
+                    best = (share, sampling, top, left, steps)
+    return best[1:]
 
 
 def _whole_blocks(plane: np.ndarray, oy: int, ox: int) -> np.ndarray:
@@ -171,13 +172,13 @@ def recover_tile(tile: np.ndarray, grid: Grid) -> Recovered:
     luma = to_blocks(_virtual(planes[0], grid, down, across)).reshape(-1, 8, 8)
     coefficients = [quantise(luma, grid.tables[0], known)[0].reshape(down, across, 8, 8)]
     down, across = component_shape(height, width, factors, 1)
-    for plane, table in zip(planes[1:], grid.tables[1:]):
+    for chroma, table in zip(planes[1:], grid.tables[1:]):
         if grid.sampling == JPEG_444:
-            samples = to_blocks(_virtual(plane, grid, down, across)).reshape(-1, 8, 8)
+            samples = to_blocks(_virtual(chroma, grid, down, across)).reshape(-1, 8, 8)
             k = quantise(samples, table, known)[0]
         else:
             h, v = factors
-            full = _virtual(plane, grid, down * v, across * h)
+            full = _virtual(chroma, grid, down * v, across * h)
             values = forward_dct(to_blocks(subsampled_chroma(full, h, v)).reshape(-1, 8, 8))
             k = np.round(values / table).astype(np.int64)
         coefficients.append(k.reshape(down, across, 8, 8))
