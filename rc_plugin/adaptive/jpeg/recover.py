@@ -82,13 +82,14 @@ def _steps(blocks: np.ndarray, values: np.ndarray) -> np.ndarray:
     return estimate_steps((values[textured] if textured.sum() >= TEXTURED_BLOCKS else values)[:ESTIMATE_BLOCKS])
 
 
-def _chroma_fit(cb_plane: np.ndarray, sampling: int, top: int, left: int,
-                table: np.ndarray | None) -> tuple[float, np.ndarray]:
-    """(share, steps): how much of the Cb samples (from the first whole MCU at top, left) a chroma of this sampling,
-    its block DCTs rounded to the steps (the given, or else estimated from it), decodes back to exactly."""
+def _chroma_fit(cb_plane: np.ndarray, sampling: int, top: int, left: int, table: np.ndarray | None,
+                side: int = DETECT_SIDE) -> tuple[float, np.ndarray]:
+    """(share, steps): how much of the Cb samples (side x side from the first whole MCU at top, left) a chroma of
+    this sampling, its block DCTs rounded to the steps (the given, or else estimated from it), decodes back to
+    exactly."""
     h, v = JPEG_SAMPLINGS[sampling]
     r0, c0 = (8 * v - top) % (8 * v), (8 * h - left) % (8 * h)
-    region = cb_plane[r0 : r0 + DETECT_SIDE, c0 : c0 + DETECT_SIDE]
+    region = cb_plane[r0 : r0 + side, c0 : c0 + side]
     region = region[: region.shape[0] // (8 * v) * 8 * v, : region.shape[1] // (8 * h) * 8 * h]
     chroma = region if sampling == JPEG_444 else subsampled_chroma(region, h, v)
     values = forward_dct(to_blocks(chroma))
@@ -150,6 +151,10 @@ def detect(image: np.ndarray) -> Grid | None:
     if not colour:
         return Grid(JPEG_GREY, (8 - oy) % 8, (8 - ox) % 8, tables[:1])
     sampling, top, left, chroma = _sampling(planes[1], oy, ox, tables[1] if len(tables) > 1 else None)
+    if len(tables) == 1:  # the steps found in the first samples, from as many as the luma's, or the luma's own:
+        candidates = [chroma, _chroma_fit(planes[1], sampling, top, left, None, TABLE_SIDE)[1], tables[0]]
+        shares = [_chroma_fit(planes[1], sampling, top, left, steps, TABLE_SIDE)[0] for steps in candidates]
+        chroma = candidates[int(np.argmax(shares))]  # whichever decodes the most of the chroma
     return Grid(sampling, top, left, [tables[0], chroma, chroma])
 
 
