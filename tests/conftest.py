@@ -42,3 +42,14 @@ def photo_crop(photos) -> np.ndarray:
 @pytest.fixture(scope="session")
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="module")
+def pixel_coders_only():
+    """For tests of the pixel coders' choices on a photo decoded from a JPEG: the JPEG tile, which codes that photo far
+    smaller (tests/test_jpeg_tile.py), left out of the encoder's candidates for the module."""
+    from rc_plugin.adaptive.jpeg import recover
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(recover, "detect", lambda image: None)
+        yield

@@ -8,7 +8,6 @@ import pytest
 from PIL import Image
 
 import rc_plugin
-from rc_plugin.adaptive.jpeg import recover
 from rc_plugin.adaptive import guard, plane_coder
 from rc_plugin.format import container, records
 from rc_plugin.format.bitstream import ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS
@@ -17,13 +16,7 @@ from rcl_testutil import recrc, tile_kinds, tiles
 from test_every_image import _Raw, _with_record, drawing
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pixel_coders_only():
-    """These tests are about the pixel coders' presets on a photo decoded from a JPEG; the JPEG tile, which codes that
-    photo far smaller (tests/test_jpeg_tile.py), is left out of the encoder's candidates here."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(recover, "detect", lambda image: None)
-        yield
+pytestmark = pytest.mark.usefixtures("pixel_coders_only")  # conftest: the JPEG tile left out
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,11 @@ import numpy as np
 from ..format import bitstream as bs
 from ..errors import RclError
 from ..jitcache import shipped
-from .rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
+from .rangecoder import close_stream, code_bit, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+666faa6bdf92b4b3"
+COMPILED_FOR = "76ec5e05de460601+cdaf12e736d2ea94"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 TEMPLATE = bs.INDEX_TEMPLATE
@@ -139,25 +139,10 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
                 papm = (apm[a0] * (128 - frac) + apm[a0 + 1] * frac) >> 11
                 share = bs.INDEX_APM_SHARE
                 p1 = min(max((pmix + share * papm + (share + 1) // 2) // (share + 1), 1), 4095)
-                bound = (rng >> 12) * p1
-                if decoding:
-                    bit = 1 if code < bound else 0
-                    if bit:
-                        rng = bound
-                    else:
-                        code -= bound
-                        rng -= bound
-                    code, rng, pos = decoder_normalise(code, rng, inp, pos)
-                    if pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
-                        return pos
-                else:
-                    bit = (value >> j) & 1
-                    if bit:
-                        rng = bound
-                    else:
-                        low += bound
-                        rng -= bound
-                    low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+                bit, low, rng, cache, pending, pos, code = code_bit(
+                    0 if decoding else (value >> j) & 1, p1, decoding, inp, out, low, rng, cache, pending, pos, code)
+                if decoding and pos > inp.shape[0] + 8:  # a stream cut short: stop now, not after the whole tile
+                    return pos
                 # learn
                 err = (bit << 12) - pmix
                 for s in range(INPUTS):

@@ -37,7 +37,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, stream_frequen
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+b4568d49c5fa5089"
+COMPILED_FOR = "76ec5e05de460601+ec3ef8a6f8fe3d45"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))

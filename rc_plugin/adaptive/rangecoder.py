@@ -48,6 +48,29 @@ def decoder_normalise(code, rng, inp, pos):
     return code, rng, pos
 
 
+@numba.njit(cache=True, inline="always")
+def code_bit(bit, p1, decoding, inp, out, low, rng, cache, pending, pos, code):
+    """One binary decision with probability p1 / 4096 of a 1 (1..4095): encoded (bit given) or decoded (bit read);
+    returns the bit and the coder's state (low, range, cache, pending, pos, code)."""
+    bound = (rng >> 12) * p1
+    if decoding:
+        bit = 1 if code < bound else 0
+        if bit:
+            rng = bound
+        else:
+            code -= bound
+            rng -= bound
+        code, rng, pos = decoder_normalise(code, rng, inp, pos)
+    else:
+        if bit:
+            rng = bound
+        else:
+            low += bound
+            rng -= bound
+        low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+    return bit, low, rng, cache, pending, pos, code
+
+
 @numba.njit(cache=True)
 def open_stream(decoding, inp):
     """(low, range, cache, pending, pos, code) at the start of a stream: the decoder has read its first five bytes."""

@@ -23,7 +23,7 @@ from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+666faa6bdf92b4b3"
+COMPILED_FOR = "76ec5e05de460601+cdaf12e736d2ea94"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT

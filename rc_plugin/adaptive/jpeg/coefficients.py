@@ -11,13 +11,13 @@ and the bits below the leading one, each in a context of band, neighbours or len
 import numba
 import numpy as np
 
-from ..rangecoder import close_stream, decoder_normalise, encoder_normalise, open_stream
+from ..rangecoder import close_stream, code_bit, open_stream
 from ...format import bitstream as bs
 from ...format import jpeg_bits as jb
 from ...jitcache import shipped
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+666faa6bdf92b4b3"
+COMPILED_FOR = "76ec5e05de460601+cdaf12e736d2ea94"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("../rangecoder.py",))
 
 BANDS = np.array(jb.JPEG_BANDS, np.int64)
@@ -51,23 +51,8 @@ def _bucket(a, bounds):
 def _code_bit(bit, ctx, prob, seen, rates, decoding, inp, out, low, rng, cache, pending, pos, code):
     """Code one decision (decoding: read it) in context ctx, then move its probability; returns the bit and the
     coder's state."""
-    p1 = min(max(prob[ctx] >> 4, 1), 4095)
-    bound = (rng >> 12) * p1
-    if decoding:
-        bit = 1 if code < bound else 0
-        if bit:
-            rng = bound
-        else:
-            code -= bound
-            rng -= bound
-        code, rng, pos = decoder_normalise(code, rng, inp, pos)
-    else:
-        if bit:
-            rng = bound
-        else:
-            low += bound
-            rng -= bound
-        low, rng, cache, pending, pos = encoder_normalise(low, rng, cache, pending, pos, out)
+    bit, low, rng, cache, pending, pos, code = code_bit(bit, min(max(prob[ctx] >> 4, 1), 4095), decoding, inp, out,
+                                                        low, rng, cache, pending, pos, code)
     n = seen[ctx]
     prob[ctx] += (((bit << 16) - prob[ctx]) * rates[n]) >> 16
     seen[ctx] = min(n + 1, jb.JPEG_COUNT_LIMIT)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...format.jpeg_bits import JPEG_GREY, JPEG_SAMPLINGS, JPEG_ZIGZAG
+from ...format.jpeg_bits import JPEG_SAMPLINGS, JPEG_ZIGZAG
+from ...format.jpeg_record import jpeg_components
 from .inverse import component_shape
 
 ZIGZAG = np.array(JPEG_ZIGZAG, np.int64)
@@ -27,9 +28,8 @@ def tables_to_bytes(tables: list[np.ndarray]) -> bytes:
 def block_layout(sampling: int, height: int, width: int) -> np.ndarray:
     """(components, 4): each component's class (0 luma, 1 chroma), blocks down, across, and first row in the
     coefficient coder's array of blocks."""
-    components = 1 if sampling == JPEG_GREY else 3
     rows, first = [], 0
-    for c in range(components):
+    for c in range(jpeg_components(sampling)):
         down, across = component_shape(height, width, JPEG_SAMPLINGS[sampling], c)
         rows.append((min(c, 1), down, across, first))
         first += down * across
