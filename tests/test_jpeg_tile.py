@@ -196,6 +196,16 @@ def test_the_sampling_and_standard_steps_are_found(photos, subsampling, sampling
     assert np.array_equal(standard_tables(60)[0], truth.tables[0])
 
 
+def test_a_small_image_finds_the_standard_steps_by_trying_them(photos):
+    """80 rows of a grey JPEG show too few textured blocks to find the steps; the quality whose standard tables round
+    back the most blocks is tried, and the image is a JPEG tile."""
+    jpeg_data, grey = decoded_jpeg(np.asarray(Image.fromarray(photos["lake"][150:230]).convert("L")), quality=70)
+    grid = recover.detect(grey[..., None])
+    assert grid is not None and np.array_equal(grid.tables[0], jpeg_baseline.read_baseline(jpeg_data).tables[0])
+    data = rc_plugin.encode(grey)
+    assert tile_kinds(data) == ["jpeg"] and np.array_equal(rc_plugin.decode(data), grey)
+
+
 def test_steps_are_estimated_from_where_values_cluster():
     """A step where the values lie on its multiples (with the rounding's noise); a large one for a frequency that is
     nearly always 0 (a step of 1 would code its noise); 1 where the values are spread."""

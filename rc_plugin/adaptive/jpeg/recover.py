@@ -25,14 +25,17 @@ DETECT_SIDE, GRID_MARGIN = 264, 0.01
 #: blocks of pixels whose planes are known.
 DETECT_MIN_SIDE, DETECT_MIN_BLOCKS = 32, 16
 #: The steps are estimated from the first TABLE_SIDE rows and columns (blocks of pixels with an exact (Y, Cb, Cr)
-#: and no channel at 0 or 255): the standard tables at the quality found, or as found, or all 1, whichever gives back
-#: the most of those luma blocks by rounding alone; the image is taken for a decoded JPEG where that is at least
+#: and no channel at 0 or 255): the standard tables at the quality found (or tried best), or as found, or all 1,
+#: whichever gives back the most of those luma blocks by rounding alone; the image is taken for a decoded JPEG where that is at least
 #: ROUNDED_SHARE of them (decoded JPEGs: half or more).
 TABLE_SIDE, ROUNDED_SHARE = 768, 0.15
 #: The steps are estimated from the blocks of at least TEXTURE distinct sample values, where there are
 #: TEXTURED_BLOCKS of them: a smooth block's samples round alike, and its DCT values lie far off the steps' multiples
 #: (its DC up to 4), a textured one's within about 0.3.
 TEXTURE, TEXTURED_BLOCKS, ESTIMATE_BLOCKS = 24, 256, 2048  # (at most ESTIMATE_BLOCKS of them)
+#: Where the steps found are no standard quality's, each quality's tables are tried on the first STANDARD_TRIAL_BLOCKS
+#: luma blocks, and the best is a candidate (a small or flat image shows too few steps to find them).
+STANDARD_TRIAL_BLOCKS = 256
 
 
 class Grid(NamedTuple):
@@ -141,10 +144,16 @@ def detect(image: np.ndarray) -> Grid | None:
         return None
     values = forward_dct(luma)
     table = _steps(luma, values)
+
+    def rounded(steps: np.ndarray, n: int = len(luma)) -> float:
+        """The share of the first n luma blocks that rounding alone gives back under these steps."""
+        return float(np.all(idct(np.round(values[:n] / steps).astype(np.int64), steps) == luma[:n], axis=(1, 2)).mean())
+
     quality = standard_quality(table)
-    candidates = ([list(standard_tables(quality))] if quality is not None else []) + [[table], [np.ones_like(table)]]
-    shares = [np.all(idct(np.round(values / t[0]).astype(np.int64), t[0]) == luma, axis=(1, 2)).mean()
-              for t in candidates]
+    if quality is None:  # the steps found fit no quality well: the quality whose tables round back the most blocks
+        quality = max(range(1, 101), key=lambda q: rounded(standard_tables(q)[0], STANDARD_TRIAL_BLOCKS))
+    candidates = [list(standard_tables(quality)), [table], [np.ones_like(table)]]
+    shares = [rounded(t[0]) for t in candidates]
     tables = candidates[int(np.argmax(shares))]  # the first of the best: the standard tables where they tie
     if max(shares) < ROUNDED_SHARE:
         return None
