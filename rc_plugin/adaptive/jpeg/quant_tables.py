@@ -20,6 +20,8 @@ STANDARD_CHROMA = (17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 9
                    47, 66, 99, 99, 99, 99, 99, 99) + (99,) * 32
 #: A quality is taken where at least this many luma steps above 1 found are its, and this share of them divide its.
 STANDARD_MIN_FOUND, STANDARD_SHARE = 6, 0.8
+
+
 def standard_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
     """libjpeg's luma and chroma steps at a quality 1..100 (baseline: at most 255)."""
     scale = 5000 // quality if quality < 50 else 200 - 2 * quality
