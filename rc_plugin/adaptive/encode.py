@@ -54,10 +54,11 @@ def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) ->
         plain = code_lossless_tile(part, channels, False, 0, workers(part), 1)
         jpeg = code_jpeg_tile(np.ascontiguousarray(part[..., :channels]), grid, lambda residual: code_lossless_tile(
             residual, channels, effort=JPEG_RESIDUAL_EFFORT), plain.alpha)
-        if jpeg is not None and len(jpeg.pack()) < JPEG_SURE * len(plain.pack()):
+        jpeg_size = len(jpeg.pack()) if jpeg is not None else None
+        if jpeg_size is not None and jpeg_size < JPEG_SURE * len(plain.pack()):
             return jpeg
         best = plain if effort == 1 and not mixer else code_lossless_tile(part, channels, False, mixer, workers(part),
                                                                             effort)
-        return jpeg if jpeg is not None and len(jpeg.pack()) < len(best.pack()) else best
+        return jpeg if jpeg_size is not None and jpeg_size < len(best.pack()) else best
 
     return Encoding(LAYER_NONE, 0, code)

@@ -37,13 +37,19 @@ def quantise(samples: np.ndarray, table: np.ndarray, known: np.ndarray | None = 
         found[bad] = _exact(k[bad], table, samples[bad], known[bad])
     if (~found).mean() <= SEARCH_SHARE:
         left = np.flatnonzero(~found)
-        flat = np.ascontiguousarray(k[left].reshape(-1, 64))
-        done = np.zeros(len(left), np.bool_)
-        search_blocks(flat, np.ascontiguousarray(samples[left].reshape(-1, 64), np.int64),
-                      np.ascontiguousarray(known[left].reshape(-1, 64)), np.ascontiguousarray(table, np.int64).reshape(64),
-                      _BASIS, SEARCH_TRIES, PAIR_CANDIDATES, done)
-        k[left], found[left] = flat.reshape(-1, 8, 8), done
+        k[left], found[left] = _searched(k[left], samples[left], known[left], table)
     return k, found
+
+
+def _searched(blocks: np.ndarray, target: np.ndarray, known: np.ndarray,
+              table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """search_blocks on blocks (n, 8, 8) of coefficients: (the coefficients after it, found per block)."""
+    flat = np.array(blocks, np.int64).reshape(-1, 64)  # a copy, searched in place
+    found = np.zeros(len(flat), np.bool_)
+    search_blocks(flat, np.ascontiguousarray(target, np.int64).reshape(-1, 64),
+                  np.ascontiguousarray(known, np.bool_).reshape(-1, 64),
+                  np.ascontiguousarray(table, np.int64).reshape(64), _BASIS, SEARCH_TRIES, PAIR_CANDIDATES, found)
+    return flat.reshape(-1, 8, 8), found
 
 
 @numba.njit(cache=True, inline="always")
@@ -119,9 +125,6 @@ def search_blocks(blocks, target, known, table, basis, tries, pairs, found):
 def search_block(block: np.ndarray, target: np.ndarray, table: np.ndarray,
                  known: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     """(coefficients, found) for one (8, 8) block (search_blocks)."""
-    flat = np.ascontiguousarray(block, np.int64).reshape(1, 64).copy()
-    done = np.zeros(1, np.bool_)
     known = np.ones((8, 8), bool) if known is None else known
-    search_blocks(flat, np.ascontiguousarray(target, np.int64).reshape(1, 64), np.ascontiguousarray(known).reshape(1, 64),
-                  np.ascontiguousarray(table, np.int64).reshape(64), _BASIS, SEARCH_TRIES, PAIR_CANDIDATES, done)
-    return flat.reshape(8, 8), bool(done[0])
+    blocks, found = _searched(block[None], target[None], known[None], table)
+    return blocks[0], bool(found[0])

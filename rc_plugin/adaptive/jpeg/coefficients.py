@@ -103,7 +103,8 @@ def code_coefficients(blocks, layout, decoding, inp, out, bands, bounds, rates):
                         a = abs(wdc - ndc)
                     v = 0 if decoding else blocks[i, z] - pred
                     near, band = _bucket(a, bounds), bands[z]
-                    ctx = ZERO + (((cls * 2 + dc) * _BAND_COUNT + band) * _BUCKETS + near) * _NONZEROS + min(nonzeros, 7)
+                    ctx = ZERO + (((cls * 2 + dc) * _BAND_COUNT + band) * _BUCKETS + near) * _NONZEROS
+                    ctx += min(nonzeros, _NONZEROS - 1)
                     nonzero, low, rng, cache, pending, pos, code = _code_bit(
                         1 if v != 0 else 0, ctx, prob, seen, rates, decoding, inp, out, low, rng, cache, pending, pos,
                         code)
@@ -111,7 +112,8 @@ def code_coefficients(blocks, layout, decoding, inp, out, bands, bounds, rates):
                         nonzeros += 1
                         state = 1
                         if z > 0:
-                            t = (np.sign(blocks[left, z]) if left >= 0 else 0) + (np.sign(blocks[up, z]) if up >= 0 else 0)
+                            t = np.sign(blocks[left, z]) if left >= 0 else 0
+                            t += np.sign(blocks[up, z]) if up >= 0 else 0
                             state = 0 if t < 0 else (1 if t == 0 else 2)
                         negative, low, rng, cache, pending, pos, code = _code_bit(
                             1 if v < 0 else 0, SIGN + (cls * 64 + z) * 3 + state, prob, seen, rates, decoding, inp,

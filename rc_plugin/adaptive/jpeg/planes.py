@@ -7,7 +7,6 @@ import numpy as np
 
 from ...format.jpeg_bits import JPEG_YCC_BITS, JPEG_YCC_FACTORS
 from ...jitcache import shipped
-from .inverse import upsample
 
 #: The (cb, cr) offsets from the float inverse, nearest first, tried per pixel (and y within 1 of what green asks).
 CHROMA_OFFSETS = sorted(((a, b) for a in range(-2, 3) for b in range(-2, 3)), key=lambda ab: abs(ab[0]) + abs(ab[1]))
@@ -122,9 +121,3 @@ def subsampled_chroma(up: np.ndarray, h_factor: int, v_factor: int) -> np.ndarra
     for _ in range(CHROMA_ROUNDS):
         c = c + means(padded - _upsample_real(c, h_factor, v_factor))
     return c
-
-
-def subsampled_share(up: np.ndarray, h_factor: int, v_factor: int) -> float:
-    """The share of upsampled chroma samples `up` that subsampled_chroma's plane, rounded, upsamples back to."""
-    c = np.clip(np.round(subsampled_chroma(up, h_factor, v_factor)), 0, 255).astype(np.int64)
-    return float(np.mean(upsample(c, h_factor, v_factor)[: up.shape[0], : up.shape[1]] == up))

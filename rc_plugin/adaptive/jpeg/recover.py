@@ -26,8 +26,8 @@ DETECT_SIDE, GRID_MARGIN = 264, 0.01
 DETECT_MIN_SIDE, DETECT_MIN_BLOCKS = 32, 16
 #: The steps are estimated from the first TABLE_SIDE rows and columns (blocks of pixels with an exact (Y, Cb, Cr)
 #: and no channel at 0 or 255): the standard tables at the quality found (or tried best), or as found, or all 1,
-#: whichever gives back the most of those luma blocks by rounding alone; the image is taken for a decoded JPEG where that is at least
-#: ROUNDED_SHARE of them (decoded JPEGs: half or more).
+#: whichever gives back the most of those luma blocks by rounding alone; the image is taken for a decoded JPEG where
+#: that is at least ROUNDED_SHARE of them (decoded JPEGs: half or more).
 TABLE_SIDE, ROUNDED_SHARE = 768, 0.15
 #: The steps are estimated from the blocks of at least TEXTURE distinct sample values, where there are
 #: TEXTURED_BLOCKS of them: a smooth block's samples round alike, and its DCT values lie far off the steps' multiples
@@ -71,10 +71,9 @@ def _grid_offset(y_plane: np.ndarray, good: np.ndarray) -> tuple[int, int] | Non
     return tuple(int(v) for v in np.unravel_index(order[0], (8, 8)))
 
 
-def _integer_distance(values: np.ndarray, least: float = 0.0) -> float:
-    """How far DCT values of at least `least` in size lie from whole numbers, on average (about 0.25 off a JPEG's
-    grid; 0.5 where there are none)."""
-    values = values[np.abs(values) >= least]
+def _integer_distance(values: np.ndarray) -> float:
+    """How far DCT values lie from whole numbers, on average (about 0.25 off a JPEG's grid; 0.5 where there are
+    none)."""
     return float(np.abs(values - np.round(values)).mean()) if values.size else 0.5
 
 
@@ -128,10 +127,12 @@ def detect(image: np.ndarray) -> Grid | None:
     does not look decoded from one."""
     sample = image[:TABLE_SIDE, :TABLE_SIDE]
     colour = image.shape[2] == 3
-    if min(image.shape[:2]) < DETECT_MIN_SIDE or colour and not reachable(sample[:DETECT_SIDE, :DETECT_SIDE]):
+    if min(image.shape[:2]) < DETECT_MIN_SIDE:
         return None
     if colour:
         *planes, found = ycc_planes(sample)
+        if not reachable(sample[:DETECT_SIDE, :DETECT_SIDE], found[:DETECT_SIDE, :DETECT_SIDE]):
+            return None
         good = found & ~np.any((sample == 0) | (sample == 255), axis=-1)  # where the planes are the decoder's
     else:
         planes, good = [np.asarray(sample[..., 0], np.int64)], np.ones(sample.shape[:2], bool)
