@@ -149,6 +149,26 @@ def test_a_decoded_jpeg_is_far_smaller_than_the_pixel_coders_make_it(photos):
     assert jpeg is not None and len(jpeg.pack()) < 0.6 * len(code_lossless_tile(image, 3).pack())
 
 
+def test_a_residual_takes_the_index_coder_and_is_no_larger_than_the_pixel_coders_record(photos):
+    """A JPEG tile's residual, mostly 0 and a few differences modulo 256: the index coder's record, no larger than
+    what code_lossless_tile makes of it; one of more colours than a palette holds takes code_lossless_tile's."""
+    from rc_plugin.adaptive.guard import code_lossless_tile, code_residual_tile
+    from rc_plugin.adaptive.jpeg.encode import code_jpeg_tile
+    from rc_plugin.format.bitstream import PALETTE_MAX, PLANE_INDEXED
+
+    _, image = decoded_jpeg(photos["osprey"][:160, :240], quality=95)
+    residuals = []
+    code_jpeg_tile(image, recover.detect(image), lambda r: residuals.append(r.copy()) or code_residual_tile(r, 3))
+    (residual,) = residuals
+    assert 0 < np.count_nonzero(residual) < 0.5 * residual.size
+    record = code_residual_tile(residual, 3)
+    assert isinstance(record, records.PaletteTile) and record.plane == PLANE_INDEXED
+    assert len(record.pack()) <= len(code_lossless_tile(residual, 3, effort=1).pack())
+    noise = np.random.default_rng(1).integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    assert len(np.unique(noise.reshape(-1, 3), axis=0)) > PALETTE_MAX
+    assert code_residual_tile(noise, 3).pack() == code_lossless_tile(noise, 3, effort=1).pack()
+
+
 @pytest.mark.parametrize("top, left", [(5, 3), (11, 14)])
 def test_a_crop_of_a_decoded_jpeg_is_found_at_its_grid(photos, top, left):
     """A crop that starts inside the JPEG's first MCU: the tile is the window at (top, left) of a JPEG of its own."""

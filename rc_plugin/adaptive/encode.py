@@ -11,13 +11,12 @@ from ..format.records import MIXER_IDS
 from ..options import DEFAULT_EFFORT
 from ..parallel import tile_threads
 from ..tile_coder import Encoding
-from .guard import code_lossless_tile
+from .guard import code_lossless_tile, code_residual_tile
 
-#: A JPEG tile's residual (few non-zero samples, where the recovered JPEG misses) is coded at this effort.
-JPEG_RESIDUAL_EFFORT = 1
-#: A JPEG tile below this share of effort 1's record is kept without trying the others: the coder's presets,
-#: secondary estimation and the learned mixer together save well under a quarter of it (docs/models.md).
-JPEG_SURE = 0.75
+#: A JPEG tile below this share of effort 1's record is kept without trying the others: the coder's presets and
+#: secondary estimation save 0.2-2.9 % of it on the five sets, with the learned mixer 4-9 % (docs/results.md, each
+#: effort level), so a tenth or a quarter is far more than any other record could gain (docs/models.md).
+JPEG_SURE, JPEG_SURE_LEARNED = 0.9, 0.75
 
 
 def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) -> Encoding:
@@ -52,10 +51,10 @@ def start(pixels: np.ndarray, channels: int, mode: str, opts: dict[str, Any]) ->
         # the JPEG tile against effort 1's record first (it holds the alpha plane the JPEG tile takes too); where it
         # is far smaller, no other record could beat it, so the rest are not tried
         plain = code_lossless_tile(part, channels, False, 0, workers(part), 1)
-        jpeg = code_jpeg_tile(np.ascontiguousarray(part[..., :channels]), grid, lambda residual: code_lossless_tile(
-            residual, channels, effort=JPEG_RESIDUAL_EFFORT), plain.alpha)
+        jpeg = code_jpeg_tile(np.ascontiguousarray(part[..., :channels]), grid,
+                              lambda residual: code_residual_tile(residual, channels), plain.alpha)
         jpeg_size = len(jpeg.pack()) if jpeg is not None else None
-        if jpeg_size is not None and jpeg_size < JPEG_SURE * len(plain.pack()):
+        if jpeg_size is not None and jpeg_size < (JPEG_SURE_LEARNED if mixer else JPEG_SURE) * len(plain.pack()):
             return jpeg
         best = plain if effort == 1 and not mixer else code_lossless_tile(part, channels, False, mixer, workers(part),
                                                                             effort)

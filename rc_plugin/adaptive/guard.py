@@ -229,3 +229,27 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         stream = generic.compress_rows(rows)
         keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
     return best
+
+
+def code_residual_tile(residual: np.ndarray, channels: int) -> Record:
+    """The record of a JPEG tile's residual (h, w, C) uint8 (rc_plugin.adaptive.jpeg.encode): mostly zeros and a few
+    small differences modulo 256, which the index coder codes best of the records (-1 is 255 to the adaptive coder,
+    whose smooth model cost 10 to 30 times as much on every residual measured; docs/models.md, "The JPEG tile");
+    generic rows where their fast DEFLATE comes within GENERIC_TRY_RATIO of it, and the records code_lossless_tile
+    tries where the residual has more colours than a palette holds."""
+    from . import generic, indexed  # numba loads at the first tile
+
+    colour = np.ascontiguousarray(residual[..., :channels])
+    colours, indices = palette_and_indices(colour)
+    n = len(colours)
+    if n > PLANE_MAX_COLOURS[PLANE_INDEXED]:
+        return code_lossless_tile(colour, channels, effort=1)
+    packed = pack_palette(colours)
+    best: Record = PaletteTile(PLANE_INDEXED, n, packed, indexed.encode_indices(indices, n), b"")
+    as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
+    rows = generic.filter_rows(indices.astype(np.uint8)[..., None] if as_indices else colour)
+    if len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * _size(best):
+        stream = generic.compress_rows(rows)
+        other = PaletteTile(PLANE_GENERIC, n, packed, stream, b"") if as_indices else GenericTile(stream, b"")
+        best = min(best, other, key=_size)
+    return best

@@ -58,7 +58,8 @@ def estimate_steps(values: np.ndarray) -> np.ndarray:
     for a in range(8):
         for b in range(8):
             v = values[:, a, b]
-            off = np.count_nonzero(np.abs(v[None, :] - steps[:, None] * np.round(v[None, :] / steps[:, None]))
+            far = v[np.abs(v) >= LARGE_TOLERANCE]  # a value nearer 0 lies within the tolerance of every step's 0
+            off = np.count_nonzero(np.abs(far[None, :] - steps[:, None] * np.round(far[None, :] / steps[:, None]))
                                    >= LARGE_TOLERANCE, axis=1)
             allowed = off.min() + OUTLIERS * v.size + MISSED * np.count_nonzero(np.abs(v) >= 2)
             fitting = np.flatnonzero((off <= allowed) & (off <= OUTLIERS * v.size))
