@@ -17,7 +17,7 @@ from .logistic import TOTAL, below
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+0afba861134aada8"
+COMPILED_FOR = "76ec5e05de460601+e7d968a3e4a3533d"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
 
 BINS = bs.ADAPTIVE_SSE_BINS
