@@ -1,9 +1,10 @@
 """The adaptive coder's shared integer arithmetic (rc_plugin.adaptive.arith): its quotient by a reciprocal is the
-floor division it replaces, compiled and interpreted, at the edges of its fast path and away from them."""
+floor division it replaces, compiled and interpreted, at the edges of its fast path and away from them; and the
+logistic's integer logarithm, whose small values come from a table."""
 import numba
 import numpy as np
 
-from rc_plugin.adaptive.arith import FAST_BITS, RECIPROCALS, SMALL_DIVISORS, quotient, reciprocal, small_quotient
+from rc_plugin.adaptive.arith import FAST_BITS, quotient, reciprocal
 
 
 @numba.njit  # not cached: numba would not see a change to arith.py
@@ -47,30 +48,13 @@ def test_quotient_is_floor_division_interpreted():
             assert quotient.py_func(int(a), int(n), inverse) == int(a) // int(n), (a, n)
 
 
-@numba.njit  # not cached, as _mismatches
-def _small_mismatches(numerators, limit):
-    wrong = 0
-    for n in range(1, limit):
-        for a in numerators:
-            if small_quotient(a, n) != a // n:
-                wrong += 1
-    return wrong
-
-
-def test_the_small_divisors_quotient_is_floor_division():
-    """Every divisor the shipped reciprocals cover, over numerators inside and outside the fast path."""
-    numerators, _ = _cases()
-    assert np.array_equal(RECIPROCALS[1:], [reciprocal.py_func(n) for n in range(1, SMALL_DIVISORS)])
-    assert _small_mismatches(numerators[::3], SMALL_DIVISORS) == 0
-
-
-def test_the_tabled_logarithm_and_blend_weights_are_the_functions_they_replace():
+def test_the_logistic_logarithm_is_floor_of_eight_log2_from_its_table_and_beyond():
+    """ilog8 reads its values below SMALL_LOGS from a table built from its loop: both, compiled and interpreted, are
+    floor(8 log2 v), decided on Python integers (v**8 >= 2**k)."""
     from rc_plugin.adaptive.logistic import SMALL_LOGS, _log8_of_bits, ilog8
-    from rc_plugin.adaptive.online import _WEIGHT_OF
-    from rc_plugin.format.bitstream import ADAPTIVE_WEIGHT_ONE_BITS
 
-    # (v << 16 stays within int64 up to 2**46)
-    values = list(range(0, 3 * SMALL_LOGS)) + [(1 << k) + d for k in range(12, 46) for d in (-1, 0, 1)]
-    assert [ilog8(v) for v in values] == [_log8_of_bits.py_func(v) for v in values]
-    assert [ilog8.py_func(v) for v in values[:: 7]] == [_log8_of_bits.py_func(v) for v in values[:: 7]]
-    assert all(_WEIGHT_OF[d] == (1 << ADAPTIVE_WEIGHT_ONE_BITS) // (d * d) for d in range(1, len(_WEIGHT_OF)))
+    # around the table's end and at powers of two (v << 16 stays within int64 up to 2**46)
+    values = list(range(1, 3 * SMALL_LOGS, 5)) + [(1 << k) + d for k in range(12, 46) for d in (-1, 0, 1)]
+    expected = [max(k for k in range(8 * 47) if v ** 8 >= 1 << k) for v in values]
+    assert [ilog8(v) for v in values] == expected
+    assert [ilog8.py_func(v) for v in values] == expected == [_log8_of_bits.py_func(v) for v in values]

@@ -5,7 +5,6 @@ scale). A signed floor division is the dearest integer operation there, so these
 each quotient by a multiply and one correction: the same integer as ``a // n``, exactly, on every machine.
 """
 import numba
-import numpy as np
 
 from ..format import bitstream as bs
 
@@ -39,15 +38,3 @@ def quotient(a, n, inverse):
             return q + 1
         return q
     return a // n
-
-
-#: reciprocal(n) for n below SMALL_DIVISORS (0 at n = 0, never read): the divisors of the running means the coder
-#: keeps (a count below ADAPTIVE_COUNT_LIMIT, or twice one plus one), whose quotient needs no division at all.
-SMALL_DIVISORS = 2 * bs.ADAPTIVE_COUNT_LIMIT + 2
-RECIPROCALS = np.array([0] + [(1 << RECIPROCAL_BITS) // n for n in range(1, SMALL_DIVISORS)], np.int64)
-
-
-@numba.njit(cache=True, inline="always")
-def small_quotient(a, n):
-    """floor(a / n) for 1 <= n < SMALL_DIVISORS: quotient() with the shipped reciprocal."""
-    return quotient(a, n, RECIPROCALS[n])

@@ -68,7 +68,7 @@ def _log8_of_bits(v):
 #: ilog8's values below SMALL_LOGS (most of its arguments), from _log8_of_bits' Python source (integers: the same on
 #: every machine): 8 KiB, which stays in the fastest cache.
 SMALL_LOGS = 1 << 12
-_SMALL_LOG8 = np.array([_log8_of_bits.py_func(v) for v in range(SMALL_LOGS)], np.int16)
+_SMALL_LOG8 = np.array([getattr(_log8_of_bits, "py_func", _log8_of_bits)(v) for v in range(SMALL_LOGS)], np.int16)
 
 
 @numba.njit(cache=True)

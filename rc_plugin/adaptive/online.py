@@ -4,21 +4,14 @@ recent errors, the running means its contexts keep, and the normalised-LMS step 
 Integers only; the encoder and the decoder run the same functions, so their models agree by construction.
 """
 import numba
-import numpy as np
 
 from ..format import bitstream as bs
 from .arith import quotient, reciprocal
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+9046bd5cd5757a5b"
+COMPILED_FOR = "76ec5e05de460601+761d1ad6b300eb53"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
-
-
-#: The blend's weight 2**ONE_BITS // d**2 for d below BLEND_WEIGHTS (0 at d = 0, never read: d >= WEIGHT_BIAS): a
-#: division per prediction and subpixel read from a table instead (16 KiB).
-BLEND_WEIGHTS = 1 << 11
-_WEIGHT_OF = np.array([0] + [(1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d) for d in range(1, BLEND_WEIGHTS)], np.int64)
 
 
 @numba.njit(cache=True, inline="always")  # inlined: a call per subpixel cost 5 % of encoding
@@ -44,7 +37,7 @@ def blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, cl
         if c > 0:
             s += perr[r0, x + 2, c - 1, i]
         d = (s >> shift) + bs.ADAPTIVE_WEIGHT_BIAS
-        wt = _WEIGHT_OF[d] if d < BLEND_WEIGHTS else (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
+        wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
         weights[i] = wt
         sw += wt
         swp += wt * pred[i]

@@ -24,7 +24,6 @@ import numpy as np
 from ..errors import RclError
 from ..format import bitstream as bs, streams
 from ..jitcache import shipped
-from .arith import small_quotient
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_share, guard_step,
                      guarded, mixture, prepare)
@@ -38,7 +37,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, stream_frequen
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+5ca5a0ad663469fe"
+COMPILED_FOR = "76ec5e05de460601+5deeffa1b4c1d67e"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -131,7 +130,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     signs = 3 * signs + (0 if e < -dead_zone else (1 if e <= dead_zone else 2))
                 bctx = signs * BIAS_LEVELS + min(ilog8((spread >> shift) + 1) >> 3, BIAS_LEVELS - 1)
                 n = bias_count[c, bctx]
-                mu = corrected + (small_quotient(2 * bias_total[c, bctx] + n, 2 * n + 1) if n > 0 else 0)
+                mu = corrected + ((2 * bias_total[c, bctx] + n) // (2 * n + 1) if n > 0 else 0)
                 mu = min(max(mu, 0), clip)
                 # scale: the four contexts' mean absolute errors, averaged in the log domain
                 local = abs(ew) + abs(en) + (abs(enw) + abs(ene)) // 2
@@ -148,7 +147,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 logs = 0
                 sk[4] = min(ilog8(mu + 1) >> bs.WIDE_LEVEL_SHIFT, SCALE_BINS - 1)
                 for t in range(contexts):
-                    mad = small_quotient(scale_total[t * nc + c, sk[t]] * 64, scale_count[t * nc + c, sk[t]])
+                    mad = scale_total[t * nc + c, sk[t]] * 64 // scale_count[t * nc + c, sk[t]]
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
                 si = (logs + contexts // 2) // contexts - 24
                 tk = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
@@ -156,7 +155,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
                     if grid:  # the bins of this position in the block
                         ck = (ck >> bs.ADAPTIVE_GRID_BINS_SHIFT) + CALIBRATION_BINS * ((y % GRID) * GRID + x % GRID)
-                    si += ilog8(max(small_quotient(cal_total[c, ck], cal_count[c, ck]), 1)) - 48
+                    si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
                     si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
                     row = si - bs.ADAPTIVE_LOGSCALE_MIN
                 if deep:  # a wide sample: a token and raw bits (rc_plugin.adaptive.tokens)

@@ -17,7 +17,7 @@ from .logistic import TOTAL, below
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+e7d968a3e4a3533d"
+COMPILED_FOR = "76ec5e05de460601+7a44189d3e06025a"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
 
 BINS = bs.ADAPTIVE_SSE_BINS
