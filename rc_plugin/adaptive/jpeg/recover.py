@@ -175,6 +175,17 @@ def _virtual(plane: np.ndarray, grid: Grid, down: int, across: int) -> np.ndarra
     return np.pad(plane, pad, mode="edge")
 
 
+def _quantise_loosely(samples: np.ndarray, table: np.ndarray, known: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """quantise's coefficients for the blocks (n, 8, 8), and where they do not reproduce every known sample, those of
+    a second try that need only reproduce the exact ones (the samples of clamped pixels being guesses), if found."""
+    k, found = quantise(samples, table, known)
+    retry = np.flatnonzero(~found & np.any(known & ~exact, axis=(1, 2)))
+    if retry.size:
+        again, found_again = quantise(samples[retry], table, exact[retry])
+        k[retry[found_again]] = again[found_again]
+    return k
+
+
 def recover_tile(tile: np.ndarray, grid: Grid) -> Recovered:
     """The JPEG of tile (h, w, 1 or 3) uint8 whose window at (grid.top, grid.left) it is, as far as it is found."""
     th, tw = tile.shape[:2]
@@ -184,13 +195,18 @@ def recover_tile(tile: np.ndarray, grid: Grid) -> Recovered:
     down, across = component_shape(height, width, factors, 0)
     inside = np.pad(np.ones((th, tw), bool), ((grid.top, 8 * down - height), (grid.left, 8 * across - width)))
     known = to_blocks(inside).reshape(-1, 8, 8)  # the tile's own samples: what the blocks must reproduce
+    if tile.shape[2] == 3:  # a pixel with a channel at 0 or 255 has several (Y, Cb, Cr); its plane values are a guess
+        clamped = np.any((tile == 0) | (tile == 255), axis=-1)
+        exact = known & ~to_blocks(_virtual(clamped, grid, down, across)).reshape(-1, 8, 8)
+    else:
+        exact = known
     luma = to_blocks(_virtual(planes[0], grid, down, across)).reshape(-1, 8, 8)
-    coefficients = [quantise(luma, grid.tables[0], known)[0].reshape(down, across, 8, 8)]
+    coefficients = [_quantise_loosely(luma, grid.tables[0], known, exact).reshape(down, across, 8, 8)]
     down, across = component_shape(height, width, factors, 1)
     for chroma, table in zip(planes[1:], grid.tables[1:]):
         if grid.sampling == JPEG_444:
             samples = to_blocks(_virtual(chroma, grid, down, across)).reshape(-1, 8, 8)
-            k = quantise(samples, table, known)[0]
+            k = _quantise_loosely(samples, table, known, exact)
         else:
             h, v = factors
             full = _virtual(chroma, grid, down * v, across * h)
