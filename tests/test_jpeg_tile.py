@@ -203,6 +203,17 @@ def test_blocks_of_clamped_pixels_are_found_from_their_other_pixels(photos, monk
     assert loose < 0.5 * _wrong_samples(image, grid)  # 4,856
 
 
+def test_subsampled_chroma_is_corrected_by_its_decodings_error(photos, monkeypatch):
+    """4:2:0 chroma, solved back through the upsampling and rounded, then corrected by what its decoding gets wrong:
+    fewer wrong samples than the rounding alone leaves."""
+    _, image = decoded_jpeg(photos["osprey"][:128, :192], quality=95, subsampling=2)
+    grid = recover.detect(image)
+    assert grid.sampling == JPEG_420
+    corrected = _wrong_samples(image, grid)  # 149 when written
+    monkeypatch.setattr(recover, "CHROMA_CORRECTIONS", 0)
+    assert corrected < 0.7 * _wrong_samples(image, grid)  # 375
+
+
 @pytest.mark.parametrize("top, left", [(5, 3), (11, 14)])
 def test_a_crop_of_a_decoded_jpeg_is_found_at_its_grid(photos, top, left):
     """A crop that starts inside the JPEG's first MCU: the tile is the window at (top, left) of a JPEG of its own."""

@@ -107,9 +107,9 @@ def _upsample_real(c: np.ndarray, h_factor: int, v_factor: int) -> np.ndarray:
     return c
 
 
-def subsampled_chroma(up: np.ndarray, h_factor: int, v_factor: int) -> np.ndarray:
-    """The real-valued chroma plane that upsamples closest to the upsampled samples `up`: CHROMA_ROUNDS Landweber
-    steps on the means of each sample's h x v outputs, from those means."""
+def subsampled_chroma(up: np.ndarray, h_factor: int, v_factor: int, rounds: int = CHROMA_ROUNDS) -> np.ndarray:
+    """The real-valued chroma plane that upsamples closest to the upsampled samples `up`: `rounds` Landweber steps
+    on the means of each sample's h x v outputs, from those means."""
     hh, ww = -(-up.shape[0] // v_factor), -(-up.shape[1] // h_factor)
     padded = np.pad(np.asarray(up, np.float64), ((0, hh * v_factor - up.shape[0]), (0, ww * h_factor - up.shape[1])),
                     mode="edge")
@@ -118,6 +118,6 @@ def subsampled_chroma(up: np.ndarray, h_factor: int, v_factor: int) -> np.ndarra
         return a.reshape(hh, v_factor, ww, h_factor).mean(axis=(1, 3))
 
     c = means(padded)
-    for _ in range(CHROMA_ROUNDS):
+    for _ in range(rounds):
         c = c + means(padded - _upsample_real(c, h_factor, v_factor))
     return c

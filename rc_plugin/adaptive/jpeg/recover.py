@@ -36,6 +36,10 @@ TEXTURE, TEXTURED_BLOCKS, ESTIMATE_BLOCKS = 24, 256, 2048  # (at most ESTIMATE_B
 #: Where the steps found are no standard quality's, each quality's tables are tried on the first STANDARD_TRIAL_BLOCKS
 #: luma blocks, and the best is a candidate (a small or flat image shows too few steps to find them).
 STANDARD_TRIAL_BLOCKS = 256
+#: A subsampled chroma's coefficients are corrected by their decoding's error, solved back through the upsampling
+#: in CORRECTION_ROUNDS Landweber steps, at most CHROMA_CORRECTIONS times (on the JPEG-decoded set's 4:2:0 photos 5
+#: steps did as well as 30, and a third of the wrong samples went).
+CHROMA_CORRECTIONS, CORRECTION_ROUNDS = 6, 5
 
 
 class Grid(NamedTuple):
@@ -186,6 +190,37 @@ def _quantise_loosely(samples: np.ndarray, table: np.ndarray, known: np.ndarray,
     return k
 
 
+def _subsampled_blocks(chroma: np.ndarray, table: np.ndarray, grid: Grid, factors: tuple[int, int], down: int,
+                       across: int, height: int, width: int) -> np.ndarray:
+    """The (n, 8, 8) coefficients of a subsampled chroma component whose decoding (upsampled as the decoder does)
+    reproduces the tile's samples `chroma` (th, tw) as far as found: the plane solved back through the upsampling and
+    rounded in the DCT domain, then corrected by the decoding's own error solved back the same way while that
+    leaves fewer samples wrong."""
+    h, v = factors
+    full = _virtual(chroma, grid, down * v, across * h)
+    k = np.round(forward_dct(to_blocks(subsampled_chroma(full, h, v)).reshape(-1, 8, 8)) / table).astype(np.int64)
+
+    def error(k: np.ndarray) -> np.ndarray:
+        p = plane(k.reshape(down, across, 8, 8), table)[: -(-height // v), : -(-width // h)]
+        out = np.zeros(full.shape)
+        out[grid.top : height, grid.left : width] = chroma - upsample(p, h, v)[grid.top : height, grid.left : width]
+        return out
+
+    e = error(k)
+    wrong = np.count_nonzero(e)
+    for _ in range(CHROMA_CORRECTIONS):
+        if not wrong:
+            break
+        step = np.round(forward_dct(to_blocks(subsampled_chroma(e, h, v, CORRECTION_ROUNDS)).reshape(-1, 8, 8) + 128)
+                        / table)
+        trial = k + step.astype(np.int64)
+        e_trial = error(trial)
+        if np.count_nonzero(e_trial) >= wrong:
+            break
+        k, e, wrong = trial, e_trial, np.count_nonzero(e_trial)
+    return k
+
+
 def recover_tile(tile: np.ndarray, grid: Grid) -> Recovered:
     """The JPEG of tile (h, w, 1 or 3) uint8 whose window at (grid.top, grid.left) it is, as far as it is found."""
     th, tw = tile.shape[:2]
@@ -208,9 +243,6 @@ def recover_tile(tile: np.ndarray, grid: Grid) -> Recovered:
             samples = to_blocks(_virtual(chroma, grid, down, across)).reshape(-1, 8, 8)
             k = _quantise_loosely(samples, table, known, exact)
         else:
-            h, v = factors
-            full = _virtual(chroma, grid, down * v, across * h)
-            values = forward_dct(to_blocks(subsampled_chroma(full, h, v)).reshape(-1, 8, 8))
-            k = np.round(values / table).astype(np.int64)
+            k = _subsampled_blocks(chroma, table, grid, factors, down, across, height, width)
         coefficients.append(k.reshape(down, across, 8, 8))
     return Recovered(coefficients, height, width)
