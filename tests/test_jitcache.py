@@ -1,5 +1,6 @@
 """The built package carries the coders' machine code (rc_plugin.jitcache): a fresh process with an empty numba
-cache encodes and decodes a photo, a drawing, a generic tile and a 16-bit photo without compiling anything."""
+cache encodes and decodes a photo, a drawing, a generic tile, a 16-bit photo, a JPEG tile and a photo whose tile
+holds a stream per channel (decoded side by side) without compiling anything."""
 import json
 import os
 import subprocess
@@ -17,7 +18,8 @@ import numpy as np
 from PIL import Image
 import rc_plugin
 from rc_plugin import jitcache
-photo = np.asarray(Image.open(sys.argv[1]).convert("RGB"))[100:164, 200:264].copy()
+whole = np.asarray(Image.open(sys.argv[1]).convert("RGB"))  # one tile of a stream per channel, decoded side by side
+photo = whole[100:164, 200:264].copy()
 drawing = np.zeros((64, 64, 3), np.uint8)
 drawing[8:40, 8:56] = (200, 30, 30)
 drawing[::9] = (250, 250, 250)
@@ -27,7 +29,7 @@ wide = ((photo.astype(np.int64) << 4) + rng.integers(0, 16, photo.shape)).astype
 out = io.BytesIO()  # format 15: a JPEG tile, at a quality whose blocks the encoder must search for
 Image.fromarray(photo).save(out, "JPEG", quality=95)
 jpeg = np.asarray(Image.open(out))
-for image in (photo, photo[..., 0].copy(), drawing, repeated, wide, jpeg):
+for image in (photo, photo[..., 0].copy(), drawing, repeated, wide, jpeg, whole):
     assert np.array_equal(rc_plugin.decode(rc_plugin.encode(image)), image)
 print(json.dumps({d.py_func.__name__: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()),
                                         bool(d._cache.shipped._load_index())] for d in jitcache.FUNCTIONS}))

@@ -50,6 +50,7 @@ def padded(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     buffer = np.zeros(int(sizes.sum()) + PAD * len(parts), np.uint8)
     for part, start in zip(parts, starts):
         buffer[start : start + len(part)] = np.frombuffer(part, np.uint8)
+    buffer.flags.writeable = False  # read-only as a single stream's: one compiled specialisation, the one shipped
     return buffer, starts, starts + sizes
 
 
