@@ -214,6 +214,25 @@ def test_subsampled_chroma_is_corrected_by_its_decodings_error(photos, monkeypat
     assert corrected < 0.7 * _wrong_samples(image, grid)  # 375
 
 
+def test_a_crop_of_a_4_4_0_jpeg_is_a_jpeg_tile_and_comes_back_exactly(photos):
+    """Pillow writes no 4:4:0, so the decoder's own decoding of chroma halved down makes one; cropped off its grid, it
+    takes the subsampled chroma's corrections along the vertical axis alone."""
+    from rc_plugin.adaptive.jpeg.planes import forward_dct, to_blocks
+    from rc_plugin.adaptive.jpeg.quant_tables import standard_tables
+    from rc_plugin.format.jpeg_bits import JPEG_440
+
+    ycc = np.asarray(Image.fromarray(photos["lake"][:160, :240]).convert("YCbCr")).astype(np.int64)
+    luma_steps, chroma_steps = standard_tables(85)
+    planes = [ycc[..., 0]] + [(ycc[0::2, :, c] + ycc[1::2, :, c]) // 2 for c in (1, 2)]
+    coefficients = [np.round(forward_dct(to_blocks(p)) / t).astype(np.int64)
+                    for p, t in zip(planes, (luma_steps, chroma_steps, chroma_steps))]
+    decoded = inverse.decode(coefficients, [luma_steps, chroma_steps, chroma_steps], (1, 2), 160, 240)
+    crop = np.ascontiguousarray(decoded.astype(np.uint8)[13:, 6:])
+    data = rc_plugin.encode(crop)
+    assert tile_kinds(data) == ["jpeg"] and tiles(data)[0].sampling == JPEG_440
+    assert np.array_equal(rc_plugin.decode(data), crop)
+
+
 @pytest.mark.parametrize("top, left", [(5, 3), (11, 14)])
 def test_a_crop_of_a_decoded_jpeg_is_found_at_its_grid(photos, top, left):
     """A crop that starts inside the JPEG's first MCU: the tile is the window at (top, left) of a JPEG of its own."""
