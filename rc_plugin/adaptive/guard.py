@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     3 every preset in every order. Each level's candidates include the level below's, so a higher effort writes no
     larger tile, but where it finds a preset without secondary estimation within SSE_MIN_SAVING of one with it.
     """
-    from . import plane_coder as adaptive, generic, indexed, mixers  # numba loads at the first tile
+    from . import plane_coder as adaptive, indexed, mixers  # numba loads at the first tile
 
     def adaptive_records() -> list[AdaptiveTile]:
         """The adaptive coder's records of the colour: an adaptive tile; above effort 1 a tuned one for each preset
@@ -221,14 +222,24 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         rough = (1 - repeats) * np.log2(n) * h * w / 8
         if n * INDEX_PIXELS_PER_COLOUR <= h * w and rough < INDEX_TRY_RATIO * bar:
             keep(palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n)))
-    # generic rows, of the index plane where it fits in bytes, else of the colour
-    as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
-    plane = indices.astype(np.uint8)[..., None] if as_indices else colour
-    rows = generic.filter_rows(plane)
-    if n <= limit or len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * bar:
-        stream = generic.compress_rows(rows)
-        keep(palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha))
+    rows = _generic_rows(colour, indices, n, palette_tile, alpha, bar, always=n <= limit)
+    if rows is not None:
+        keep(rows)
     return best
+
+
+def _generic_rows(colour: np.ndarray, indices: np.ndarray, n: int, palette_tile: Callable[[int, bytes], PaletteTile],
+                  alpha: bytes, bar: int, always: bool = False) -> Record | None:
+    """Generic rows of the index plane of n colours where it fits in bytes, else of the colour: where `always`, or
+    their fast DEFLATE comes within GENERIC_TRY_RATIO of bar (the smallest record's size so far); else None."""
+    from . import generic
+
+    as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
+    rows = generic.filter_rows(indices.astype(np.uint8)[..., None] if as_indices else colour)
+    if not always and len(zlib.compress(rows, 1)) >= GENERIC_TRY_RATIO * bar:
+        return None
+    stream = generic.compress_rows(rows)
+    return palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha)
 
 
 def code_residual_tile(residual: np.ndarray, channels: int) -> Record:
@@ -237,7 +248,7 @@ def code_residual_tile(residual: np.ndarray, channels: int) -> Record:
     whose smooth model cost 10 to 30 times as much on every residual measured; docs/models.md, "The JPEG tile");
     generic rows where their fast DEFLATE comes within GENERIC_TRY_RATIO of it, and the records code_lossless_tile
     tries where the residual has more colours than a palette holds."""
-    from . import generic, indexed  # numba loads at the first tile
+    from . import indexed  # numba loads at the first tile
 
     colour = np.ascontiguousarray(residual[..., :channels])
     colours, indices = palette_and_indices(colour)
@@ -245,11 +256,10 @@ def code_residual_tile(residual: np.ndarray, channels: int) -> Record:
     if n > PLANE_MAX_COLOURS[PLANE_INDEXED]:
         return code_lossless_tile(colour, channels, effort=1)
     packed = pack_palette(colours)
-    best: Record = PaletteTile(PLANE_INDEXED, n, packed, indexed.encode_indices(indices, n), b"")
-    as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
-    rows = generic.filter_rows(indices.astype(np.uint8)[..., None] if as_indices else colour)
-    if len(zlib.compress(rows, 1)) < GENERIC_TRY_RATIO * _size(best):
-        stream = generic.compress_rows(rows)
-        other = PaletteTile(PLANE_GENERIC, n, packed, stream, b"") if as_indices else GenericTile(stream, b"")
-        best = min(best, other, key=_size)
-    return best
+
+    def palette_tile(plane: int, stream: bytes) -> PaletteTile:
+        return PaletteTile(plane, n, packed, stream, b"")
+
+    best: Record = palette_tile(PLANE_INDEXED, indexed.encode_indices(indices, n))
+    rows = _generic_rows(colour, indices, n, palette_tile, b"", _size(best))
+    return best if rows is None else min(best, rows, key=_size)

@@ -136,17 +136,23 @@ def component_shape(height: int, width: int, factors: tuple[int, int], component
     return (down * v, across * h) if component == 0 else (down, across)
 
 
+def component_samples(blocks: np.ndarray, table: np.ndarray, factors: tuple[int, int], component: int, height: int,
+                      width: int) -> np.ndarray:
+    """A component's (height, width) samples, int64, of a JPEG of height x width (luma at factors (h, v), component 0;
+    chroma at (1, 1)): its blocks' plane cut to the samples the image needs, then upsampled."""
+    hmax, vmax = factors
+    h, v = factors if component == 0 else (1, 1)
+    p = plane(blocks, table)[: -(-height * v // vmax), : -(-width * h // hmax)]
+    return upsample(p, hmax // h, vmax // v)[:height, :width]
+
+
 def decode(coefs: list[np.ndarray], tables: list[np.ndarray], factors: tuple[int, int], height: int,
            width: int) -> np.ndarray:
     """The pixels of a JPEG of height x width: (H, W, 1) for one component, (H, W, 3) RGB for three (YCbCr, luma
     at factors (h, v), chroma at (1, 1)), int64 0..255. coefs[c]: (down, across, 8, 8) row-major blocks as
     component_shape gives; tables[c]: its (8, 8) steps."""
-    hmax, vmax = factors
-    planes = []
-    for c, (blocks, table) in enumerate(zip(coefs, tables)):
-        h, v = factors if c == 0 else (1, 1)
-        p = plane(blocks, table)[: -(-height * v // vmax), : -(-width * h // hmax)]  # the samples the image needs
-        planes.append(upsample(p, hmax // h, vmax // v)[:height, :width])
+    planes = [component_samples(blocks, table, factors, c, height, width)
+              for c, (blocks, table) in enumerate(zip(coefs, tables))]
     if len(planes) == 1:
         return planes[0][..., None]
     return ycc_to_rgb(*planes)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...format.jpeg_bits import JPEG_420, JPEG_422, JPEG_440, JPEG_444, JPEG_GREY, JPEG_SAMPLINGS
 from .blocks import quantise
-from .inverse import component_shape, idct, plane, upsample
+from .inverse import component_samples, component_shape, idct, plane, upsample
 from .planes import forward_dct, reachable, subsampled_chroma, to_blocks, ycc_planes
 from .quant_tables import estimate_steps, standard_quality, standard_tables
 
@@ -201,9 +201,9 @@ def _subsampled_blocks(chroma: np.ndarray, table: np.ndarray, grid: Grid, factor
     k = np.round(forward_dct(to_blocks(subsampled_chroma(full, h, v)).reshape(-1, 8, 8)) / table).astype(np.int64)
 
     def error(k: np.ndarray) -> np.ndarray:
-        p = plane(k.reshape(down, across, 8, 8), table)[: -(-height // v), : -(-width // h)]
+        decoded = component_samples(k.reshape(down, across, 8, 8), table, factors, 1, height, width)
         out = np.zeros(full.shape)
-        out[grid.top : height, grid.left : width] = chroma - upsample(p, h, v)[grid.top : height, grid.left : width]
+        out[grid.top : height, grid.left : width] = chroma - decoded[grid.top :, grid.left :]
         return out
 
     e = error(k)
@@ -215,9 +215,10 @@ def _subsampled_blocks(chroma: np.ndarray, table: np.ndarray, grid: Grid, factor
                         / table)
         trial = k + step.astype(np.int64)
         e_trial = error(trial)
-        if np.count_nonzero(e_trial) >= wrong:
+        wrong_trial = np.count_nonzero(e_trial)
+        if wrong_trial >= wrong:
             break
-        k, e, wrong = trial, e_trial, np.count_nonzero(e_trial)
+        k, e, wrong = trial, e_trial, wrong_trial
     return k
 
 
