@@ -12,7 +12,8 @@ From format 10 on, a file is written in the oldest format that reads it (rc_plug
 image of 8-bit samples in format 9 (BYTE_VERSION), so its cases (and --new-model, --new-mixer) stay in
 tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases); v12 the tuned
 tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases); v14 the streams split
-by channel (format14_cases); v15 the JPEG tiles (format15_cases).
+by channel (format14_cases); v15 the JPEG tiles (format15_cases); v16 the learned tuned tiles with secondary
+estimation (format16_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -435,6 +436,26 @@ def format14_cases() -> list[dict]:
     ]
 
 
+def format16_cases() -> list[dict]:
+    """Format 16's learned tuned tiles with secondary estimation of the mixture: format 13's cases, each recoded in its
+    preset's twin with it (every mixer, order and mode as there), and the encoder's own choice with the large mixer on
+    a photo crop where that wins (in place of format 13's photo decoded from a JPEG, now a JPEG tile)."""
+    from rc_plugin.adaptive.guard import SSE_PRESET
+
+    sixteen = []
+    for case in format13_cases():
+        if "retune" not in case:
+            continue
+        twin = SSE_PRESET[case["retune"]]
+        case = dict(case, name=case["name"].replace("learned_tuned_", "learned_sse_"), retune=twin,
+                    pixels=case["pixels"].replace(f"preset {case['retune']}", f"preset {twin}"))
+        sixteen.append(case)
+    crop = photo("colosseum")[100:164, 40:136]
+    sixteen.append(dict(name="learned_sse_photo", pixels="colosseum.png[100:164, 40:136] as the encoder codes it",
+                        arr=crop, options={"mixer": "large"}, kind="learned tuned"))
+    return sixteen
+
+
 def via_jpeg(arr: np.ndarray, **options) -> np.ndarray:
     """The pixels Pillow decodes from the JPEG it writes of arr (the golden file holds them, not the JPEG)."""
     import io
@@ -546,7 +567,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format15_cases()),
+        "files": write_files(format16_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

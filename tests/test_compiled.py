@@ -148,8 +148,10 @@ import numpy as np
 import pytest
 assert numba.config.DISABLE_JIT
 np.seterr(all="raise")
-from rc_plugin.adaptive import plane_coder
+from rc_plugin.adaptive import mixers, plane_coder
 pixels, options = np.load(sys.argv[1]), json.loads(sys.argv[2])
+if "mixer" in options:  # a released mixer's id
+    options["net"] = mixers.load(options.pop("mixer"))
 data = plane_coder.encode_plane(pixels, **{k: v for k, v in options.items() if k != "threads"})
 assert np.array_equal(plane_coder.decode_plane(data, *pixels.shape, **{k: v for k, v in options.items() if k != "split"}),
                       pixels)
@@ -193,6 +195,20 @@ def test_every_preset_compiled_equals_interpreted(preset, tmp_path):
     data = plane_coder.encode_plane(pixels, preset=preset)
     assert np.array_equal(plane_coder.decode_plane(data, *pixels.shape, preset=preset), pixels)
     assert _interpreted_plane(pixels, {"preset": preset}, tmp_path) == data
+
+
+@pytest.mark.parametrize("preset", [p for p, row in enumerate(bitstream.ADAPTIVE_PRESETS) if row[3]])
+def test_secondary_estimation_of_the_mixture_compiled_equals_interpreted(preset, tmp_path):
+    """A learned tile's mixture mapped by secondary estimation (format 16), kept only where smaller: the small mixer
+    in each preset with it, on the crop above, compiled and interpreted, to the same bytes; not the stream without
+    it."""
+    from rc_plugin.adaptive import guard, mixers, plane_coder
+
+    pixels = np.ascontiguousarray(_photo("jpeg_decoded/jpeg_photo")[20:44, 30:58])
+    data = plane_coder.encode_plane(pixels, mixers.load(1), preset=preset)
+    assert np.array_equal(plane_coder.decode_plane(data, *pixels.shape, mixers.load(1), preset=preset), pixels)
+    assert data != plane_coder.encode_plane(pixels, mixers.load(1), preset=guard._without_sse(preset))
+    assert _interpreted_plane(pixels, {"preset": preset, "mixer": 1}, tmp_path) == data
 
 
 

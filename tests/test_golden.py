@@ -130,21 +130,31 @@ def test_golden_tuned_files_cover_their_paths(version, prefix):
     _assert_modes_metadata_and_grey(tuned, "tuned")
 
 
-def test_golden_learned_tuned_files_cover_their_paths():
-    """Format 13's files hold learned tuned tiles of every preset a learned tile may name, every channel order and
-    every released mixer, in the modes, tiles and parts their names say; the photo decoded from a JPEG is the encoder's
-    own choice with the large mixer, the grid preset."""
-    from rc_plugin.format.bitstream import ADAPTIVE_LEARNED_PRESETS, ADAPTIVE_ORDERS
+@pytest.mark.parametrize("version, prefix", [(13, "learned_tuned"), (16, "learned_sse")])
+def test_golden_learned_tuned_files_cover_their_paths(version, prefix):
+    """Format 13's files hold learned tuned tiles of every preset a learned tile may name, format 16's of every preset
+    with secondary estimation (which it added), each in every channel order and with every released mixer, in the
+    modes, tiles and parts their names say; format 13's photo decoded from a JPEG is the encoder's own choice with the
+    large mixer, the grid preset, and format 16's photo crop its choice of the second preset with secondary
+    estimation."""
+    from rc_plugin.format.bitstream import ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_ORDERS
     from rc_plugin.format.records import MIXER_NAMES
 
-    learned = {e["name"][:-4]: read(13, e["name"]) for e in MANIFESTS[13]["files"]}
-    named = {name: [(t.preset, t.order, t.mixer) for t in tiles(data)] for name, data in learned.items()
+    first = ADAPTIVE_LEARNED_PRESETS_OF_VERSION.get(version - 1, 0)  # the presets this version added
+    learned = {e["name"][:-4].replace(prefix, "learned_tuned"): read(version, e["name"])
+               for e in MANIFESTS[version]["files"]}
+    named = {name: [(t.preset - first, t.order, t.mixer) for t in tiles(data)] for name, data in learned.items()
              if name != "learned_tuned_wide_record"}
     assert all(tile_kinds(learned[name]) == ["learned tuned"] * len(n) for name, n in named.items())
-    assert {n[0] for ns in named.values() for n in ns} == set(range(ADAPTIVE_LEARNED_PRESETS))
+    added = ADAPTIVE_LEARNED_PRESETS_OF_VERSION[version] - first
+    assert {n[0] for ns in named.values() for n in ns} == set(range(added))
     assert {n[1] for ns in named.values() for n in ns} == set(range(len(ADAPTIVE_ORDERS)))
     assert {n[2] for ns in named.values() for n in ns} == set(MIXER_NAMES)
-    assert named["learned_tuned_jpeg_photo"] == [(2, 0, 3)] and len(named["learned_tuned_two_tiles"]) == 2
+    if version == 13:
+        assert named["learned_tuned_jpeg_photo"] == [(2, 0, 3)]
+    else:
+        assert named["learned_tuned_photo"] == [(1, 0, 3)]
+    assert len(named["learned_tuned_two_tiles"]) == 2
     assert named["learned_tuned_bgr"][0][:2] == (0, 1) and named["learned_tuned_gbr_grid"][0][:2] == (2, 2)
     assert wide_part_kinds(learned["learned_tuned_wide_record"]) == ["offset:learned tuned"]
     _assert_modes_metadata_and_grey(learned, "learned_tuned")

@@ -20,8 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ..format.alpha import encode_alpha
-from ..format.bitstream import (ADAPTIVE_LEARNED_PRESETS, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC,
-                                PLANE_INDEXED)
+from ..format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
 from ..format.records import (PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile, PaletteTile,
                               TunedTile)
 from ..options import DEFAULT_EFFORT
@@ -49,6 +48,9 @@ ORDER_SAMPLE_ROWS = 64
 #: A preset with secondary estimation (format 12) decodes about 30 % slower than one without, so it is kept only
 #: where it makes the tile at least this share smaller than the best without (docs/models.md, "Secondary estimation").
 SSE_MIN_SAVING = 1 / 256
+#: A learned tile (format 16) keeps it where it saves this share: beside the network it adds about 15 % to decoding,
+#: not 30 % (docs/models.md, "Secondary estimation of the learned mixer").
+LEARNED_SSE_MIN_SAVING = 1 / 1024
 #: The column of ADAPTIVE_PRESETS that says secondary estimation, and each preset without it: its twin with it.
 SSE = 3
 SSE_PRESET = {p: next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE])
@@ -62,8 +64,6 @@ AHEAD_PRESET = SSE_PRESET[max(SSE_PRESET)]
 GENERIC_TRY_RATIO = 1.5
 # a palette of at most the limit's colours fits the byte-sized index planes (the adaptive coder's, generic rows')
 assert max(PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS) <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE]
-# every preset without secondary estimation is one a learned tuned tile may name
-assert all(p < ADAPTIVE_LEARNED_PRESETS for p in SSE_PRESET)
 
 
 def _size(record: Record) -> int:
@@ -132,7 +132,9 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         effort 3 every preset with it too. A preset with it is kept only where it saves SSE_MIN_SAVING. Then (with a
         mixer) the learned one, and where the smallest so far is tuned, the learned one in its order with its preset
         (the twin without secondary estimation, if it has it): a learned tuned tile (format 13); at effort 3 also in
-        effort 2's choice (the best in the sampled order), so that no tile grows with effort."""
+        effort 2's choice (the best in the sampled order), so that no tile grows with effort. Above effort 1 the
+        smallest learned record again with secondary estimation (format 16), kept where it saves
+        LEARNED_SSE_MIN_SAVING."""
         with ThreadPoolExecutor(workers) as pool:
             sizes = []
             in_orders = channels == 3 and not indices_of_a_palette
@@ -178,8 +180,16 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
             wanted = dict.fromkeys((_without_sse(_named(r)[0]), _named(r)[1]) for r in smallest)
             tuned = [(p, k, pool.submit(adaptive.encode_plane, in_order(k), mixers.load(mixer), preset=p))
                      for p, k in wanted if p or k]
-            records += [LearnedTunedTile(t.result(), alpha, mixer, p, k) for p, k, t in tuned]
-            return records + [LearnedTile(learned.result(), alpha, mixer)]
+            learned_records = [LearnedTunedTile(t.result(), alpha, mixer, p, k) for p, k, t in tuned]
+            learned_records.append(LearnedTile(learned.result(), alpha, mixer))
+            if effort > 1:  # the smallest again with secondary estimation of its mixture (format 16)
+                best = min(learned_records, key=_size)
+                p, k = _named(best)
+                twin = LearnedTunedTile(adaptive.encode_plane(in_order(k), mixers.load(mixer), preset=SSE_PRESET[p]),
+                                        alpha, mixer, SSE_PRESET[p], k)
+                if _size(twin) <= _size(best) * (1 - LEARNED_SSE_MIN_SAVING):
+                    learned_records.append(twin)
+            return records + learned_records
 
     def in_order(k: int) -> np.ndarray:
         return colour[..., ADAPTIVE_ORDERS[k]] if k else colour

@@ -14,11 +14,11 @@ import numpy as np
 from ..format import bitstream as bs
 from .arith import quotient, reciprocal
 from .indexed import SQUASH as _SQUASH  # squash(x) = 4096 / (1 + e^(-x/256)), x = -2048..2047
-from .logistic import HALF, TOTAL, ilog8
+from .logistic import HALF, TOTAL, below, ilog8
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+340afc89d1d2435b"
+COMPILED_FOR = "3a3ba16be823a313+b53c4d35e91eeeb6"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES
@@ -192,16 +192,40 @@ def guard_step(state, share, f_net, f_own, f_coded):
     return min(max(state + step, -bs.MIXER_GUARD_LIMIT), bs.MIXER_GUARD_LIMIT)
 
 
+@numba.njit(cache=True, inline="always")  # inlined: a call passes 7 arrays, each two atomic reference counts
+def guard_after(state, share, cdf, mus, rows, mults, clos, total, row, mu, clo, span, v, f_coded):
+    """guard_step after value v, coded with frequency f_coded: the network's mixture's frequency of v (mus .. total,
+    from mixture()) against the coder's logistic's (row, mu, clo, span)."""
+    f_net = below_mix(cdf, mus, rows, mults, clos, total, v + 1) - below_mix(cdf, mus, rows, mults, clos, total, v)
+    f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
+    return guard_step(state, share, f_net, f_own, f_coded)
+
+
 @numba.njit(cache=True, inline="always")  # inlined: up to a dozen calls a subpixel, each 5 arrays' reference counts
 def below_mix(cdf, mus, rows, mults, clos, total, b):
     """Frequency of the values < b (0..256) under the mixture: its mass scaled to TOTAL - 256, plus one for each
     value (as logistic.below for one component)."""
     if total <= 0:
         return b * (TOTAL >> 8)
+    return (_mass_below(cdf, mus, rows, mults, clos, b) * (TOTAL - 256)) // total + b
+
+
+@numba.njit(cache=True, inline="always")  # inlined: as below_mix
+def mixture_cdf(cdf, mus, rows, mults, clos, total, b):
+    """The mixture's CDF at the values < b (0..256) in 0..TOTAL, without below_mix's one for each value: what
+    secondary estimation maps (rc_plugin.adaptive.sse, format 16), which adds its own."""
+    if total <= 0:
+        return b * (TOTAL >> 8)
+    return (_mass_below(cdf, mus, rows, mults, clos, b) * TOTAL) // total
+
+
+@numba.njit(cache=True, inline="always")
+def _mass_below(cdf, mus, rows, mults, clos, b):
+    """The mixture's mass at the values < b, in the units of mixture()'s total."""
     g = 0
     for k in range(COMPONENTS):
         g += mults[k] * (cdf[rows[k], HALF + 8 * b - 4 - mus[k]] - clos[k])
-    return (g * (TOTAL - 256)) // total + b
+    return g
 
 
 @numba.njit(cache=True)

@@ -11,7 +11,8 @@ Per subpixel (R, then G, then B, at each pixel):
   contexts (the blend's error estimate, the neighbours' error energy, the earlier channels' error at this pixel, how
   far the predictions disagree), averaged in the log domain, then calibrated per scale by the ratio of the errors
   seen to the logistic's own mean deviation (with a preset's grid flag, per position in the 8x8 blocks too); with its
-  sse flag, the logistic's CDF mapped by secondary estimation (rc_plugin.adaptive.sse).
+  sse flag, the logistic's CDF (or, from format 16, the learned mixer's) mapped by secondary estimation
+  (rc_plugin.adaptive.sse).
 
 Encoder and decoder run the same function (``decoding`` says which), so their models agree by construction; integer
 arithmetic and shipped tables only, so the bytes decode the same on every machine (numba, no fastmath).
@@ -25,19 +26,19 @@ from ..errors import RclError
 from ..format import bitstream as bs, streams
 from ..jitcache import shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
-from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_share, guard_step,
-                     guarded, mixture, prepare)
+from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_after,
+                     guard_share, guarded, mixture, prepare)
 from .online import blend_predictions, learn, update
 from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, SCALE_BINS, SCALE_CONTEXTS,
                           RING, new_state)
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict, predict_call
 from .rangecoder import END, POS, close_streams, decoder_normalise, encoder_normalise, load, open_streams, store
 from . import pipeline, sse
-from .tokens import code_sample, code_sample_logistic, reachable, stream_frequencies
+from .tokens import code_sample, code_sample_logistic, reachable, sample_type, stream_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+5deeffa1b4c1d67e"
+COMPILED_FOR = "3a3ba16be823a313+b64d4b787b355ffe"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -189,7 +190,9 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     unit = rng >> bs.ADAPTIVE_FREQ_BITS
                     if decoding:
                         target = min(code // unit, TOTAL - 1)
-                        if use_net:
+                        if use_net and secondary:  # the mixture's CDF mapped
+                            v = sse.find_sse_mix(cdf, mus, rows, coded, clos, coded_total, mu, target, knots)
+                        elif use_net:
                             v = find_mix(cdf, mus, rows, coded, clos, coded_total, mu, target)
                         elif secondary:
                             v = sse.find_sse(cdf, row, mu, clo, span, target, knots)
@@ -198,18 +201,20 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         img[y, x, c] = v
                     else:
                         v = np.int64(img[y, x, c])
-                    if use_net:
+                    if use_net and secondary:
+                        start, freq = sse.code_mix(cdf, mus, rows, coded, clos, coded_total, v, sse_bins, sse_totals,
+                                                   sse_ctx, knots)
+                    elif use_net:
                         start = below_mix(cdf, mus, rows, coded, clos, coded_total, v)
                         freq = below_mix(cdf, mus, rows, coded, clos, coded_total, v + 1) - start
-                        f_net = (below_mix(cdf, mus, rows, mults, clos, total, v + 1)
-                                 - below_mix(cdf, mus, rows, mults, clos, total, v))
-                        f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
-                        guard[c, 0] = guard_step(guard[c, 0], share, f_net, f_own, freq)
                     elif secondary:
                         start, freq = sse.code(cdf, row, mu, clo, span, v, sse_bins, sse_totals, sse_ctx, knots)
                     else:
                         start = below(cdf, row, mu, clo, span, v)
                         freq = below(cdf, row, mu, clo, span, v + 1) - start
+                    if use_net:  # the guard's step, by what was coded
+                        guard[c, 0] = guard_after(guard[c, 0], share, cdf, mus, rows, mults, clos, total, row, mu, clo,
+                                                  span, v, freq)
                     if decoding:
                         code -= unit * start
                         rng = unit * freq
@@ -247,13 +252,6 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     return 0
 
 
-def _sample_type(top: int) -> type:
-    """uint8 samples up to 255, uint16 above (a wide tile's, format 10)."""
-    if not 1 <= top <= bs.WIDE_MAX:
-        raise RclError(f"corrupt .rcl tile: samples up to {top}")
-    return np.uint8 if top <= BYTE_TOP else np.uint16
-
-
 def encode_streams(img: np.ndarray, net: tuple, top: int, logistic: bool, preset: int, count: int,
                    trace: np.ndarray = _NO_TRACE, tap: np.ndarray = NO_TAP) -> list[bytes]:
     """The `count` streams (1, or one per channel) of img (h, w, C), as encode_plane's; trace and tap: code_plane's."""
@@ -275,7 +273,7 @@ def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, l
     b2), or none (always none above top 255); logistic: above top 255, tokens take the logistic's frequencies, not
     adaptive counts; preset: the coder's preset (bs.ADAPTIVE_PRESETS), 0 for all but a tuned tile; split: a stream
     per channel (rc_plugin.format.streams), by default where pipeline.split_by_channel says so."""
-    img = np.array(pixels, dtype=_sample_type(top), order="C")
+    img = np.array(pixels, dtype=sample_type(top), order="C")
     h, w, nc = img.shape
     count = nc if (pipeline.split_by_channel(h, w, nc, top) if split is None else split) else 1
     return streams.join(encode_streams(img, net, top, logistic, preset, count))
@@ -286,7 +284,7 @@ def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET
     """The (h, w, channels) image of a stream (net, top, logistic and preset as encoded: uint8 up to top 255, else
     uint16), a split one's channels side by side where threads > 1; a corrupt stream gives wrong pixels, which the
     file's checksum refuses."""
-    img = np.zeros((h, w, channels), _sample_type(top))
+    img = np.zeros((h, w, channels), sample_type(top))
     parts = streams.split(data, channels if top <= BYTE_TOP else 1)  # a wide stream is never split
     inp, starts, ends = pipeline.padded(parts)
     coders = open_streams(True, inp, starts, ends)

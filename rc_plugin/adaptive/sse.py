@@ -5,7 +5,9 @@ surroundings (a JPEG's block edges, text, noise). So, per context, the coder cou
 the logistic's CDF (its probability integral transform, an interval of 0..TOTAL) in SSE_BINS equal bins, and codes
 the next value with the logistic's CDF mapped through the mean of SSE_TABLES such histograms' CDFs (each read in its
 own context), plus 1/256 of the logistic's own, so that no value's frequency is ever zero. A histogram that matches
-the logistic's shape maps the CDF to itself. Every step is integer arithmetic; the decoder runs the same functions.
+the logistic's shape maps the CDF to itself. From format 16 a learned tile's mixture (rc_plugin.adaptive.netmix) is
+mapped the same way, in the same contexts (the _mix functions): the mixer is trained offline, the tables learn the
+image. Every step is integer arithmetic; the decoder runs the same functions.
 """
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ import numpy as np
 
 from ..format import bitstream as bs
 from .logistic import TOTAL, below
+from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+7a44189d3e06025a"
-bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py",))
+COMPILED_FOR = "3a3ba16be823a313+f545a85d75c7a264"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS
 TABLES = bs.ADAPTIVE_SSE_TABLES
@@ -132,6 +135,43 @@ def find_sse(cdf, row, mu, clo, span, target, knots):
             hi = mid
     return lo
 
+@numba.njit(cache=True, inline="always")
+def below_sse_mix(cdf, mus, rows, mults, clos, total, b, knots):
+    """coded() of the values < b under a learned tile's mixture (netmix.mixture_cdf; format 16)."""
+    return coded(mixture_cdf(cdf, mus, rows, mults, clos, total, b), b, knots)
+
+
+@numba.njit(cache=True)
+def find_sse_mix(cdf, mus, rows, mults, clos, total, mu, target, knots):
+    """find_sse for a learned tile's mixture: the value v with below_sse_mix(v) <= target < below_sse_mix(v + 1)."""
+    lo = hi = min(max((mu + 4) >> 3, 0), 255)
+    step = 1
+    if below_sse_mix(cdf, mus, rows, mults, clos, total, lo, knots) <= target:
+        while True:
+            hi = lo + step
+            if hi >= 256:
+                hi = 256
+                break
+            if below_sse_mix(cdf, mus, rows, mults, clos, total, hi, knots) > target:
+                break
+            lo, step = hi, 2 * step
+    else:
+        while True:
+            lo = hi - step
+            if lo <= 0:
+                lo = 0
+                break
+            if below_sse_mix(cdf, mus, rows, mults, clos, total, lo, knots) <= target:
+                break
+            hi, step = lo, 2 * step
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if below_sse_mix(cdf, mus, rows, mults, clos, total, mid, knots) <= target:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
 
 @numba.njit(cache=True)
 def learn(bins, totals, ctx, lo, hi):
@@ -172,4 +212,16 @@ def code(cdf, row, mu, clo, span, v, bins, totals, ctx, knots):
     f_lo, f_hi = below(cdf, row, mu, clo, span, v), below(cdf, row, mu, clo, span, v + 1)
     start = coded(f_lo, v, knots)
     learn(bins, totals, ctx, f_lo, f_hi)
+    return start, coded(f_hi, v + 1, knots) - start
+
+
+@numba.njit(cache=True, inline="always")  # inlined: a call passes 8 arrays, each two atomic reference counts
+def code_mix(cdf, mus, rows, mults, clos, total, v, bins, totals, ctx, knots):
+    """code for a learned tile's mixture. A value to which the mixture's rounding gives no mass is counted as the
+    narrowest interval at its place."""
+    f_lo = mixture_cdf(cdf, mus, rows, mults, clos, total, v)
+    f_hi = mixture_cdf(cdf, mus, rows, mults, clos, total, v + 1)
+    start = coded(f_lo, v, knots)
+    lo = min(f_lo, TOTAL - 1)
+    learn(bins, totals, ctx, lo, max(f_hi, lo + 1))
     return start, coded(f_hi, v + 1, knots) - start

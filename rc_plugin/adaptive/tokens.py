@@ -18,12 +18,13 @@ import functools
 import numba
 import numpy as np
 
+from ..errors import RclError
 from ..format import bitstream as bs
 from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "76ec5e05de460601+cdaf12e736d2ea94"
+COMPILED_FOR = "3a3ba16be823a313+cdaf12e736d2ea94"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT
@@ -280,3 +281,10 @@ def code_sample_logistic(img, y, x, c, mu, top, tokens, cdf, row, decoding, inp,
         freq = _cumulative(cdf, row, off, p, top, tokens, span, token + 1) - start
     return _code_token(img, y, x, c, p, top, token, bits, raw, unit, start, freq, decoding, inp, out, low, rng, cache,
                        pending, pos, code)
+
+
+def sample_type(top: int) -> type:
+    """uint8 samples up to 255, uint16 above (a wide tile's, format 10)."""
+    if not 1 <= top <= bs.WIDE_MAX:
+        raise RclError(f"corrupt .rcl tile: samples up to {top}")
+    return np.uint8 if top <= bs.WIDE_BYTE_TOP else np.uint16

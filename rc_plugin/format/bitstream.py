@@ -98,7 +98,8 @@ CODER_WIDE = 5
 #: ADAPTIVE_ORDERS), named by their indices.
 CODER_TUNED = 6
 #: Format 13 adds a learned tuned tile: a learned tile whose coder runs with a preset (one of the first
-#: ADAPTIVE_LEARNED_PRESETS, those without sse) and a channel order, named as a tuned tile names them.
+#: ADAPTIVE_LEARNED_PRESETS_OF_VERSION[version]: those without sse up to format 15, every one from 16) and a channel
+#: order, named as a tuned tile names them.
 CODER_LEARNED_TUNED = 7
 #: Format 15 adds a JPEG tile: a window of a JPEG's decoding and a residual record (format/jpeg_bits.py).
 CODER_JPEG = 8
@@ -183,8 +184,9 @@ ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 #: each with CALIBRATION_BINS >> GRID_BINS_SHIFT bins; with sse (format 12), secondary estimation (ADAPTIVE_SSE_*).
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6}  # how many presets a tuned tile of each file version may name
-ADAPTIVE_LEARNED_PRESETS = 3  # what a learned tuned tile may name: the mixer's mixture is coded, not sse's map
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6}  # how many presets a tuned tile of each file version may name
+#: ... and a learned tuned tile: those without sse up to format 15, every one from 16 (the mixture's CDF mapped).
+ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6}
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each
 #: starts as SSE_PRIOR values spread evenly and is halved past SSE_LIMIT values.

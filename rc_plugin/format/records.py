@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (ADAPTIVE_LEARNED_PRESETS, ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION,
+from .bitstream import (ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION,
                         CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_LEARNED_TUNED, CODER_MIXTURE,
                         CODER_JPEG, CODER_PALETTE, CODER_TUNED, CODER_WIDE, PALETTE_MAX, PLANE_ADAPTIVE,
                         PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC,
@@ -24,11 +24,11 @@ CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALET
 #: The coders each version knows (a version-6 tile has no coder byte): format 7's two, and what each later one added.
 _ADDED_CODERS = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: (CODER_PALETTE, CODER_GENERIC), 9: (CODER_LEARNED,),
                  10: (CODER_WIDE,), 11: (CODER_TUNED,), 12: (), 13: (CODER_LEARNED_TUNED,), 14: (),
-                 15: (CODER_JPEG,)}
+                 15: (CODER_JPEG,), 16: ()}
 CODERS_OF_VERSION = {v: sum((added for u, added in _ADDED_CODERS.items() if u <= v), ()) for v in _ADDED_CODERS}
 #: The version whose records a wide tile's part of 8-bit samples holds in a file of each version from 10 (any record
 #: of that version but a mixture or wide one).
-BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15}
+BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15, 16: 16}
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
@@ -92,7 +92,8 @@ class LearnedTile(AdaptiveTile):
 @dataclasses.dataclass
 class LearnedTunedTile(LearnedTile):
     """A learned tuned tile (format 13): a learned tile whose coder ran with preset `preset` (one without secondary
-    estimation) and its colour channels in order `order`; not both 0, which is a learned tile."""
+    estimation up to format 15, any from 16) and its colour channels in order `order`; not both 0, which is a learned
+    tile."""
 
     preset: int = 1
     order: int = 0
@@ -197,7 +198,7 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
         return _unsplit_before(LearnedTile(*stream_and_alpha, _known_mixer(named)), version)
     if payload[0] == CODER_LEARNED_TUNED:
         _, mixer, named, stream_len, alpha_len = _head(LEARNED_TUNED_HEAD, payload)
-        preset, order = _preset_and_order(named, channels, ADAPTIVE_LEARNED_PRESETS)
+        preset, order = _preset_and_order(named, channels, ADAPTIVE_LEARNED_PRESETS_OF_VERSION[version])
         stream_and_alpha = _stream_and_alpha(payload, LEARNED_TUNED_HEAD.size, stream_len, alpha_len)
         return _unsplit_before(LearnedTunedTile(*stream_and_alpha, _known_mixer(mixer), preset, order), version)
     _, stream_len, alpha_len = _head(ADAPTIVE_HEAD, payload)
@@ -209,17 +210,16 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
 
 def oldest_version(record: Tile | AdaptiveTile | PaletteTile | WideTile) -> int:
     """The oldest file version that reads the record (a wide tile's parts' too; 0: any that reads its coder)."""
-    if type(record) in SPLITTABLE and is_split(record.stream):
-        return SPLIT_VERSION
+    split = SPLIT_VERSION if type(record) in SPLITTABLE and is_split(record.stream) else 0
     if isinstance(record, JpegTile):
         return min(v for v, coders in CODERS_OF_VERSION.items() if CODER_JPEG in coders)
     if isinstance(record, WideTile):
         return max((oldest_version(part.coded) for part in record.parts if not isinstance(part.coded, bytes)), default=0)
     if isinstance(record, LearnedTunedTile):
-        return min(v for v, coders in CODERS_OF_VERSION.items() if CODER_LEARNED_TUNED in coders)
+        return max(split, min(v for v, n in ADAPTIVE_LEARNED_PRESETS_OF_VERSION.items() if n > record.preset))
     if isinstance(record, TunedTile):
-        return min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n > record.preset)
-    return 0
+        return max(split, min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n > record.preset))
+    return split
 
 
 def _unsplit_before(record: AdaptiveTile, version: int) -> AdaptiveTile:
