@@ -48,8 +48,8 @@ ORDER_SAMPLE_ROWS = 64
 #: A preset with secondary estimation (format 12) decodes about 30 % slower than one without, so it is kept only
 #: where it makes the tile at least this share smaller than the best without (docs/models.md, "Secondary estimation").
 SSE_MIN_SAVING = 1 / 256
-#: A learned tile (format 16) keeps it where it saves this share: beside the network it adds about 15 % to decoding,
-#: not 30 % (docs/models.md, "Secondary estimation of the learned mixer").
+#: A learned tile (format 16) keeps it where it saves this share: beside the network it adds about 19 % to decoding,
+#: not 30 % (docs/models.md, "Secondary estimation of the learned mixer's mixture").
 LEARNED_SSE_MIN_SAVING = 1 / 1024
 #: The column of ADAPTIVE_PRESETS that says secondary estimation, and each preset without it: its twin with it.
 SSE = 3
