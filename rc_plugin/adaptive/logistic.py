@@ -89,37 +89,48 @@ def below(cdf, row, mu, clo, span, b):
     return ((cdf[row, HALF + 8 * b - 4 - mu] - clo) * (TOTAL - 256)) // span + b
 
 
-@numba.njit(cache=True)
-def _bracket(cdf, row, mu, clo, span, target):
-    """(lo, hi) with below(lo) <= target < below(hi), found by galloping from the predicted value: the value is
-    nearly always close to it, so this takes a few table reads where a plain bisection of 0..256 takes eight."""
+@numba.njit(cache=True, inline="always")  # inlined into each search, so that its below_of is called directly
+def search(below_of, state, mu, target):
+    """The value v with below_of(state, v) <= target < below_of(state, v + 1), for a cumulative frequency below_of
+    (increasing in v, 0 at 0) of 256 values: galloping out from the predicted value (mu, 1/8 levels), which the value
+    is nearly always close to, then bisection, so a few reads of it where a plain bisection of 0..256 takes eight.
+    Every decoder search of the adaptive coder is this one, each over its own CDF (state: what below_of reads)."""
     lo = hi = min(max((mu + 4) >> 3, 0), 255)
     step = 1
-    if below(cdf, row, mu, clo, span, lo) <= target:
+    if below_of(state, lo) <= target:
         while True:
             hi = lo + step
             if hi >= 256:
-                return lo, 256
-            if below(cdf, row, mu, clo, span, hi) > target:
-                return lo, hi
+                hi = 256
+                break
+            if below_of(state, hi) > target:
+                break
             lo, step = hi, 2 * step
-    while True:
-        lo = hi - step
-        if lo <= 0:
-            return 0, hi  # below(0) = 0 <= target
-        if below(cdf, row, mu, clo, span, lo) <= target:
-            return lo, hi
-        hi, step = lo, 2 * step
+    else:
+        while True:
+            lo = hi - step
+            if lo <= 0:
+                lo = 0  # below_of(0) = 0 <= target
+                break
+            if below_of(state, lo) <= target:
+                break
+            hi, step = lo, 2 * step
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if below_of(state, mid) <= target:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True, inline="always")
+def _below_of(state, b):
+    cdf, row, mu, clo, span = state
+    return below(cdf, row, mu, clo, span, b)
 
 
 @numba.njit(cache=True)
 def find(cdf, row, mu, clo, span, target):
     """The value v with below(v) <= target < below(v + 1) (the decoder's search)."""
-    lo, hi = _bracket(cdf, row, mu, clo, span, target)
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if below(cdf, row, mu, clo, span, mid) <= target:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return search(_below_of, (cdf, row, mu, clo, span), mu, target)

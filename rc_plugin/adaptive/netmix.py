@@ -14,11 +14,11 @@ import numpy as np
 from ..format import bitstream as bs
 from .arith import quotient, reciprocal
 from .indexed import SQUASH as _SQUASH  # squash(x) = 4096 / (1 + e^(-x/256)), x = -2048..2047
-from .logistic import HALF, TOTAL, below, ilog8
+from .logistic import HALF, TOTAL, below, ilog8, search
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "3a3ba16be823a313+b53c4d35e91eeeb6"
+COMPILED_FOR = "3a3ba16be823a313+3a1391a029bbafbe"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES
@@ -228,33 +228,14 @@ def _mass_below(cdf, mus, rows, mults, clos, b):
     return g
 
 
+@numba.njit(cache=True, inline="always")
+def _below_mix_of(state, b):
+    cdf, mus, rows, mults, clos, total = state
+    return below_mix(cdf, mus, rows, mults, clos, total, b)
+
+
 @numba.njit(cache=True)
 def find_mix(cdf, mus, rows, mults, clos, total, mu, target):
-    """The value v with below_mix(v) <= target < below_mix(v + 1): galloping from the mean, then bisection."""
-    lo = hi = min(max((mu + 4) >> 3, 0), 255)
-    step = 1
-    if below_mix(cdf, mus, rows, mults, clos, total, lo) <= target:
-        while True:
-            hi = lo + step
-            if hi >= 256:
-                hi = 256
-                break
-            if below_mix(cdf, mus, rows, mults, clos, total, hi) > target:
-                break
-            lo, step = hi, 2 * step
-    else:
-        while True:
-            lo = hi - step
-            if lo <= 0:
-                lo = 0
-                break
-            if below_mix(cdf, mus, rows, mults, clos, total, lo) <= target:
-                break
-            hi, step = lo, 2 * step
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if below_mix(cdf, mus, rows, mults, clos, total, mid) <= target:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    """The value v with below_mix(v) <= target < below_mix(v + 1) (logistic.search: galloping from the mean, then
+    bisection)."""
+    return search(_below_mix_of, (cdf, mus, rows, mults, clos, total), mu, target)

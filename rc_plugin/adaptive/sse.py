@@ -15,12 +15,12 @@ import numba
 import numpy as np
 
 from ..format import bitstream as bs
-from .logistic import TOTAL, below
+from .logistic import TOTAL, below, search
 from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "3a3ba16be823a313+f545a85d75c7a264"
+COMPILED_FOR = "3a3ba16be823a313+7f5dac3cde9394ac"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS
@@ -103,37 +103,17 @@ def below_sse(cdf, row, mu, clo, span, b, knots):
     return coded(below(cdf, row, mu, clo, span, b), b, knots)
 
 
+@numba.njit(cache=True, inline="always")
+def _below_sse_of(state, b):
+    cdf, row, mu, clo, span, knots = state
+    return below_sse(cdf, row, mu, clo, span, b, knots)
+
+
 @numba.njit(cache=True)
 def find_sse(cdf, row, mu, clo, span, target, knots):
-    """The value v with below_sse(v) <= target < below_sse(v + 1) (the decoder's search): galloping out from the
-    predicted value, then bisection, as logistic.find does."""
-    lo = hi = min(max((mu + 4) >> 3, 0), 255)
-    step = 1
-    if below_sse(cdf, row, mu, clo, span, lo, knots) <= target:
-        while True:
-            hi = lo + step
-            if hi >= 256:
-                hi = 256
-                break
-            if below_sse(cdf, row, mu, clo, span, hi, knots) > target:
-                break
-            lo, step = hi, 2 * step
-    else:
-        while True:
-            lo = hi - step
-            if lo <= 0:
-                lo = 0
-                break
-            if below_sse(cdf, row, mu, clo, span, lo, knots) <= target:
-                break
-            hi, step = lo, 2 * step
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if below_sse(cdf, row, mu, clo, span, mid, knots) <= target:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    """The value v with below_sse(v) <= target < below_sse(v + 1) (the decoder's search, logistic.search's)."""
+    return search(_below_sse_of, (cdf, row, mu, clo, span, knots), mu, target)
+
 
 @numba.njit(cache=True, inline="always")
 def below_sse_mix(cdf, mus, rows, mults, clos, total, b, knots):
@@ -141,36 +121,16 @@ def below_sse_mix(cdf, mus, rows, mults, clos, total, b, knots):
     return coded(mixture_cdf(cdf, mus, rows, mults, clos, total, b), b, knots)
 
 
+@numba.njit(cache=True, inline="always")
+def _below_sse_mix_of(state, b):
+    cdf, mus, rows, mults, clos, total, knots = state
+    return below_sse_mix(cdf, mus, rows, mults, clos, total, b, knots)
+
+
 @numba.njit(cache=True)
 def find_sse_mix(cdf, mus, rows, mults, clos, total, mu, target, knots):
     """find_sse for a learned tile's mixture: the value v with below_sse_mix(v) <= target < below_sse_mix(v + 1)."""
-    lo = hi = min(max((mu + 4) >> 3, 0), 255)
-    step = 1
-    if below_sse_mix(cdf, mus, rows, mults, clos, total, lo, knots) <= target:
-        while True:
-            hi = lo + step
-            if hi >= 256:
-                hi = 256
-                break
-            if below_sse_mix(cdf, mus, rows, mults, clos, total, hi, knots) > target:
-                break
-            lo, step = hi, 2 * step
-    else:
-        while True:
-            lo = hi - step
-            if lo <= 0:
-                lo = 0
-                break
-            if below_sse_mix(cdf, mus, rows, mults, clos, total, lo, knots) <= target:
-                break
-            hi, step = lo, 2 * step
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if below_sse_mix(cdf, mus, rows, mults, clos, total, mid, knots) <= target:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return search(_below_sse_mix_of, (cdf, mus, rows, mults, clos, total, knots), mu, target)
 
 
 @numba.njit(cache=True)
