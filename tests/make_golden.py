@@ -13,7 +13,8 @@ image of 8-bit samples in format 9 (BYTE_VERSION), so its cases (and --new-model
 tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tiles' (format11_cases); v12 the tuned
 tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases); v14 the streams split
 by channel (format14_cases); v15 the JPEG tiles (format15_cases); v16 the learned tuned tiles with secondary
-estimation (format16_cases).
+estimation (format16_cases); v17 the tuned tiles with secondary estimation in the neighbours' pattern
+(format17_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -368,20 +369,32 @@ def format11_cases() -> list[dict]:
     ]
 
 
-def format12_cases() -> list[dict]:
-    """Format 12's presets with secondary estimation (ADAPTIVE_PRESETS 3 to 5): format 11's cases, each retuned to
-    its preset's twin with it; the photo decoded from a JPEG is the encoder's own choice (the grid preset with it)."""
-    from rc_plugin.adaptive.guard import SSE_PRESET
+def format12_cases(kind: int = 1, prefix: str = "sse_") -> list[dict]:
+    """Format 12's presets with secondary estimation (ADAPTIVE_PRESETS 3 to 5, its kind 1): format 11's cases, each
+    retuned to its preset's twin with it; the photo decoded from a JPEG is the encoder's own choice (in format 12 the
+    grid preset with it). Of kind 2, format 17's (format17_cases)."""
+    from rc_plugin.adaptive.guard import _twins
 
     twelve = []
     for case in format11_cases():
-        case = dict(case, name=case["name"].replace("tuned_", "sse_"))
+        case = dict(case, name=case["name"].replace("tuned_", prefix))
         if "retune" in case:
-            twin = SSE_PRESET[case["retune"]]
+            twin = _twins(kind)[case["retune"]]
             case["pixels"] = case["pixels"].replace(f"preset {case['retune']}", f"preset {twin}")
             case["retune"] = twin
         twelve.append(case)
     return twelve
+
+
+def format17_cases() -> list[dict]:
+    """Format 17's presets with secondary estimation in the neighbours' pattern (ADAPTIVE_PRESETS 6 to 8): format
+    12's cases with those twins, and the encoder's own choice at effort 3 (which tries them) on a photo crop where one
+    wins (in place of the photo decoded from a JPEG, now a JPEG tile)."""
+    seventeen = [case for case in format12_cases(kind=2, prefix="sse2_") if case["name"] != "sse2_jpeg_photo"]
+    crop = photo("colosseum")[100:164, 40:136]
+    seventeen.append(dict(name="sse2_photo", arr=crop, options={"effort": 3}, kind="tuned",
+                          pixels="colosseum.png[100:164, 40:136] as the encoder codes it at effort 3"))
+    return seventeen
 
 
 def format13_cases() -> list[dict]:
@@ -567,7 +580,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format16_cases()),
+        "files": write_files(format17_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
@@ -592,7 +605,7 @@ def write_files(cases_: list[dict], folder: Path = GOLDEN) -> list[dict]:
                 data = retuned(data, case["retune"], case.get("order", 0), case.get("relearn", 0))
             decoded, meta = decode_with_metadata(data)
             assert np.array_equal(decoded, arr) and np.array_equal(rc_plugin.decode(data), arr), case["name"]
-            assert meta == {k: v for k, v in case["options"].items() if k not in ("q", "mixer")}, case["name"]
+            assert meta == {k: v for k, v in case["options"].items() if k not in ("q", "mixer", "effort")}, case["name"]
         if "kind" in case:
             assert tile_kinds(data) == [case["kind"]], (case["name"], tile_kinds(data))
         if case["name"] == "rgb_grey_shortcut":

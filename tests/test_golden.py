@@ -110,11 +110,12 @@ def test_golden_wide_files_cover_their_paths():
     assert rc_plugin.info(wide["wide_metadata"])["metadata"] == ["exif", "icc_profile", "xmp"]
 
 
-@pytest.mark.parametrize("version, prefix", [(11, "tuned"), (12, "sse")])
+@pytest.mark.parametrize("version, prefix", [(11, "tuned"), (12, "sse"), (17, "sse2")])
 def test_golden_tuned_files_cover_their_paths(version, prefix):
     """Format 11's files hold tuned tiles of every preset and channel order (preset 0 in order 0 is an adaptive tile),
-    format 12's of every preset with secondary estimation, in the modes, tiles and parts their names say; the photo
-    decoded from a JPEG is the encoder's own choice, the grid preset (with secondary estimation in format 12)."""
+    format 12's of every preset with secondary estimation and format 17's with it in the neighbours' pattern, in the
+    modes, tiles and parts their names say; the photo decoded from a JPEG is the encoder's own choice, the grid preset
+    (with secondary estimation in format 12); format 17's photo crop is its choice of the second preset with it."""
     from rc_plugin.format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION
 
     first = ADAPTIVE_PRESETS_OF_VERSION.get(version - 1, 0)  # the presets this version added
@@ -124,7 +125,11 @@ def test_golden_tuned_files_cover_their_paths(version, prefix):
     assert all(tile_kinds(tuned[name]) == ["tuned"] * len(p) for name, p in named.items())
     assert {p for ps in named.values() for p, _ in ps} == set(range(ADAPTIVE_PRESETS_OF_VERSION[version] - first))
     assert {k for ps in named.values() for _, k in ps} == set(range(len(ADAPTIVE_ORDERS)))
-    assert named["tuned_jpeg_photo"] == [(2, 0)] and named["tuned_two_tiles"] == [(2, 0), (2, 0)]
+    if version < 17:
+        assert named["tuned_jpeg_photo"] == [(2, 0)]
+    else:
+        assert named["tuned_photo"] == [(1, 0)]
+    assert named["tuned_two_tiles"] == [(2, 0), (2, 0)]
     assert named["tuned_bgr"] == [(0, 1)] and named["tuned_gbr_grid"] == [(2, 2)]
     assert wide_part_kinds(tuned["tuned_wide_record"]) == ["offset:tuned"]
     _assert_modes_metadata_and_grey(tuned, "tuned")

@@ -48,7 +48,7 @@ def test_the_mixer_takes_the_best_tuned_records_preset_and_order(jpeg_photo, fil
     (tile,) = tiles(files[2])
     assert tile_kinds(files[2]) == ["learned tuned"] and (tile.mixer, tile.preset, tile.order) == (LARGE, 5, 0)
     assert [(t.preset, t.order) for t in tiles(rc_plugin.encode(jpeg_photo))] == [(5, 0)]
-    assert guard._without_sse(5) == 2 and guard._without_sse(2) == 2 and guard._without_sse(0) == 0
+    assert guard._without_sse(5) == guard._without_sse(8) == guard._without_sse(2) == 2 and guard._without_sse(0) == 0
     assert guard.SSE_PRESET[2] == 5
     assert tile.stream == plane_coder.encode_plane(jpeg_photo, mixers.load(LARGE), preset=5)
     without = plane_coder.encode_plane(jpeg_photo, mixers.load(LARGE), preset=2)
@@ -88,10 +88,11 @@ def _with_named(data: bytes, named: int) -> bytes:
     return _with_record(data, _Raw(payload[:2] + bytes([named]) + payload[3:]))
 
 
-@pytest.mark.parametrize("named", [0, len(ADAPTIVE_PRESETS), len(ADAPTIVE_PRESETS) + 2, 15,
+@pytest.mark.parametrize("named", [0, 6, 8, len(ADAPTIVE_PRESETS), len(ADAPTIVE_PRESETS) + 2, 15,
                                    len(ADAPTIVE_ORDERS) * ADAPTIVE_ORDER_UNIT, 255])
 def test_an_unknown_preset_or_order_is_refused(files, named):
-    """Neither preset 0 in order 0 (a learned tile's) nor a preset beyond the six nor an order beyond the three."""
+    """Neither preset 0 in order 0 (a learned tile's) nor a preset beyond the six (format 17's, with secondary
+    estimation in the neighbours' pattern, are a tuned tile's only) nor an order beyond the three."""
     own = tiles(files[2])[0].preset
     assert np.array_equal(rc_plugin.decode(_with_named(files[2], own)), rc_plugin.decode(files[2]))
     with pytest.raises(rc_plugin.RclError, match="unknown adaptive preset"):

@@ -53,3 +53,41 @@ def test_learn_counts_each_bins_share(compiled):
         halved += int(np.any(want_totals[0, ctx[0]] < before[0]))
         assert np.array_equal(bins, want_bins) and np.array_equal(totals, want_totals), (lo, hi)
     assert halved > 0  # the run reached LIMIT, so the halving was checked too
+
+
+def pattern_reference(img: np.ndarray, y: int, x: int, c: int) -> int:
+    """The neighbours' pattern (format 17) written out: the coded channel less the first coded one (but for the
+    first), W, N, NW and NE of it, a missing neighbour the one beside it (W for the top row's N, NW and NE; N for the
+    left column's W and NW), and W - NW, N - NW, NE - N clamped to +-STEP, in base 2 STEP + 1."""
+    h, w, _ = img.shape
+    plane = img[..., c].astype(np.int64) - (img[..., 0].astype(np.int64) if c else 0)
+    if y == 0:
+        return (sse.STEP * (2 * sse.STEP + 1) + sse.STEP) * (2 * sse.STEP + 1) + sse.STEP
+    n, ne = plane[y - 1, x], plane[y - 1, min(x + 1, w - 1)]
+    wv, nw = (plane[y, x - 1], plane[y - 1, x - 1]) if x else (n, n)
+    digits = [int(np.clip(d, -sse.STEP, sse.STEP)) + sse.STEP for d in (wv - nw, n - nw, ne - n)]
+    return (digits[0] * (2 * sse.STEP + 1) + digits[1]) * (2 * sse.STEP + 1) + digits[2]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
+def test_pattern_reads_only_decoded_neighbours(compiled):
+    """pattern() equals its definition at every subpixel of a small image (its edges included) of small differences,
+    with 0 and 255 here and there so that they reach past the clamp both ways; and it reads no subpixel the decoder
+    has not decoded yet: values at and after the subpixel (raster order, channel by channel) changed leave it alone."""
+    pattern = sse.pattern if compiled else sse.pattern.py_func
+    rng = np.random.default_rng(17)
+    img = (128 + rng.integers(-2, 3, (8, 10, 3))).astype(np.uint8)
+    img[rng.random(img.shape) < 0.05] = 0
+    img[rng.random(img.shape) < 0.05] = 255
+    seen = set()
+    for y in range(img.shape[0]):
+        for x in range(img.shape[1]):
+            for c in range(3):
+                want = pattern_reference(img, y, x, c)
+                assert pattern(img, y, x, c) == want, (y, x, c)
+                seen.add(want)
+                later = img.copy().reshape(-1)
+                start = (y * img.shape[1] + x) * 3 + c
+                later[start:] = rng.integers(0, 256, later.size - start)
+                assert pattern(later.reshape(img.shape), y, x, c) == want, (y, x, c)
+    assert len(seen) > 60 and max(seen) < sse.PATTERNS

@@ -54,7 +54,7 @@ def test_the_file_version_is_the_oldest_that_reads_it(jpeg_photo):
     noise = np.random.default_rng(1).integers(0, 65536, (8, 9)).astype(np.uint16)
     assert rc_plugin.info(rc_plugin.encode(noise))["version"] == 10
     assert container.version_for(False) == 9 and container.version_for(True) == 10
-    for preset, version in ((1, 11), (2, 11), (3, 12), (5, 12)):
+    for preset, version in ((1, 11), (2, 11), (3, 12), (5, 12), (6, 17), (8, 17)):
         tuned = records.TunedTile(b"", b"", preset)
         assert records.oldest_version(tuned) == version == container.version_for(True, records.oldest_version(tuned))
         part = records.WidePart(0, 2, 0, 1, 255, b"", tuned)  # a wide tile's part of 8-bit samples: its record's
@@ -119,15 +119,16 @@ def test_presets_and_orders_only_add_candidates(jpeg_photo, monkeypatch):
 
 def test_each_effort_adds_candidates_to_the_one_below(jpeg_photo, monkeypatch):
     """effort 1 writes format 9's record (the coder before tuned tiles); 2 (the default) adds every preset without
-    secondary estimation in one order, and the best of them with it; 3 every preset in every order. Each keeps the
-    smallest, a preset with secondary estimation only where it saves guard.SSE_MIN_SAVING (it decodes slower)."""
+    secondary estimation in one order, and the best of them with it (format 12's kind); 3 every preset in every order
+    (format 17's kind too). Each keeps the smallest, a preset with secondary estimation only where it saves
+    guard.SSE_MIN_SAVING (it decodes slower)."""
     files = {effort: rc_plugin.encode(jpeg_photo, effort=effort) for effort in (1, 2, 3)}
     assert files[2] == rc_plugin.encode(jpeg_photo)
     for data in files.values():
         assert np.array_equal(rc_plugin.decode(data), jpeg_photo)
     assert tile_kinds(files[1]) == ["adaptive"] and rc_plugin.info(files[1])["version"] == 9
     assert len(files[1]) > len(files[2]) >= len(files[3])
-    # effort 3 keeps the smallest of all eighteen codings (every preset in every order), by that rule
+    # effort 3 keeps the smallest of all twenty-seven codings (every preset in every order), by that rule
     sizes = {(p, k): len(records.TunedTile(plane_coder.encode_plane(jpeg_photo[..., order], preset=p), b"", p, k)
                          .pack()) - (p == k == 0)  # an adaptive tile's head is a byte shorter
              for k, order in enumerate(ADAPTIVE_ORDERS) for p in range(len(ADAPTIVE_PRESETS))}

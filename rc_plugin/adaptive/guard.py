@@ -51,10 +51,20 @@ SSE_MIN_SAVING = 1 / 256
 #: A learned tile (format 16) keeps it where it saves this share: beside the network it adds about 19 % to decoding,
 #: not 30 % (docs/models.md, "Secondary estimation of the learned mixer's mixture").
 LEARNED_SSE_MIN_SAVING = 1 / 1024
-#: The column of ADAPTIVE_PRESETS that says secondary estimation, and each preset without it: its twin with it.
+#: The column of ADAPTIVE_PRESETS that says secondary estimation and its kind, and each preset without it: its twin
+#: with it of format 12's kind, which the default effort and a learned tile try, and of format 17's (the neighbours'
+#: pattern), which effort 3 tries as it tries every preset: it saves more, but passes SSE_MIN_SAVING on nearly twice
+#: as many photo tiles, each as slow to decode, more than the default's decoding can afford (docs/models.md, "The
+#: neighbours' pattern").
 SSE = 3
-SSE_PRESET = {p: next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE])
-              for p, preset in enumerate(ADAPTIVE_PRESETS) if not preset[SSE]}
+
+
+def _twins(kind: int) -> dict[int, int]:
+    return {p: next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE] == kind)
+            for p, preset in enumerate(ADAPTIVE_PRESETS) if not preset[SSE]}
+
+
+SSE_PRESET, PATTERN_SSE_PRESET = _twins(1), _twins(2)
 #: At effort 2 with threads to spare (an image of fewer tiles than threads), the twin coded before the best preset is
 #: known: the grid preset's, which most one-tile photos decoded from JPEG keep, so that it runs on a thread the others
 #: leave idle. Only when time: the candidates, and so the bytes, are the same.
@@ -76,8 +86,8 @@ def _named(record: AdaptiveTile) -> tuple[int, int]:
 
 
 def _without_sse(preset: int) -> int:
-    """The preset without secondary estimation that `preset` is (or is the twin of): what a learned tile may name."""
-    return next((p for p, twin in SSE_PRESET.items() if twin == preset), preset)
+    """The preset without secondary estimation that `preset` is (or is a twin of): what a learned tile may name."""
+    return next((p for p, row in enumerate(ADAPTIVE_PRESETS) if row[:SSE] == ADAPTIVE_PRESETS[preset][:SSE]), preset)
 
 
 def palette_and_indices(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +139,8 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         """The adaptive coder's records of the colour: an adaptive tile; above effort 1 a tuned one for each preset
         without secondary estimation in each channel order tried (but the adaptive tile's preset and order), at
         effort 2 the order whose first rows code smallest, and the best of them again with secondary estimation; at
-        effort 3 every preset with it too. A preset with it is kept only where it saves SSE_MIN_SAVING. Then (with a
+        effort 3 every preset with it too (of both kinds). A preset with it is kept only where it saves
+        SSE_MIN_SAVING. Then (with a
         mixer) the learned one, and where the smallest so far is tuned, the learned one in its order with its preset
         (the twin without secondary estimation, if it has it): a learned tuned tile (format 13); at effort 3 also in
         effort 2's choice (the best in the sampled order), so that no tile grows with effort. Above effort 1 the

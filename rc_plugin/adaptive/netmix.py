@@ -18,7 +18,7 @@ from .logistic import HALF, TOTAL, below, ilog8, search
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "3a3ba16be823a313+3a1391a029bbafbe"
+COMPILED_FOR = "830c737f16d48ed4+8062af9371240350"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

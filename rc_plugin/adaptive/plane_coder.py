@@ -38,7 +38,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, sample_type, s
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "3a3ba16be823a313+e9a2c466879fed0f"
+COMPILED_FOR = "830c737f16d48ed4+0cb6db70ab05f987"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -88,7 +88,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     ring, split = perr.shape[0], coders.shape[0] > 1
     contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
     lms_step, fast_step, grid = preset[0], preset[1], preset[2] != 0
-    secondary = preset[3] != 0 and not deep  # secondary estimation of the logistic (rc_plugin.adaptive.sse)
+    secondary = preset[3] if not deep else 0  # secondary estimation's kind (rc_plugin.adaptive.sse), 0 for none
     sse_ctx, knots = np.zeros(bs.ADAPTIVE_SSE_TABLES, np.int64), np.zeros(bs.ADAPTIVE_SSE_BINS + 1, np.int64)
     weights, pred = np.zeros(PREDICTORS, np.int64), np.zeros(PREDICTORS, np.int64)
     valid = np.zeros(PREDICTORS, np.int64)
@@ -185,8 +185,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     clo = cdf[row, HALF - 4 - mu]
                     span = cdf[row, HALF + 2044 - mu] - clo
                     if secondary:
-                        sse.prepare(sse_bins, sse_totals, sse_ctx, knots, c, row, ew, en, dead_zone, corrected - blend,
-                                    mad_table[row])
+                        sse.prepare(sse_bins, sse_totals, sse_ctx, knots, secondary, img, y, x, c, row, ew, en,
+                                    dead_zone, corrected - blend, mad_table[row])
                     unit = rng >> bs.ADAPTIVE_FREQ_BITS
                     if decoding:
                         target = min(code // unit, TOTAL - 1)

@@ -20,7 +20,7 @@ from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "3a3ba16be823a313+7f5dac3cde9394ac"
+COMPILED_FOR = "830c737f16d48ed4+c43dc4d8abf68bd5"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS
@@ -29,10 +29,13 @@ UNIT = bs.ADAPTIVE_SSE_UNIT
 LIMIT = bs.ADAPTIVE_SSE_LIMIT * UNIT
 FREQ_BITS = bs.ADAPTIVE_FREQ_BITS
 ROWS = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
-#: Each table's contexts per channel, with the scale row in steps of 8: the signs of the W and N errors (3 x 3), and
-#: the correction stage's push in 1/64 of the scale (9 levels).
+#: Each table's contexts per channel, with the scale row in steps of 8: the first's, of kind 1 the signs of the W and
+#: N errors (3 x 3), of kind 2 the neighbours' pattern (pattern()); the second's the correction stage's push in 1/64
+#: of the scale (9 levels).
 COARSE_ROWS = (ROWS + 7) >> 3
-CONTEXTS = (9 * COARSE_ROWS, 9 * COARSE_ROWS)
+STEP = bs.ADAPTIVE_SSE_PATTERN_STEP
+PATTERNS = (2 * STEP + 1) ** 3
+CONTEXTS = (max(9, PATTERNS) * COARSE_ROWS, 9 * COARSE_ROWS)
 assert 1 << (TABLES.bit_length() - 1) == TABLES == len(CONTEXTS)  # the tables' mean is a shift
 TABLE_SHIFT = TABLES.bit_length() - 1
 #: The precision of a table's reciprocal total: totals stay below 2 ** 21 (LIMIT and one value), so 2 ** 46 / total
@@ -48,24 +51,57 @@ def new_state(channels: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full((TABLES, n, BINS), share, np.int64), np.full((TABLES, n), share * BINS, np.int64)
 
 
+@numba.njit(cache=True, inline="always")
+def _clamped(d):
+    return min(max(d, -STEP), STEP) + STEP
+
+
+@numba.njit(cache=True, inline="always")
+def _less_first(img, y, x, c):
+    """The coded channel c's value at (y, x), less the first coded channel's where c is not that one."""
+    return np.int64(img[y, x, c]) - np.int64(img[y, x, 0]) if c > 0 else np.int64(img[y, x, 0])
+
+
+@numba.njit(cache=True, inline="always")
+def pattern(img, y, x, c):
+    """The neighbours' pattern of subpixel (y, x, c) of img (its coded channels, decoded up to it): 0..PATTERNS - 1
+    (bitstream.ADAPTIVE_SSE_PATTERN_STEP). Past the tile's top row or left column a neighbour is the one beside it
+    (W for N, NW and NE on the top row, so all its differences are 0; N for W and NW in the left column)."""
+    side = 2 * STEP + 1
+    if y == 0:
+        return (STEP * side + STEP) * side + STEP
+    north = _less_first(img, y - 1, x, c)
+    north_east = _less_first(img, y - 1, min(x + 1, img.shape[1] - 1), c)
+    if x == 0:
+        west = north_west = north
+    else:
+        west, north_west = _less_first(img, y, x - 1, c), _less_first(img, y - 1, x - 1, c)
+    return (_clamped(west - north_west) * side + _clamped(north - north_west)) * side + _clamped(north_east - north)
+
+
 @numba.njit(cache=True)
-def contexts(ctx, c, row, ew, en, dead_zone, push, mad):
-    """Fill ctx (TABLES) with the subpixel's context in each table: ew and en are the blend's errors at W and N, push
-    the correction stage's change to the blend (1/8 levels), mad the logistic's mean deviation at this row."""
+def contexts(ctx, kind, c, row, first, en, dead_zone, push, mad):
+    """Fill ctx (TABLES) with the subpixel's context in each table: first is, of kind 1, the blend's error at W (en
+    the one at N), of kind 2 the neighbours' pattern (pattern()); push is the correction stage's change to the blend
+    (1/8 levels), mad the logistic's mean deviation at this row."""
     coarse = row >> 3
-    sw = 0 if ew < -dead_zone else (1 if ew <= dead_zone else 2)
-    sn = 0 if en < -dead_zone else (1 if en <= dead_zone else 2)
+    if kind == 2:
+        ctx[0] = c * CONTEXTS[0] + first * COARSE_ROWS + coarse
+    else:
+        sw = 0 if first < -dead_zone else (1 if first <= dead_zone else 2)
+        sn = 0 if en < -dead_zone else (1 if en <= dead_zone else 2)
+        ctx[0] = c * CONTEXTS[0] + (3 * sw + sn) * COARSE_ROWS + coarse
     q = min(max((push * bs.MIXER_NORM_MUL) // mad, -bs.MIXER_FEATURE_LIMIT), bs.MIXER_FEATURE_LIMIT) >> 3
-    ctx[0] = c * CONTEXTS[0] + (3 * sw + sn) * COARSE_ROWS + coarse
     ctx[1] = c * CONTEXTS[1] + (min(max(q, -4), 4) + 4) * COARSE_ROWS + coarse
 
 
 @numba.njit(cache=True, inline="always")  # inlined: a call passes 4 arrays, each two atomic reference counts
-def prepare(bins, totals, ctx, knots, c, row, ew, en, dead_zone, push, mad):
-    """The subpixel's contexts (contexts()), then knots (BINS + 1) := the tables' mean CDF at the bins' edges, in
-    0..TOTAL: once per subpixel, so that each read of the mapped CDF (mapped) is one interpolation. Each table's CDF is
-    its running weight times a reciprocal of its total (RECIPROCAL_BITS), so a subpixel costs TABLES divisions."""
-    contexts(ctx, c, row, ew, en, dead_zone, push, mad)
+def prepare(bins, totals, ctx, knots, kind, img, y, x, c, row, ew, en, dead_zone, push, mad):
+    """The subpixel's contexts (contexts(), of secondary estimation's kind: img's subpixel (y, x, c) and ew its W
+    error), then knots (BINS + 1) := the tables' mean CDF at the bins' edges, in 0..TOTAL: once per subpixel, so that
+    each read of the mapped CDF (mapped) is one interpolation. Each table's CDF is its running weight times a
+    reciprocal of its total (RECIPROCAL_BITS), so a subpixel costs TABLES divisions."""
+    contexts(ctx, kind, c, row, pattern(img, y, x, c) if kind == 2 else ew, en, dead_zone, push, mad)
     for j in range(BINS + 1):
         knots[j] = 0
     for t in range(TABLES):

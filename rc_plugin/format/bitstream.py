@@ -152,21 +152,18 @@ GENERIC_FILTERS = 5
 #: Its logistic CDF table (weights/adaptive_cdf.npz): log2 of the scale in 1/8 octaves from MIN to MAX, and
 #: offsets of a boundary from the mean in 1/8 grey levels up to +-HALF_WIDTH; values in 1/2**16.
 ADAPTIVE_LOGSCALE_MIN, ADAPTIVE_LOGSCALE_MAX = -40, 56
-ADAPTIVE_TABLE_HALF_WIDTH = 4096
-ADAPTIVE_CDF_BITS = 16
+ADAPTIVE_TABLE_HALF_WIDTH, ADAPTIVE_CDF_BITS = 4096, 16
 #: The range coder's frequencies of one subpixel sum to 2**ADAPTIVE_FREQ_BITS; each of the 256 values gets >= 1.
 ADAPTIVE_FREQ_BITS = 16
 #: Predictor weights are 2**WEIGHT_ONE_BITS / (s + WEIGHT_BIAS)**2, s a predictor's nearby errors (1/8 levels).
-ADAPTIVE_WEIGHT_ONE_BITS = 40
-ADAPTIVE_WEIGHT_BIAS = 8
+ADAPTIVE_WEIGHT_ONE_BITS, ADAPTIVE_WEIGHT_BIAS = 40, 8
 #: The logistic's scale from a context's mean absolute error (in 1/512 levels): scale = mad * this / 2**16,
 #: i.e. mad / (2 ln 2), the mean absolute deviation of a logistic.
 ADAPTIVE_SCALE_FROM_MAD = 739
 #: Normalised LMS: weights in 1/2**LMS_FRAC; steps of the neighbour-difference predictor and of the
 #: correction stage that predicts the blend's error from the neighbours' and earlier channels' errors.
 ADAPTIVE_LMS_FRAC = 14
-ADAPTIVE_LMS_STEP = 41
-ADAPTIVE_FAST_LMS_STEP = 160
+ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP = 41, 160
 ADAPTIVE_CORRECTION_STEP = 100
 ADAPTIVE_WEIGHT_LIMIT = 1 << 20
 #: Context statistics are halved when their count reaches this, so they follow the image.
@@ -181,12 +178,15 @@ ADAPTIVE_DEAD_ZONE, ADAPTIVE_BIAS_LEVELS = 2, 8
 ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 #: The adaptive coder's presets: (the LMS predictors' step, the fast one's, grid, sse); preset 0 is an adaptive tile's,
 #: a tuned tile names another. With grid, the scale calibration is kept per position in GRID x GRID blocks (JPEG's),
-#: each with CALIBRATION_BINS >> GRID_BINS_SHIFT bins; with sse (format 12), secondary estimation (ADAPTIVE_SSE_*).
+#: each with CALIBRATION_BINS >> GRID_BINS_SHIFT bins; with sse, secondary estimation (ADAPTIVE_SSE_*), whose first
+#: table's context is of kind sse: 1 (format 12) the W and N errors' signs, 2 (format 17) the neighbours' pattern.
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
-                    (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6}  # how many presets a tuned tile of each file version may name
-#: ... and a learned tuned tile: those without sse up to format 15, every one from 16 (the mixture's CDF mapped).
-ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6}
+                    (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1),
+                    (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 2), (120, 480, 0, 2), (120, 480, 1, 2))
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 9}  # those a tuned tile of each may name
+#: ... and a learned tuned tile: without sse up to format 15, with format 12's from 16 (the mixture's CDF mapped).
+ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6, 17: 6}
+ADAPTIVE_SSE_PATTERN_STEP = 2  # sse kind 2: the neighbours' differences clamped to +-this (docs/format.md)
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each
 #: starts as SSE_PRIOR values spread evenly and is halved past SSE_LIMIT values.
