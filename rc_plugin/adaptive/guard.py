@@ -60,6 +60,7 @@ SSE = 3
 
 
 def _twins(kind: int) -> dict[int, int]:
+    """Each preset without secondary estimation, and its twin with it of this kind."""
     return {p: next(q for q, other in enumerate(ADAPTIVE_PRESETS) if other[:SSE] == preset[:SSE] and other[SSE] == kind)
             for p, preset in enumerate(ADAPTIVE_PRESETS) if not preset[SSE]}
 
@@ -140,12 +141,11 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         without secondary estimation in each channel order tried (but the adaptive tile's preset and order), at
         effort 2 the order whose first rows code smallest, and the best of them again with secondary estimation; at
         effort 3 every preset with it too (of both kinds). A preset with it is kept only where it saves
-        SSE_MIN_SAVING. Then (with a
-        mixer) the learned one, and where the smallest so far is tuned, the learned one in its order with its preset
-        (the twin without secondary estimation, if it has it): a learned tuned tile (format 13); at effort 3 also in
-        effort 2's choice (the best in the sampled order), so that no tile grows with effort. Above effort 1 the
-        smallest learned record again with secondary estimation (format 16), kept where it saves
-        LEARNED_SSE_MIN_SAVING."""
+        SSE_MIN_SAVING. Then (with a mixer) the learned one, and where the smallest so far is tuned, the learned one
+        in its order with its preset (the twin without secondary estimation, if it has it): a learned tuned tile
+        (format 13); at effort 3 also in effort 2's choice (the best in the sampled order), so that no tile grows with
+        effort. Above effort 1 the smallest learned record again with secondary estimation (format 16), kept where it
+        saves LEARNED_SSE_MIN_SAVING."""
         with ThreadPoolExecutor(workers) as pool:
             sizes = []
             in_orders = channels == 3 and not indices_of_a_palette
