@@ -369,17 +369,17 @@ def format11_cases() -> list[dict]:
     ]
 
 
-def format12_cases(kind: int = 1, prefix: str = "sse_") -> list[dict]:
-    """Format 12's presets with secondary estimation (ADAPTIVE_PRESETS 3 to 5, its kind 1): format 11's cases, each
-    retuned to its preset's twin with it; the photo decoded from a JPEG is the encoder's own choice (in format 12 the
-    grid preset with it). Of kind 2, format 17's (format17_cases)."""
-    from rc_plugin.adaptive.guard import _twins
+def format12_cases(twins: dict[int, int] | None = None, prefix: str = "sse_") -> list[dict]:
+    """Format 12's presets with secondary estimation (ADAPTIVE_PRESETS 3 to 5, guard.SSE_PRESET): format 11's cases,
+    each retuned to its preset's twin with it; the photo decoded from a JPEG is the encoder's own choice (in format 12
+    the grid preset with it). With format 17's twins (guard.PATTERN_SSE_PRESET), format17_cases'."""
+    from rc_plugin.adaptive.guard import SSE_PRESET
 
     twelve = []
     for case in format11_cases():
         case = dict(case, name=case["name"].replace("tuned_", prefix))
         if "retune" in case:
-            twin = _twins(kind)[case["retune"]]
+            twin = (twins or SSE_PRESET)[case["retune"]]
             case["pixels"] = case["pixels"].replace(f"preset {case['retune']}", f"preset {twin}")
             case["retune"] = twin
         twelve.append(case)
@@ -390,7 +390,9 @@ def format17_cases() -> list[dict]:
     """Format 17's presets with secondary estimation in the neighbours' pattern (ADAPTIVE_PRESETS 6 to 8): format
     12's cases with those twins, and the encoder's own choice at effort 3 (which tries them) on a photo crop where one
     wins (in place of the photo decoded from a JPEG, now a JPEG tile)."""
-    seventeen = [case for case in format12_cases(kind=2, prefix="sse2_") if case["name"] != "sse2_jpeg_photo"]
+    from rc_plugin.adaptive.guard import PATTERN_SSE_PRESET
+
+    seventeen = [case for case in format12_cases(PATTERN_SSE_PRESET, "sse2_") if case["name"] != "sse2_jpeg_photo"]
     crop = photo("colosseum")[100:164, 40:136]
     seventeen.append(dict(name="sse2_photo", arr=crop, options={"effort": 3}, kind="tuned",
                           pixels="colosseum.png[100:164, 40:136] as the encoder codes it at effort 3"))

@@ -42,7 +42,7 @@ def intervals() -> list[tuple[int, int]]:
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
 def test_learn_counts_each_bins_share(compiled):
     learn = sse.learn if compiled else sse.learn.py_func
-    bins, totals = sse.new_state(3)
+    bins, totals = sse.new_state(3, 1)
     want_bins, want_totals = bins.copy(), totals.copy()
     ctx = np.array([4, 17][: sse.TABLES], np.int64)
     halved = 0

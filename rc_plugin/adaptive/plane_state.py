@@ -39,8 +39,7 @@ def new_state(w: int, channels: int, preset: np.ndarray, deep: bool, ring: int =
     scale_count = np.ones(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), np.int64)
     # the LMS weights (predictors.LMS_FEATURES used of each row, WIDE_FEATURES of wide's)
     lms, fast, wide = (np.zeros((nc, WEIGHT_ROW), np.int64) for _ in range(3))
-    secondary = preset[3] != 0 and not deep  # secondary estimation of the logistic (rc_plugin.adaptive.sse)
-    sse_bins, sse_totals = sse.new_state(nc if secondary else 0)
+    sse_bins, sse_totals = sse.new_state(nc, preset[3] if not deep else 0)  # secondary estimation's kind (0: none)
     cells = GRID * GRID if preset[2] != 0 else 1  # calibration bins per channel: a set per grid position
     cal_total = np.full((nc, cells * CALIBRATION_BINS), 64 * CALIBRATION_START, np.int64)
     cal_count = np.full((nc, cells * CALIBRATION_BINS), CALIBRATION_START, np.int64)

@@ -29,24 +29,24 @@ UNIT = bs.ADAPTIVE_SSE_UNIT
 LIMIT = bs.ADAPTIVE_SSE_LIMIT * UNIT
 FREQ_BITS = bs.ADAPTIVE_FREQ_BITS
 ROWS = bs.ADAPTIVE_LOGSCALE_MAX - bs.ADAPTIVE_LOGSCALE_MIN + 1
-#: Each table's contexts per channel, with the scale row in steps of 8: the first's, of kind 1 the signs of the W and
-#: N errors (3 x 3), of kind 2 the neighbours' pattern (pattern()); the second's the correction stage's push in 1/64
-#: of the scale (9 levels).
+#: Each table's contexts per channel by kind (none, 1, 2), with the scale row in steps of 8: the first's, of kind 1
+#: the signs of the W and N errors (3 x 3), of kind 2 the neighbours' pattern (pattern()); the second's the correction
+#: stage's push in 1/64 of the scale (9 levels).
 COARSE_ROWS = (ROWS + 7) >> 3
 STEP = bs.ADAPTIVE_SSE_PATTERN_STEP
 PATTERNS = (2 * STEP + 1) ** 3
-CONTEXTS = (max(9, PATTERNS) * COARSE_ROWS, 9 * COARSE_ROWS)
-assert 1 << (TABLES.bit_length() - 1) == TABLES == len(CONTEXTS)  # the tables' mean is a shift
+CONTEXTS = ((0, 0), (9 * COARSE_ROWS, 9 * COARSE_ROWS), (PATTERNS * COARSE_ROWS, 9 * COARSE_ROWS))
+assert 1 << (TABLES.bit_length() - 1) == TABLES == len(CONTEXTS[1])  # the tables' mean is a shift
 TABLE_SHIFT = TABLES.bit_length() - 1
 #: The precision of a table's reciprocal total: totals stay below 2 ** 21 (LIMIT and one value), so 2 ** 46 / total
 #: keeps over 25 bits.
 RECIPROCAL_BITS = 30
 
 
-def new_state(channels: int) -> tuple[np.ndarray, np.ndarray]:
-    """A tile's tables for every context: the bins' weights (TABLES, channels * max(CONTEXTS), BINS), each
-    SSE_PRIOR values' share, and their totals."""
-    n = channels * max(CONTEXTS)
+def new_state(channels: int, kind: int) -> tuple[np.ndarray, np.ndarray]:
+    """A tile's tables for every context of secondary estimation's kind (0: none): the bins' weights (TABLES,
+    channels * max(CONTEXTS[kind]), BINS), each SSE_PRIOR values' share, and their totals."""
+    n = channels * max(CONTEXTS[kind])
     share = bs.ADAPTIVE_SSE_PRIOR * UNIT // BINS
     return np.full((TABLES, n, BINS), share, np.int64), np.full((TABLES, n), share * BINS, np.int64)
 
@@ -85,14 +85,15 @@ def contexts(ctx, kind, c, row, first, en, dead_zone, push, mad):
     the one at N), of kind 2 the neighbours' pattern (pattern()); push is the correction stage's change to the blend
     (1/8 levels), mad the logistic's mean deviation at this row."""
     coarse = row >> 3
+    per_channel = CONTEXTS[kind]
     if kind == 2:
-        ctx[0] = c * CONTEXTS[0] + first * COARSE_ROWS + coarse
+        ctx[0] = c * per_channel[0] + first * COARSE_ROWS + coarse
     else:
         sw = 0 if first < -dead_zone else (1 if first <= dead_zone else 2)
         sn = 0 if en < -dead_zone else (1 if en <= dead_zone else 2)
-        ctx[0] = c * CONTEXTS[0] + (3 * sw + sn) * COARSE_ROWS + coarse
+        ctx[0] = c * per_channel[0] + (3 * sw + sn) * COARSE_ROWS + coarse
     q = min(max((push * bs.MIXER_NORM_MUL) // mad, -bs.MIXER_FEATURE_LIMIT), bs.MIXER_FEATURE_LIMIT) >> 3
-    ctx[1] = c * CONTEXTS[1] + (min(max(q, -4), 4) + 4) * COARSE_ROWS + coarse
+    ctx[1] = c * per_channel[1] + (min(max(q, -4), 4) + 4) * COARSE_ROWS + coarse
 
 
 @numba.njit(cache=True, inline="always")  # inlined: a call passes 4 arrays, each two atomic reference counts
