@@ -33,7 +33,8 @@ PARITY_PHOTOS = (ROOT / "tests" / "assets" / "lake.png", ROOT / "tests" / "asset
 #: Each released mixer's training checkpoint (rc_plugin.adaptive.mixers names the runs).
 CHECKPOINTS = {1: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer16.pt",
                2: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer32.pt",
-               3: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer64.pt"}
+               3: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer64.pt",
+               4: ROOT / "models" / "checkpoints" / "mixer_cpu" / "mixer64_downscaled.pt"}
 
 
 def onnx_path(mixer_id: int) -> Path:

@@ -2,6 +2,8 @@
 
     python -m models.train_mixer --hidden 32 --minutes 60 --checkpoint models/checkpoints/mixer32.pt
     python -m models.train_mixer --pack DIR ...   # the photos a lent GPU machine was given (models.mixer_data pack)
+    python -m models.train_mixer --hidden 64 --minutes 30 --lr 3e-3 --keep 0.2 --wallpapers 120 --kinds down \
+        --init-from models/checkpoints/mixer_cpu/mixer64.pt --checkpoint ...   # mixer 4: the large one fine-tuned
 
 Taps the drawn photos with the compiled coder (cached in --cache, resumable), holds out every 20th image, and
 trains with the network's integer rounding in the loop, on CUDA when present. The checkpoint is saved every
@@ -49,6 +51,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count())
     p.add_argument("--wallpapers", type=int, default=60)
     p.add_argument("--bsds", type=int, default=150)
+    p.add_argument("--kinds", nargs="+", default=None, choices=("down", "crop", "bsds"),
+                   help="train on the draw's images of these kinds only (models.mixer_data)")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from this checkpoint's weights and optimizer state, its clock and steps at zero")
     p.add_argument("--tap-only", action="store_true", help="only tap the photos (fill the cache)")
     p.add_argument("--hidden", type=int, default=32)
     p.add_argument("--minutes", type=float, default=60.0, help="training time (the learning rate decays over it)")
@@ -64,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device
     root = a.pack or a.train
     items = mixer_data.items_of(a.pack) if a.pack else mixer_data.draw(a.train, a.wallpapers, a.bsds)
+    items = [item for item in items if a.kinds is None or item.kind in a.kinds]
+    if not items:
+        raise SystemExit(f"no image of the kinds {a.kinds} to train on in {root}")
     t0 = time.time()
     files = mixer_data.tap_all(root, items, a.cache, a.workers)
     print(f"tapped {len(files)} images in {time.time() - t0:.0f} s", flush=True)
@@ -86,12 +95,13 @@ def main(argv: list[str] | None = None) -> None:
     model = Mixer(a.hidden).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     spent, step = 0.0, 0
-    if a.checkpoint and a.checkpoint.exists():
-        ck = torch.load(a.checkpoint, map_location=device)
+    resume = a.checkpoint if a.checkpoint and a.checkpoint.exists() else None
+    if resume or a.init_from:  # a run's own checkpoint first: a fine-tune resumes as any run does
+        ck = torch.load(resume or a.init_from, map_location=device)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        spent, step = ck["spent"], ck["step"]
-        print(f"resumed at {spent / 60:.1f} minutes, step {step}", flush=True)
+        spent, step = (ck["spent"], ck["step"]) if resume else (0.0, 0)
+        print(f"resumed at {spent / 60:.1f} minutes, step {step}" if resume else f"from {a.init_from}", flush=True)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
 

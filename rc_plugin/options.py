@@ -101,8 +101,9 @@ TAU = Option("tau", None, "skip the mixture coder's per-image tau optimization",
              lambda v: isinstance(v, bool), optional=True, flags=("--no-tau",), switch=True)
 CONTEXT = Option("context", None, "skip fitting the mixture coder's causal pass (faster, larger files)",
                  "True or False", lambda v: isinstance(v, bool), optional=True, flags=("--no-context",), switch=True)
-MIXER = Option("mixer", None, "the adaptive coder's learned mixer: off (default), small, medium or large (smaller "
-               "photos, slower encode and decode: docs/results.md); each tile keeps it only where it is smaller",
+MIXER = Option("mixer", None, "the adaptive coder's learned mixer: off (default), small, medium, large (at effort 3 "
+               "with large-downscaled beside it per tile) or large-downscaled (smaller photos, slower encode and "
+               "decode: docs/results.md); each tile keeps it only where it is smaller",
                f"one of {', '.join(map(repr, MIXERS))}", _one_of(MIXERS), optional=True, choices=MIXERS,
                flags=("--mixer",))
 #: What the mixture coder's options are when not given.

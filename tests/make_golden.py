@@ -14,7 +14,7 @@ tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tile
 tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases); v14 the streams split
 by channel (format14_cases); v15 the JPEG tiles (format15_cases); v16 the learned tuned tiles with secondary
 estimation (format16_cases); v17 the tuned tiles with secondary estimation in the neighbours' pattern
-(format17_cases).
+(format17_cases); v18 the learned tuned tiles with it (format18_cases).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -48,6 +48,9 @@ BYTE_GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.BYTE_VERSION}"
 WIDE_GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.WIDE_VERSION}"
 #: The mixture coder's cases are coded at this fixed Q (fast and deterministic); the rest with the default coder.
 Q = 24
+#: format18_cases' photo crop (asset, rows and columns, as the manifest says it), where the encoder's choice at effort 3
+#: with the large mixer is a twin of kind 2 of the second large mixer (tests/test_golden.py PHOTO18).
+CROP18 = ("colosseum", np.s_[64:128, 0:96], "colosseum.png[64:128, 0:96]")
 
 ICC = b"rcl golden test ICC payload: opaque bytes, not a real profile\x00\x01\x02\xff"
 EXIF = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00golden"
@@ -212,12 +215,14 @@ def format8_cases() -> list[dict]:
 
 def format9_cases() -> list[dict]:
     """Format 9's learned tiles: a photo crop coded with each released learned mixer (a later release adds its own
-    file with --new-mixer, keeping these)."""
+    file with --new-mixer, keeping these; from mixer 4 at effort 1, which tries no tuned record, so that the tile is
+    format 9's learned tile whatever preset the mixer would favour)."""
     from rc_plugin.format.records import MIXER_NAMES
 
     osprey = photo("osprey")
     return [dict(name=f"learned_{name}", pixels="osprey.png[60:156, 40:168]", arr=osprey[60:156, 40:168],
-                 options={"mixer": name}, kind="learned") for name in MIXER_NAMES.values()]
+                 options={"mixer": name, **({"effort": 1} if mixer > 3 else {})}, kind="learned")
+            for mixer, name in MIXER_NAMES.items()]
 
 
 def format10_cases() -> list[dict]:
@@ -471,6 +476,26 @@ def format16_cases() -> list[dict]:
     return sixteen
 
 
+def format18_cases() -> list[dict]:
+    """Format 18's learned tuned tiles with secondary estimation in the neighbours' pattern (ADAPTIVE_PRESETS 6 to 8):
+    format 13's cases, each recoded in its preset's twin of that kind (every mixer, the second large one too, every
+    order and mode as there), and the encoder's own choice at effort 3 with the large mixer on a photo crop where
+    such a twin wins."""
+    from rc_plugin.adaptive.guard import PATTERN_SSE_PRESET
+
+    eighteen = []
+    for case in format13_cases():
+        if "retune" not in case:
+            continue
+        twin = PATTERN_SSE_PRESET[case["retune"]]
+        eighteen.append(dict(case, name=case["name"].replace("learned_tuned_", "learned_sse2_"), retune=twin,
+                             pixels=case["pixels"].replace(f"preset {case['retune']}", f"preset {twin}")))
+    crop = photo(CROP18[0])[CROP18[1]]
+    eighteen.append(dict(name="learned_sse2_photo", arr=crop, options={"mixer": "large", "effort": 3},
+                         kind="learned tuned", pixels=f"{CROP18[2]} as the encoder codes it at effort 3"))
+    return eighteen
+
+
 def via_jpeg(arr: np.ndarray, **options) -> np.ndarray:
     """The pixels Pillow decodes from the JPEG it writes of arr (the golden file holds them, not the JPEG)."""
     import io
@@ -582,7 +607,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format17_cases()),
+        "files": write_files(format18_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

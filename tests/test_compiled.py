@@ -200,9 +200,9 @@ def test_every_preset_compiled_equals_interpreted(preset, tmp_path):
 @pytest.mark.parametrize("preset", [p for p, row in enumerate(bitstream.ADAPTIVE_PRESETS)
                                     if row[3] and p < max(bitstream.ADAPTIVE_LEARNED_PRESETS_OF_VERSION.values())])
 def test_secondary_estimation_of_the_mixture_compiled_equals_interpreted(preset, tmp_path):
-    """A learned tile's mixture mapped by secondary estimation (format 16), kept only where smaller: the small mixer
-    in each preset with it that a learned tile may name, on the crop above, compiled and interpreted, to the same
-    bytes; not the stream without it."""
+    """A learned tile's mixture mapped by secondary estimation (format 16; of kind 2 from 18), kept only where
+    smaller: the small mixer in each preset with it that a learned tile may name, on the crop above, compiled and
+    interpreted, to the same bytes; not the stream without it."""
     from rc_plugin.adaptive import guard, mixers, plane_coder
 
     pixels = np.ascontiguousarray(_photo("jpeg_decoded/jpeg_photo")[20:44, 30:58])

@@ -20,6 +20,11 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFESTS = {int(d.name[1:]): json.loads((d / "manifest.json").read_text()) for d in sorted(GOLDEN.glob("v*"))}
 ENTRIES = [(v, e) for v, m in MANIFESTS.items() for e in m["files"]]
 REGENERATE = "python tests/make_golden.py"
+#: The format version each mixer released after format 13 came with (the older versions' files cannot hold it).
+MIXER_SINCE = {4: 18}
+#: Format 18's photo crop: the encoder's choice at effort 3 with the large mixer (preset less 6, order, mixer): the
+#: second large mixer in preset 7, secondary estimation of its mixture in the neighbours' pattern.
+PHOTO18 = (1, 0, 4)
 
 
 def sha256(data: bytes) -> str:
@@ -135,13 +140,13 @@ def test_golden_tuned_files_cover_their_paths(version, prefix):
     _assert_modes_metadata_and_grey(tuned, "tuned")
 
 
-@pytest.mark.parametrize("version, prefix", [(13, "learned_tuned"), (16, "learned_sse")])
+@pytest.mark.parametrize("version, prefix", [(13, "learned_tuned"), (16, "learned_sse"), (18, "learned_sse2")])
 def test_golden_learned_tuned_files_cover_their_paths(version, prefix):
-    """Format 13's files hold learned tuned tiles of every preset a learned tile may name, format 16's of every preset
-    with secondary estimation (which it added), each in every channel order and with every released mixer, in the
-    modes, tiles and parts their names say; format 13's photo decoded from a JPEG is the encoder's own choice with the
-    large mixer, the grid preset, and format 16's photo crop its choice of the second preset with secondary
-    estimation."""
+    """Format 13's files hold learned tuned tiles of every preset a learned tile may name, format 16's and 18's of
+    every preset with secondary estimation each added (of kinds 1 and 2), each in every channel order and with every
+    mixer released by then, in the modes, tiles and parts their names say; format 13's photo decoded from a JPEG is
+    the encoder's own choice with the large mixer, the grid preset, format 16's photo crop its choice of the second
+    preset with secondary estimation, and format 18's at effort 3 a twin of kind 2 too."""
     from rc_plugin.format.bitstream import ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_ORDERS
     from rc_plugin.format.records import MIXER_NAMES
 
@@ -154,11 +159,13 @@ def test_golden_learned_tuned_files_cover_their_paths(version, prefix):
     added = ADAPTIVE_LEARNED_PRESETS_OF_VERSION[version] - first
     assert {n[0] for ns in named.values() for n in ns} == set(range(added))
     assert {n[1] for ns in named.values() for n in ns} == set(range(len(ADAPTIVE_ORDERS)))
-    assert {n[2] for ns in named.values() for n in ns} == set(MIXER_NAMES)
+    assert {n[2] for ns in named.values() for n in ns} == {m for m in MIXER_NAMES if MIXER_SINCE.get(m, 0) <= version}
     if version == 13:
         assert named["learned_tuned_jpeg_photo"] == [(2, 0, 3)]
-    else:
+    elif version == 16:
         assert named["learned_tuned_photo"] == [(1, 0, 3)]
+    else:
+        assert named["learned_tuned_photo"] == [PHOTO18]
     assert len(named["learned_tuned_two_tiles"]) == 2
     assert named["learned_tuned_bgr"][0][:2] == (0, 1) and named["learned_tuned_gbr_grid"][0][:2] == (2, 2)
     assert wide_part_kinds(learned["learned_tuned_wide_record"]) == ["offset:learned tuned"]

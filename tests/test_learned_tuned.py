@@ -1,5 +1,5 @@
 """Format 13's learned tuned tiles: the learned mixer with the preset and channel order of a tile's best tuned record
-(and from format 16 with secondary estimation of its mixture).
+(and from format 16 with secondary estimation of its mixture, from 18 of its kind in the neighbours' pattern too).
 
 The mixer's streams are checked by tests/test_learned.py and tests/test_mixer_parity.py, every preset's by
 tests/test_adaptive.py and tests/test_compiled.py; here: the record, the encoder's choice and the version rule.
@@ -91,8 +91,8 @@ def _with_named(data: bytes, named: int) -> bytes:
 @pytest.mark.parametrize("named", [0, 6, 8, len(ADAPTIVE_PRESETS), len(ADAPTIVE_PRESETS) + 2, 15,
                                    len(ADAPTIVE_ORDERS) * ADAPTIVE_ORDER_UNIT, 255])
 def test_an_unknown_preset_or_order_is_refused(files, named):
-    """Neither preset 0 in order 0 (a learned tile's) nor a preset beyond the six (format 17's, with secondary
-    estimation in the neighbours' pattern, are a tuned tile's only) nor an order beyond the three."""
+    """Neither preset 0 in order 0 (a learned tile's) nor a preset beyond the six a version-16 file names (format 18's
+    learned tuned tiles of presets 6-8 need a file of 18) nor an order beyond the three."""
     own = tiles(files[2])[0].preset
     assert np.array_equal(rc_plugin.decode(_with_named(files[2], own)), rc_plugin.decode(files[2]))
     with pytest.raises(rc_plugin.RclError, match="unknown adaptive preset"):
@@ -142,3 +142,51 @@ def test_each_order_decodes_to_the_tiles_channels(jpeg_photo, order):
     tile = records.LearnedTunedTile(stream, b"", 1, 1, order)
     assert np.array_equal(decode_learned_tile(tile, 3, 24, 32), crop)
     assert not np.array_equal(decode_learned_tile(records.LearnedTunedTile(stream, b"", 1, 1, 0), 3, 24, 32), crop)
+
+
+@pytest.fixture(scope="module")
+def pattern_file(jpeg_photo, files) -> bytes:
+    """The photo's file with its learned tuned tile recoded in the grid preset's twin of kind 2 (preset 8: secondary
+    estimation of the mixture in the neighbours' pattern, format 18), in a version-18 file."""
+    preset = guard.PATTERN_SSE_PRESET[2]
+    tile = records.LearnedTunedTile(plane_coder.encode_plane(jpeg_photo, mixers.load(LARGE), preset=preset), b"",
+                                    LARGE, preset, 0)
+    assert records.oldest_version(tile) == 18
+    data = bytearray(_with_record(files[2], tile))
+    data[8] = 18
+    return recrc(bytes(data))
+
+
+def test_a_learned_twin_in_the_neighbours_pattern_needs_format_18(jpeg_photo, pattern_file):
+    """A learned tuned tile of preset 6-8 decodes exactly in a file of 18, and is refused in one of 17; its stream is
+    not the twin of kind 1's."""
+    assert np.array_equal(rc_plugin.decode(pattern_file), jpeg_photo)
+    assert tiles(pattern_file)[0].stream != plane_coder.encode_plane(jpeg_photo, mixers.load(LARGE), preset=5)
+    data = bytearray(pattern_file)
+    data[8] = 17
+    with pytest.raises(rc_plugin.RclError, match="unknown adaptive preset"):
+        rc_plugin.decode(recrc(bytes(data)))
+
+
+def test_flipped_bits_in_a_pattern_mapped_mixture_never_give_a_wrong_image(jpeg_photo, pattern_file):
+    """Bits flipped across a learned tuned tile with secondary estimation in the neighbours' pattern (format 18),
+    every CRC right: the exact image or RclError, never a wrong image or a crash."""
+    start = pattern_file.index(b"TILE", container.HEADER_SIZE) + container.CHUNK_HEAD.size
+    size = len(tiles(pattern_file)[0].pack())
+    assert_flips_never_give_a_wrong_image(pattern_file, range(start + 3, start + size, size // 24), jpeg_photo)
+
+
+def test_effort_3_tries_the_second_large_mixer_and_the_patterns_twins():
+    """With the large mixer, effort 3 codes a tile's best learned record again with secondary estimation of both kinds
+    and with the second large mixer (trained on downscaled photos) in its preset and order: on this crop that mixer
+    with the neighbours' pattern wins (a file of 18); effort 2 tries neither and stays in format 16."""
+    with Image.open(ASSETS / "colosseum.png") as im:
+        crop = np.ascontiguousarray(np.asarray(im.convert("RGB"))[64:128, :96])
+    strongest, default = (rc_plugin.encode(crop, mixer="large", effort=effort) for effort in (3, 2))
+    tile = tiles(strongest)[0]
+    assert (tile.mixer, tile.preset) == (records.MIXER_IDS["large-downscaled"], guard.PATTERN_SSE_PRESET[1])
+    assert rc_plugin.info(strongest)["version"] == 18 and len(strongest) < len(default)
+    assert tiles(default)[0].mixer == LARGE and tiles(default)[0].preset < guard.PATTERN_SSE_PRESET[0]
+    assert rc_plugin.info(default)["version"] <= 16
+    for data in (strongest, default):
+        assert np.array_equal(rc_plugin.decode(data), crop)

@@ -53,6 +53,23 @@ def test_train_resume_and_code_with_the_weights(pack, tmp_path, capsys):
     assert np.array_equal(plane_coder.decode_plane(data, 32, 40, 3, net), img)
 
 
+def test_fine_tune_from_a_checkpoint_on_some_kinds(pack, tmp_path, capsys):
+    """--init-from starts from a trained run's weights with its own clock at zero (mixer 4: the large mixer fine-tuned
+    on downscaled photos); --kinds keeps the draw's images of those kinds, and none left is an error."""
+    args = ["--pack", str(pack), "--cache", str(tmp_path / "taps"), "--workers", "1", "--hidden", "4", "--batch", "2048"]
+    train_mixer.main(args + ["--minutes", "0.05", "--checkpoint", str(tmp_path / "base.pt")])
+    base = torch.load(tmp_path / "base.pt")
+    train_mixer.main(args + ["--minutes", "0.02", "--kinds", "bsds", "--init-from", str(tmp_path / "base.pt"),
+                             "--checkpoint", str(tmp_path / "tuned.pt"), "--lr", "0"])
+    assert f"from {tmp_path / 'base.pt'}" in capsys.readouterr().out
+    tuned = torch.load(tmp_path / "tuned.pt")
+    assert 0 < tuned["step"] and tuned["spent"] < base["spent"]
+    for name, weights in base["model"].items():  # at learning rate 0 the weights stay the checkpoint's
+        torch.testing.assert_close(tuned["model"][name], weights)
+    with pytest.raises(SystemExit, match="no image of the kinds"):
+        train_mixer.main(args + ["--minutes", "0.02", "--kinds", "down"])
+
+
 def test_untrained_network_is_the_coder_alone():
     """Zero output weights: four equal copies of the coder's logistic, so the code length is the coder's own."""
     model = Mixer(8)

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..format.alpha import encode_alpha
 from ..format.bitstream import ADAPTIVE_ORDERS, ADAPTIVE_PRESETS, PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
-from ..format.records import (PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile, PaletteTile,
-                              TunedTile)
+from ..format.records import (MIXER_IDS, PLANE_MAX_COLOURS, AdaptiveTile, GenericTile, LearnedTile, LearnedTunedTile,
+                              PaletteTile, TunedTile)
 from ..options import DEFAULT_EFFORT
 from .palette import pack_palette
 
@@ -66,6 +66,10 @@ def _twins(kind: int) -> dict[int, int]:
 
 
 SSE_PRESET, PATTERN_SSE_PRESET = _twins(1), _twins(2)
+#: The released mixers that effort 3 tries beside the one the options name, in its best preset and order, per tile: the
+#: large mixer fine-tuned on photos downscaled as val's were beside the large one (docs/models.md, "A second large
+#: mixer").
+MIXER_ALTERNATES = {MIXER_IDS["large"]: (MIXER_IDS["large-downscaled"],)}
 #: At effort 2 with threads to spare (an image of fewer tiles than threads), the twin coded before the best preset is
 #: known: the grid preset's, which most one-tile photos decoded from JPEG keep, so that it runs on a thread the others
 #: leave idle. Only when time: the candidates, and so the bytes, are the same.
@@ -144,8 +148,9 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
         SSE_MIN_SAVING. Then (with a mixer) the learned one, and where the smallest so far is tuned, the learned one
         in its order with its preset (the twin without secondary estimation, if it has it): a learned tuned tile
         (format 13); at effort 3 also in effort 2's choice (the best in the sampled order), so that no tile grows with
-        effort. Above effort 1 the smallest learned record again with secondary estimation (format 16), kept where it
-        saves LEARNED_SSE_MIN_SAVING."""
+        effort. Above effort 1 the smallest learned record again with secondary estimation (format 16), at effort 3 of
+        both kinds (format 18), and with the MIXER_ALTERNATES in its preset and order, with and without; one with it
+        is kept where it saves LEARNED_SSE_MIN_SAVING against the best learned one without."""
         with ThreadPoolExecutor(workers) as pool:
             sizes = []
             in_orders = channels == 3 and not indices_of_a_palette
@@ -193,13 +198,20 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
                      for p, k in wanted if p or k]
             learned_records = [LearnedTunedTile(t.result(), alpha, mixer, p, k) for p, k, t in tuned]
             learned_records.append(LearnedTile(learned.result(), alpha, mixer))
-            if effort > 1:  # the smallest again with secondary estimation of its mixture (format 16)
-                best = min(learned_records, key=_size)
-                p, k = _named(best)
-                twin = LearnedTunedTile(adaptive.encode_plane(in_order(k), mixers.load(mixer), preset=SSE_PRESET[p]),
-                                        alpha, mixer, SSE_PRESET[p], k)
-                if _size(twin) <= _size(best) * (1 - LEARNED_SSE_MIN_SAVING):
-                    learned_records.append(twin)
+            if effort > 1:  # the smallest again with secondary estimation of its mixture (format 16), at effort 3
+                # of both kinds (18), and the mixers tried beside this one, in its preset and order, with and without
+                p, k = _named(min(learned_records, key=_size))
+                twins = [(mixer, SSE_PRESET[p])] + ([(mixer, PATTERN_SSE_PRESET[p])] + [
+                    (m, q) for m in MIXER_ALTERNATES.get(mixer, ()) for q in (p, SSE_PRESET[p], PATTERN_SSE_PRESET[p])]
+                    if effort == 3 else [])
+                coded = [(m, q, pool.submit(adaptive.encode_plane, in_order(k), mixers.load(m), preset=q))
+                         for m, q in twins]
+                twin_records = [LearnedTunedTile(t.result(), alpha, m, q, k) if q or k else
+                                LearnedTile(t.result(), alpha, m) for m, q, t in coded]
+                learned_records += [r for r in twin_records if not ADAPTIVE_PRESETS[_named(r)[0]][SSE]]
+                without = min(_size(r) for r in learned_records)
+                learned_records += [r for r in twin_records if ADAPTIVE_PRESETS[_named(r)[0]][SSE]
+                                    and _size(r) <= without * (1 - LEARNED_SSE_MIN_SAVING)]
             return records + learned_records
 
     def in_order(k: int) -> np.ndarray:

@@ -22,6 +22,7 @@ DIGESTS = {
     1: "62e3bd43850c35e2",  # hidden 16, 10 minutes on 2 CPU cores (models/checkpoints/mixer_cpu/mixer16.pt)
     2: "6268468026e6b5d5",  # hidden 32, 13 minutes on 2 CPU cores (models/checkpoints/mixer_cpu/mixer32.pt)
     3: "1836eae97091bf35",  # hidden 64, 24 minutes on 2 CPU cores (models/checkpoints/mixer_cpu/mixer64.pt)
+    4: "caf02596d680e4bd",  # hidden 64: 3 fine-tuned 30 minutes on downscaled photos (mixer_cpu/mixer64_downscaled.pt)
 }
 
 

@@ -38,7 +38,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, sample_type, s
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "830c737f16d48ed4+eb714c71db138986"
+COMPILED_FOR = "daadf21dc850dcf8+2514f410fb502ea9"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))

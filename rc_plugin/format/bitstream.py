@@ -183,9 +183,9 @@ ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 2), (120, 480, 0, 2), (120, 480, 1, 2))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 9}  # those a tuned tile of each may name
-#: ... and a learned tuned tile: without sse up to format 15, with format 12's from 16 (the mixture's CDF mapped).
-ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6, 17: 6}
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 9, 18: 9}  # a tuned tile of each may name
+#: ... and a learned tuned tile: no sse up to format 15, format 12's from 16 (the mixture's CDF mapped), 17's from 18.
+ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6, 17: 6, 18: 9}
 ADAPTIVE_SSE_PATTERN_STEP = 2  # sse kind 2: the neighbours' differences clamped to +-this (docs/format.md)
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each
