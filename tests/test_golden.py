@@ -20,7 +20,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFESTS = {int(d.name[1:]): json.loads((d / "manifest.json").read_text()) for d in sorted(GOLDEN.glob("v*"))}
 ENTRIES = [(v, e) for v, m in MANIFESTS.items() for e in m["files"]]
 REGENERATE = "python tests/make_golden.py"
-#: The format version each mixer released after format 13 came with (the older versions' files cannot hold it).
+#: The format each mixer released after format 13 came with: older versions' golden cases were written without it.
 MIXER_SINCE = {4: 18}
 #: Format 18's photo crop: the encoder's choice at effort 3 with the large mixer (preset less 6, order, mixer): the
 #: second large mixer in preset 7, secondary estimation of its mixture in the neighbours' pattern.
