@@ -456,40 +456,35 @@ def format14_cases() -> list[dict]:
     ]
 
 
-def format16_cases() -> list[dict]:
+def format16_cases(twins: dict[int, int] | None = None, prefix: str = "learned_sse_") -> list[dict]:
     """Format 16's learned tuned tiles with secondary estimation of the mixture: format 13's cases, each recoded in its
     preset's twin with it (every mixer, order and mode as there), and the encoder's own choice with the large mixer on
-    a photo crop where that wins (in place of format 13's photo decoded from a JPEG, now a JPEG tile)."""
+    a photo crop where that wins (in place of format 13's photo decoded from a JPEG, now a JPEG tile). With format
+    18's twins (guard.PATTERN_SSE_PRESET), format18_cases'."""
     from rc_plugin.adaptive.guard import SSE_PRESET
 
     sixteen = []
     for case in format13_cases():
         if "retune" not in case:
             continue
-        twin = SSE_PRESET[case["retune"]]
-        case = dict(case, name=case["name"].replace("learned_tuned_", "learned_sse_"), retune=twin,
+        twin = (twins or SSE_PRESET)[case["retune"]]
+        case = dict(case, name=case["name"].replace("learned_tuned_", prefix), retune=twin,
                     pixels=case["pixels"].replace(f"preset {case['retune']}", f"preset {twin}"))
         sixteen.append(case)
     crop = photo("colosseum")[100:164, 40:136]
-    sixteen.append(dict(name="learned_sse_photo", pixels="colosseum.png[100:164, 40:136] as the encoder codes it",
+    sixteen.append(dict(name=f"{prefix}photo", pixels="colosseum.png[100:164, 40:136] as the encoder codes it",
                         arr=crop, options={"mixer": "large"}, kind="learned tuned"))
     return sixteen
 
 
 def format18_cases() -> list[dict]:
     """Format 18's learned tuned tiles with secondary estimation in the neighbours' pattern (ADAPTIVE_PRESETS 6 to 8):
-    format 13's cases, each recoded in its preset's twin of that kind (every mixer, the second large one too, every
-    order and mode as there), and the encoder's own choice at effort 3 with the large mixer on a photo crop where
-    such a twin wins."""
+    format 16's cases with those twins (every mixer, the second large one too, every order and mode as there), and
+    the encoder's own choice at effort 3 with the large mixer on a photo crop where such a twin wins."""
     from rc_plugin.adaptive.guard import PATTERN_SSE_PRESET
 
-    eighteen = []
-    for case in format13_cases():
-        if "retune" not in case:
-            continue
-        twin = PATTERN_SSE_PRESET[case["retune"]]
-        eighteen.append(dict(case, name=case["name"].replace("learned_tuned_", "learned_sse2_"), retune=twin,
-                             pixels=case["pixels"].replace(f"preset {case['retune']}", f"preset {twin}")))
+    cases_ = format16_cases(PATTERN_SSE_PRESET, "learned_sse2_")
+    eighteen = [case for case in cases_ if case["name"] != "learned_sse2_photo"]
     crop = photo(CROP18[0])[CROP18[1]]
     eighteen.append(dict(name="learned_sse2_photo", arr=crop, options={"mixer": "large", "effort": 3},
                          kind="learned tuned", pixels=f"{CROP18[2]} as the encoder codes it at effort 3"))

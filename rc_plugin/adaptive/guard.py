@@ -90,6 +90,13 @@ def _named(record: AdaptiveTile) -> tuple[int, int]:
     return getattr(record, "preset", 0), getattr(record, "order", 0)
 
 
+def _kept(records: list[AdaptiveTile], saving: float) -> list[AdaptiveTile]:
+    """The records without secondary estimation, and those with it (slower to decode) at least `saving` smaller."""
+    with_sse = [bool(ADAPTIVE_PRESETS[_named(r)[0]][SSE]) for r in records]
+    without = min(_size(r) for r, sse in zip(records, with_sse) if not sse)
+    return [r for r, sse in zip(records, with_sse) if not sse or _size(r) <= without * (1 - saving)]
+
+
 def _without_sse(preset: int) -> int:
     """The preset without secondary estimation that `preset` is (or is a twin of): what a learned tile may name."""
     return next((p for p, row in enumerate(ADAPTIVE_PRESETS) if row[:SSE] == ADAPTIVE_PRESETS[preset][:SSE]), preset)
@@ -182,9 +189,7 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
                 twin = SSE_PRESET[p]
                 stream = (ahead.get(twin) or pool.submit(adaptive.encode_plane, in_order(k), preset=twin)).result()
                 records.append(TunedTile(stream, alpha, twin, k))
-            with_sse = [bool(ADAPTIVE_PRESETS[_named(r)[0]][SSE]) for r in records]
-            without = min(_size(r) for r, sse in zip(records, with_sse) if not sse)
-            records = [r for r, sse in zip(records, with_sse) if not sse or _size(r) <= without * (1 - SSE_MIN_SAVING)]
+            records = _kept(records, SSE_MIN_SAVING)
             if not learning:
                 return records
             # the mixer again in the smallest record's order with its preset (the twin without secondary estimation),
@@ -201,17 +206,14 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
             if effort > 1:  # the smallest again with secondary estimation of its mixture (format 16), at effort 3
                 # of both kinds (18), and the mixers tried beside this one, in its preset and order, with and without
                 p, k = _named(min(learned_records, key=_size))
-                twins = [(mixer, SSE_PRESET[p])] + ([(mixer, PATTERN_SSE_PRESET[p])] + [
-                    (m, q) for m in MIXER_ALTERNATES.get(mixer, ()) for q in (p, SSE_PRESET[p], PATTERN_SSE_PRESET[p])]
-                    if effort == 3 else [])
+                alternates = MIXER_ALTERNATES.get(mixer, ()) if effort == 3 else ()
+                kinds = (SSE_PRESET, PATTERN_SSE_PRESET) if effort == 3 else (SSE_PRESET,)
+                twins = [(m, p) for m in alternates] + [(m, twin[p]) for m in (mixer, *alternates) for twin in kinds]
                 coded = [(m, q, pool.submit(adaptive.encode_plane, in_order(k), mixers.load(m), preset=q))
                          for m, q in twins]
-                twin_records = [LearnedTunedTile(t.result(), alpha, m, q, k) if q or k else
-                                LearnedTile(t.result(), alpha, m) for m, q, t in coded]
-                learned_records += [r for r in twin_records if not ADAPTIVE_PRESETS[_named(r)[0]][SSE]]
-                without = min(_size(r) for r in learned_records)
-                learned_records += [r for r in twin_records if ADAPTIVE_PRESETS[_named(r)[0]][SSE]
-                                    and _size(r) <= without * (1 - LEARNED_SSE_MIN_SAVING)]
+                learned_records += [LearnedTunedTile(t.result(), alpha, m, q, k) if q or k else
+                                    LearnedTile(t.result(), alpha, m) for m, q, t in coded]
+                learned_records = _kept(learned_records, LEARNED_SSE_MIN_SAVING)
             return records + learned_records
 
     def in_order(k: int) -> np.ndarray:
