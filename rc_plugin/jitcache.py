@@ -30,6 +30,11 @@ SWITCH = "RCL_JITCACHE"
 PACKAGE = Path(__file__).resolve().parents[__name__.count(".") - 1]
 #: The functions whose machine code is shipped: what shipped() decorated.
 FUNCTIONS: list = []
+#: numba's option compiling a function without reference counts, for the coders' loops over every subpixel, bit or
+#: coefficient: every array they read is their caller's, alive until they return. Otherwise numba counts, atomically,
+#: each array handed to an inlined helper, twice a call, which cost the loops a quarter to a third of their time
+#: (docs/models.md, "Reference counts"). Such a loop allocates no array (numba refuses to compile one that does).
+NO_REFCOUNTS = {"_nrt": False}
 
 
 def _last_resort_locator():

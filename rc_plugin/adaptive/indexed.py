@@ -18,7 +18,7 @@ import numpy as np
 
 from ..format import bitstream as bs
 from ..errors import RclError
-from ..jitcache import shipped
+from ..jitcache import NO_REFCOUNTS, shipped
 from .rangecoder import close_stream, code_bit, open_stream
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
@@ -103,6 +103,15 @@ def code_indices(img, n, decoding, inp, out, squash, stretch, reciprocal):
     slots = np.zeros(SETS, np.int64)
     st = np.zeros(INPUTS, np.int64)
     nb = np.zeros(len(TEMPLATE), np.int64)
+    return _code_pixels(img, n, nbits, mask, decoding, inp, out, squash, stretch, reciprocal, state, weights, apm,
+                        base, slots, st, nb)
+
+
+@numba.njit(cache=True, nogil=True, **NO_REFCOUNTS)
+def _code_pixels(img, n, nbits, mask, decoding, inp, out, squash, stretch, reciprocal, state, weights, apm, base, slots,
+                 st, nb):
+    """code_indices' loop over the pixels, with the tables it made (without reference counts: they outlive it)."""
+    h, w = img.shape
     low, rng, cache, pending, pos, code = open_stream(decoding, inp)
     for y in range(h):
         for x in range(w):

@@ -18,7 +18,7 @@ from .logistic import HALF, TOTAL, below, ilog8, search
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "daadf21dc850dcf8+daacf64562d1dc21"
+COMPILED_FOR = "daadf21dc850dcf8+bc71f1c137edaeb9"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

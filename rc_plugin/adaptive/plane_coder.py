@@ -24,21 +24,21 @@ import numpy as np
 
 from ..errors import RclError
 from ..format import bitstream as bs, streams
-from ..jitcache import shipped
+from ..jitcache import NO_REFCOUNTS, shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
-from .netmix import (COMPONENTS, FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_after,
-                     guard_share, guarded, mixture, prepare)
+from .netmix import (FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_after, guard_share, guarded,
+                     mixture, prepare)
 from .online import blend_predictions, learn, update
 from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, SCALE_BINS, SCALE_CONTEXTS,
-                          RING, new_state)
-from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES, predict, predict_call
+                          RING, new_scratch, new_state)
+from .predictors import PREDICTORS, predict, predict_call
 from .rangecoder import END, POS, close_streams, decoder_normalise, encoder_normalise, load, open_streams, store
 from . import pipeline, sse
 from .tokens import code_sample, code_sample_logistic, reachable, sample_type, stream_frequencies
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "daadf21dc850dcf8+2514f410fb502ea9"
+COMPILED_FOR = "daadf21dc850dcf8+6da6e4a1172fc3df"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -57,16 +57,19 @@ _NO_INPUT = np.frombuffer(b"\0", np.uint8)
 
 
 @shipped  # machine code built at install (rc_plugin.jitcache)
-@numba.njit(cache=True, nogil=True)  # nogil: one image's tiles code at once (rc_plugin.parallel)
+# nogil: one image's tiles code at once (rc_plugin.parallel); no reference counts (jitcache.NO_REFCOUNTS): its working
+# arrays come from plane_state.new_scratch
+@numba.njit(cache=True, nogil=True, **NO_REFCOUNTS)
 def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, tap, top, token_freq, token_totals,
-               preset, state, coders, y0, y1, c0, c1):
+               preset, state, scratch, coders, y0, y1, c0, c1):
     """Code rows y0..y1 - 1 of channels c0..c1 - 1 of img (h, w, C) into out, or (decoding) fill them from inp: a
     whole tile, or a band of one channel (rc_plugin.adaptive.pipeline). state (plane_state.new_state): what the
-    model has learned; coders (rangecoder.open_streams): the range coders, stream c for channel c where there is one
-    per channel, else stream 0. Returns 0, or 1 where a decoded stream ran short (corrupt). trace, if it has rows,
-    receives each subpixel's (start, frequency). With hidden units (w1's rows), the learned mixer
-    (rc_plugin.adaptive.netmix) codes each subpixel; tap, if it has rows, receives each subpixel's mixer features,
-    value, mean and scale row (its training data).
+    model has learned; scratch (plane_state.new_scratch): working arrays, one set per concurrent call; coders
+    (rangecoder.open_streams): the range coders, stream c for channel c where there is one per channel, else stream
+    0. Returns 0, or 1 where a decoded stream ran short (corrupt). trace, if it has rows, receives each subpixel's
+    (start, frequency). With hidden units (w1's rows), the learned mixer (rc_plugin.adaptive.netmix) codes each
+    subpixel; tap, if it has rows, receives each subpixel's mixer features, value, mean and scale row (its training
+    data).
 
     top: the largest value a sample may take, 255 for uint8 samples. Above 255 (uint16 samples of a wide tile,
     format 10) each sample is coded as a token and raw bits (rc_plugin.adaptive.tokens), without a learned mixer,
@@ -89,20 +92,9 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
     lms_step, fast_step, grid = preset[0], preset[1], preset[2] != 0
     secondary = preset[3] if not deep else 0  # secondary estimation's kind (rc_plugin.adaptive.sse), 0 for none
-    sse_ctx, knots = np.zeros(bs.ADAPTIVE_SSE_TABLES, np.int64), np.zeros(bs.ADAPTIVE_SSE_BINS + 1, np.int64)
-    weights, pred = np.zeros(PREDICTORS, np.int64), np.zeros(PREDICTORS, np.int64)
-    valid = np.zeros(PREDICTORS, np.int64)
-    feats, wfeats = np.zeros(LMS_FEATURES, np.int64), np.zeros(WIDE_FEATURES, np.int64)
-    cfeats = np.zeros(CORRECTION_FEATURES, np.int64)
-    sk = np.zeros(SCALE_CONTEXTS + 1, np.int64)
+    (sse_ctx, knots, weights, pred, valid, feats, wfeats, cfeats, sk, feat, errors, levels, hidden, net_out, mus, rows,
+     mults, clos, spans, net_weights, coded) = scratch
     use_net, tapping = b1.shape[0] > 0, tap.shape[0] > 0
-    feat = np.zeros(FEATURES, np.int16)  # each within +-127: the network's int32 sums read them
-    errors, levels = np.zeros(6, np.int64), np.zeros(4, np.int64)
-    hidden = np.zeros(b1.shape[0], np.int32)
-    net_out = np.zeros(bs.MIXER_OUTPUTS, np.int64)
-    mus, rows, mults = np.zeros(COMPONENTS, np.int64), np.zeros(COMPONENTS, np.int64), np.zeros(COMPONENTS, np.int64)
-    clos, spans, net_weights = np.zeros(COMPONENTS, np.int64), np.zeros(COMPONENTS, np.int64), np.zeros_like(mus)
-    coded = np.zeros(COMPONENTS, np.int64)  # the coded mixture's mults: the network's, guarded
     total = coded_total = share = ck = row = 0
     low, rng, cache, pending, pos, code = load(coders, 0)
     for y in range(y0, y1):
@@ -262,7 +254,7 @@ def encode_streams(img: np.ndarray, net: tuple, top: int, logistic: bool, preset
     coders = open_streams(False, _NO_INPUT, starts, starts + room)
     code_plane(img, *cdf_table(), False, _NO_INPUT, out, trace, *prepare(net), tap, top,
                *stream_frequencies(top, nc, logistic), PRESETS[preset],
-               new_state(w, nc, PRESETS[preset], top > BYTE_TOP), coders, 0, h, 0, nc)
+               new_state(w, nc, PRESETS[preset], top > BYTE_TOP), new_scratch(len(net[1])), coders, 0, h, 0, nc)
     close_streams(coders, out)
     return [out[starts[s] : coders[s, POS]].tobytes() for s in range(count)]
 
@@ -292,7 +284,8 @@ def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET
             *stream_frequencies(top, channels, logistic), PRESETS[preset])
     ring = RING if len(parts) == 1 or threads <= 1 else pipeline.RING  # all at once, or channels side by side
     state = new_state(w, channels, PRESETS[preset], top > BYTE_TOP, ring)
-    code = lambda y0, y1, c0, c1: code_plane(*args, state, coders, y0, y1, c0, c1)  # noqa: E731
+    hidden = len(net[1])
+    code = lambda y0, y1, c0, c1: code_plane(*args, state, new_scratch(hidden), coders, y0, y1, c0, c1)  # noqa: E731
     if code(0, h, 0, channels) if ring == RING else pipeline.wavefront(code, h, channels, threads):
         raise RclError("corrupt .rcl tile: its adaptive stream ends too early")  # read > 8 bytes past a stream's end
     return img

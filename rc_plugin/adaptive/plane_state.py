@@ -11,7 +11,8 @@ import numpy as np
 
 from ..format import bitstream as bs
 from . import sse
-from .predictors import PREDICTORS
+from .netmix import COMPONENTS, FEATURES
+from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES
 
 CALIBRATION_BINS, CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_BINS, bs.ADAPTIVE_CALIBRATION_START
 GRID, BIAS_LEVELS = bs.ADAPTIVE_GRID, bs.ADAPTIVE_BIAS_LEVELS
@@ -47,3 +48,16 @@ def new_state(w: int, channels: int, preset: np.ndarray, deep: bool, ring: int =
     guard = np.full((nc, SMALL_ROW), bs.MIXER_GUARD_START, np.int64)  # column 0 used
     return (perr, berr, bias_total, bias_count, scale_total, scale_count, lms, fast, wide, sse_bins, sse_totals,
             cal_total, cal_count, corr_w, guard)
+
+
+def new_scratch(hidden: int) -> tuple:
+    """The working arrays of one call of plane_coder.code_plane for a learned mixer of `hidden` units (0 for none),
+    zeros: what a subpixel's steps hand each other (predictions, features, the mixture's components). code_plane
+    allocates nothing (it runs without reference counts), so each call, and each thread, gets its own set."""
+    z = lambda n, dtype=np.int64: np.zeros(n, dtype)  # noqa: E731
+    return (z(bs.ADAPTIVE_SSE_TABLES), z(bs.ADAPTIVE_SSE_BINS + 1),  # sse's contexts and knots
+            z(PREDICTORS), z(PREDICTORS), z(PREDICTORS),  # the blend's weights, the predictions, which are valid
+            z(LMS_FEATURES), z(WIDE_FEATURES), z(CORRECTION_FEATURES), z(SCALE_CONTEXTS + 1),  # features, contexts
+            z(FEATURES, np.int16),  # the mixer's features, each within +-127: the network's int32 sums read them
+            z(6), z(4), z(hidden, np.int32), z(bs.MIXER_OUTPUTS),  # the features' errors and levels, the network
+            *(z(COMPONENTS) for _ in range(7)))  # the mixture: means, rows, mults, clos, spans, weights, coded mults

@@ -20,7 +20,7 @@ from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "daadf21dc850dcf8+a1f4e6adcc0b4b67"
+COMPILED_FOR = "daadf21dc850dcf8+322775217ce3eda9"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS

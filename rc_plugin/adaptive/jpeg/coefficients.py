@@ -14,7 +14,7 @@ import numpy as np
 from ..rangecoder import close_stream, code_bit, open_stream
 from ...format import bitstream as bs
 from ...format import jpeg_bits as jb
-from ...jitcache import shipped
+from ...jitcache import NO_REFCOUNTS, shipped
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
 COMPILED_FOR = "daadf21dc850dcf8+cdaf12e736d2ea94"
@@ -65,8 +65,14 @@ def code_coefficients(blocks, layout, decoding, inp, out, bands, bounds, rates):
     """Code blocks (n, 64) int32, zigzag order, into out, or (decoding) fill them from inp. layout (components, 4):
     each component's class (0 luma, 1 chroma), blocks down, across, and its first row in blocks. Returns the bytes
     written or read; -1 where a decoded value passes COEF_LIMIT or the output would not fit out (encoding)."""
-    prob = np.full(CONTEXTS, 1 << 15, np.int64)
-    seen = np.zeros(CONTEXTS, np.int64)
+    return _code_blocks(blocks, layout, decoding, inp, out, bands, bounds, rates, np.full(CONTEXTS, 1 << 15, np.int64),
+                        np.zeros(CONTEXTS, np.int64))
+
+
+@numba.njit(cache=True, nogil=True, **NO_REFCOUNTS)
+def _code_blocks(blocks, layout, decoding, inp, out, bands, bounds, rates, prob, seen):
+    """code_coefficients' loop over the blocks, with its contexts' probabilities and counts (without reference
+    counts: they outlive it)."""
     low, rng, cache, pending, pos, code = open_stream(decoding, inp)
     limit = out.shape[0] - 4096  # a block codes at most 64 x 35 decisions of at most 12 bits
     for c in range(layout.shape[0]):
