@@ -26,10 +26,10 @@ DEVICES = ("auto", "cpu", "cuda")
 #: Quantizers HEVC accepts; the encoder's own choice is narrower (rc_plugin.mixture.qsearch.SEARCH_RANGE).
 Q_LIMITS = (0, 51)
 #: Effort levels, every coder's: more encoder search, the same decoder (as cjxl's and cwebp's effort; a file decodes
-#: slower only where the search kept a preset with secondary estimation, none at effort 1). The adaptive
-#: coder at 1 codes a photo tile by its first preset in R, G, B order only; at 2 also by every preset without
-#: secondary estimation in the channel order whose first rows code smallest, and the best of them with it; at 3 by
-#: every preset in every order (rc_plugin.adaptive.guard). The mixture coder at 1 codes at the Q-classifier's Q, at 2
+#: slower only where the search kept a preset with secondary estimation, none at effort 1). The adaptive coder at 1
+#: codes a photo tile by its first preset in R, G, B order only; at 2 also by every preset without secondary
+#: estimation in the channel order whose first rows code smallest, and the best of them with it (of both kinds); at 3
+#: by every preset in every order (rc_plugin.adaptive.guard). The mixture coder at 1 codes at the Q-classifier's Q, at 2
 #: and 3 at the Q searched by coding the image.
 EFFORTS = (1, 3)
 DEFAULT_EFFORT = 2

@@ -52,10 +52,9 @@ SSE_MIN_SAVING = 1 / 256
 #: not 30 % (docs/models.md, "Secondary estimation of the learned mixer's mixture").
 LEARNED_SSE_MIN_SAVING = 1 / 1024
 #: The column of ADAPTIVE_PRESETS that says secondary estimation and its kind, and each preset without it: its twin
-#: with it of format 12's kind, which the default effort and a learned tile try, and of format 17's (the neighbours'
-#: pattern), which effort 3 tries as it tries every preset: it saves more, but passes SSE_MIN_SAVING on nearly twice
-#: as many photo tiles, each as slow to decode, more than the default's decoding can afford (docs/models.md, "The
-#: neighbours' pattern").
+#: with it of format 12's kind and of format 17's (the neighbours' pattern), both of which the default effort tries
+#: for its best preset (the second since the coder's loops lost their reference counts: docs/models.md, "The
+#: neighbours' pattern at the default"); a learned tile's mixture is tried with the first, at effort 3 with both.
 SSE = 3
 
 
@@ -141,17 +140,18 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
     orders (tuned tiles), so those only ever add candidates: no tile is larger with them than without. workers:
     threads that code the adaptive coder's candidates side by side (the compiled loop releases the GIL). effort
     (rc_plugin.options.EFFORTS) decides which presets and orders are tried: at 1 none (format 9's coder alone), at 2
-    every preset without secondary estimation in the order ORDER_SAMPLE_ROWS choose and the best of them with it, at
-    3 every preset in every order. Each level's candidates include the level below's, so a higher effort writes no
-    larger tile, but where it finds a preset without secondary estimation within SSE_MIN_SAVING of one with it.
+    every preset without secondary estimation in the order ORDER_SAMPLE_ROWS choose and the best of them with it (of
+    both kinds), at 3 every preset in every order. Each level's candidates include the level below's, so a higher
+    effort writes no larger tile, but where it finds a preset without secondary estimation within SSE_MIN_SAVING of
+    one with it.
     """
     from . import plane_coder as adaptive, indexed, mixers  # numba loads at the first tile
 
     def adaptive_records() -> list[AdaptiveTile]:
         """The adaptive coder's records of the colour: an adaptive tile; above effort 1 a tuned one for each preset
         without secondary estimation in each channel order tried (but the adaptive tile's preset and order), at
-        effort 2 the order whose first rows code smallest, and the best of them again with secondary estimation; at
-        effort 3 every preset with it too (of both kinds). A preset with it is kept only where it saves
+        effort 2 the order whose first rows code smallest, and the best of them again with secondary estimation of
+        both kinds; at effort 3 every preset with it too. A preset with it is kept only where it saves
         SSE_MIN_SAVING. Then (with a mixer) the learned one, and where the smallest so far is tuned, the learned one
         in its order with its preset (the twin without secondary estimation, if it has it): a learned tuned tile
         (format 13); at effort 3 also in effort 2's choice (the best in the sampled order), so that no tile grows with
@@ -185,10 +185,10 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
             records += [TunedTile(t.result(), alpha, p, k) for p, k, t in tuned]
             best = min(records, key=_size)
             p, k = _named(best)
-            if effort == 2 and p in SSE_PRESET:  # the best preset again, with secondary estimation
-                twin = SSE_PRESET[p]
-                stream = (ahead.get(twin) or pool.submit(adaptive.encode_plane, in_order(k), preset=twin)).result()
-                records.append(TunedTile(stream, alpha, twin, k))
+            if effort == 2 and p in SSE_PRESET:  # the best preset again, with secondary estimation of both kinds
+                twins = (SSE_PRESET[p], PATTERN_SSE_PRESET[p])
+                coded = [ahead.get(q) or pool.submit(adaptive.encode_plane, in_order(k), preset=q) for q in twins]
+                records += [TunedTile(c.result(), alpha, q, k) for q, c in zip(twins, coded)]
             records = _kept(records, SSE_MIN_SAVING)
             if not learning:
                 return records
