@@ -45,7 +45,7 @@ INDEX_PIXELS_PER_COLOUR = 8
 INDEX_TRY_RATIO = 1.0
 #: A colour tile's channel order (ADAPTIVE_ORDERS) is the one in which its first ORDER_SAMPLE_ROWS rows code smallest.
 ORDER_SAMPLE_ROWS = 64
-#: A preset with secondary estimation (format 12) decodes about 30 % slower than one without, so it is kept only
+#: A preset with secondary estimation (format 12) decodes about a quarter slower than one without, so it is kept only
 #: where it makes the tile at least this share smaller than the best without (docs/models.md, "Secondary estimation").
 SSE_MIN_SAVING = 1 / 256
 #: A learned tile (format 16) keeps it where it saves this share: beside the network it adds about 19 % to decoding,
