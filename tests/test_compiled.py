@@ -223,3 +223,16 @@ def test_split_streams_compiled_equal_interpreted(tmp_path):
     data = plane_coder.encode_plane(pixels, split=True)
     assert data[0] == 3 and np.array_equal(plane_coder.decode_plane(data, *pixels.shape, threads=2), pixels)
     assert _interpreted_plane(pixels, {"split": True, "threads": 2}, tmp_path) == data
+
+
+def test_the_coders_loops_count_no_references():
+    """The loops over every subpixel, index bit and JPEG coefficient are compiled without numba's reference counts
+    (rc_plugin.jitcache.NO_REFCOUNTS: they cost those loops a quarter to a third of their time, docs/models.md
+    "Reference counts"). A speed property, checked as the option each is compiled with (speed itself is measured by
+    benchmarks, not tests)."""
+    from rc_plugin.adaptive import indexed, plane_coder
+    from rc_plugin.adaptive.jpeg import coefficients
+    from rc_plugin.jitcache import NO_REFCOUNTS
+
+    for loop in (plane_coder.code_plane, indexed._code_pixels, coefficients._code_blocks):
+        assert isinstance(loop, Dispatcher) and loop.targetoptions["_nrt"] is NO_REFCOUNTS["_nrt"] is False
