@@ -35,7 +35,8 @@ from .format.bitstream import CODER_WIDE, LAYER_NAMES
 from .errors import RclError
 from .parallel import map_tiles, tile_threads
 from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
-from .format.records import CODER_NAMES, AdaptiveTile, PaletteTile, Tile, WideTile, oldest_version, parse_tile
+from .format.records import CODER_NAMES, AdaptiveTile, PaletteTile, Tile, WideTile, parse_tile
+from .format.versions import oldest_version
 
 Record = Tile | AdaptiveTile | PaletteTile | WideTile
 

@@ -14,7 +14,8 @@ tests/golden/v9; v10 holds the 16-bit cases (format10_cases); v11 the tuned tile
 tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' (format13_cases); v14 the streams split
 by channel (format14_cases); v15 the JPEG tiles (format15_cases); v16 the learned tuned tiles with secondary
 estimation (format16_cases); v17 the tuned tiles with secondary estimation in the neighbours' pattern
-(format17_cases); v18 the learned tuned tiles with it (format18_cases).
+(format17_cases); v18 the learned tuned tiles with it (format18_cases); v19 the bias prior (format19_cases), in
+every stream the adaptive coder writes without a learned mixer, so from it every such file is written in v19.
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -38,8 +39,9 @@ sys.path.insert(0, str(TESTS))
 import rc_plugin  # noqa: E402
 import rc_plugin.format.container  # noqa: E402
 import rc_plugin.format.records as records  # noqa: E402
+import rc_plugin.format.versions as versions  # noqa: E402
 from rc_plugin.codec import decode_with_metadata  # noqa: E402
-from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds, wide_part_kinds  # noqa: E402
+from rcl_testutil import first_tile, metadata_bytes, mostly_grey, tile_kinds, tiles, wide_part_kinds  # noqa: E402
 
 ASSETS = TESTS / "assets"
 GOLDEN = TESTS / "golden" / f"v{rc_plugin.format.container.VERSION}"
@@ -153,15 +155,22 @@ def drawing(h: int, w: int, seed: int) -> Image.Image:
 
 
 def recoded(data: bytes, kind: str) -> bytes:
-    """A one-tile file with its tile record recoded as kind ("palette/adaptive", "palette/generic", "generic"): the
-    records the encoder keeps only where they come out smallest, pinned here on small images all the same."""
+    """A one-tile file with its tile record recoded as kind ("palette/adaptive", "palette/generic", "generic"; "jpeg":
+    a JPEG tile's residual as an adaptive tile): the records the encoder keeps only where they come out smallest,
+    pinned here on small images all the same."""
+    import dataclasses
     from rc_plugin.adaptive import plane_coder as adaptive, generic, guard, palette
+    from rc_plugin.adaptive.decode import decode_tile
     from rc_plugin.format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC
 
     pixels = rc_plugin.decode(data)
     header = rc_plugin.codec.read_header(data)
     colour = np.ascontiguousarray(pixels.reshape(*pixels.shape[:2], -1)[..., : header.coded_channels])
-    if kind == "generic":
+    if kind == "jpeg":
+        jpeg = tiles(data)[0]
+        residual = decode_tile(jpeg.residual, header, *colour.shape[:2], {})
+        record = dataclasses.replace(jpeg, residual=records.AdaptiveTile(adaptive.encode_plane(residual), b""))
+    elif kind == "generic":
         record = records.GenericTile(generic.encode_rows(colour), b"")
     else:
         colours, idx = guard.palette_and_indices(colour)
@@ -169,7 +178,7 @@ def recoded(data: bytes, kind: str) -> bytes:
         stream = adaptive.encode_plane(plane) if kind == "palette/adaptive" else generic.encode_rows(plane)
         record = records.PaletteTile(PLANE_ADAPTIVE if kind == "palette/adaptive" else PLANE_GENERIC,
                                        len(colours), palette.pack_palette(colours), stream, b"")
-    out = spliced(data, [record.pack()])
+    out = spliced(data, [record.pack()], max(header.version, versions.oldest_version(record)))
     assert np.array_equal(rc_plugin.decode(out), pixels) and tile_kinds(out) == [kind], kind
     return out
 
@@ -491,6 +500,19 @@ def format18_cases() -> list[dict]:
     return eighteen
 
 
+def format19_cases() -> list[dict]:
+    """Format 19's bias prior, in every record whose stream the adaptive coder writes without a learned mixer: the
+    adaptive tiles of format 7's cases (every mode, grey stored as colour, two tiles, metadata), format 17's tuned
+    tiles (every preset and order, and the encoder's own choice at effort 3), a palette's adaptive index plane, a wide
+    tile's streams (its tokens counted, and the logistic's) and a JPEG tile's residual."""
+    adaptive = [dict(case, name=f"prior_{case['name']}") for case in cases() if "q" not in case["options"]]
+    tuned = [dict(case, name=case["name"].replace("sse2_", "prior_sse2_")) for case in format17_cases()]
+    others = [dict(case, name=f"prior_{case['name']}") for case in format8_cases() + format10_cases() + format15_cases()
+              if case["name"] in ("palette_adaptive", "wide_grey12", "wide_microscopy", "jpeg_rgb_420")]
+    others[-1].update(recode=True, pixels=others[-1]["pixels"] + ", its residual recoded by make_golden.recoded")
+    return adaptive + tuned + others
+
+
 def via_jpeg(arr: np.ndarray, **options) -> np.ndarray:
     """The pixels Pillow decodes from the JPEG it writes of arr (the golden file holds them, not the JPEG)."""
     import io
@@ -602,7 +624,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format18_cases()),
+        "files": write_files(format19_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

@@ -1,6 +1,7 @@
 """Images that are not photos: palette and generic tiles (format 8), the guard that keeps the smallest record, and
 the damage each new record refuses. The sizes compared are real encoders' (PNG by Pillow at its strongest), never
 timings."""
+import dataclasses
 import io
 import lzma
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import rc_plugin
-from rc_plugin.format import container, records
+from rc_plugin.format import container, records, versions
 from rc_plugin.adaptive import generic, guard, indexed, palette
 from rc_plugin.format.bitstream import PLANE_ADAPTIVE, PLANE_GENERIC, PLANE_INDEXED
 from rcl_testutil import assert_flips_never_give_a_wrong_image, first_tile, recrc, tile_kinds
@@ -182,7 +183,12 @@ def test_tiles_of_one_image_may_differ_and_alpha_stays_apart(photos):
 
 
 def _with_record(data: bytes, record) -> bytes:
-    """data with its (single) tile replaced by record, every CRC right."""
+    """data with its (single) tile replaced by record, every CRC right, and its version raised to the oldest that
+    reads the record where that is later (not for a record given as bytes, _Raw)."""
+    if not isinstance(record, _Raw):
+        header = rc_plugin.codec.read_header(data)
+        version = max(header.version, versions.oldest_version(record))
+        data = dataclasses.replace(header, version=version).pack() + data[container.HEADER_SIZE:]
     pos = data.index(b"TILE", container.HEADER_SIZE)
     end = data.index(b"IEND", pos)
     return data[:pos] + container.chunk(b"TILE", record.pack()) + data[end:]

@@ -14,7 +14,7 @@ import pytest
 import rc_plugin
 import rc_plugin.format.container
 from rc_plugin.codec import decode_with_metadata
-from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, tile_kinds, tiles, wide_part_kinds
+from rcl_testutil import all_tile_kinds, first_tile, metadata_bytes, recrc, tile_kinds, tiles, wide_part_kinds
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFESTS = {int(d.name[1:]): json.loads((d / "manifest.json").read_text()) for d in sorted(GOLDEN.glob("v*"))}
@@ -195,6 +195,32 @@ def test_golden_split_files_cover_their_paths():
     assert rc_plugin.info(split["split_rgba_two_tiles"])["mode"] == "RGBA"
     for data in split.values():
         assert np.array_equal(rc_plugin.decode(data, threads=1), rc_plugin.decode(data, threads=2))
+
+
+def test_golden_prior_files_cover_their_paths():
+    """Format 19's files hold the bias prior in every kind of stream the adaptive coder writes without a learned mixer
+    (an adaptive tile, tuned tiles of format 17's presets in every order, a palette's index plane, a wide tile's
+    counted and logistic tokens, a JPEG tile's residual), and the prior is in their bytes: read as a version-18 file,
+    not one decodes to its pixels."""
+    from rc_plugin.format.bitstream import ADAPTIVE_ORDERS
+    from rc_plugin.format.records import TunedTile
+
+    prior = {e["name"][:-4]: read(19, e["name"]) for e in MANIFESTS[19]["files"]}
+    kinds = {kind for data in prior.values() for kind in tile_kinds(data)}
+    assert kinds == {"adaptive", "tuned", "palette/adaptive", "wide", "jpeg"}, kinds
+    tuned = [t for data in prior.values() for t in tiles(data) if isinstance(t, TunedTile)]
+    assert {t.preset for t in tuned} >= {6, 7, 8} and {t.order for t in tuned} == set(range(len(ADAPTIVE_ORDERS)))
+    assert wide_part_kinds(prior["prior_wide_grey12"]) == ["offset:stream"]
+    assert wide_part_kinds(prior["prior_wide_microscopy"]) == ["offset:logistic"]
+    assert wide_part_kinds(prior["prior_sse2_wide_record"]) == ["offset:tuned"]
+    assert type(first_tile(prior["prior_jpeg_rgb_420"]).residual).__name__ == "AdaptiveTile"
+    _assert_modes_metadata_and_grey(prior, "prior_sse2")
+    assert rc_plugin.info(prior["prior_rgb_two_tiles"])["tiles"] == 2
+    for name, data in prior.items():
+        older = bytearray(data)
+        older[8] = 18
+        with pytest.raises(rc_plugin.RclError, match="checksum|corrupt"):
+            rc_plugin.decode(recrc(bytes(older)))
 
 
 def test_bitstream_constants_pinned():

@@ -13,7 +13,7 @@ from PIL import Image
 import rc_plugin
 from rc_plugin.adaptive import guard, mixers, plane_coder
 from rc_plugin.adaptive.decode import decode_learned_tile
-from rc_plugin.format import container, records
+from rc_plugin.format import container, records, versions
 from rc_plugin.format.bitstream import (ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS,
                                         ADAPTIVE_PRESETS, CODER_LEARNED_TUNED)
 from conftest import ASSETS
@@ -75,7 +75,7 @@ def test_no_tile_grows_with_effort(files):
 
 
 def test_a_file_with_one_needs_format_13(files):
-    assert records.oldest_version(dataclasses.replace(tiles(files[2])[0], preset=2)) == 13
+    assert versions.oldest_version(dataclasses.replace(tiles(files[2])[0], preset=2)) == 13
     data = bytearray(files[2])
     data[8] = 12
     with pytest.raises(rc_plugin.RclError, match=f"unknown coder {CODER_LEARNED_TUNED} in a version-12 file"):
@@ -114,7 +114,7 @@ def test_presets_with_secondary_estimation_need_format_16(files, version):
         with pytest.raises(rc_plugin.RclError, match="unknown adaptive preset"):
             rc_plugin.decode(data)
     tile = records.LearnedTunedTile(b"", b"", LARGE, guard.SSE_PRESET[0], 1)
-    assert records.oldest_version(tile) == 16 and records.oldest_version(dataclasses.replace(tile, preset=0)) == 13
+    assert versions.oldest_version(tile) == 16 and versions.oldest_version(dataclasses.replace(tile, preset=0)) == 13
 
 
 def test_flipped_bits_in_a_mapped_mixture_never_give_a_wrong_image(jpeg_photo, files):
@@ -141,8 +141,9 @@ def test_each_order_decodes_to_the_tiles_channels(jpeg_photo, order):
     crop = jpeg_photo[:24, :32]
     stream = plane_coder.encode_plane(crop[..., ADAPTIVE_ORDERS[order]], mixers.load(1), preset=1)
     tile = records.LearnedTunedTile(stream, b"", 1, 1, order)
-    assert np.array_equal(decode_learned_tile(tile, 3, 24, 32), crop)
-    assert not np.array_equal(decode_learned_tile(records.LearnedTunedTile(stream, b"", 1, 1, 0), 3, 24, 32), crop)
+    version = container.VERSION
+    assert np.array_equal(decode_learned_tile(tile, 3, 24, 32, version), crop)
+    assert not np.array_equal(decode_learned_tile(records.LearnedTunedTile(stream, b"", 1, 1, 0), 3, 24, 32, version), crop)
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +153,7 @@ def pattern_file(jpeg_photo, files) -> bytes:
     preset = guard.PATTERN_SSE_PRESET[2]
     tile = records.LearnedTunedTile(plane_coder.encode_plane(jpeg_photo, mixers.load(LARGE), preset=preset), b"",
                                     LARGE, preset, 0)
-    assert records.oldest_version(tile) == 18
+    assert versions.oldest_version(tile) == 18
     data = bytearray(_with_record(files[2], tile))
     data[8] = 18
     return recrc(bytes(data))

@@ -8,8 +8,9 @@ from PIL import Image
 
 import rc_plugin
 from rc_plugin.adaptive import mixers, pipeline, plane_coder
-from rc_plugin.format import container, records, streams
+from rc_plugin.format import container, records, streams, versions
 from rcl_testutil import assert_flips_never_give_a_wrong_image, recrc, tiles
+from test_every_image import _with_record
 
 ASSETS = __import__("pathlib").Path(__file__).resolve().parent / "assets"
 
@@ -84,7 +85,7 @@ def test_a_damaged_split_stream_never_gives_a_wrong_image(photo):
     whether decoded on one thread or side by side."""
     data = rc_plugin.encode(photo)
     (tile,) = tiles(data)
-    assert streams.is_split(tile.stream) and rc_plugin.info(data)["version"] == 14
+    assert streams.is_split(tile.stream) and rc_plugin.info(data)["version"] >= 14
     start = data.index(tile.stream)
     parts = streams.split(tile.stream, 3)
     offsets = np.cumsum([1 + 2 * 4] + [len(p) for p in parts[:-1]])
@@ -99,14 +100,16 @@ def test_a_damaged_split_stream_never_gives_a_wrong_image(photo):
 
 
 def test_split_streams_need_format_14(photo):
-    """A file is version 14 where a tile's streams are split, and older otherwise; a version-13 file holding split
-    streams is refused as corrupt."""
+    """A record whose streams are split needs version 14 (a learned tile, whose streams have no bias prior, needs no
+    later one), and one of a single stream does not; a version-13 file holding split streams is refused as corrupt."""
     data = rc_plugin.encode(photo)
-    assert rc_plugin.info(data)["version"] == 14
-    assert rc_plugin.info(rc_plugin.encode(np.ascontiguousarray(photo[:200, :200])))["version"] < 14
+    assert rc_plugin.info(data)["version"] >= 14
     (tile,) = tiles(data)
-    assert records.oldest_version(tile) == 14
-    assert records.oldest_version(dataclasses.replace(tile, stream=plane_coder.encode_plane(photo, split=False))) < 14
+    assert streams.is_split(tile.stream) and versions.oldest_version(tile) >= 14
+    learned = [records.LearnedTile(plane_coder.encode_plane(photo, mixers.load(1), split=split), b"", 1)
+               for split in (True, False)]
+    assert [versions.oldest_version(record) for record in learned] == [14, 0]
+    data = _with_record(data, learned[0])
     header = rc_plugin.codec.read_header(data)
     old = dataclasses.replace(header, version=13).pack() + data[container.HEADER_SIZE :]
     with pytest.raises(rc_plugin.RclError, match="split by channel in a version-13 file"):

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import rc_plugin
-from rc_plugin.format import container, records
+from rc_plugin.format import container, versions
 from rcl_testutil import first_tile, rcl, wide_part_kinds
 
 
@@ -127,14 +127,15 @@ def test_alpha_and_grey_as_colour(rgb16, grey12):
     assert container.parse_header(rc_plugin.encode(grey_rgb), None).coded_channels == 1
 
 
-def test_eight_bit_files_keep_format_9(photo_crop):
-    """8-bit images are written as before where no tile takes a preset (format 11 or 12): version 9, the bytes an rcl
-    of format 9 reads."""
+def test_eight_bit_files_are_written_in_the_oldest_version_that_reads_them(photo_crop):
+    """8-bit images are written in the oldest version that reads their tiles: an adaptive tile's stream (with the bias
+    prior) in format 19, a palette of indices in format 9, the bytes an rcl of format 9 reads."""
     from rcl_testutil import tiles
+    from rc_plugin.format.bitstream import ADAPTIVE_BIAS_PRIOR_VERSION
 
     data = rc_plugin.encode(photo_crop[:32, :32])
-    assert data[8] == container.version_for(False, max(map(records.oldest_version, tiles(data))))
-    assert rc_plugin.encode(photo_crop[:32, :32], effort=1)[8] == container.BYTE_VERSION
+    assert data[8] == container.version_for(False, max(map(versions.oldest_version, tiles(data))))
+    assert rc_plugin.encode(photo_crop[:32, :32], effort=1)[8] == ADAPTIVE_BIAS_PRIOR_VERSION == 19
     assert container.BYTE_VERSION == 9 and rc_plugin.decode(data).dtype == np.uint8
     drawing = np.repeat(np.repeat(photo_crop[:8, :8] // 64 * 64, 4, axis=0), 4, axis=1)  # few colours: a palette
     assert rc_plugin.encode(drawing)[8] == 9

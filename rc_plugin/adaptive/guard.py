@@ -13,7 +13,7 @@ bytes mean; docs/models.md ("Every image") has what they cost and save.
 from __future__ import annotations
 
 import functools
-import zlib
+import lzma
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -73,8 +73,8 @@ MIXER_ALTERNATES = {MIXER_IDS["large"]: (MIXER_IDS["large-downscaled"],)}
 #: known: the grid preset's, which most one-tile photos decoded from JPEG keep, so that it runs on a thread the others
 #: leave idle. Only when time: the candidates, and so the bytes, are the same.
 AHEAD_PRESET = SSE_PRESET[max(SSE_PRESET)]
-#: Generic rows are tried with few colours, or where their fast DEFLATE comes within this factor of the best record
-#: (on photo tiles it was 1.3 to 2.3 and LZMA never won; on drawings LZMA can be 8 times smaller than DEFLATE).
+#: Generic rows are tried with few colours, or where LZMA's fastest preset comes within this factor of the best record
+#: (DEFLATE, the guess before, was 10 times LZMA's size on ramps, and missed them; docs/models.md, "The bias prior").
 GENERIC_TRY_RATIO = 1.5
 # a palette of at most the limit's colours fits the byte-sized index planes (the adaptive coder's, generic rows')
 assert max(PALETTE_PHOTO_COLOURS, FEW_GREY_LEVELS) <= PLANE_MAX_COLOURS[PLANE_ADAPTIVE]
@@ -266,12 +266,12 @@ def code_lossless_tile(pixels: np.ndarray, channels: int, indices_of_a_palette: 
 def _generic_rows(colour: np.ndarray, indices: np.ndarray, n: int, palette_tile: Callable[[int, bytes], PaletteTile],
                   alpha: bytes, bar: int, always: bool = False) -> Record | None:
     """Generic rows of the index plane of n colours where it fits in bytes, else of the colour: where `always`, or
-    their fast DEFLATE comes within GENERIC_TRY_RATIO of bar (the smallest record's size so far); else None."""
+    their LZMA at its fastest comes within GENERIC_TRY_RATIO of bar (the smallest record's size so far); else None."""
     from . import generic
 
     as_indices = n <= PLANE_MAX_COLOURS[PLANE_GENERIC]
     rows = generic.filter_rows(indices.astype(np.uint8)[..., None] if as_indices else colour)
-    if not always and len(zlib.compress(rows, 1)) >= GENERIC_TRY_RATIO * bar:
+    if not always and len(lzma.compress(rows, preset=0)) >= GENERIC_TRY_RATIO * bar:
         return None
     stream = generic.compress_rows(rows)
     return palette_tile(PLANE_GENERIC, stream) if as_indices else GenericTile(stream, alpha)

@@ -10,7 +10,7 @@ from .arith import quotient, reciprocal
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "daadf21dc850dcf8+ea179cd6283e9431"
+COMPILED_FOR = "a3a7c81196250b5a+ff61d673e01c69c9"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
 

@@ -29,8 +29,8 @@ from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_after, guard_share, guarded,
                      mixture, prepare)
 from .online import blend_predictions, learn, update
-from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, SCALE_BINS, SCALE_CONTEXTS,
-                          RING, new_scratch, new_state)
+from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, NEWEST, PRESETS, SCALE_BINS,
+                          SCALE_CONTEXTS, RING, bias_prior, new_scratch, new_state, preset_row)
 from .predictors import PREDICTORS, predict, predict_call
 from .rangecoder import END, POS, close_streams, decoder_normalise, encoder_normalise, load, open_streams, store
 from . import pipeline, sse
@@ -38,13 +38,11 @@ from .tokens import code_sample, code_sample_logistic, reachable, sample_type, s
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "daadf21dc850dcf8+6da6e4a1172fc3df"
+COMPILED_FOR = "a3a7c81196250b5a+7ed4a0bf67ae4f11"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
 
-#: Each preset's (LMS step, fast LMS step, grid, sse), as bitstream.ADAPTIVE_PRESETS says.
-PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
 _NO_TRACE = np.zeros((0, 2), np.int64)
 BYTE_TOP = bs.WIDE_BYTE_TOP  # the largest 8-bit sample: code_plane's top for every tile but a wide one's
 NO_TAP = np.zeros((0, TAP_COLUMNS), np.int16)
@@ -76,7 +74,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     the token's frequency from adaptive counts (token_freq and token_totals, tokens.new_frequencies) or, where they
     have no channels, from the logistic; the quantities compared with 8-bit constants (the blend's errors, the dead
     zone, the bias and scale contexts' levels) are taken >> shift, the bits beyond 8. At top = 255 the coder is the
-    8-bit one, bit for bit. preset: a row of PRESETS (row 0 for every tile but a tuned one)."""
+    8-bit one, bit for bit. preset: preset_row's row, a row of PRESETS (row 0 for every tile but a tuned one) and the
+    bias prior."""
     h, w, nc = img.shape
     deep = top > 255
     shift = 0
@@ -90,7 +89,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
      cal_count, corr_w, guard) = state
     ring, split = perr.shape[0], coders.shape[0] > 1
     contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
-    lms_step, fast_step, grid = preset[0], preset[1], preset[2] != 0
+    lms_step, fast_step, grid, prior = preset[0], preset[1], preset[2] != 0, preset[4]
     secondary = preset[3] if not deep else 0  # secondary estimation's kind (rc_plugin.adaptive.sse), 0 for none
     (sse_ctx, knots, weights, pred, valid, feats, wfeats, cfeats, sk, feat, errors, levels, hidden, net_out, mus, rows,
      mults, clos, spans, net_weights, coded) = scratch
@@ -123,7 +122,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     signs = 3 * signs + (0 if e < -dead_zone else (1 if e <= dead_zone else 2))
                 bctx = signs * BIAS_LEVELS + min(ilog8((spread >> shift) + 1) >> 3, BIAS_LEVELS - 1)
                 n = bias_count[c, bctx]
-                mu = corrected + ((2 * bias_total[c, bctx] + n) // (2 * n + 1) if n > 0 else 0)
+                mu = corrected + ((2 * bias_total[c, bctx] + n + prior) // (2 * (n + prior) + 1) if n > 0 else 0)
                 mu = min(max(mu, 0), clip)
                 # scale: the four contexts' mean absolute errors, averaged in the log domain
                 local = abs(ew) + abs(en) + (abs(enw) + abs(ene)) // 2
@@ -245,15 +244,17 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
 
 
 def encode_streams(img: np.ndarray, net: tuple, top: int, logistic: bool, preset: int, count: int,
-                   trace: np.ndarray = _NO_TRACE, tap: np.ndarray = NO_TAP) -> list[bytes]:
-    """The `count` streams (1, or one per channel) of img (h, w, C), as encode_plane's; trace and tap: code_plane's."""
+                   trace: np.ndarray = _NO_TRACE, tap: np.ndarray = NO_TAP, prior: int | None = None) -> list[bytes]:
+    """The `count` streams (1, or one per channel) of img (h, w, C), as encode_plane's; trace and tap: code_plane's;
+    prior: the bias prior, by default bias_prior's for the newest format."""
+    prior = bias_prior(len(net[1])) if prior is None else prior
     h, w, nc = img.shape
     # a subpixel costs at most FREQ_BITS = 16 bits; a wide one a token's 16 and 13 raw bits
     room = (2 if top <= BYTE_TOP else 4) * h * w * (1 if count > 1 else nc) + 16
     out, starts = np.zeros(count * room, np.uint8), np.arange(count, dtype=np.int64) * room
     coders = open_streams(False, _NO_INPUT, starts, starts + room)
     code_plane(img, *cdf_table(), False, _NO_INPUT, out, trace, *prepare(net), tap, top,
-               *stream_frequencies(top, nc, logistic), PRESETS[preset],
+               *stream_frequencies(top, nc, logistic), preset_row(preset, prior),
                new_state(w, nc, PRESETS[preset], top > BYTE_TOP), new_scratch(len(net[1])), coders, 0, h, 0, nc)
     close_streams(coders, out)
     return [out[starts[s] : coders[s, POS]].tobytes() for s in range(count)]
@@ -272,16 +273,16 @@ def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, l
 
 
 def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP,
-                 logistic: bool = False, preset: int = 0, threads: int = 1) -> np.ndarray:
-    """The (h, w, channels) image of a stream (net, top, logistic and preset as encoded: uint8 up to top 255, else
-    uint16), a split one's channels side by side where threads > 1; a corrupt stream gives wrong pixels, which the
-    file's checksum refuses."""
+                 logistic: bool = False, preset: int = 0, threads: int = 1, version: int = NEWEST) -> np.ndarray:
+    """The (h, w, channels) image of a stream of a file of `version` (net, top, logistic and preset as encoded: uint8
+    up to top 255, else uint16), a split one's channels side by side where threads > 1; a corrupt stream gives wrong
+    pixels, which the file's checksum refuses."""
     img = np.zeros((h, w, channels), sample_type(top))
     parts = streams.split(data, channels if top <= BYTE_TOP else 1)  # a wide stream is never split
     inp, starts, ends = pipeline.padded(parts)
     coders = open_streams(True, inp, starts, ends)
     args = (img, *cdf_table(), True, inp, np.zeros(1, np.uint8), _NO_TRACE, *prepare(net), NO_TAP, top,
-            *stream_frequencies(top, channels, logistic), PRESETS[preset])
+            *stream_frequencies(top, channels, logistic), preset_row(preset, bias_prior(len(net[1]), version)))
     ring = RING if len(parts) == 1 or threads <= 1 else pipeline.RING  # all at once, or channels side by side
     state = new_state(w, channels, PRESETS[preset], top > BYTE_TOP, ring)
     hidden = len(net[1])

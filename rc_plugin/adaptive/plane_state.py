@@ -1,5 +1,5 @@
 """What the adaptive coder (rc_plugin.adaptive.plane_coder) learns over a tile, kept between its calls: the tables,
-weights and recent errors that its model reads and updates, as one tuple of arrays.
+weights and recent errors that its model reads and updates, as one tuple of arrays; and the constants it runs with.
 
 A tile coded in one call needs the last three rows of recent errors; a tile decoded a band of rows and a channel at a
 time (rc_plugin.adaptive.pipeline) needs more, since a channel reads the earlier channels' errors on its own row and
@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..format import bitstream as bs
+from ..format.container import VERSION
 from . import sse
 from .netmix import COMPONENTS, FEATURES
 from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES
@@ -26,11 +27,27 @@ RING = 3
 #: Row lengths (int64) of the per-channel weights: each row's used part ends over 64 bytes before the next begins, so
 #: channels decoded on different threads never write one cache line (which would cost a third of their speed).
 WEIGHT_ROW, SMALL_ROW = 24, 16
+#: Each preset's (LMS step, fast LMS step, grid, sse), as bitstream.ADAPTIVE_PRESETS says.
+PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
+#: The newest format, whose streams the encoder writes.
+NEWEST = VERSION
+
+
+def bias_prior(hidden: int, version: int = NEWEST) -> int:
+    """The bias prior of a stream coded with a learned mixer of `hidden` units (0: none) in a file of `version`:
+    bs.ADAPTIVE_BIAS_PRIOR from format ADAPTIVE_BIAS_PRIOR_VERSION without a mixer, else 0 (the mixers read the
+    coder's bias as they were trained on it, without a prior)."""
+    return bs.ADAPTIVE_BIAS_PRIOR if hidden == 0 and version >= bs.ADAPTIVE_BIAS_PRIOR_VERSION else 0
+
+
+def preset_row(preset: int, prior: int) -> np.ndarray:
+    """plane_coder.code_plane's preset argument: row `preset` of PRESETS, then the bias prior."""
+    return np.append(PRESETS[preset], np.int64(prior))
 
 
 def new_state(w: int, channels: int, preset: np.ndarray, deep: bool, ring: int = RING) -> tuple:
     """A tile's model before its first subpixel, for tiles w wide of `channels` channels coded with `preset` (a row
-    of plane_coder.PRESETS); deep: samples above 8 bits. The tuple's order is what plane_coder.code_plane unpacks."""
+    of PRESETS); deep: samples above 8 bits. The tuple's order is what plane_coder.code_plane unpacks."""
     nc = channels
     perr = np.zeros((ring, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; x offset 2
     berr = np.zeros((ring, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels

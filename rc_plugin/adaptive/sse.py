@@ -20,7 +20,7 @@ from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "daadf21dc850dcf8+322775217ce3eda9"
+COMPILED_FOR = "a3a7c81196250b5a+5bde41c837f51f29"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS

@@ -27,10 +27,9 @@ MIN_TILE, MAX_TILE = 16, 1024
 #: The header's lossy-layer byte: HEVC in a HEIF container, a BPG file, or none (every tile codes without one).
 LAYER_HEVC, LAYER_BPG, LAYER_NONE = 0, 1, 2
 LAYER_NAMES = {LAYER_HEVC: "hevc", LAYER_BPG: "bpg", LAYER_NONE: "none"}
-#: Smallest plane side given to an HEVC encoder; smaller tiles are padded (edge replication).
-LOSSY_MIN_SIDE = 16
-#: HEVC works on 8x8 blocks at least; planes are padded to a multiple of this.
-LOSSY_PAD_MULTIPLE = 8
+#: Smallest plane side given to an HEVC encoder (smaller tiles are padded by edge replication), and the multiple the
+#: planes are padded to (HEVC works on 8x8 blocks at least).
+LOSSY_MIN_SIDE, LOSSY_PAD_MULTIPLE = 16, 8
 #: Integer RGB <-> YCbCr (JFIF full range): fixed point with this many fraction bits, and the coefficients.
 YCC_FRAC_BITS = 14
 YCC_FORWARD = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.418688, -0.081312))
@@ -171,8 +170,9 @@ ADAPTIVE_COUNT_LIMIT = 256
 #: A scale context starts as if it had seen one error of this size (1/8 levels).
 ADAPTIVE_SCALE_INIT = 32
 #: Errors within +-DEAD_ZONE (1/8 levels) count as zero in the bias context's sign pattern, whose other part is one
-#: of BIAS_LEVELS error levels.
-ADAPTIVE_DEAD_ZONE, ADAPTIVE_BIAS_LEVELS = 2, 8
+#: of BIAS_LEVELS error levels; from format BIAS_PRIOR_VERSION, in a stream without a learned mixer, each context's
+#: mean error is shrunk towards 0 as if it had also seen BIAS_PRIOR errors of 0.
+ADAPTIVE_DEAD_ZONE, ADAPTIVE_BIAS_LEVELS, ADAPTIVE_BIAS_PRIOR, ADAPTIVE_BIAS_PRIOR_VERSION = 2, 8, 128, 19
 #: Scale calibration: contexts per channel (the log-scale index in half octaves), and the ratio of errors seen to
 #: the logistic's mean deviation starting at 1 as if seen CALIBRATION_START times.
 ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
@@ -183,9 +183,9 @@ ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 2), (120, 480, 0, 2), (120, 480, 1, 2))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 9, 18: 9}  # a tuned tile of each may name
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 9, 18: 9, 19: 9}  # a tuned tile may name
 #: ... and a learned tuned tile: no sse up to format 15, format 12's from 16 (the mixture's CDF mapped), 17's from 18.
-ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6, 17: 6, 18: 9}
+ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6, 17: 6, 18: 9, 19: 9}
 ADAPTIVE_SSE_PATTERN_STEP = 2  # sse kind 2: the neighbours' differences clamped to +-this (docs/format.md)
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each

@@ -8,11 +8,12 @@ from __future__ import annotations
 import dataclasses
 import struct
 
-from .bitstream import (ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_ORDER_UNIT, ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION,
-                        CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED, CODER_LEARNED_TUNED, CODER_MIXTURE,
-                        CODER_JPEG, CODER_PALETTE, CODER_TUNED, CODER_WIDE, PALETTE_MAX, PLANE_ADAPTIVE,
-                        PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, WIDE_BYTE_TOP, WIDE_CODED_LOGISTIC,
-                        WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET, WIDE_MAP_TABLE, WIDE_MAX)
+from .bitstream import (ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_ORDER_UNIT,
+                        ADAPTIVE_ORDERS, ADAPTIVE_PRESETS_OF_VERSION, CODER_ADAPTIVE, CODER_GENERIC, CODER_LEARNED,
+                        CODER_LEARNED_TUNED, CODER_MIXTURE, CODER_JPEG, CODER_PALETTE, CODER_TUNED, CODER_WIDE,
+                        PALETTE_MAX, PLANE_ADAPTIVE, PLANE_BYTE_COLOURS, PLANE_GENERIC, PLANE_INDEXED, WIDE_BYTE_TOP,
+                        WIDE_CODED_LOGISTIC, WIDE_CODED_RECORD, WIDE_CODED_ROWS, WIDE_CODED_STREAM, WIDE_MAP_OFFSET,
+                        WIDE_MAP_TABLE, WIDE_MAX)
 from ..errors import RclError
 from .jpeg_record import JpegTile, parse_jpeg
 from .mixture_record import Tile, parse_mixture
@@ -24,11 +25,11 @@ CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALET
 #: The coders each version knows (a version-6 tile has no coder byte): format 7's two, and what each later one added.
 _ADDED_CODERS = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: (CODER_PALETTE, CODER_GENERIC), 9: (CODER_LEARNED,),
                  10: (CODER_WIDE,), 11: (CODER_TUNED,), 12: (), 13: (CODER_LEARNED_TUNED,), 14: (),
-                 15: (CODER_JPEG,), 16: (), 17: (), 18: ()}
+                 15: (CODER_JPEG,), 16: (), 17: (), 18: (), 19: ()}
 CODERS_OF_VERSION = {v: sum((added for u, added in _ADDED_CODERS.items() if u <= v), ()) for v in _ADDED_CODERS}
 #: The version whose records a wide tile's part of 8-bit samples holds in a file of each version from 10 (any record
 #: of that version but a mixture or wide one).
-BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15, 16: 16, 17: 17, 18: 18}
+BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15, 16: 16, 17: 17, 18: 18, 19: 19}
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).
@@ -206,20 +207,6 @@ def parse_tile(payload: bytes, channels: int, version: int) -> Tile | AdaptiveTi
     if payload[0] == CODER_GENERIC:
         return GenericTile(*stream_and_alpha)
     return _unsplit_before(AdaptiveTile(*stream_and_alpha), version)
-
-
-def oldest_version(record: Tile | AdaptiveTile | PaletteTile | WideTile) -> int:
-    """The oldest file version that reads the record (a wide tile's parts' too; 0: any that reads its coder)."""
-    split = SPLIT_VERSION if type(record) in SPLITTABLE and is_split(record.stream) else 0
-    if isinstance(record, JpegTile):
-        return min(v for v, coders in CODERS_OF_VERSION.items() if CODER_JPEG in coders)
-    if isinstance(record, WideTile):
-        return max((oldest_version(part.coded) for part in record.parts if not isinstance(part.coded, bytes)), default=0)
-    if isinstance(record, LearnedTunedTile):
-        return max(split, min(v for v, n in ADAPTIVE_LEARNED_PRESETS_OF_VERSION.items() if n > record.preset))
-    if isinstance(record, TunedTile):
-        return max(split, min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n > record.preset))
-    return split
 
 
 def _unsplit_before(record: AdaptiveTile, version: int) -> AdaptiveTile:
