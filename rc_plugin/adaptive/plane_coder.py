@@ -24,12 +24,13 @@ import numpy as np
 
 from ..errors import RclError
 from ..format import bitstream as bs, streams
+from ..format.container import VERSION
 from ..jitcache import NO_REFCOUNTS, shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_after, guard_share, guarded,
                      mixture, prepare)
 from .online import blend_predictions, learn, update
-from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, NEWEST, PRESETS, SCALE_BINS,
+from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, PRESETS, SCALE_BINS,
                           SCALE_CONTEXTS, RING, bias_prior, new_scratch, new_state, preset_row)
 from .predictors import PREDICTORS, predict, predict_call
 from .rangecoder import END, POS, close_streams, decoder_normalise, encoder_normalise, load, open_streams, store
@@ -38,7 +39,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, sample_type, s
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a+7ed4a0bf67ae4f11"
+COMPILED_FOR = "a3a7c81196250b5a+afca77b7d462ae15"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -273,7 +274,7 @@ def encode_plane(pixels: np.ndarray, net: tuple = NO_NET, top: int = BYTE_TOP, l
 
 
 def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET, top: int = BYTE_TOP,
-                 logistic: bool = False, preset: int = 0, threads: int = 1, version: int = NEWEST) -> np.ndarray:
+                 logistic: bool = False, preset: int = 0, threads: int = 1, version: int = VERSION) -> np.ndarray:
     """The (h, w, channels) image of a stream of a file of `version` (net, top, logistic and preset as encoded: uint8
     up to top 255, else uint16), a split one's channels side by side where threads > 1; a corrupt stream gives wrong
     pixels, which the file's checksum refuses."""

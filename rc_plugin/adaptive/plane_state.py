@@ -29,14 +29,12 @@ RING = 3
 WEIGHT_ROW, SMALL_ROW = 24, 16
 #: Each preset's (LMS step, fast LMS step, grid, sse), as bitstream.ADAPTIVE_PRESETS says.
 PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
-#: The newest format, whose streams the encoder writes.
-NEWEST = VERSION
 
 
-def bias_prior(hidden: int, version: int = NEWEST) -> int:
-    """The bias prior of a stream coded with a learned mixer of `hidden` units (0: none) in a file of `version`:
-    bs.ADAPTIVE_BIAS_PRIOR from format ADAPTIVE_BIAS_PRIOR_VERSION without a mixer, else 0 (the mixers read the
-    coder's bias as they were trained on it, without a prior)."""
+def bias_prior(hidden: int, version: int = VERSION) -> int:
+    """The bias prior of a stream coded with a learned mixer of `hidden` units (0: none) in a file of `version` (by
+    default the newest, which the encoder writes): bs.ADAPTIVE_BIAS_PRIOR from format ADAPTIVE_BIAS_PRIOR_VERSION
+    without a mixer, else 0 (the mixers read the coder's bias as they were trained on it, without a prior)."""
     return bs.ADAPTIVE_BIAS_PRIOR if hidden == 0 and version >= bs.ADAPTIVE_BIAS_PRIOR_VERSION else 0
 
 
