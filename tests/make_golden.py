@@ -509,7 +509,9 @@ def format19_cases() -> list[dict]:
     tuned = [dict(case, name=case["name"].replace("sse2_", "prior_sse2_")) for case in format17_cases()]
     others = [dict(case, name=f"prior_{case['name']}") for case in format8_cases() + format10_cases() + format15_cases()
               if case["name"] in ("palette_adaptive", "wide_grey12", "wide_microscopy", "jpeg_rgb_420")]
-    others[-1].update(recode=True, pixels=others[-1]["pixels"] + ", its residual recoded by make_golden.recoded")
+    for case in others:
+        if case["name"] == "prior_jpeg_rgb_420":  # its residual a palette record: recoded as an adaptive tile
+            case.update(recode=True, pixels=case["pixels"] + ", its residual recoded by make_golden.recoded")
     return adaptive + tuned + others
 
 
