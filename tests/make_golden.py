@@ -15,7 +15,9 @@ tiles' with secondary estimation (format12_cases); v13 the learned tuned tiles' 
 by channel (format14_cases); v15 the JPEG tiles (format15_cases); v16 the learned tuned tiles with secondary
 estimation (format16_cases); v17 the tuned tiles with secondary estimation in the neighbours' pattern
 (format17_cases); v18 the learned tuned tiles with it (format18_cases); v19 the bias prior (format19_cases), in
-every stream the adaptive coder writes without a learned mixer, so from it every such file is written in v19.
+every stream the adaptive coder writes without a learned mixer; v20 the far neighbours (format20_cases), in every
+stream the adaptive coder writes, so from it every such file, learned or not, is written in v20 (and --new-mixer adds
+its file there).
 
 tests/test_golden.py decodes every file and checks its pixels, mode, shape and metadata against the manifest,
 so a decoder that stops reading files an older build wrote fails there. Regenerate only together with a bump of
@@ -515,6 +517,16 @@ def format19_cases() -> list[dict]:
     return adaptive + tuned + others
 
 
+def format20_cases() -> list[dict]:
+    """Format 20's far neighbours (the correction stage's WW and NN errors, the texture's bias table), in every record
+    whose stream the adaptive coder writes, with a learned mixer or without: format 19's cases, format 9's learned
+    tiles (each released mixer) and format 18's learned tuned tiles."""
+    nineteen = [dict(case, name=case["name"].replace("prior_", "far_", 1)) for case in format19_cases()]
+    learned = [dict(case, name=f"far_{case['name']}", options={**case["options"], "effort": 1})  # a learned tile
+               for case in format9_cases()]
+    return nineteen + learned + [dict(case, name=f"far_{case['name']}") for case in format18_cases()]
+
+
 def via_jpeg(arr: np.ndarray, **options) -> np.ndarray:
     """The pixels Pillow decodes from the JPEG it writes of arr (the golden file holds them, not the JPEG)."""
     import io
@@ -598,14 +610,16 @@ def add_new_model_file() -> None:
 
 
 def add_new_mixer_files() -> None:
-    """A golden learned file for each released mixer that has none, beside the files of the mixers before it."""
-    path = BYTE_GOLDEN / "manifest.json"
+    """A golden learned file for each released mixer that has none, beside the files of the mixers before it (in the
+    current version's folder, which learned tiles are written in from format 20)."""
+    path = GOLDEN / "manifest.json"
     manifest = json.loads(path.read_text())
     have = {e["name"] for e in manifest["files"]}
-    new = [case for case in format9_cases() if f"{case['name']}.rcl" not in have]
+    learned = [case for case in format20_cases() if case["kind"] == "learned"]
+    new = [case for case in learned if f"{case['name']}.rcl" not in have]
     if not new:
         sys.exit("every released mixer has its golden file")
-    manifest["files"] += write_files(new, BYTE_GOLDEN)
+    manifest["files"] += write_files(new, GOLDEN)
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
@@ -626,7 +640,7 @@ def main() -> None:
         "bitstream_fingerprint": bitstream_fingerprint(),
         "generator": "python tests/make_golden.py",
         "pixel_sha256": "sha256 of np.ascontiguousarray(rc_plugin.decode(data)).tobytes()",
-        "files": write_files(format19_cases()),
+        "files": write_files(format20_cases()),
     }
     (GOLDEN / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 

@@ -87,7 +87,7 @@ def cases() -> list[tuple[str, np.ndarray, dict, int | None]]:
         # the learned mixer (format 9), on photo crops, where it wins: its network, mixture and search; and in a preset
         # (format 13), on a photo decoded from a JPEG, where that wins
         ("learned", _photo("lake")[150:166, 300:320], {"mixer": "small"}, None),
-        ("learned_grey", np.asarray(Image.fromarray(_photo("osprey")[50:66, 0:18]).convert("L")), {"mixer": "large"},
+        ("learned_grey", np.asarray(Image.fromarray(_photo("osprey")[40:56, 6:24]).convert("L")), {"mixer": "large"},
          None),
         ("learned_tuned", _photo("jpeg_decoded/jpeg_photo")[:16, :24], {"mixer": "medium"}, None),
         # a JPEG tile (format 15): the photo decoded from a JPEG, its grid at the crop's corner

@@ -223,6 +223,30 @@ def test_golden_prior_files_cover_their_paths():
             rc_plugin.decode(recrc(bytes(older)))
 
 
+def test_golden_far_files_cover_their_paths():
+    """Format 20's files hold the far neighbours in every kind of stream the adaptive coder writes: format 19's records,
+    a learned tile of each released mixer, learned tuned tiles of format 18's presets in every order; and the far
+    neighbours are in their bytes: read as a version-19 file, not one decodes to its pixels."""
+    from rc_plugin.format.bitstream import ADAPTIVE_ORDERS
+    from rc_plugin.format.records import MIXER_NAMES, LearnedTunedTile
+
+    far = {e["name"][:-4]: read(20, e["name"]) for e in MANIFESTS[20]["files"]}
+    kinds = {kind for data in far.values() for kind in tile_kinds(data)}
+    assert kinds == {"adaptive", "tuned", "palette/adaptive", "wide", "jpeg", "learned", "learned tuned"}, kinds
+    assert {first_tile(far[f"far_learned_{name}"]).mixer for name in MIXER_NAMES.values()} == set(MIXER_NAMES)
+    learned_tuned = [t for data in far.values() for t in tiles(data) if isinstance(t, LearnedTunedTile)]
+    assert {t.preset for t in learned_tuned} >= {6, 7, 8}
+    assert {t.order for t in learned_tuned} == set(range(len(ADAPTIVE_ORDERS)))
+    assert type(first_tile(far["far_jpeg_rgb_420"]).residual).__name__ == "AdaptiveTile"
+    _assert_modes_metadata_and_grey(far, "far_sse2")
+    _assert_modes_metadata_and_grey(far, "far_learned_sse2")
+    for name, data in far.items():
+        older = bytearray(data)
+        older[8] = 19
+        with pytest.raises(rc_plugin.RclError, match="checksum|corrupt"):
+            rc_plugin.decode(recrc(bytes(older)))
+
+
 def test_bitstream_constants_pinned():
     from rc_plugin.format import bitstream
     from rc_plugin.adaptive import logistic

@@ -10,7 +10,7 @@ from PIL import Image
 import rc_plugin
 from rc_plugin.adaptive import mixers
 from rc_plugin.format import container
-from rc_plugin.format.bitstream import CODER_LEARNED, CODER_LEARNED_TUNED
+from rc_plugin.format.bitstream import ADAPTIVE_FAR_VERSION, CODER_LEARNED, CODER_LEARNED_TUNED
 from rc_plugin.format.records import MIXER_NAMES
 from rcl_testutil import first_tile, recrc, tile_kinds
 
@@ -31,8 +31,9 @@ LEARNED = ("learned", "learned tuned")
 @pytest.mark.parametrize("name", MIXER_NAMES.values())
 def test_each_mixer_codes_exactly_and_never_larger(crop, name):
     """At effort 1 (one preset, one order) the mixer writes format 9's learned tile; at the default, where a tuned
-    tile is smaller than the adaptive one, the learned tile in its preset and order too (format 13)."""
-    for effort, kind, version in ((1, "learned", container.BYTE_VERSION), (2, "learned tuned", 13)):
+    tile is smaller than the adaptive one, the learned tile in its preset and order too (format 13); both written as
+    version 20, whose far neighbours every learned stream codes with."""
+    for effort, kind, version in ((1, "learned", ADAPTIVE_FAR_VERSION), (2, "learned tuned", ADAPTIVE_FAR_VERSION)):
         plain = rc_plugin.encode(crop, effort=effort)
         data = rc_plugin.encode(crop, mixer=name, effort=effort)
         assert np.array_equal(rc_plugin.decode(data), crop)

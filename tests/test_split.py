@@ -9,6 +9,7 @@ from PIL import Image
 import rc_plugin
 from rc_plugin.adaptive import mixers, pipeline, plane_coder
 from rc_plugin.format import container, records, streams, versions
+from rc_plugin.format.bitstream import ADAPTIVE_FAR_VERSION
 from rcl_testutil import assert_flips_never_give_a_wrong_image, recrc, tiles
 from test_every_image import _with_record
 
@@ -100,15 +101,16 @@ def test_a_damaged_split_stream_never_gives_a_wrong_image(photo):
 
 
 def test_split_streams_need_format_14(photo):
-    """A record whose streams are split needs version 14 (a learned tile, whose streams have no bias prior, needs no
-    later one), and one of a single stream does not; a version-13 file holding split streams is refused as corrupt."""
+    """A record whose streams are split needs version 14, and one of a single stream does not (a learned tile's
+    streams need version 20 either way, for the far neighbours); a version-13 file holding split streams is refused as
+    corrupt."""
     data = rc_plugin.encode(photo)
     assert rc_plugin.info(data)["version"] >= 14
     (tile,) = tiles(data)
     assert streams.is_split(tile.stream) and versions.oldest_version(tile) >= 14
     learned = [records.LearnedTile(plane_coder.encode_plane(photo, mixers.load(1), split=split), b"", 1)
                for split in (True, False)]
-    assert [versions.oldest_version(record) for record in learned] == [14, 0]
+    assert [versions.oldest_version(record) for record in learned] == [ADAPTIVE_FAR_VERSION] * 2
     data = _with_record(data, learned[0])
     header = rc_plugin.codec.read_header(data)
     old = dataclasses.replace(header, version=13).pack() + data[container.HEADER_SIZE :]

@@ -36,12 +36,12 @@ def _with_named(data: bytes, named: int) -> bytes:
 def test_a_photo_decoded_from_a_jpeg_takes_the_grid_preset(jpeg_photo):
     """The grid preset with secondary estimation of the neighbours' pattern (preset 8, format 17): measured a record
     of 21,260 bytes, against 21,494 with format 12's kind (preset 5), 21,977 with the grid preset alone and 22,547 with
-    format 9's coder (all with format 19's bias prior)."""
+    format 9's coder (all with format 19's bias prior and format 20's far neighbours)."""
     data = rc_plugin.encode(jpeg_photo)
     assert [(t.preset, t.order) for t in tiles(data)] == [(8, 0)]
     # one tile: its candidates coded side by side on the threads (rc_plugin.adaptive.encode), the same bytes
     assert rc_plugin.encode(jpeg_photo, threads=1) == data == rc_plugin.encode(jpeg_photo, threads=3)
-    assert rc_plugin.info(data)["version"] == 19  # the oldest that reads it (container.version_for): the bias prior
+    assert rc_plugin.info(data)["version"] == 20  # the oldest that reads it (container.version_for): the far neighbours
     assert np.array_equal(rc_plugin.decode(data), jpeg_photo)
     plain = plane_coder.encode_plane(jpeg_photo)
     assert len(tiles(data)[0].stream) < 0.99 * len(plain)  # measured 0.977 x
@@ -49,8 +49,8 @@ def test_a_photo_decoded_from_a_jpeg_takes_the_grid_preset(jpeg_photo):
 
 def test_the_file_version_is_the_oldest_that_reads_it(jpeg_photo):
     """8-bit images without a stream of the adaptive coder stay format 9, 16-bit ones format 10; a tuned tile makes any
-    file 19, as an adaptive tile does (the bias prior, in every stream the adaptive coder writes without a learned
-    mixer); the presets each older version reads (11: 0-2, 12: 0-5, 17: 0-8) are refused beyond them."""
+    file 20, as an adaptive or learned tile does (the far neighbours, in every stream the adaptive coder writes); the
+    presets each older version reads (11: 0-2, 12: 0-5, 17: 0-8) are refused beyond them."""
     assert tile_kinds(rc_plugin.encode(drawing())) != ["tuned"]
     assert rc_plugin.info(rc_plugin.encode(drawing()))["version"] == 9
     noise = np.random.default_rng(1).integers(0, 65536, (8, 9)).astype(np.uint16)
@@ -58,10 +58,11 @@ def test_the_file_version_is_the_oldest_that_reads_it(jpeg_photo):
     assert container.version_for(False) == 9 and container.version_for(True) == 10
     for preset in (1, 2, 3, 5, 6, 8):
         tuned = records.TunedTile(b"", b"", preset)
-        assert versions.oldest_version(tuned) == 19 == container.version_for(True, versions.oldest_version(tuned))
+        assert versions.oldest_version(tuned) == 20 == container.version_for(True, versions.oldest_version(tuned))
         part = records.WidePart(0, 2, 0, 1, 255, b"", tuned)  # a wide tile's part of 8-bit samples: its record's
-        assert versions.oldest_version(records.WideTile([part])) == 19
-    assert versions.oldest_version(records.AdaptiveTile(b"", b"")) == 19
+        assert versions.oldest_version(records.WideTile([part])) == 20
+    assert versions.oldest_version(records.AdaptiveTile(b"", b"")) == 20
+    assert versions.oldest_version(records.LearnedTile(b"", b"", 1)) == 20
     assert versions.oldest_version(records.GenericTile(b"", b"")) == 0
     data = bytearray(rc_plugin.encode(jpeg_photo))
     data[8] = 10  # a tuned tile in a version-10 file
@@ -107,8 +108,8 @@ def test_each_order_decodes_to_the_tiles_channels(jpeg_photo, order):
 
 
 def test_presets_and_orders_only_add_candidates(jpeg_photo, monkeypatch):
-    """Without other presets and orders the encoder writes format 9's record (with format 19's bias prior); with them,
-    never a larger one, and the records it tries beside (palette, generic rows) are the same."""
+    """Without other presets and orders the encoder writes format 9's record (with formats 19's and 20's estimators);
+    with them, never a larger one, and the records it tries beside (palette, generic rows) are the same."""
     images = {"jpeg photo": jpeg_photo, "drawing": drawing()}
     tuned = {name: rc_plugin.encode(image) for name, image in images.items()}
     monkeypatch.setattr(guard, "ADAPTIVE_PRESETS", ADAPTIVE_PRESETS[:1])
@@ -117,22 +118,22 @@ def test_presets_and_orders_only_add_candidates(jpeg_photo, monkeypatch):
     for name, image in images.items():
         plain = rc_plugin.encode(image)
         assert "tuned" not in tile_kinds(plain)
-        assert rc_plugin.info(plain)["version"] == (19 if tile_kinds(plain) == ["adaptive"] else 9), name
+        assert rc_plugin.info(plain)["version"] == (20 if tile_kinds(plain) == ["adaptive"] else 9), name
         assert len(tuned[name]) <= len(plain), name
         assert np.array_equal(rc_plugin.decode(tuned[name]), image)
     assert len(tuned["jpeg photo"]) < len(rc_plugin.encode(jpeg_photo))
 
 
 def test_each_effort_adds_candidates_to_the_one_below(jpeg_photo, monkeypatch):
-    """effort 1 writes format 9's record (the coder before tuned tiles, with format 19's bias prior); 2 (the default) adds every preset without
-    secondary estimation in one order, and the best of them with it (format 12's kind and 17's); 3 every preset in
-    every order. Each keeps the smallest, a preset with secondary estimation only where it saves guard.SSE_MIN_SAVING
+    """effort 1 writes format 9's record (the coder before tuned tiles, with formats 19's and 20's estimators); 2 (the
+    default) adds every preset without secondary estimation in one order, and the best of them with it (format 12's
+    kind and 17's); 3 every preset in every order. Each keeps the smallest, a preset with secondary estimation only where it saves guard.SSE_MIN_SAVING
     (it decodes slower)."""
     files = {effort: rc_plugin.encode(jpeg_photo, effort=effort) for effort in (1, 2, 3)}
     assert files[2] == rc_plugin.encode(jpeg_photo)
     for data in files.values():
         assert np.array_equal(rc_plugin.decode(data), jpeg_photo)
-    assert tile_kinds(files[1]) == ["adaptive"] and rc_plugin.info(files[1])["version"] == 19
+    assert tile_kinds(files[1]) == ["adaptive"] and rc_plugin.info(files[1])["version"] == 20
     assert len(files[1]) > len(files[2]) >= len(files[3])
     # effort 3 keeps the smallest of all twenty-seven codings (every preset in every order), by that rule
     sizes = {(p, k): len(records.TunedTile(plane_coder.encode_plane(jpeg_photo[..., order], preset=p), b"", p, k)
@@ -169,7 +170,7 @@ def test_the_neighbours_pattern_is_kept_and_flips_never_give_a_wrong_image():
         crop = np.ascontiguousarray(np.asarray(im.convert("RGB"))[100:164, 40:136])
     data = rc_plugin.encode(crop, effort=3)
     (tile,) = tiles(data)
-    assert (tile.preset, rc_plugin.info(data)["version"]) == (guard.PATTERN_SSE_PRESET[0], 19)
+    assert (tile.preset, rc_plugin.info(data)["version"]) == (guard.PATTERN_SSE_PRESET[0], 20)
     assert ADAPTIVE_PRESETS[tile.preset][guard.SSE] == 2
     assert rc_plugin.encode(crop) == data
     assert np.array_equal(rc_plugin.decode(data), crop)

@@ -128,14 +128,14 @@ def test_alpha_and_grey_as_colour(rgb16, grey12):
 
 
 def test_eight_bit_files_are_written_in_the_oldest_version_that_reads_them(photo_crop):
-    """8-bit images are written in the oldest version that reads their tiles: an adaptive tile's stream (with the bias
-    prior) in format 19, a palette of indices in format 9, the bytes an rcl of format 9 reads."""
+    """8-bit images are written in the oldest version that reads their tiles: an adaptive tile's stream (with the far
+    neighbours) in format 20, a palette of indices in format 9, the bytes an rcl of format 9 reads."""
     from rcl_testutil import tiles
-    from rc_plugin.format.bitstream import ADAPTIVE_BIAS_PRIOR_VERSION
+    from rc_plugin.format.bitstream import ADAPTIVE_FAR_VERSION
 
     data = rc_plugin.encode(photo_crop[:32, :32])
     assert data[8] == container.version_for(False, max(map(versions.oldest_version, tiles(data))))
-    assert rc_plugin.encode(photo_crop[:32, :32], effort=1)[8] == ADAPTIVE_BIAS_PRIOR_VERSION == 19
+    assert rc_plugin.encode(photo_crop[:32, :32], effort=1)[8] == ADAPTIVE_FAR_VERSION == 20
     assert container.BYTE_VERSION == 9 and rc_plugin.decode(data).dtype == np.uint8
     drawing = np.repeat(np.repeat(photo_crop[:8, :8] // 64 * 64, 4, axis=0), 4, axis=1)  # few colours: a palette
     assert rc_plugin.encode(drawing)[8] == 9

@@ -16,7 +16,7 @@ from ..errors import RclError
 from ..shipped import WEIGHTS
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a"
+COMPILED_FOR = "5abac8e7605d7be3"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"

@@ -18,7 +18,7 @@ from .logistic import HALF, TOTAL, below, ilog8, search
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a+1b107ca5cd312159"
+COMPILED_FOR = "5abac8e7605d7be3+af3c3e57600f944c"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

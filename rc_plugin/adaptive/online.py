@@ -4,13 +4,14 @@ recent errors, the running means its contexts keep, and the normalised-LMS step 
 Integers only; the encoder and the decoder run the same functions, so their models agree by construction.
 """
 import numba
+import numpy as np
 
 from ..format import bitstream as bs
 from .arith import quotient, reciprocal
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a+ff61d673e01c69c9"
+COMPILED_FOR = "5abac8e7605d7be3+430564e9e4356f1e"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
 
@@ -48,6 +49,27 @@ def blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, cl
         if valid[i]:
             spread += weights[i] * abs(pred[i] - mean)
     return mean, sws // sw, spread // sw, sw
+
+
+@numba.njit(cache=True, inline="always")
+def shrunk_mean(total, count, c, k, prior):
+    """Context k of channel c's mean, rounded, as if it had also seen `prior` values of 0; 0 before its first."""
+    n = count[c, k]
+    return (2 * total[c, k] + n + prior) // (2 * (n + prior) + 1) if n > 0 else 0
+
+
+@numba.njit(cache=True, inline="always")
+def texture(img, y, x, c, corrected):
+    """The texture's bits (format 20): whether each of N, W, NW, NE, NN, WW of subpixel (y, x, c) of img (its values,
+    decoded up to it) lies above the corrected prediction (1/8 levels), N's the highest; -1 where the subpixel is too
+    near the tile's edge to have them all."""
+    if y < 2 or x < 2 or x + 1 >= img.shape[1]:
+        return -1
+    bits = 0
+    for near in (img[y - 1, x, c], img[y, x - 1, c], img[y - 1, x - 1, c], img[y - 1, x + 1, c], img[y - 2, x, c],
+                 img[y, x - 2, c]):
+        bits = 2 * bits + (1 if 8 * np.int64(near) > corrected else 0)
+    return bits
 
 
 @numba.njit(cache=True)

@@ -6,7 +6,7 @@ Per subpixel (R, then G, then B, at each pixel):
   normalised-LMS predictors) and, for G and B, the earlier channel at this pixel plus the neighbours' differences;
 * blended with weights 1 / (s + bias)**2, s each predictor's own errors at the nearby decoded subpixels;
 * corrected by a second LMS stage that predicts the blend's error from the neighbours' and the earlier channels'
-  errors, and by a bias kept per context (the signs of the neighbours' errors and the error level);
+  errors, and by a bias kept per context (the neighbours' errors' signs x the level; from format 20 also per texture);
 * coded with a discretised logistic (rc_plugin.adaptive.logistic) whose scale is the mean absolute error seen in four
   contexts (the blend's error estimate, the neighbours' error energy, the earlier channels' error at this pixel, how
   far the predictions disagree), averaged in the log domain, then calibrated per scale by the ratio of the errors
@@ -29,9 +29,9 @@ from ..jitcache import NO_REFCOUNTS, shipped
 from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
 from .netmix import (FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_after, guard_share, guarded,
                      mixture, prepare)
-from .online import blend_predictions, learn, update
+from .online import blend_predictions, learn, shrunk_mean, texture, update
 from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, PRESETS, SCALE_BINS,
-                          SCALE_CONTEXTS, RING, bias_prior, new_scratch, new_state, preset_row)
+                          SCALE_CONTEXTS, SIGN_CONTEXTS, RING, new_scratch, new_state, preset_row)
 from .predictors import PREDICTORS, predict, predict_call
 from .rangecoder import END, POS, close_streams, decoder_normalise, encoder_normalise, load, open_streams, store
 from . import pipeline, sse
@@ -39,7 +39,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, sample_type, s
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a+afca77b7d462ae15"
+COMPILED_FOR = "5abac8e7605d7be3+b71f8f3cf022c241"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -76,7 +76,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     have no channels, from the logistic; the quantities compared with 8-bit constants (the blend's errors, the dead
     zone, the bias and scale contexts' levels) are taken >> shift, the bits beyond 8. At top = 255 the coder is the
     8-bit one, bit for bit. preset: preset_row's row, a row of PRESETS (row 0 for every tile but a tuned one) and the
-    bias prior."""
+    estimators the file's version decides (plane_state.estimators: the bias prior, the correction step, far)."""
     h, w, nc = img.shape
     deep = top > 255
     shift = 0
@@ -91,6 +91,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
     ring, split = perr.shape[0], coders.shape[0] > 1
     contexts = SCALE_CONTEXTS + 1 if deep else SCALE_CONTEXTS  # a wide sample's fifth: its predicted level
     lms_step, fast_step, grid, prior = preset[0], preset[1], preset[2] != 0, preset[4]
+    correction_step, far = preset[5], preset[6] != 0
     secondary = preset[3] if not deep else 0  # secondary estimation's kind (rc_plugin.adaptive.sse), 0 for none
     (sse_ctx, knots, weights, pred, valid, feats, wfeats, cfeats, sk, feat, errors, levels, hidden, net_out, mus, rows,
      mults, clos, spans, net_weights, coded) = scratch
@@ -114,6 +115,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 cfeats[0] = berr[r0, x + 2, c - 1] if c > 0 else 0
                 cfeats[1] = berr[r0, x + 2, c - 2] if c > 1 else 0
                 cfeats[2], cfeats[3], cfeats[4], cfeats[5] = ew, en, enw, ene
+                cfeats[6], cfeats[7] = (berr[r0, x, c], berr[r2, x + 2, c] if y >= 2 else 0) if far else (0, 0)
                 acc = 0
                 for j in range(CORRECTION_FEATURES):
                     acc += corr_w[c, j] * cfeats[j]
@@ -121,9 +123,13 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 signs = 0
                 for e in (ew, en, enw, ene):
                     signs = 3 * signs + (0 if e < -dead_zone else (1 if e <= dead_zone else 2))
-                bctx = signs * BIAS_LEVELS + min(ilog8((spread >> shift) + 1) >> 3, BIAS_LEVELS - 1)
-                n = bias_count[c, bctx]
-                mu = corrected + ((2 * bias_total[c, bctx] + n + prior) // (2 * (n + prior) + 1) if n > 0 else 0)
+                level = min(ilog8((spread >> shift) + 1) >> 3, BIAS_LEVELS - 1)
+                bctx, tctx = signs * BIAS_LEVELS + level, SIGN_CONTEXTS + level  # tctx: the texture's (far only)
+                bias = shrunk_mean(bias_total, bias_count, c, bctx, prior)
+                if far:  # the mean of the sign pattern's bias and the texture's
+                    tctx += BIAS_LEVELS * (1 + texture(img, y, x, c, corrected))
+                    bias = (bias + shrunk_mean(bias_total, bias_count, c, tctx, prior)) // 2
+                mu = corrected + bias
                 mu = min(max(mu, 0), clip)
                 # scale: the four contexts' mean absolute errors, averaged in the log domain
                 local = abs(ew) + abs(en) + (abs(enw) + abs(ene)) // 2
@@ -229,6 +235,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     perr[r0, x + 2, c, i] = abs(8 * v - pred[i]) if valid[i] else 0
                 berr[r0, x + 2, c] = 8 * v - blend
                 update(bias_total, bias_count, 8 * v - corrected, c, bctx)
+                if far:
+                    update(bias_total, bias_count, 8 * v - corrected, c, tctx)
                 for t in range(contexts):
                     update(scale_total, scale_count, abs(8 * v - mu), t * nc + c, sk[t])
                 if not counted:
@@ -236,7 +244,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 learn(lms, c, feats, 8 * v - plms, lms_step, 1)
                 learn(fast, c, feats, 8 * v - pfast, fast_step, 1)
                 learn(wide, c, wfeats, 8 * v - pwide, lms_step, 1)
-                learn(corr_w, c, cfeats, 8 * v - corrected, bs.ADAPTIVE_CORRECTION_STEP, 64)
+                learn(corr_w, c, cfeats, 8 * v - corrected, correction_step, 64)
                 if split:
                     store(coders, c, low, rng, cache, pending, pos, code)
     if not split:
@@ -245,17 +253,16 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
 
 
 def encode_streams(img: np.ndarray, net: tuple, top: int, logistic: bool, preset: int, count: int,
-                   trace: np.ndarray = _NO_TRACE, tap: np.ndarray = NO_TAP, prior: int | None = None) -> list[bytes]:
+                   trace: np.ndarray = _NO_TRACE, tap: np.ndarray = NO_TAP, learned: bool | None = None) -> list[bytes]:
     """The `count` streams (1, or one per channel) of img (h, w, C), as encode_plane's; trace and tap: code_plane's;
-    prior: the bias prior, by default bias_prior's for the newest format."""
-    prior = bias_prior(len(net[1])) if prior is None else prior
+    learned: with a learned tile's estimators (plane_state.estimators), by default where net has hidden units."""
     h, w, nc = img.shape
     # a subpixel costs at most FREQ_BITS = 16 bits; a wide one a token's 16 and 13 raw bits
     room = (2 if top <= BYTE_TOP else 4) * h * w * (1 if count > 1 else nc) + 16
     out, starts = np.zeros(count * room, np.uint8), np.arange(count, dtype=np.int64) * room
     coders = open_streams(False, _NO_INPUT, starts, starts + room)
-    code_plane(img, *cdf_table(), False, _NO_INPUT, out, trace, *prepare(net), tap, top,
-               *stream_frequencies(top, nc, logistic), preset_row(preset, prior),
+    code_plane(img, *cdf_table(), False, _NO_INPUT, out, trace, *prepare(net), tap, top, *stream_frequencies(top, nc,
+               logistic), preset_row(preset, len(net[1]) > 0 if learned is None else learned),
                new_state(w, nc, PRESETS[preset], top > BYTE_TOP), new_scratch(len(net[1])), coders, 0, h, 0, nc)
     close_streams(coders, out)
     return [out[starts[s] : coders[s, POS]].tobytes() for s in range(count)]
@@ -283,7 +290,7 @@ def decode_plane(data: bytes, h: int, w: int, channels: int, net: tuple = NO_NET
     inp, starts, ends = pipeline.padded(parts)
     coders = open_streams(True, inp, starts, ends)
     args = (img, *cdf_table(), True, inp, np.zeros(1, np.uint8), _NO_TRACE, *prepare(net), NO_TAP, top,
-            *stream_frequencies(top, channels, logistic), preset_row(preset, bias_prior(len(net[1]), version)))
+            *stream_frequencies(top, channels, logistic), preset_row(preset, len(net[1]) > 0, version))
     ring = RING if len(parts) == 1 or threads <= 1 else pipeline.RING  # all at once, or channels side by side
     state = new_state(w, channels, PRESETS[preset], top > BYTE_TOP, ring)
     hidden = len(net[1])

@@ -17,8 +17,15 @@ from .predictors import LMS_FEATURES, PREDICTORS, WIDE_FEATURES
 
 CALIBRATION_BINS, CALIBRATION_START = bs.ADAPTIVE_CALIBRATION_BINS, bs.ADAPTIVE_CALIBRATION_START
 GRID, BIAS_LEVELS = bs.ADAPTIVE_GRID, bs.ADAPTIVE_BIAS_LEVELS
-#: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE.
-CORRECTION_FEATURES = 6
+#: Correction-stage features: the blend's errors at the two earlier channels of this pixel and at W, N, NW, NE, and
+#: from format FAR_VERSION at WW and NN (0 before: a weight whose feature is 0 never moves, so older files code as
+#: they did).
+CORRECTION_FEATURES = 8
+#: The bias contexts: the sign patterns of the W, N, NW and NE errors (3 ** 4) x BIAS_LEVELS; then, from format
+#: FAR_VERSION, the texture's: whether each of TEXTURE_NEIGHBOURS (N, W, NW, NE, NN, WW) lies above the corrected
+#: prediction, x BIAS_LEVELS, after BIAS_LEVELS for subpixels too near the tile's edge to have them all.
+SIGN_CONTEXTS, TEXTURE_NEIGHBOURS = 81 * BIAS_LEVELS, 6
+TEXTURE_CONTEXTS = BIAS_LEVELS * (1 + (1 << TEXTURE_NEIGHBOURS))
 #: Scale contexts: the error estimate, the neighbours' errors, the earlier channels' error x the error estimate, the
 #: predictions' spread; each has 64 bins but the third, which has 256.
 SCALE_CONTEXTS, SCALE_BINS = 4, 256
@@ -31,16 +38,21 @@ WEIGHT_ROW, SMALL_ROW = 24, 16
 PRESETS = np.array(bs.ADAPTIVE_PRESETS, np.int64)
 
 
-def bias_prior(hidden: int, version: int = VERSION) -> int:
-    """The bias prior of a stream coded with a learned mixer of `hidden` units (0: none) in a file of `version` (by
-    default the newest, which the encoder writes): bs.ADAPTIVE_BIAS_PRIOR from format ADAPTIVE_BIAS_PRIOR_VERSION
-    without a mixer, else 0 (the mixers read the coder's bias as they were trained on it, without a prior)."""
-    return bs.ADAPTIVE_BIAS_PRIOR if hidden == 0 and version >= bs.ADAPTIVE_BIAS_PRIOR_VERSION else 0
+def estimators(learned: bool, version: int = VERSION) -> np.ndarray:
+    """The part of code_plane's preset row that the file's `version` (by default the newest, which the encoder writes)
+    and the stream's kind (learned: coded with a learned mixer) decide: the bias prior (bs.ADAPTIVE_BIAS_PRIOR from
+    format BIAS_PRIOR_VERSION without a learned mixer, else 0: the mixers read the coder's bias as they were trained
+    on it), the correction stage's step, and whether the far neighbours take part (format FAR_VERSION on: the WW and
+    NN errors in the correction stage, the texture's bias table)."""
+    prior = bs.ADAPTIVE_BIAS_PRIOR if not learned and version >= bs.ADAPTIVE_BIAS_PRIOR_VERSION else 0
+    far = version >= bs.ADAPTIVE_FAR_VERSION
+    step = bs.ADAPTIVE_FAR_CORRECTION_STEP if far else bs.ADAPTIVE_CORRECTION_STEP
+    return np.array([prior, step, far], np.int64)
 
 
-def preset_row(preset: int, prior: int) -> np.ndarray:
-    """plane_coder.code_plane's preset argument: row `preset` of PRESETS, then the bias prior."""
-    return np.append(PRESETS[preset], np.int64(prior))
+def preset_row(preset: int, learned: bool, version: int = VERSION) -> np.ndarray:
+    """plane_coder.code_plane's preset argument: row `preset` of PRESETS, then estimators(learned, version)."""
+    return np.concatenate((PRESETS[preset], estimators(learned, version)))
 
 
 def new_state(w: int, channels: int, preset: np.ndarray, deep: bool, ring: int = RING) -> tuple:
@@ -49,8 +61,8 @@ def new_state(w: int, channels: int, preset: np.ndarray, deep: bool, ring: int =
     nc = channels
     perr = np.zeros((ring, w + 4, nc, PREDICTORS), np.int64)  # |error| of each predictor; x offset 2
     berr = np.zeros((ring, w + 4, nc), np.int64)  # signed error of the blend, 1/8 levels
-    bias_total = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
-    bias_count = np.zeros((nc, 81 * BIAS_LEVELS), np.int64)
+    bias_total = np.zeros((nc, SIGN_CONTEXTS + TEXTURE_CONTEXTS), np.int64)
+    bias_count = np.zeros((nc, SIGN_CONTEXTS + TEXTURE_CONTEXTS), np.int64)
     scale_total = np.full(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), bs.ADAPTIVE_SCALE_INIT, np.int64)  # row t*nc+c
     scale_count = np.ones(((SCALE_CONTEXTS + 1) * nc, SCALE_BINS), np.int64)
     # the LMS weights (predictors.LMS_FEATURES used of each row, WIDE_FEATURES of wide's)

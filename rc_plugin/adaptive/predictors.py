@@ -10,7 +10,7 @@ import numpy as np
 from ..format import bitstream as bs
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a"
+COMPILED_FOR = "5abac8e7605d7be3"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 PREDICTORS = 17

@@ -20,7 +20,7 @@ from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a+5bde41c837f51f29"
+COMPILED_FOR = "5abac8e7605d7be3+ae6ab8c710cde8f7"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS

@@ -24,7 +24,7 @@ from .rangecoder import decoder_normalise, encoder_normalise
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a+cdaf12e736d2ea94"
+COMPILED_FOR = "5abac8e7605d7be3+cdaf12e736d2ea94"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("rangecoder.py",))
 
 DIRECT = bs.WIDE_TOKEN_DIRECT

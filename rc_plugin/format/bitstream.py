@@ -159,16 +159,16 @@ ADAPTIVE_WEIGHT_ONE_BITS, ADAPTIVE_WEIGHT_BIAS = 40, 8
 #: The logistic's scale from a context's mean absolute error (in 1/512 levels): scale = mad * this / 2**16,
 #: i.e. mad / (2 ln 2), the mean absolute deviation of a logistic.
 ADAPTIVE_SCALE_FROM_MAD = 739
-#: Normalised LMS: weights in 1/2**LMS_FRAC; steps of the neighbour-difference predictor and of the
-#: correction stage that predicts the blend's error from the neighbours' and earlier channels' errors.
+#: Normalised LMS: weights in 1/2**LMS_FRAC; steps of the neighbour-difference predictor and of the correction stage
+#: that predicts the blend's error from the neighbours' and earlier channels' errors: from format FAR_VERSION it also
+#: reads the errors at WW and NN with step FAR_CORRECTION_STEP, and a second bias table (BIAS_*) keyed by the texture.
 ADAPTIVE_LMS_FRAC = 14
 ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP = 41, 160
-ADAPTIVE_CORRECTION_STEP = 100
+ADAPTIVE_CORRECTION_STEP, ADAPTIVE_FAR_CORRECTION_STEP, ADAPTIVE_FAR_VERSION = 100, 150, 20
 ADAPTIVE_WEIGHT_LIMIT = 1 << 20
 #: Context statistics are halved when their count reaches this, so they follow the image.
 ADAPTIVE_COUNT_LIMIT = 256
-#: A scale context starts as if it had seen one error of this size (1/8 levels).
-ADAPTIVE_SCALE_INIT = 32
+ADAPTIVE_SCALE_INIT = 32  # a scale context starts as if it had seen one error of this size (1/8 levels)
 #: Errors within +-DEAD_ZONE (1/8 levels) count as zero in the bias context's sign pattern, whose other part is one
 #: of BIAS_LEVELS error levels; from format BIAS_PRIOR_VERSION, in a stream without a learned mixer, each context's
 #: mean error is shrunk towards 0 as if it had also seen BIAS_PRIOR errors of 0.
@@ -183,9 +183,9 @@ ADAPTIVE_CALIBRATION_BINS, ADAPTIVE_CALIBRATION_START = 32, 64
 ADAPTIVE_PRESETS = ((ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 0), (120, 480, 0, 0), (120, 480, 1, 0),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 1), (120, 480, 0, 1), (120, 480, 1, 1),
                     (ADAPTIVE_LMS_STEP, ADAPTIVE_FAST_LMS_STEP, 0, 2), (120, 480, 0, 2), (120, 480, 1, 2))
-ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 9, 18: 9, 19: 9}  # a tuned tile may name
-#: ... and a learned tuned tile: no sse up to format 15, format 12's from 16 (the mixture's CDF mapped), 17's from 18.
-ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6, 17: 6, 18: 9, 19: 9}
+ADAPTIVE_PRESETS_OF_VERSION = {11: 3, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 9, 18: 9, 19: 9, 20: 9}  # a tuned tile may
+#: name ... and a learned tuned tile: no sse up to format 15, format 12's from 16 (the mixture's CDF mapped), 17's from 18.
+ADAPTIVE_LEARNED_PRESETS_OF_VERSION = {13: 3, 14: 3, 15: 3, 16: 6, 17: 6, 18: 9, 19: 9, 20: 9}
 ADAPTIVE_SSE_PATTERN_STEP = 2  # sse kind 2: the neighbours' differences clamped to +-this (docs/format.md)
 #: Secondary estimation (docs/format.md): the coded CDF is the logistic's mapped through the mean of SSE_TABLES
 #: histograms (SSE_BINS bins of that CDF each, in their contexts) of where values fell; a value adds SSE_UNIT; each

@@ -17,13 +17,13 @@ from ..errors import RclError
 from .records import ADAPTIVE_HEAD
 
 MAGIC = b"\x89RCL\r\n\x1a\n"
-VERSION = 19
+VERSION = 20
 #: A file is written in the oldest version that reads it (version_for): 8-bit samples in format 9, wider ones in 10,
 #: unless a record needs a later one (versions.oldest_version), so older rcl releases read all they can.
 BYTE_VERSION, WIDE_VERSION = 9, 10
-#: Versions this decoder reads (docs/format.md, "Header"), each the next without what it added: 19 the bias prior, 18
-#: learned tuned of kind 2, 17 sse of kind 2, 16 learned tuned with sse, 15 JPEG, 14 split, 13 learned tuned, 12 sse...
-READABLE_VERSIONS = (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)
+#: Versions this decoder reads (docs/format.md, "Header"), each the next without what it added: 20 the far neighbours,
+#: 19 the bias prior, 18 learned tuned of kind 2, 17 sse of kind 2, 16 learned tuned with sse, 15 JPEG, 14 split, 13...
+READABLE_VERSIONS = (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)
 HEADER = struct.Struct("<8sBBBBIIHH8s8s")  # magic, version, mode, layer, q, w, h, tile, flags, model, checksum
 HEADER_SIZE = HEADER.size + 4  # + crc32
 CHUNK_HEAD = struct.Struct("<4sI")

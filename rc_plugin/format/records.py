@@ -25,11 +25,11 @@ CODER_NAMES = {CODER_MIXTURE: "mixture", CODER_ADAPTIVE: "adaptive", CODER_PALET
 #: The coders each version knows (a version-6 tile has no coder byte): format 7's two, and what each later one added.
 _ADDED_CODERS = {7: (CODER_MIXTURE, CODER_ADAPTIVE), 8: (CODER_PALETTE, CODER_GENERIC), 9: (CODER_LEARNED,),
                  10: (CODER_WIDE,), 11: (CODER_TUNED,), 12: (), 13: (CODER_LEARNED_TUNED,), 14: (),
-                 15: (CODER_JPEG,), 16: (), 17: (), 18: (), 19: ()}
+                 15: (CODER_JPEG,), 16: (), 17: (), 18: (), 19: (), 20: ()}
 CODERS_OF_VERSION = {v: sum((added for u, added in _ADDED_CODERS.items() if u <= v), ()) for v in _ADDED_CODERS}
 #: The version whose records a wide tile's part of 8-bit samples holds in a file of each version from 10 (any record
 #: of that version but a mixture or wide one).
-BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15, 16: 16, 17: 17, 18: 18, 19: 19}
+BYTE_RECORD_VERSION = {10: 9, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15, 16: 16, 17: 17, 18: 18, 19: 19, 20: 20}
 #: The released learned mixers (rc_plugin/weights/mixers/<id>.npz, digests in rc_plugin.adaptive.mixers) by the id a
 #: learned tile names, and the encode option's name of each. A released mixer is never changed or removed, so every
 #: file that names one keeps decoding; a new one adds a line here (not a bitstream constant: the format stays 9).

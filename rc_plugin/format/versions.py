@@ -3,7 +3,7 @@ reads all its records (container.version_for), so that older rcl releases read e
 """
 from __future__ import annotations
 
-from .bitstream import (ADAPTIVE_BIAS_PRIOR_VERSION, ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_PRESETS_OF_VERSION,
+from .bitstream import (ADAPTIVE_FAR_VERSION, ADAPTIVE_LEARNED_PRESETS_OF_VERSION, ADAPTIVE_PRESETS_OF_VERSION,
                         CODER_JPEG, PLANE_ADAPTIVE, WIDE_CODED_ROWS)
 from .records import (CODERS_OF_VERSION, SPLITTABLE, AdaptiveTile, GenericTile, JpegTile, LearnedTile,
                       LearnedTunedTile, PaletteTile, Tile, TunedTile, WideTile)
@@ -12,25 +12,26 @@ from .streams import SPLIT_VERSION, is_split
 
 def oldest_version(record: Tile | AdaptiveTile | PaletteTile | WideTile) -> int:
     """The oldest file version that reads the record (a wide tile's parts' and a JPEG tile's residual's too; 0: any
-    that reads its coder). The adaptive coder's streams without a learned mixer are written with the bias prior
-    (ADAPTIVE_BIAS_PRIOR_VERSION), which files from that version on read."""
+    that reads its coder). The adaptive coder's streams, with a learned mixer or without, are written with the
+    estimators of ADAPTIVE_FAR_VERSION (plane_state.estimators), which files from that version on read."""
     split = SPLIT_VERSION if type(record) in SPLITTABLE and is_split(record.stream) else 0
     if isinstance(record, JpegTile):
         jpeg = min(v for v, coders in CODERS_OF_VERSION.items() if CODER_JPEG in coders)
         return max(jpeg, oldest_version(record.residual) if record.residual is not None else 0)
     if isinstance(record, WideTile):
         streams = any(isinstance(part.coded, bytes) and part.coding != WIDE_CODED_ROWS for part in record.parts)
-        return max([ADAPTIVE_BIAS_PRIOR_VERSION if streams else 0]
+        return max([ADAPTIVE_FAR_VERSION if streams else 0]
                    + [oldest_version(part.coded) for part in record.parts if not isinstance(part.coded, bytes)])
     if isinstance(record, LearnedTunedTile):
-        return max(split, min(v for v, n in ADAPTIVE_LEARNED_PRESETS_OF_VERSION.items() if n > record.preset))
+        return max(ADAPTIVE_FAR_VERSION, split,
+                   min(v for v, n in ADAPTIVE_LEARNED_PRESETS_OF_VERSION.items() if n > record.preset))
     if isinstance(record, LearnedTile):
-        return split
+        return max(ADAPTIVE_FAR_VERSION, split)
     if isinstance(record, TunedTile):
         named = min(v for v, n in ADAPTIVE_PRESETS_OF_VERSION.items() if n > record.preset)
-        return max(ADAPTIVE_BIAS_PRIOR_VERSION, named)
+        return max(ADAPTIVE_FAR_VERSION, named)
     if isinstance(record, PaletteTile):
-        return ADAPTIVE_BIAS_PRIOR_VERSION if record.plane == PLANE_ADAPTIVE else 0
+        return ADAPTIVE_FAR_VERSION if record.plane == PLANE_ADAPTIVE else 0
     if isinstance(record, AdaptiveTile) and not isinstance(record, GenericTile):
-        return ADAPTIVE_BIAS_PRIOR_VERSION
+        return ADAPTIVE_FAR_VERSION
     return split

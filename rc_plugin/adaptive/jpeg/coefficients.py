@@ -17,7 +17,7 @@ from ...format import jpeg_bits as jb
 from ...jitcache import NO_REFCOUNTS, shipped
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a+cdaf12e736d2ea94"
+COMPILED_FOR = "5abac8e7605d7be3+cdaf12e736d2ea94"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("../rangecoder.py",))
 
 BANDS = np.array(jb.JPEG_BANDS, np.int64)

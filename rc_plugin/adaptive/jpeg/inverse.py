@@ -16,7 +16,7 @@ from ...format.jpeg_bits import (JPEG_CONST_BITS, JPEG_IDCT_CONSTANTS, JPEG_PASS
 from ...jitcache import shipped
 
 #: The bitstream fingerprint this file's compiled code was written for (see bitstream.check_compiled_for).
-COMPILED_FOR = "a3a7c81196250b5a"
+COMPILED_FOR = "5abac8e7605d7be3"
 bs.check_compiled_for(__name__, COMPILED_FOR)
 
 (_C0_298, _C0_390, _C0_541, _C0_765, _C0_899, _C1_175, _C1_501, _C1_847, _C1_961, _C2_053, _C2_562,
