@@ -181,6 +181,16 @@ def _assert_modes_metadata_and_grey(files: dict[str, bytes], prefix: str) -> Non
     assert header.flags & rc_plugin.format.container.FLAG_GREY_COLOUR and header.coded_channels == 1
 
 
+def _assert_none_decodes_as(files: dict[str, bytes], version: int) -> None:
+    """What a version added is in its files' bytes: read as a file of the version before, not one decodes to its
+    pixels (the checksum refuses them, or the stream runs out)."""
+    for data in files.values():
+        older = bytearray(data)
+        older[8] = version
+        with pytest.raises(rc_plugin.RclError, match="checksum|corrupt"):
+            rc_plugin.decode(recrc(bytes(older)))
+
+
 def test_golden_split_files_cover_their_paths():
     """Format 14's files hold streams split by channel where their names say (a tile too small keeps one stream),
     in the records named, and decode alike on one thread and with their channels side by side."""
@@ -216,11 +226,7 @@ def test_golden_prior_files_cover_their_paths():
     assert type(first_tile(prior["prior_jpeg_rgb_420"]).residual).__name__ == "AdaptiveTile"
     _assert_modes_metadata_and_grey(prior, "prior_sse2")
     assert rc_plugin.info(prior["prior_rgb_two_tiles"])["tiles"] == 2
-    for name, data in prior.items():
-        older = bytearray(data)
-        older[8] = 18
-        with pytest.raises(rc_plugin.RclError, match="checksum|corrupt"):
-            rc_plugin.decode(recrc(bytes(older)))
+    _assert_none_decodes_as(prior, 18)
 
 
 def test_golden_far_files_cover_their_paths():
@@ -240,11 +246,7 @@ def test_golden_far_files_cover_their_paths():
     assert type(first_tile(far["far_jpeg_rgb_420"]).residual).__name__ == "AdaptiveTile"
     _assert_modes_metadata_and_grey(far, "far_sse2")
     _assert_modes_metadata_and_grey(far, "far_learned_sse2")
-    for name, data in far.items():
-        older = bytearray(data)
-        older[8] = 19
-        with pytest.raises(rc_plugin.RclError, match="checksum|corrupt"):
-            rc_plugin.decode(recrc(bytes(older)))
+    _assert_none_decodes_as(far, 19)
 
 
 def test_bitstream_constants_pinned():
