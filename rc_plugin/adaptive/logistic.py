@@ -22,6 +22,8 @@ bs.check_compiled_for(__name__, COMPILED_FOR)
 CDF_PATH = WEIGHTS / "adaptive_cdf.npz"
 HALF = bs.ADAPTIVE_TABLE_HALF_WIDTH
 TOTAL = 1 << bs.ADAPTIVE_FREQ_BITS
+#: below()'s precision: a logistic's mass (at most 2**CDF_BITS) times its per_span stays below 2**51.
+SPAN_SHIFT = 2 * bs.ADAPTIVE_CDF_BITS + 2
 _LOG8 = np.array(bs.LOG8_THRESHOLDS, np.int64)
 
 
@@ -80,13 +82,23 @@ def ilog8(v):
     return _log8_of_bits(v)
 
 
+@numba.njit(cache=True, inline="always")
+def per_span_of(span):
+    """below()'s per_span for a logistic whose mass over 0..255 is span (0..2**CDF_BITS): ceil((TOTAL - 256) x
+    2**SPAN_SHIFT / span), 0 for span <= 0. One division a subpixel, where below() took one for each of its calls."""
+    return (((TOTAL - 256) << SPAN_SHIFT) + span - 1) // span if span > 0 else 0
+
+
 @numba.njit(cache=True)
-def below(cdf, row, mu, clo, span, b):
-    """Frequency of the values < b (0..256) under the logistic of row centred at mu (1/8 levels): the table's
-    mass over 0..255 scaled to TOTAL - 256, plus one for each value, so every value stays codable."""
-    if span <= 0:
+def below(cdf, row, mu, clo, per_span, b):
+    """Frequency of the values < b (0..256) under the logistic of row centred at mu (1/8 levels), per_span its
+    per_span_of(span): the table's mass over 0..255 (above clo, its CDF at -0.5) scaled to TOTAL - 256, plus one for each value,
+    so every value stays codable. The mass m below b lies in 0..span, so m x per_span / 2**SPAN_SHIFT exceeds
+    m (TOTAL - 256) / span by less than m x span / 2**SPAN_SHIFT / span < 1 / span, too little to reach the next
+    integer: its floor is (m (TOTAL - 256)) // span, exactly (arith.quotient's argument)."""
+    if per_span <= 0:
         return b * (TOTAL >> 8)
-    return ((cdf[row, HALF + 8 * b - 4 - mu] - clo) * (TOTAL - 256)) // span + b
+    return (((cdf[row, HALF + 8 * b - 4 - mu] - clo) * per_span) >> SPAN_SHIFT) + b
 
 
 @numba.njit(cache=True, inline="always")  # inlined into each search, so that its below_of is called directly
@@ -126,11 +138,11 @@ def search(below_of, state, mu, target):
 
 @numba.njit(cache=True, inline="always")
 def _below_of(state, b):
-    cdf, row, mu, clo, span = state
-    return below(cdf, row, mu, clo, span, b)
+    cdf, row, mu, clo, per_span = state
+    return below(cdf, row, mu, clo, per_span, b)
 
 
 @numba.njit(cache=True)
-def find(cdf, row, mu, clo, span, target):
+def find(cdf, row, mu, clo, per_span, target):
     """The value v with below(v) <= target < below(v + 1) (the decoder's search)."""
-    return search(_below_of, (cdf, row, mu, clo, span), mu, target)
+    return search(_below_of, (cdf, row, mu, clo, per_span), mu, target)

@@ -18,7 +18,7 @@ from .logistic import HALF, TOTAL, below, ilog8, search
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5abac8e7605d7be3+af3c3e57600f944c"
+COMPILED_FOR = "5abac8e7605d7be3+3da300203de15f68"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES
@@ -193,11 +193,11 @@ def guard_step(state, share, f_net, f_own, f_coded):
 
 
 @numba.njit(cache=True, inline="always")  # inlined: a call passes 7 arrays, each two atomic reference counts
-def guard_after(state, share, cdf, mus, rows, mults, clos, total, row, mu, clo, span, v, f_coded):
+def guard_after(state, share, cdf, mus, rows, mults, clos, total, row, mu, clo, per_span, v, f_coded):
     """guard_step after value v, coded with frequency f_coded: the network's mixture's frequency of v (mus .. total,
-    from mixture()) against the coder's logistic's (row, mu, clo, span)."""
+    from mixture()) against the coder's logistic's (row, mu, clo, per_span)."""
     f_net = below_mix(cdf, mus, rows, mults, clos, total, v + 1) - below_mix(cdf, mus, rows, mults, clos, total, v)
-    f_own = below(cdf, row, mu, clo, span, v + 1) - below(cdf, row, mu, clo, span, v)
+    f_own = below(cdf, row, mu, clo, per_span, v + 1) - below(cdf, row, mu, clo, per_span, v)
     return guard_step(state, share, f_net, f_own, f_coded)
 
 

@@ -7,11 +7,16 @@ import numba
 import numpy as np
 
 from ..format import bitstream as bs
-from .arith import quotient, reciprocal
+from .arith import fast_quotient, on_fast_path, quotient, reciprocal, small_quotient
+
+#: The blend's weights 2**WEIGHT_ONE_BITS // d**2 for d below WEIGHT_TABLE (d: a prediction's nearby errors plus
+#: WEIGHT_BIAS, nearly always small): a table read where each is otherwise a division, the dearest step of the blend.
+WEIGHT_TABLE = 1024
+_WEIGHTS = np.array([0] + [(1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d) for d in range(1, WEIGHT_TABLE)], np.int64)
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5abac8e7605d7be3+430564e9e4356f1e"
+COMPILED_FOR = "5abac8e7605d7be3+2def63dade5f7068"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py",))
 
 
@@ -38,7 +43,7 @@ def blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, cl
         if c > 0:
             s += perr[r0, x + 2, c - 1, i]
         d = (s >> shift) + bs.ADAPTIVE_WEIGHT_BIAS
-        wt = (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
+        wt = _WEIGHTS[d] if d < WEIGHT_TABLE else (1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d)
         weights[i] = wt
         sw += wt
         swp += wt * pred[i]
@@ -55,7 +60,7 @@ def blend_predictions(perr, r0, r1, r2, y, x, c, pred, valid, weights, shift, cl
 def shrunk_mean(total, count, c, k, prior):
     """Context k of channel c's mean, rounded, as if it had also seen `prior` values of 0; 0 before its first."""
     n = count[c, k]
-    return (2 * total[c, k] + n + prior) // (2 * (n + prior) + 1) if n > 0 else 0
+    return small_quotient(2 * total[c, k] + n + prior, 2 * (n + prior) + 1) if n > 0 else 0
 
 
 @numba.njit(cache=True, inline="always")
@@ -72,7 +77,7 @@ def texture(img, y, x, c, corrected):
     return bits
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")  # inlined: a call passes 2 arrays, 7-9 calls a subpixel
 def update(total, count, value, c, k):
     """Add value to context k of channel c's running sum; halve sum and count when the count reaches the limit."""
     total[c, k] += value
@@ -82,14 +87,47 @@ def update(total, count, value, c, k):
         count[c, k] //= 2
 
 
-@numba.njit(cache=True)
-def learn(weights, c, feats, error, step, floor):
-    """One normalised-LMS step of channel c's row of weights towards error (in eighths), each weight clipped; the
-    norm is floor (>= 1) plus the features' squares."""
-    norm = floor
-    for j in range(feats.shape[0]):
-        norm += feats[j] * feats[j]
-    inverse = reciprocal(norm)
-    for j in range(feats.shape[0]):
-        step_j = quotient(error * feats[j] * step, norm, inverse)  # = (error * feats[j] * step) // norm
-        weights[c, j] = min(max(weights[c, j] + step_j, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+@numba.njit(cache=True, inline="always")
+def norm(feats, start, floor, largest):
+    """(floor plus the squares of feats from index start, the largest of largest and their magnitudes): learn's norm
+    and largest feature, or (from the features before start) those of more features."""
+    total = floor
+    for j in range(start, feats.shape[0]):
+        total += feats[j] * feats[j]
+        largest = max(largest, abs(feats[j]))
+    return total, largest
+
+
+@numba.njit(cache=True, inline="always")  # inlined: a call passes 2 arrays, 4 calls a subpixel
+def learn(weights, c, feats, error, step, size, largest, inverse):
+    """One normalised-LMS step of channel c's row of weights towards error (in eighths), each weight clipped: the
+    features' share error x feature x step // size, size their norm and largest the largest's magnitude (norm()),
+    inverse size's arith.reciprocal."""
+    push = error * step
+    if on_fast_path(abs(push) * largest, inverse):  # nearly always: a loop that vectorises
+        for j in range(feats.shape[0]):
+            step_j = fast_quotient(push * feats[j], inverse)
+            weights[c, j] = min(max(weights[c, j] + step_j, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+    else:
+        for j in range(feats.shape[0]):
+            step_j = quotient(push * feats[j], size, inverse)  # = (error * feats[j] * step) // size
+            weights[c, j] = min(max(weights[c, j] + step_j, -bs.ADAPTIVE_WEIGHT_LIMIT), bs.ADAPTIVE_WEIGHT_LIMIT)
+
+
+@numba.njit(cache=True, inline="always")
+def learn_alone(weights, c, feats, error, step, floor):
+    """learn() with the norm of its own features, floor (>= 1) plus their squares."""
+    size, largest = norm(feats, 0, floor, 0)
+    learn(weights, c, feats, error, step, size, largest, reciprocal(size))
+
+
+@numba.njit(cache=True, inline="always")
+def learn_predictors(lms, fast, wide, c, feats, wfeats, value, plms, pfast, pwide, lms_step, fast_step):
+    """learn() of the three LMS predictors (rc_plugin.adaptive.predictors) from value (in eighths): the slow and the
+    fast one share their features and so their norm; the wide one's are theirs and more."""
+    size, largest = norm(feats, 0, 1, 0)
+    inverse = reciprocal(size)
+    learn(lms, c, feats, value - plms, lms_step, size, largest, inverse)
+    learn(fast, c, feats, value - pfast, fast_step, size, largest, inverse)
+    size, largest = norm(wfeats, feats.shape[0], size, largest)
+    learn(wide, c, wfeats, value - pwide, lms_step, size, largest, reciprocal(size))

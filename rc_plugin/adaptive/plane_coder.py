@@ -26,10 +26,11 @@ from ..errors import RclError
 from ..format import bitstream as bs, streams
 from ..format.container import VERSION
 from ..jitcache import NO_REFCOUNTS, shipped
-from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8
+from .arith import small_quotient
+from .logistic import HALF, TOTAL, below, cdf_table, find, ilog8, per_span_of
 from .netmix import (FEATURES, TAP_COLUMNS, below_mix, features, find_mix, forward, guard_after, guard_share, guarded,
                      mixture, prepare)
-from .online import blend_predictions, learn, shrunk_mean, texture, update
+from .online import blend_predictions, learn_alone, learn_predictors, shrunk_mean, texture, update
 from .plane_state import (BIAS_LEVELS, CALIBRATION_BINS, CORRECTION_FEATURES, GRID, PRESETS, SCALE_BINS,
                           SCALE_CONTEXTS, SIGN_CONTEXTS, RING, new_scratch, new_state, preset_row)
 from .predictors import PREDICTORS, predict, predict_call
@@ -39,7 +40,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, sample_type, s
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5abac8e7605d7be3+b71f8f3cf022c241"
+COMPILED_FOR = "5abac8e7605d7be3+a562977040d2eeaa"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))
@@ -146,7 +147,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                 logs = 0
                 sk[4] = min(ilog8(mu + 1) >> bs.WIDE_LEVEL_SHIFT, SCALE_BINS - 1)
                 for t in range(contexts):
-                    mad = scale_total[t * nc + c, sk[t]] * 64 // scale_count[t * nc + c, sk[t]]
+                    mad = small_quotient(scale_total[t * nc + c, sk[t]] * 64, scale_count[t * nc + c, sk[t]])
                     logs += ilog8(((mad * bs.ADAPTIVE_SCALE_FROM_MAD) >> 16) + 1)
                 si = (logs + contexts // 2) // contexts - 24
                 tk = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> bs.WIDE_CONTEXT_SHIFT, 0), bs.WIDE_CONTEXTS - 1)
@@ -154,7 +155,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     ck = min(max((si - bs.ADAPTIVE_LOGSCALE_MIN) >> 2, 0), CALIBRATION_BINS - 1)
                     if grid:  # the bins of this position in the block
                         ck = (ck >> bs.ADAPTIVE_GRID_BINS_SHIFT) + CALIBRATION_BINS * ((y % GRID) * GRID + x % GRID)
-                    si += ilog8(max(cal_total[c, ck] // cal_count[c, ck], 1)) - 48
+                    si += ilog8(max(small_quotient(cal_total[c, ck], cal_count[c, ck]), 1)) - 48
                     si = min(max(si, bs.ADAPTIVE_LOGSCALE_MIN), bs.ADAPTIVE_LOGSCALE_MAX)
                     row = si - bs.ADAPTIVE_LOGSCALE_MIN
                 if deep:  # a wide sample: a token and raw bits (rc_plugin.adaptive.tokens)
@@ -181,7 +182,7 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         share = guard_share(guard[c, 0])
                         coded_total = guarded(share, net_weights, spans, coded)
                     clo = cdf[row, HALF - 4 - mu]
-                    span = cdf[row, HALF + 2044 - mu] - clo
+                    per_span = per_span_of(cdf[row, HALF + 2044 - mu] - clo)  # below()'s divisor, as a multiplier
                     if secondary:
                         sse.prepare(sse_bins, sse_totals, sse_ctx, knots, secondary, img, y, x, c, row, ew, en,
                                     dead_zone, corrected - blend, mad_table[row])
@@ -193,9 +194,9 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         elif use_net:
                             v = find_mix(cdf, mus, rows, coded, clos, coded_total, mu, target)
                         elif secondary:
-                            v = sse.find_sse(cdf, row, mu, clo, span, target, knots)
+                            v = sse.find_sse(cdf, row, mu, clo, per_span, target, knots)
                         else:
-                            v = find(cdf, row, mu, clo, span, target)
+                            v = find(cdf, row, mu, clo, per_span, target)
                         img[y, x, c] = v
                     else:
                         v = np.int64(img[y, x, c])
@@ -206,13 +207,13 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                         start = below_mix(cdf, mus, rows, coded, clos, coded_total, v)
                         freq = below_mix(cdf, mus, rows, coded, clos, coded_total, v + 1) - start
                     elif secondary:
-                        start, freq = sse.code(cdf, row, mu, clo, span, v, sse_bins, sse_totals, sse_ctx, knots)
+                        start, freq = sse.code(cdf, row, mu, clo, per_span, v, sse_bins, sse_totals, sse_ctx, knots)
                     else:
-                        start = below(cdf, row, mu, clo, span, v)
-                        freq = below(cdf, row, mu, clo, span, v + 1) - start
+                        start = below(cdf, row, mu, clo, per_span, v)
+                        freq = below(cdf, row, mu, clo, per_span, v + 1) - start
                     if use_net:  # the guard's step, by what was coded
                         guard[c, 0] = guard_after(guard[c, 0], share, cdf, mus, rows, mults, clos, total, row, mu, clo,
-                                                  span, v, freq)
+                                                  per_span, v, freq)
                     if decoding:
                         code -= unit * start
                         rng = unit * freq
@@ -241,10 +242,8 @@ def code_plane(img, cdf, mad_table, decoding, inp, out, trace, w1, b1, w2, b2, t
                     update(scale_total, scale_count, abs(8 * v - mu), t * nc + c, sk[t])
                 if not counted:
                     update(cal_total, cal_count, (abs(8 * v - mu) << 16) // mad_table[row], c, ck)
-                learn(lms, c, feats, 8 * v - plms, lms_step, 1)
-                learn(fast, c, feats, 8 * v - pfast, fast_step, 1)
-                learn(wide, c, wfeats, 8 * v - pwide, lms_step, 1)
-                learn(corr_w, c, cfeats, 8 * v - corrected, correction_step, 64)
+                learn_predictors(lms, fast, wide, c, feats, wfeats, 8 * v, plms, pfast, pwide, lms_step, fast_step)
+                learn_alone(corr_w, c, cfeats, 8 * v - corrected, correction_step, 64)
                 if split:
                     store(coders, c, low, rng, cache, pending, pos, code)
     if not split:

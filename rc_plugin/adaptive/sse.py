@@ -15,13 +15,14 @@ import numba
 import numpy as np
 
 from ..format import bitstream as bs
+from .arith import quotient, reciprocal
 from .logistic import TOTAL, below, search
 from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5abac8e7605d7be3+ae6ab8c710cde8f7"
-bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "netmix.py"))
+COMPILED_FOR = "5abac8e7605d7be3+9ff6c3799731e76b"
+bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py", "logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS
 TABLES = bs.ADAPTIVE_SSE_TABLES
@@ -135,21 +136,21 @@ def coded(f, b, knots):
 
 
 @numba.njit(cache=True)
-def below_sse(cdf, row, mu, clo, span, b, knots):
+def below_sse(cdf, row, mu, clo, per_span, b, knots):
     """coded() of the values < b under the logistic of row centred at mu."""
-    return coded(below(cdf, row, mu, clo, span, b), b, knots)
+    return coded(below(cdf, row, mu, clo, per_span, b), b, knots)
 
 
 @numba.njit(cache=True, inline="always")
 def _below_sse_of(state, b):
-    cdf, row, mu, clo, span, knots = state
-    return below_sse(cdf, row, mu, clo, span, b, knots)
+    cdf, row, mu, clo, per_span, knots = state
+    return below_sse(cdf, row, mu, clo, per_span, b, knots)
 
 
 @numba.njit(cache=True)
-def find_sse(cdf, row, mu, clo, span, target, knots):
+def find_sse(cdf, row, mu, clo, per_span, target, knots):
     """The value v with below_sse(v) <= target < below_sse(v + 1) (the decoder's search, logistic.search's)."""
-    return search(_below_sse_of, (cdf, row, mu, clo, span, knots), mu, target)
+    return search(_below_sse_of, (cdf, row, mu, clo, per_span, knots), mu, target)
 
 
 @numba.njit(cache=True, inline="always")
@@ -181,10 +182,12 @@ def learn(bins, totals, ctx, lo, hi):
     # else the same for every bin between the first and the last, which it covers whole (the same numbers, fewer
     # divisions)
     first = last = inner = UNIT
-    if j1 > j0:
-        first = (UNIT * (((j0 + 1) << FREQ_BITS) - a0)) // (a1 - a0)
-        last = (UNIT * (a1 - (j1 << FREQ_BITS))) // (a1 - a0)
-        inner = (UNIT << FREQ_BITS) // (a1 - a0)
+    if j1 > j0:  # one division for the three (arith.quotient)
+        width = a1 - a0
+        inverse = reciprocal(width)
+        first = quotient(UNIT * (((j0 + 1) << FREQ_BITS) - a0), width, inverse)
+        last = quotient(UNIT * (a1 - (j1 << FREQ_BITS)), width, inverse)
+        inner = quotient(UNIT << FREQ_BITS, width, inverse)
     for t in range(TABLES):
         k = ctx[t]
         bins[t, k, j0] += first
@@ -204,9 +207,9 @@ def learn(bins, totals, ctx, lo, hi):
 
 
 @numba.njit(cache=True, inline="always")  # inlined: a call passes 5 arrays, each two atomic reference counts
-def code(cdf, row, mu, clo, span, v, bins, totals, ctx, knots):
+def code(cdf, row, mu, clo, per_span, v, bins, totals, ctx, knots):
     """(cumulative frequency, frequency) of value v, then v counted (learn)."""
-    f_lo, f_hi = below(cdf, row, mu, clo, span, v), below(cdf, row, mu, clo, span, v + 1)
+    f_lo, f_hi = below(cdf, row, mu, clo, per_span, v), below(cdf, row, mu, clo, per_span, v + 1)
     start = coded(f_lo, v, knots)
     learn(bins, totals, ctx, f_lo, f_hi)
     return start, coded(f_hi, v + 1, knots) - start
