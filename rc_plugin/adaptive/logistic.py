@@ -92,10 +92,10 @@ def per_span_of(span):
 @numba.njit(cache=True)
 def below(cdf, row, mu, clo, per_span, b):
     """Frequency of the values < b (0..256) under the logistic of row centred at mu (1/8 levels), per_span its
-    per_span_of(span): the table's mass over 0..255 (above clo, its CDF at -0.5) scaled to TOTAL - 256, plus one for each value,
-    so every value stays codable. The mass m below b lies in 0..span, so m x per_span / 2**SPAN_SHIFT exceeds
-    m (TOTAL - 256) / span by less than m x span / 2**SPAN_SHIFT / span < 1 / span, too little to reach the next
-    integer: its floor is (m (TOTAL - 256)) // span, exactly (arith.quotient's argument)."""
+    per_span_of(span): the table's mass over 0..255 (above clo, its CDF at -0.5) scaled to TOTAL - 256, plus one for
+    each value, so every value stays codable. The mass m below b lies in 0..span, so m x per_span / 2**SPAN_SHIFT
+    exceeds m (TOTAL - 256) / span by less than m x span / 2**SPAN_SHIFT / span < 1 / span, too little to reach the
+    next integer: its floor is (m (TOTAL - 256)) // span, exactly (arith.quotient's argument)."""
     if per_span <= 0:
         return b * (TOTAL >> 8)
     return (((cdf[row, HALF + 8 * b - 4 - mu] - clo) * per_span) >> SPAN_SHIFT) + b

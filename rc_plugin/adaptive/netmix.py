@@ -18,7 +18,7 @@ from .logistic import HALF, TOTAL, below, ilog8, search
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5abac8e7605d7be3+3da300203de15f68"
+COMPILED_FOR = "5abac8e7605d7be3+92e9a566d169a5ce"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("logistic.py", "indexed.py", "arith.py"))  # indexed: its squash table
 
 FEATURES = bs.MIXER_FEATURES

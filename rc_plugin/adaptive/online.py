@@ -10,7 +10,7 @@ from ..format import bitstream as bs
 from .arith import fast_quotient, on_fast_path, quotient, reciprocal, small_quotient
 
 #: The blend's weights 2**WEIGHT_ONE_BITS // d**2 for d below WEIGHT_TABLE (d: a prediction's nearby errors plus
-#: WEIGHT_BIAS, nearly always small): a table read where each is otherwise a division, the dearest step of the blend.
+#: WEIGHT_BIAS, nearly always small): a table read where each was a division.
 WEIGHT_TABLE = 1024
 _WEIGHTS = np.array([0] + [(1 << bs.ADAPTIVE_WEIGHT_ONE_BITS) // (d * d) for d in range(1, WEIGHT_TABLE)], np.int64)
 
@@ -77,7 +77,7 @@ def texture(img, y, x, c, corrected):
     return bits
 
 
-@numba.njit(cache=True, inline="always")  # inlined: a call passes 2 arrays, 7-9 calls a subpixel
+@numba.njit(cache=True, inline="always")  # inlined, as learn: no slower (docs/models.md)
 def update(total, count, value, c, k):
     """Add value to context k of channel c's running sum; halve sum and count when the count reaches the limit."""
     total[c, k] += value
@@ -98,7 +98,7 @@ def norm(feats, start, floor, largest):
     return total, largest
 
 
-@numba.njit(cache=True, inline="always")  # inlined: a call passes 2 arrays, 4 calls a subpixel
+@numba.njit(cache=True, inline="always")
 def learn(weights, c, feats, error, step, size, largest, inverse):
     """One normalised-LMS step of channel c's row of weights towards error (in eighths), each weight clipped: the
     features' share error x feature x step // size, size their norm and largest the largest's magnitude (norm()),

@@ -40,7 +40,7 @@ from .tokens import code_sample, code_sample_logistic, reachable, sample_type, s
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5abac8e7605d7be3+a562977040d2eeaa"
+COMPILED_FOR = "5abac8e7605d7be3+674356b01851dc98"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("predictors.py", "logistic.py", "rangecoder.py", "netmix.py",
                                                  "indexed.py", "tokens.py", "online.py", "sse.py", "arith.py",
                                                  "plane_state.py"))

@@ -21,7 +21,7 @@ from .netmix import mixture_cdf
 
 #: The bitstream fingerprint and the compiled callees' sources this file's compiled code was written for (see
 #: bitstream.check_compiled_for).
-COMPILED_FOR = "5abac8e7605d7be3+9ff6c3799731e76b"
+COMPILED_FOR = "5abac8e7605d7be3+b9ce4a144a5b02f9"
 bs.check_compiled_for(__name__, COMPILED_FOR, ("arith.py", "logistic.py", "netmix.py"))
 
 BINS = bs.ADAPTIVE_SSE_BINS
