@@ -219,6 +219,8 @@ def decode_tiles(
     records = [parse_tile(payload, header.coded_channels, header.version) for payload in payloads]
     if any((record.coder == CODER_WIDE) != header.wide for record in records):
         raise RclError("corrupt .rcl file: its tiles and its header disagree on the samples' width")
+    if header.wide and any(len(record.parts) != 1 + header.has_alpha for record in records):  # a part is alpha's
+        raise RclError("corrupt .rcl file: its tiles and its header disagree on whether it has alpha")
     coders = [BY_ID[record.coder] for record in records]
     at_once = threads if all(coder.side_by_side for coder in coders) else 1
     # a tile of split streams decodes its channels side by side where the image has too few tiles to keep every

@@ -191,6 +191,7 @@ def test_a_16_bit_grey_png_opened_by_pillow_saves_at_16_bits(grey12, tmp_path):
 # --- imageio -----------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:The legacy `DICOM` plugin:DeprecationWarning")  # imageio trying its plugins
 def test_imageio_v2_and_v3(rgb16, grey12, tmp_path):
     import imageio.v2 as iio2
     import imageio.v3 as iio3
@@ -204,6 +205,13 @@ def test_imageio_v2_and_v3(rgb16, grey12, tmp_path):
         back = iio2.imread(tmp_path / "b.rcl")
         assert back.dtype == np.uint16 and np.array_equal(back, arr)
     assert np.array_equal(iio3.imread(iio3.imwrite("<bytes>", rgb16, extension=".rcl"), extension=".rcl"), rgb16)
+    # bytes, a file object and a path without the suffix: imageio tries Pillow first, which declines 16-bit colour
+    for arr in (rgb16, np.dstack([grey12, grey12])):
+        data = rc_plugin.encode(arr)
+        (tmp_path / "no_suffix").write_bytes(data)
+        for source in (data, io.BytesIO(data), tmp_path / "no_suffix"):
+            assert np.array_equal(iio3.imread(source), arr)
+        assert np.array_equal(iio2.imread(data), arr)
 
 
 # --- the rcl command ---------------------------------------------------------------------------------------------------
@@ -234,6 +242,37 @@ def test_rcl_command_keeps_16_bits_through_png_and_tiff(rgb16, grey12, tmp_path)
             assert np.array_equal(tifffile.imread(tmp_path / "tiff" / f"{stem}.tiff"), arr), stem
     out = rcl("decode", tmp_path / "rcl" / "rgb.rcl", "-o", tmp_path / "x.webp")
     assert out.returncode != 0 and "16-bit samples" in out.stderr
+
+
+def test_rcl_command_keeps_deep_pnm_samples_and_refuses_deep_colour_jpeg_2000(rgb16, grey12, tmp_path):
+    """A PPM or PGM of more than 8 bits keeps its samples as stored (Pillow would reduce the PPM to 8 bits and rescale
+    a 12-bit PGM to 16); a JPEG 2000 of 16-bit colour, which Pillow reads at 8 bits, is refused."""
+    import imagecodecs
+
+    from rc_plugin.files.wide_files import read_wide
+
+    (tmp_path / "rgb16.ppm").write_bytes(b"P6\n%d %d\n65535\n" % rgb16.shape[1::-1] + rgb16.astype(">u2").tobytes())
+    (tmp_path / "grey12.pgm").write_bytes(b"P5\n# a comment\n%d %d 4095\n" % grey12.shape[::-1]
+                                          + grey12.astype(">u2").tobytes())
+    plain = grey12[:5, :7]
+    (tmp_path / "plain.pgm").write_bytes(b"P2 7 5 4095\n" + " ".join(map(str, plain.ravel())).encode() + b"\n")
+    out = rcl("encode", "--verify", tmp_path / "rgb16.ppm", tmp_path / "grey12.pgm", tmp_path / "plain.pgm", "-o",
+              tmp_path / "rcl", "--quiet")
+    assert out.returncode in (0, 1), out.stderr  # 1: some grew, noise being noise
+    for stem, arr in (("rgb16", rgb16), ("grey12", grey12), ("plain", plain)):
+        data = (tmp_path / "rcl" / f"{stem}.rcl").read_bytes()
+        assert rc_plugin.info(data)["bit_depth"] == int(arr.max()).bit_length() > 8, stem  # unscaled
+        assert np.array_equal(rc_plugin.decode(data), arr), stem
+    (tmp_path / "short.ppm").write_bytes(b"P6 4 4 65535\n" + bytes(20))
+    assert read_wide(tmp_path / "rgb16.ppm") is not None and read_wide(tmp_path / "rgb16.ppm")[0].dtype == np.uint16
+    with pytest.raises(rc_plugin.RclError, match="shorter"):
+        read_wide(tmp_path / "short.ppm")
+    (tmp_path / "rgb16.jp2").write_bytes(imagecodecs.jpeg2k_encode(rgb16, level=0, reversible=True, codecformat="jp2"))
+    (tmp_path / "rgb8.j2k").write_bytes(imagecodecs.jpeg2k_encode((rgb16 >> 8).astype(np.uint8), level=0,
+                                                                  reversible=True, codecformat="j2k"))
+    out = rcl("encode", tmp_path / "rgb16.jp2", "-o", tmp_path / "x.rcl")
+    assert out.returncode != 0 and "3 components of 16 bits" in out.stderr, out.stderr
+    assert read_wide(tmp_path / "rgb8.j2k") is None  # 8-bit colour: Pillow's, as before
 
 
 def test_rcl_command_refuses_a_16_bit_stack(tmp_path):
@@ -297,6 +336,10 @@ def test_damaged_wide_files_are_refused(rgb16, photo_crop):
                                      version=container.VERSION))
     with pytest.raises(rc_plugin.RclError, match="depth"):
         rc_plugin.decode(with_header(data, flags=header.flags & ~container.DEPTH_MASK | (11 << container.DEPTH_SHIFT)))
+    grey = rc_plugin.encode(rgb16[..., 0])
+    for raw, mode in ((data, "RGB"), (data, "L"), (grey, "RGBA"), (grey, "LA")):  # alpha's part missing or extra
+        with pytest.raises(rc_plugin.RclError, match="whether it has alpha"):
+            rc_plugin.decode(with_header(raw, mode=mode))
     for cut in (60, 70, len(data) // 2, len(data) - 20):
         with pytest.raises(rc_plugin.RclError):
             rc_plugin.decode(data[:cut])

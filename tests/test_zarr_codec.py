@@ -251,6 +251,30 @@ def test_zarr_format_2_with_the_numcodecs_codec(tmp_path, stack):
     assert rc_plugin.info((tmp_path / "v2.zarr" / "1.0.0.0").read_bytes())["coder"] in ("adaptive", "tuned")
 
 
+def test_zarr_format_2_refuses_what_it_would_read_back_otherwise(tmp_path):
+    """zarr format 2 views the codec's bytes as the array's dtype in the array's order: big-endian and Fortran-order
+    arrays are refused on writing, never read back byte-swapped or transposed."""
+    zarr = pytest.importorskip("zarr")
+    from rc_plugin.adapters.zarr_codec import RclCodec
+
+    planes = (np.arange(2 * 24 * 32, dtype=np.uint16).reshape(2, 24, 32) * 37) % 4096
+    for dtype, order, match in ((">u2", "C", "big-endian"), ("uint16", "F", "Fortran order")):
+        z = zarr.create_array(store=tmp_path / f"{order}.zarr", shape=planes.shape, chunks=(1, 24, 32), dtype=dtype,
+                              compressors=RclCodec(), zarr_format=2, order=order)
+        with pytest.raises(RclError, match=match):
+            z[:] = planes
+    z = zarr.create_array(store=tmp_path / "c.zarr", shape=planes.shape, chunks=(1, 24, 32), dtype="uint16",
+                          compressors=RclCodec(), zarr_format=2)
+    z[:] = planes
+    assert np.array_equal(zarr.open_array(tmp_path / "c.zarr")[:], planes)
+    # decode(out=) of the samples' type fills their values whatever out's byte order and layout
+    data = RclCodec().encode(planes[:1])
+    for out in (np.empty((1, 24, 32), ">u2"), np.empty((1, 24, 32), np.uint16, order="F")):
+        assert RclCodec().decode(data, out=out) is out and np.array_equal(out, planes[:1])
+    raw = RclCodec().decode(data, out=bytearray(planes[:1].nbytes))  # a byte buffer gets the samples' bytes
+    assert bytes(raw) == planes[:1].tobytes()
+
+
 def test_zarr_and_numcodecs_find_the_codec_through_entry_points(tmp_path, stack):
     """A fresh process that never imports rc_plugin reads an rcl zarr array and gets the numcodecs codec."""
     zarr = pytest.importorskip("zarr")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from PIL import Image, ImageFile, ImagePalette
+from PIL import Image, ImageFile, ImagePalette, UnidentifiedImageError
 
 from .. import codec, options
 from ..format import container, records
@@ -64,9 +64,11 @@ class RclImageFile(ImageFile.ImageFile):
         except (RclError, struct.error) as exc:
             raise SyntaxError(str(exc)) from exc
         header = self._rcl_header
-        if header.wide and header.mode != "L":  # an error that names the way on, not "cannot identify image file"
-            raise OSError(f"this .rcl file holds 16-bit {header.mode} samples, and Pillow has no 16-bit mode but grey: "
-                          "read it with rc_plugin.decode or imageio, which give the uint16 array")
+        if header.wide and header.mode != "L":  # an error that names the way on, not "cannot identify image file";
+            # Pillow's "cannot identify" type (an OSError), so that imageio, finding Pillow unable, tries rcl's plugin
+            raise UnidentifiedImageError(f"this .rcl file holds 16-bit {header.mode} samples, and Pillow has no 16-bit "
+                                         "mode but grey: read it with rc_plugin.decode or imageio, which give the "
+                                         "uint16 array")
         self._rcl_meta = dict(meta)  # with the palette: parse_chunks checks the rest against it
         self._rcl_tiles_at = self.fp.tell()
         self._size = (header.width, header.height)

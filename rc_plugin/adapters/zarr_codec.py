@@ -90,6 +90,20 @@ def _as_image(chunk: Any) -> np.ndarray:
     return np.ascontiguousarray(array.reshape(image_shape(array.shape)), dtype=native)
 
 
+def _check_layout(array: np.ndarray) -> None:
+    """Refuse a chunk whose samples numcodecs' byte-level contract would give back otherwise: the codec decodes to
+    native-order samples in C order, and zarr format 2 views those bytes as the array's dtype and lays them out in
+    its order, so big-endian samples would come back byte-swapped and a Fortran-order chunk transposed."""
+    if not array.dtype.isnative:
+        raise RclError(f"got a {array.dtype.str} chunk (big-endian samples): the numcodecs rcl codec gives back "
+                       "native-order samples, which zarr format 2 would read byte-swapped; store the array as "
+                       "native uint16, or use RclZarrCodec (zarr 3), which keeps the array's byte order")
+    if array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous:
+        raise RclError("got a chunk in Fortran order: the numcodecs rcl codec gives back samples in C order, which "
+                       "zarr format 2 would lay out transposed; create the array with order='C' (zarr's default), "
+                       "or use RclZarrCodec (zarr 3)")
+
+
 def _config(values: dict[str, Any], api: str, *, stored: bool = False) -> dict[str, Any]:
     """The given encode options, checked (RclError for a bad value or a conflict, TypeError for an unknown
     name) and as plain JSON values; None (the default) left out. Stored metadata (stored=True) may come
@@ -140,9 +154,11 @@ class RclCodec(_NumcodecsCodec):
     checked here: a bad value is RclError. encode takes an array of an image shape (see
     image_shape). decode gives the image as rc_plugin.decode does ((H, W), (H, W, 1), (H, W, 3)
     or (H, W, 4)); with ``out`` it fills out, which must hold exactly the image's bytes, in
-    out's shape (a (1, H, W, C) chunk's, say), and returns it. In zarr (format 2, as a
-    compressor) every chunk reaches the codec as an array of the chunk's shape and comes
-    back in it.
+    out's shape (a (1, H, W, C) chunk's, say), and returns it: an array of the samples' type
+    gets their values (in its byte order), any other buffer their bytes. In zarr (format 2,
+    as a compressor) every chunk reaches the codec as an array of the chunk's shape and comes
+    back in it; encode refuses big-endian and Fortran-order chunks, which zarr would read back
+    byte-swapped or transposed.
     """
 
     codec_id = CODEC_ID
@@ -151,7 +167,9 @@ class RclCodec(_NumcodecsCodec):
         self._config = _config(encode_options, "RclCodec")
 
     def encode(self, buf: Any) -> bytes:
-        return _encode_chunk(ensure_ndarray_like(buf), self._config)
+        chunk = ensure_ndarray_like(buf)
+        _check_layout(chunk)
+        return _encode_chunk(chunk, self._config)
 
     def decode(self, buf: Any, out: Any = None) -> Any:
         pixels = _decode_chunk(buf)
@@ -161,7 +179,10 @@ class RclCodec(_NumcodecsCodec):
         if target.nbytes != pixels.nbytes:
             raise RclError(f"out holds {target.nbytes} bytes (shape {target.shape}, {target.dtype}); the chunk "
                            f"decodes to an image of shape {pixels.shape} ({pixels.nbytes} bytes)")
-        return ndarray_copy(pixels, out)
+        if target.dtype.newbyteorder("=") == pixels.dtype:  # samples: their values, in out's byte order and layout
+            np.copyto(target, pixels.reshape(target.shape))
+            return out
+        return ndarray_copy(pixels, out)  # a buffer of another type (bytes, say): the samples' bytes
 
     def get_config(self) -> dict[str, Any]:
         return {"id": self.codec_id, **self._config}

@@ -1,9 +1,11 @@
 """16-bit PNG and TIFF files in and out for the ``rcl`` command, which Pillow reads and writes at 16 bits for grey only.
 
 Pillow opens a 16-bit RGB PNG as 8-bit RGB, silently dropping the low byte; rcl must never do that. So a PNG whose
-header says 16 bits is read here (every colour type, PNG's row filters undone by rc_plugin.row_filters), and a TIFF
-of uint16 samples by tifffile; decoding 16-bit samples writes a 16-bit PNG (row filters chosen as libpng does, then
-DEFLATE) or a TIFF (DEFLATE with the horizontal predictor). Every other file goes through Pillow as before.
+header says 16 bits is read here (every colour type, PNG's row filters undone by rc_plugin.row_filters), a TIFF
+of uint16 samples by tifffile, and a PGM or PPM of more than 8 bits (which Pillow reduces to 8 bits, or rescales)
+with its samples as stored; a JPEG 2000 image of colour deeper than 8 bits, which Pillow also reduces, is refused.
+Decoding 16-bit samples writes a 16-bit PNG (row filters chosen as libpng does, then DEFLATE) or a TIFF (DEFLATE
+with the horizontal predictor). Every other file goes through Pillow as before.
 """
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 #: PNG colour types of 16-bit images by their channel count: grey, grey and alpha, RGB, RGBA.
 PNG_COLOUR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}
 PNG_CHANNELS = {v: k for k, v in PNG_COLOUR_TYPES.items()}
+#: PGM and PPM, binary and plain: their channels.
+PNM_MAGICS = {b"P5": 1, b"P2": 1, b"P6": 3, b"P3": 3}
+#: A JP2 file's signature box, and a bare JPEG 2000 codestream's start (SOC, SIZ).
+JPEG2000_SIGNATURES = (b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")
 #: What the PNG writer's DEFLATE spends: zlib's default level (level 9 was 3x slower for under 1 % on 16-bit photos).
 PNG_LEVEL = 6
 
@@ -35,7 +41,60 @@ def read_wide(path: str | Path) -> tuple[np.ndarray, dict] | None:
         return _read_png(Path(path).read_bytes(), str(path))
     if head[:4] in TIFF_SIGNATURES:
         return _read_tiff(path)
+    if head[:2] in PNM_MAGICS:
+        return _read_pnm(Path(path).read_bytes(), str(path))
+    if head.startswith(JPEG2000_SIGNATURES):
+        _refuse_deep_jpeg2000(path)
     return None
+
+
+def _read_pnm(data: bytes, name: str) -> tuple[np.ndarray, dict] | None:
+    """A PGM or PPM (binary or plain) of maxval above 255 as its uint16 samples, unscaled; None for one of 8 bits."""
+    magic, fields, pos = data[:2], [], 2
+    while len(fields) < 3:
+        while pos < len(data) and (data[pos : pos + 1].isspace() or data[pos : pos + 1] == b"#"):
+            if data[pos : pos + 1] == b"#":  # a comment runs to the end of its line
+                pos = data.find(b"\n", pos) if data.find(b"\n", pos) >= 0 else len(data)
+            pos += 1
+        start = pos
+        while pos < len(data) and data[pos : pos + 1].isdigit():
+            pos += 1
+        if pos == start:
+            raise RclError(f"{name}: a PNM header that is not three numbers (width, height, maxval)")
+        fields.append(int(data[start:pos]))
+    width, height, maxval = fields
+    if maxval <= 255:
+        return None
+    if maxval > 65535:
+        raise RclError(f"{name}: a PNM of maxval {maxval}, beyond 16 bits")
+    channels = PNM_MAGICS[magic]
+    count = width * height * channels
+    if magic in (b"P5", b"P6"):  # one whitespace byte, then big-endian samples
+        samples = np.frombuffer(data, ">u2", count, pos + 1) if len(data) >= pos + 1 + 2 * count else None
+    else:
+        words = data[pos:].split()
+        samples = np.array([int(w) for w in words[:count]], np.int64) if len(words) >= count else None
+        if samples is not None and samples.max(initial=0) > 65535:
+            raise RclError(f"{name}: a plain PNM sample beyond 16 bits")
+    if samples is None:
+        raise RclError(f"{name}: a PNM shorter than its {width}x{height}x{channels} samples")
+    pixels = np.ascontiguousarray(samples.reshape(height, width, channels), np.uint16)
+    return (pixels[..., 0] if channels == 1 else pixels), {}
+
+
+def _refuse_deep_jpeg2000(path: str | Path) -> None:
+    """RclError for a JPEG 2000 image of more than one component deeper than 8 bits (Pillow opens it as 8-bit RGB):
+    its depth from the codestream's SIZ segment, found in the file's first 64 KiB."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    at = head.find(b"\xff\x4f\xff\x51")  # start of codestream, then SIZ
+    if at < 0 or len(head) < at + 42:
+        return
+    components = struct.unpack_from(">H", head, at + 40)[0]
+    depths = [(head[at + 42 + 3 * i] & 0x7F) + 1 for i in range(components) if at + 42 + 3 * i < len(head)]
+    if components > 1 and max(depths, default=0) > 8:
+        raise RclError(f"{path}: a JPEG 2000 image of {components} components of {max(depths)} bits, which Pillow "
+                       "would read at 8 bits: convert it to a 16-bit PNG or TIFF first")
 
 
 def _read_png(data: bytes, name: str) -> tuple[np.ndarray, dict]:
