@@ -91,7 +91,7 @@ def array_layout(arr: np.ndarray) -> tuple[np.ndarray, str, int]:
     elif arr.ndim == 3 and arr.shape[2] == 1:
         flags |= FLAG_CHANNEL_AXIS
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
-        raise RclError(f"pixels must have shape (H, W), (H, W, 3) or (H, W, 4), not {arr.shape}")
+        raise RclError(f"pixels must have shape (H, W) or (H, W, C) with C 1 to 4 channels, not {arr.shape}")
     return arr, MODES[arr.shape[2] - 1], flags
 
 

@@ -285,6 +285,18 @@ def test_rcl_command_refuses_a_16_bit_stack(tmp_path):
     assert out.returncode != 0 and "3 pages" in out.stderr
 
 
+def test_rcl_command_refuses_16_bit_tiffs_whose_samples_mean_otherwise(tmp_path):
+    """A TIFF where 0 is white, or of CMYK, would come back as grey or RGB samples that mean something else."""
+    from rc_plugin.files.wide_files import read_wide
+    import tifffile
+
+    tifffile.imwrite(tmp_path / "white.tif", np.arange(64, dtype=np.uint16).reshape(8, 8), photometric="miniswhite")
+    tifffile.imwrite(tmp_path / "cmyk.tif", np.zeros((8, 8, 4), np.uint16), photometric="separated")
+    for name, kind in (("white", "MINISWHITE"), ("cmyk", "SEPARATED")):
+        with pytest.raises(rc_plugin.RclError, match=f"photometric {kind}"):
+            read_wide(tmp_path / f"{name}.tif")
+
+
 # --- zarr --------------------------------------------------------------------------------------------------------------
 
 

@@ -65,8 +65,8 @@ def decode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
     if header.mode == "P":  # a palette with alpha or a transparent entry is seen as RGBA
         seen = expanded_mode(container.parse_chunks(data, header)[0][container.PALETTE_KEY])
     if seen in ("LA", "RGBA") and fmt not in batch.ALPHA_FORMATS:
-        raise RclError(f"{Path(src).name} has alpha, which {Path(dst).suffix} cannot hold: decode it to png, tiff "
-                       "or webp")
+        raise RclError(f"{Path(src).name} has alpha, which {Path(dst).suffix} cannot hold: decode it to png, tiff"
+                       + ("" if header.wide else " or webp"))  # webp holds 8 bits
     if header.wide:  # never reduced to 8 bits: PNG and TIFF keep 16
         from .wide_files import write_wide
 

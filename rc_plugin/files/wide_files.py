@@ -149,6 +149,9 @@ def _read_tiff(path: str | Path) -> tuple[np.ndarray, dict] | None:
         if len(tif.pages) > 1:  # a stack: never a silent first page of it
             raise RclError(f"{path}: a TIFF of {len(tif.pages)} pages, and an .rcl file holds one image: save each "
                            "page to a file of its own, or store the stack in zarr with rcl's codec")
+        if page.photometric not in (tifffile.PHOTOMETRIC.MINISBLACK, tifffile.PHOTOMETRIC.RGB):
+            raise RclError(f"{path}: a 16-bit TIFF of photometric {page.photometric.name}: rcl stores grey (0 black) "
+                           "and RGB samples, and would lose what these mean; convert it to grey or RGB first")
         pixels = page.asarray()
         if pixels.ndim == 3 and page.planarconfig == tifffile.PLANARCONFIG.SEPARATE:
             pixels = np.moveaxis(pixels, 0, -1)
