@@ -270,8 +270,10 @@ def test_rcl_command_keeps_deep_pnm_samples_and_refuses_deep_colour_jpeg_2000(rg
     (tmp_path / "rgb16.jp2").write_bytes(imagecodecs.jpeg2k_encode(rgb16, level=0, reversible=True, codecformat="jp2"))
     (tmp_path / "rgb8.j2k").write_bytes(imagecodecs.jpeg2k_encode((rgb16 >> 8).astype(np.uint8), level=0,
                                                                   reversible=True, codecformat="j2k"))
-    out = rcl("encode", tmp_path / "rgb16.jp2", "-o", tmp_path / "x.rcl")
-    assert out.returncode != 0 and "3 components of 16 bits" in out.stderr, out.stderr
+    (tmp_path / "grey12.j2k").write_bytes(imagecodecs.jpeg2k_encode(grey12, level=0, reversible=True, bitspersample=12))
+    for name, what in (("rgb16.jp2", "3 component(s) of 16 bits"), ("grey12.j2k", "1 component(s) of 12 bits")):
+        out = rcl("encode", tmp_path / name, "-o", tmp_path / "x.rcl")
+        assert out.returncode != 0 and what in out.stderr, out.stderr
     assert read_wide(tmp_path / "rgb8.j2k") is None  # 8-bit colour: Pillow's, as before
 
 

@@ -3,7 +3,7 @@
 Pillow opens a 16-bit RGB PNG as 8-bit RGB, silently dropping the low byte; rcl must never do that. So a PNG whose
 header says 16 bits is read here (every colour type, PNG's row filters undone by rc_plugin.row_filters), a TIFF
 of uint16 samples by tifffile, and a PGM or PPM of more than 8 bits (which Pillow reduces to 8 bits, or rescales)
-with its samples as stored; a JPEG 2000 image of colour deeper than 8 bits, which Pillow also reduces, is refused.
+with its samples as stored; a JPEG 2000 image deeper than 8 bits that Pillow would not give as stored is refused.
 Decoding 16-bit samples writes a 16-bit PNG (row filters chosen as libpng does, then DEFLATE) or a TIFF (DEFLATE
 with the horizontal predictor). Every other file goes through Pillow as before.
 """
@@ -83,8 +83,9 @@ def _read_pnm(data: bytes, name: str) -> tuple[np.ndarray, dict] | None:
 
 
 def _refuse_deep_jpeg2000(path: str | Path) -> None:
-    """RclError for a JPEG 2000 image of more than one component deeper than 8 bits (Pillow opens it as 8-bit RGB):
-    its depth from the codestream's SIZ segment, found in the file's first 64 KiB."""
+    """RclError for a JPEG 2000 image deeper than 8 bits that Pillow would not give as stored (it opens colour as 8-bit
+    RGB, and grey of 9 to 15 bits scaled to 16), from the depths in the codestream's SIZ segment, found in the file's
+    first 64 KiB; 16-bit grey, which Pillow opens exactly, passes."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     at = head.find(b"\xff\x4f\xff\x51")  # start of codestream, then SIZ
@@ -92,9 +93,9 @@ def _refuse_deep_jpeg2000(path: str | Path) -> None:
         return
     components = struct.unpack_from(">H", head, at + 40)[0]
     depths = [(head[at + 42 + 3 * i] & 0x7F) + 1 for i in range(components) if at + 42 + 3 * i < len(head)]
-    if components > 1 and max(depths, default=0) > 8:
-        raise RclError(f"{path}: a JPEG 2000 image of {components} components of {max(depths)} bits, which Pillow "
-                       "would read at 8 bits: convert it to a 16-bit PNG or TIFF first")
+    if max(depths, default=0) > 8 and not (components == 1 and depths == [16]):
+        raise RclError(f"{path}: a JPEG 2000 image of {components} component(s) of {max(depths)} bits, which Pillow "
+                       "would not read as stored: convert it to a 16-bit PNG or TIFF first")
 
 
 def _read_png(data: bytes, name: str) -> tuple[np.ndarray, dict]:
