@@ -153,3 +153,37 @@ def test_rgba_decodes_exactly_or_fails_clearly(tmp_path, capsys, photo_crop, suf
             assert np.array_equal(np.asarray(im), rgba), f"{suffix}: pixels differ"
     else:
         assert "alpha" in err.lower() and not dst.exists(), err
+
+
+def test_what_the_input_means_is_kept_or_refused(tmp_path, photo_crop):
+    """Never a silent change of what an input means: a transparent colour (tRNS) becomes alpha; an animation, an
+    8-bit TIFF stack and signed samples are refused; '-o y.jpg' is refused, not made a folder."""
+    import tifffile
+
+    import rc_plugin  # noqa: F401  (registers the Pillow plugin)
+
+    grey, rgb = photo_crop[:24, :32, 0], np.ascontiguousarray(photo_crop[:24, :32])
+    Image.fromarray(grey).save(tmp_path / "key.png", transparency=int(grey[0, 0]))
+    Image.fromarray(rgb).save(tmp_path / "key_rgb.png", transparency=tuple(int(v) for v in rgb[0, 0]))
+    for name, mode in (("key", "LA"), ("key_rgb", "RGBA")):
+        with Image.open(tmp_path / f"{name}.png") as src:
+            src.save(tmp_path / f"{name}.rcl")  # through Pillow
+            expected = np.asarray(src.convert(mode))
+        assert expected[0, 0, -1] == 0  # the keyed colour is transparent
+        out = rcl("encode", "--verify", tmp_path / f"{name}.png", "-o", tmp_path / f"{name}_cli.rcl", "--quiet")
+        assert out.returncode == 0, out.stderr
+        for stored in (f"{name}.rcl", f"{name}_cli.rcl"):
+            with Image.open(tmp_path / stored) as back:
+                assert back.mode == mode and np.array_equal(np.asarray(back), expected), stored
+    frames = [Image.fromarray(np.roll(rgb, k, axis=1)) for k in range(3)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    frames[0].save(tmp_path / "anim.png", save_all=True, append_images=frames[1:])
+    tifffile.imwrite(tmp_path / "stack8.tif", np.stack([grey, 255 - grey]))
+    tifffile.imwrite(tmp_path / "signed.tif", grey.astype(np.int8))
+    for name, why in (("anim.gif", "3 frames"), ("anim.png", "3 frames"), ("stack8.tif", "2 pages"),
+                      ("signed.tif", "int8 samples")):
+        out = rcl("encode", tmp_path / name, "-o", tmp_path / "refused.rcl")
+        assert out.returncode != 0 and why in out.stderr, (name, out.stderr)
+    assert not (tmp_path / "refused.rcl").exists()
+    out = rcl("decode", tmp_path / "key.rcl", "-o", tmp_path / "y.jpg")
+    assert out.returncode != 0 and "lossless format" in out.stderr and not (tmp_path / "y.jpg").exists()

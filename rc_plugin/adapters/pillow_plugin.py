@@ -130,7 +130,14 @@ class RclImageFile(ImageFile.ImageFile):
 
 def convert_for_save(im: Image.Image) -> Image.Image:
     """The image as it is coded: L, LA, RGB, RGBA, P (indices and palette), 1 and 16-bit grey (I;16, I;16B, I;16L,
-    I) keep their mode, PA becomes RGBA as Pillow converts it; other modes are refused."""
+    I) keep their mode, PA becomes RGBA as Pillow converts it; other modes are refused. A transparent colour (a
+    PNG's tRNS) of a 1, L or RGB image becomes an alpha channel (LA, RGBA), as Pillow's convert makes it: rcl keeps
+    alpha, not a colour key, and dropping it would make transparent pixels opaque."""
+    if im.info.get("transparency") is not None and im.mode != "P":
+        if im.mode in ("1", "L", "RGB"):
+            return im.convert("RGBA" if im.mode == "RGB" else "LA")
+        raise OSError(f"cannot write a {im.mode} image with a transparent colour as .rcl, which keeps alpha but not a "
+                      "colour key: give it an alpha channel first")
     if im.mode in PIL_MODES + WIDE_PIL_MODES:
         return im
     if im.mode == "PA":

@@ -69,6 +69,9 @@ def decode_suffix(files: list[tuple[Path, Path]], output: str | None, fmt: str) 
     """The suffix decoded images are written with: the file name -o gives for one input, else fmt's; RclError
     if that is not a lossless format the decoder writes."""
     single = single_output(files, output, set(OUTPUT_FORMATS))
+    named = Path(output).suffix.lower() if output and len(files) == 1 and not Path(output).is_dir() else ""
+    if single is None and named in IMAGE_SUFFIXES:  # "-o y.jpg": a file meant (and refused), not a folder so named
+        fmt = named
     suffix = single.suffix.lower() if single else "." + fmt.lower().lstrip(".")
     if suffix not in OUTPUT_FORMATS:
         raise RclError(f"cannot decode to {fmt!r}: choose a lossless format, one of "

@@ -12,6 +12,9 @@ from pathlib import Path
 from . import batch
 from ..errors import RclError
 
+#: Formats whose files may hold several images, of which Pillow opens the first: refused when they do.
+ANIMATED_FORMATS = {"GIF", "PNG", "WEBP", "TIFF"}
+
 
 def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int, int]:
     """src (any image Pillow opens, and 16-bit PNG and TIFF at 16 bits) coded to dst, written atomically; (dst,
@@ -34,6 +37,11 @@ def encode_file(src: str, dst: str, opts: dict, progress=None) -> tuple[str, int
         same = not verify or np.array_equal(codec.decode(data, threads=opts.get("threads")), pixels)
     else:
         with Image.open(src) as im:
+            frames = getattr(im, "n_frames", 1)
+            if frames > 1 and im.format in ANIMATED_FORMATS:  # never a silent first frame (an MPO JPEG's second
+                # picture is a camera's preview: its first is the photo)
+                raise RclError(f"{Path(src).name} holds {frames} frames (an animation or a stack), and an .rcl file "
+                               "holds one image: save each frame to a file of its own")
             im.load()
             buf = io.BytesIO()
             im.save(buf, format="RCL", progress=progress, **opts)

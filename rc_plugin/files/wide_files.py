@@ -145,11 +145,13 @@ def _read_tiff(path: str | Path) -> tuple[np.ndarray, dict] | None:
 
     with tifffile.TiffFile(path) as tif:
         page = tif.pages[0]
-        if page.dtype != np.uint16:
-            return None
         if len(tif.pages) > 1:  # a stack: never a silent first page of it
             raise RclError(f"{path}: a TIFF of {len(tif.pages)} pages, and an .rcl file holds one image: save each "
                            "page to a file of its own, or store the stack in zarr with rcl's codec")
+        if page.dtype == np.uint8 or page.dtype == np.bool_ or page.bitspersample < 8:
+            return None  # Pillow's: 8-bit and bilevel TIFFs
+        if page.dtype != np.uint16:  # Pillow would take the bytes of signed samples as unsigned ones
+            raise RclError(f"{path}: a TIFF of {page.dtype} samples: rcl stores unsigned samples of up to 16 bits")
         if page.photometric not in (tifffile.PHOTOMETRIC.MINISBLACK, tifffile.PHOTOMETRIC.RGB):
             raise RclError(f"{path}: a 16-bit TIFF of photometric {page.photometric.name}: rcl stores grey (0 black) "
                            "and RGB samples, and would lose what these mean; convert it to grey or RGB first")
