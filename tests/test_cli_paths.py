@@ -120,3 +120,54 @@ def test_a_rerun_of_a_big_batch_names_ten_kept_outputs_then_counts(capsys):
     assert len(lines) == 11 and "15 more outputs exist and were kept" in lines[10]
     batch.report_kept(kept, skip_existing=True, quiet=False)
     assert capsys.readouterr().err == "rcl: 25 of the outputs exist already, skipped as done\n"
+
+
+def test_refusals_before_any_work(tmp_path, small):
+    """-o naming an existing file for several inputs, an output that would replace its own input, and inputs with
+    nothing to code are each said up front, with nothing written."""
+    for name in ("a.png", "b.png"):
+        Image.fromarray(small).save(tmp_path / name)
+    (tmp_path / "notes.rcl").write_text("mine")
+    out = rcl("encode", tmp_path / "a.png", tmp_path / "b.png", "-o", tmp_path / "notes.rcl", "--force")
+    assert out.returncode == 2 and "is a file" in out.stderr and (tmp_path / "notes.rcl").read_text() == "mine"
+    assert rcl("encode", tmp_path / "a.png", "-o", tmp_path / "a.rcl").returncode == 0
+    stored = (tmp_path / "a.rcl").rename(tmp_path / "d.png").read_bytes()  # an .rcl file named like a PNG
+    out = rcl("decode", tmp_path / "d.png", "-o", tmp_path / "d.png", "--force")  # decoded onto itself
+    assert out.returncode == 2 and "its own output" in out.stderr and (tmp_path / "d.png").read_bytes() == stored
+    (tmp_path / "empty").mkdir()
+    out = rcl("encode", tmp_path / "empty")
+    assert out.returncode == 1 and "no images found" in out.stderr
+
+
+def test_an_interrupted_batch_stops_at_once_and_leaves_no_partial_file(tmp_path, photo_crop):
+    """Ctrl-C (SIGINT to the command's process group, as a terminal sends it) during a run of many files: the
+    queued files do not start, the workers end, no temporary file is left, and every output written decodes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import rc_plugin
+
+    rng = np.random.default_rng(5)
+    (tmp_path / "in").mkdir()
+    for i in range(16):  # noise: slow to code, so the run is still going when interrupted
+        Image.fromarray(rng.integers(0, 256, (192, 256, 3), dtype=np.uint8)).save(tmp_path / "in" / f"n{i:02}.png")
+    run = subprocess.Popen([sys.executable, "-m", "rc_plugin", "encode", tmp_path / "in", "-o", tmp_path / "out",
+                            "-j", "2", "--quiet"], stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "out").glob("*.rcl")) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    stderr = run.communicate(timeout=60)[1]
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-g", str(run.pid)], capture_output=True, text=True).stdout.split()
+    written = sorted((tmp_path / "out").glob("*.rcl"))
+    assert run.returncode == 130 and "interrupted" in stderr, stderr
+    assert not left, f"worker processes left running: {left}"
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".part")]
+    assert 1 <= len(written) < 16  # it stopped: the queued files did not start
+    for path in written:
+        src = np.asarray(Image.open(tmp_path / "in" / path.with_suffix(".png").name))
+        assert np.array_equal(rc_plugin.decode(path.read_bytes()), src)

@@ -7,7 +7,10 @@ reported and the rest go on.
 """
 from __future__ import annotations
 
+import glob
+import multiprocessing
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -86,6 +89,9 @@ def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force:
     Raises RclError, naming both inputs, if two inputs would write one output.
     """
     single = single_output(files, output, {suffix})
+    if single is None and output and Path(output).exists() and not Path(output).is_dir():
+        raise RclError(f"-o {output} is a file, and these inputs need an output folder (or one input file and an "
+                       f"output name ending in {suffix}); nothing was written")
     claimed: dict[Path, Path] = {}
     jobs, kept = [], []
     for src, rel in files:
@@ -102,6 +108,9 @@ def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force:
             raise RclError(f"{claimed[key]} and {src} would both be written to {dst}: rename one, or encode them "
                            "to different output folders; nothing was written")
         claimed[key] = src
+        if key == Path(os.path.abspath(src)):  # --force would replace the input with its own output
+            raise RclError(f"{src} would be overwritten by its own output: give -o another name or folder; nothing "
+                           "was written")
         if dst.exists() and not force:
             kept.append((src, dst))
             continue
@@ -109,9 +118,14 @@ def plan(files: list[tuple[Path, Path]], output: str | None, suffix: str, force:
     return jobs, kept
 
 
+def partial_name(target: Path, pid: int) -> Path:
+    """Where process pid writes target before renaming it (write_atomic)."""
+    return target.with_name(f".{target.name}.{pid}.part")
+
+
 def write_atomic(target: Path, write: Callable) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    tmp = partial_name(target, os.getpid())
     try:
         with open(tmp, "wb") as fh:
             write(fh)
@@ -226,8 +240,29 @@ def tally(outcomes: Iterable[Outcome], total: int, quiet: bool, growth: bool = F
     return counts.finish()
 
 
+def _leave_interrupts_to_the_command() -> None:
+    """A worker ignores Ctrl-C, which reaches every process of the terminal's group: the command stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor, jobs: list[Job]) -> None:
+    """Stop a pool at once: no queued file starts, the workers are killed (a worker would catch an exception sent to
+    it as its file's failure and go on to the next), and the jobs' unfinished temporary files are removed, which a
+    killed process cannot do."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker.join(10)
+    for _, dst in jobs:  # any process's: a worker the same signal ended first is gone from the list above
+        for partial in Path(dst).parent.glob(glob.escape(f".{Path(dst).name}.") + "*.part"):
+            partial.unlink(missing_ok=True)
+
+
 def _pool_outcomes(func, jobs: list[Job], workers: int, options: dict) -> Iterator[Outcome]:
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_command)
+    try:
         futures = {pool.submit(func, str(s), str(d), options): s for s, d in jobs}
         for fut in as_completed(futures):
             try:
@@ -235,6 +270,11 @@ def _pool_outcomes(func, jobs: list[Job], workers: int, options: dict) -> Iterat
                 yield futures[fut], size_in, size_out, None
             except Exception as exc:
                 yield futures[fut], 0, 0, str(exc)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): no queued file starts, the running ones stop now
+        _stop(pool, jobs)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run(func, jobs: list[Job], workers: int, options: dict, quiet: bool, growth: bool = False) -> int:

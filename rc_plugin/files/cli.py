@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 
 from . import batch, steps
@@ -35,6 +36,10 @@ def _run(args, kind: str, files: list, suffix: str, opts: dict) -> int:
             print(f'rcl: --scheduler needs dask.distributed, which is not installed: {distributed.INSTALL}',
                   file=sys.stderr)
             return 2
+    if not files:
+        print(f"rcl: no {'images' if kind == 'encode' else '.rcl files'} found in {' '.join(args.inputs)}",
+              file=sys.stderr)
+        return 1
     try:
         jobs, kept = batch.plan(files, args.output, suffix, args.force)
     except RclError as exc:
@@ -55,7 +60,7 @@ def _run(args, kind: str, files: list, suffix: str, opts: dict) -> int:
         rc = batch.run(steps.STEPS[kind], jobs, workers, opts, args.quiet, growth=kind == "encode")
     else:
         rc = 0
-    return 1 if (rc or (kept and not args.skip_existing) or not files) else 0
+    return 1 if (rc or (kept and not args.skip_existing)) else 0
 
 
 def cmd_encode(args) -> int:
@@ -153,7 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    # SIGTERM as an exception, as Ctrl-C is: the pool's workers are stopped and no temporary file is left behind
+    try:
+        previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    except ValueError:  # main() called from a thread other than the main one: signals are not its to handle
+        previous = None
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("rcl: interrupted: the outputs written are complete, no unfinished one is left", file=sys.stderr)
+        return 128 + signal.SIGINT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
