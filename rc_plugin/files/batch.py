@@ -245,12 +245,12 @@ def _leave_interrupts_to_the_command() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stop(pool: ProcessPoolExecutor, jobs: list[Job]) -> None:
-    """Stop a pool at once: no queued file starts, the workers are killed (a worker would catch an exception sent to
-    it as its file's failure and go on to the next), and the jobs' unfinished temporary files are removed, which a
-    killed process cannot do."""
+def _stop(pool: ProcessPoolExecutor, jobs: list[Job], others: set) -> None:
+    """Stop a pool at once: no queued file starts, its workers (the children but `others`, which were there before
+    it) are killed (a worker would catch an exception sent to it as its file's failure and go on to the next), and
+    the jobs' unfinished temporary files are removed, which a killed process cannot do."""
     pool.shutdown(wait=False, cancel_futures=True)
-    workers = multiprocessing.active_children()
+    workers = [child for child in multiprocessing.active_children() if child not in others]
     for worker in workers:
         worker.kill()
     for worker in workers:
@@ -261,6 +261,7 @@ def _stop(pool: ProcessPoolExecutor, jobs: list[Job]) -> None:
 
 
 def _pool_outcomes(func, jobs: list[Job], workers: int, options: dict) -> Iterator[Outcome]:
+    others = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_command)
     try:
         futures = {pool.submit(func, str(s), str(d), options): s for s, d in jobs}
@@ -271,7 +272,7 @@ def _pool_outcomes(func, jobs: list[Job], workers: int, options: dict) -> Iterat
             except Exception as exc:
                 yield futures[fut], 0, 0, str(exc)
     except BaseException:  # interrupted (Ctrl-C, SIGTERM): no queued file starts, the running ones stop now
-        _stop(pool, jobs)
+        _stop(pool, jobs, others)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
