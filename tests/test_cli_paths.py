@@ -154,8 +154,11 @@ def test_an_interrupted_batch_stops_at_once_and_leaves_no_partial_file(tmp_path,
     (tmp_path / "in").mkdir()
     for i in range(16):  # noise: slow to code, so the run is still going when interrupted
         Image.fromarray(rng.integers(0, 256, (192, 256, 3), dtype=np.uint8)).save(tmp_path / "in" / f"n{i:02}.png")
+    # SIGINT as a terminal's command gets it: a shell without job control starts background commands (a CI
+    # runner's, say) with SIGINT ignored, which their children inherit
     run = subprocess.Popen([sys.executable, "-m", "rc_plugin", "encode", tmp_path / "in", "-o", tmp_path / "out",
-                            "-j", "2", "--quiet"], stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            "-j", "2", "--quiet"], stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list((tmp_path / "out").glob("*.rcl")) and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.05)
