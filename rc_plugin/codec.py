@@ -34,7 +34,8 @@ from .format.alpha import decode_alpha
 from .format.bitstream import CODER_WIDE, LAYER_NAMES
 from .errors import RclError
 from .parallel import map_tiles, tile_threads
-from .pixels import as_array, as_seen, is_grey_colour, max_pixels, pixel_checksum, to_pil
+from .pixels import (as_array, as_seen, file_bytes, is_grey_colour, max_pixels, metadata_value, pixel_checksum,
+                     to_pil)
 from .format.records import CODER_NAMES, AdaptiveTile, PaletteTile, Tile, WideTile, parse_tile
 from .format.versions import oldest_version
 
@@ -107,7 +108,7 @@ def encode(
                        f"coder ({BY_ID[CODER_WIDE].name!r}): leave out coder, lossy, q, tau and context")
     for key, value in (("icc_profile", icc_profile), ("exif", exif), ("xmp", xmp)):
         if value is not None:
-            meta[key] = value
+            meta[key] = metadata_value(key, value)
     h, w = pixels.shape[:2]
     channels = colour_channels(mode)
     if channels == 3 and is_grey_colour(pixels):
@@ -185,7 +186,7 @@ def decode_image(
 
 def _decode(data: bytes, **decode_options: Any) -> tuple[Header, dict, np.ndarray]:
     """The header, metadata and pixels (as decode_payloads gives them) of a file's bytes."""
-    data = bytes(data)
+    data = file_bytes(data)
     header = parse_header(data, max_pixels())
     meta, payloads = parse_chunks(data, header)
     return header, meta, decode_payloads(header, payloads, meta.get(PALETTE_KEY), **decode_options)
@@ -259,7 +260,7 @@ def _with_alpha(colour: np.ndarray, tile, header: Header, th: int, tw: int) -> n
 
 def info(data: bytes) -> dict:
     """Header facts and the byte split between lossy and residual parts, without decoding pixels."""
-    data = bytes(data)
+    data = file_bytes(data)
     header = parse_header(data, max_pixels())
     meta, payloads = parse_chunks(data, header)
     lossy = residual = alpha = 0

@@ -140,8 +140,9 @@ def resolve_coder(opts: dict[str, Any]) -> dict[str, Any]:
     it no longer asks for the mixture coder (the README's Options say why)."""
     given = sorted(k for k in ("q", *MIXTURE_DEFAULTS) if opts[k] is not None)
     if opts["coder"] == "adaptive" and given:
-        raise RclError(f"{', '.join(given)} apply to the mixture coder (the paper's path with a lossy layer); the "
-                       "adaptive coder codes without one: leave them out, or use coder='mixture'")
+        raise RclError(f"{', '.join(given)} {'apply' if len(given) > 1 else 'applies'} to the mixture coder (the "
+                       "paper's path with a lossy layer); the adaptive coder codes without one: leave "
+                       f"{'them' if len(given) > 1 else 'it'} out, or use coder='mixture'")
     coder = opts["coder"] or ("mixture" if given else "adaptive")
     if coder == "mixture":
         if opts["mixer"] not in (None, MIXERS[0]):

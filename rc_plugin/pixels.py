@@ -42,6 +42,28 @@ def max_pixels() -> int:
     return DEFAULT_MAX_PIXELS if limit is None else 2 * int(limit)
 
 
+def file_bytes(data: Any) -> bytes:
+    """The bytes of an .rcl file given as bytes, bytearray, memoryview or another buffer (a uint8 array); RclError for
+    anything else (bytes(5) would be five zero bytes, bytes(None) a TypeError)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    try:
+        return memoryview(data).tobytes()
+    except TypeError:
+        raise RclError(f"expected the bytes of an .rcl file (bytes, bytearray, memoryview or a uint8 array), not "
+                       f"{type(data).__name__}") from None
+
+
+def metadata_value(key: str, value: Any) -> bytes | str:
+    """An icc_profile, exif or xmp value as stored: bytes-like, or str (stored as UTF-8); RclError for anything else
+    (bytes(123) would store 123 zero bytes)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise RclError(f"{key} must be bytes (or str), not {type(value).__name__}")
+
+
 def as_array(image: Any) -> tuple[np.ndarray, str, int, dict]:
     """(H, W, C) uint8 or uint16 pixels, mode, flags and metadata from a PIL image or an array; for P the plane is the
     palette indices and the metadata holds its Palette, for 1 (a PIL image or a bool (H, W) array) the 0/1 values;

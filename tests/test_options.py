@@ -104,7 +104,7 @@ def test_the_coder_follows_the_options_given(small):
     # effort is every coder's: it no longer asks for the mixture coder (it did before format 11's release)
     assert coder(effort=1) == coder(effort=3) == "adaptive" and coder(coder="mixture", effort=1) == "mixture"
     assert coder(coder="mixture", q=20) == "mixture" and coder(coder="adaptive") == "adaptive"
-    with pytest.raises(rc_plugin.RclError, match="q apply to the mixture coder"):
+    with pytest.raises(rc_plugin.RclError, match="q applies to the mixture coder"):
         rc_plugin.encode(small, coder="adaptive", q=20)
     with pytest.raises(rc_plugin.RclError, match="coder must be one of 'adaptive', 'mixture', not 'paq'"):
         rc_plugin.encode(small, coder="paq")
@@ -116,3 +116,22 @@ def test_cli_coder_flag(tmp_path, small):
         out = rcl("encode", tmp_path / "x.png", "-f", *args)
         assert out.returncode == 0, out.stderr
         assert rc_plugin.info((tmp_path / "x.rcl").read_bytes())["coder"].replace("tuned", "adaptive") == expected, args
+
+
+def test_inputs_of_the_wrong_type_are_refused_by_name(small, tmp_path):
+    """Metadata that is not bytes (an int would become that many zero bytes) and data to decode that is not a buffer
+    are RclError naming what was given; decode_with_metadata is the package's, as encode's docstring says."""
+    tiny = small[:8, :8]
+    for key in ("icc_profile", "exif", "xmp"):
+        for bad in (123, True, [1, 2], 1.5):
+            with pytest.raises(rc_plugin.RclError, match=rf"{key} must be bytes \(or str\), not {type(bad).__name__}"):
+                rc_plugin.encode(tiny, effort=1, **{key: bad})
+    with pytest.raises(OSError, match="icc_profile must be bytes"):
+        Image.fromarray(tiny).save(tmp_path / "x.rcl", icc_profile=123)
+    data = rc_plugin.encode(tiny, effort=1, xmp="<x:xmpmeta/>", exif=bytearray(b"Exif\0\0MM"))
+    pixels, meta = rc_plugin.decode_with_metadata(np.frombuffer(data, np.uint8))
+    assert np.array_equal(pixels, tiny) and meta["xmp"] == b"<x:xmpmeta/>" and meta["exif"] == b"Exif\0\0MM"
+    for bad in (None, "abc", 5, 2.5):
+        for call in (rc_plugin.decode, rc_plugin.info):
+            with pytest.raises(rc_plugin.RclError, match=f"bytes of an .rcl file .*not {type(bad).__name__}"):
+                call(bad)
