@@ -71,13 +71,11 @@ def single_output(files: list[tuple[Path, Path]], output: str | None, suffixes) 
 def decode_suffix(files: list[tuple[Path, Path]], output: str | None, fmt: str) -> str:
     """The suffix decoded images are written with: the file name -o gives for one input, else fmt's; RclError
     if that is not a lossless format the decoder writes."""
-    single = single_output(files, output, set(OUTPUT_FORMATS))
-    named = Path(output).suffix.lower() if output and len(files) == 1 and not Path(output).is_dir() else ""
-    if single is None and named in IMAGE_SUFFIXES:  # "-o y.jpg": a file meant (and refused), not a folder so named
-        fmt = named
+    # any image name: "-o y.jpg" means a file (refused below), not a folder of that name
+    single = single_output(files, output, IMAGE_SUFFIXES | set(OUTPUT_FORMATS))
     suffix = single.suffix.lower() if single else "." + fmt.lower().lstrip(".")
     if suffix not in OUTPUT_FORMATS:
-        raise RclError(f"cannot decode to {fmt!r}: choose a lossless format, one of "
+        raise RclError(f"cannot decode to {suffix[1:]!r}: choose a lossless format, one of "
                        f"{', '.join(sorted(s[1:] for s in OUTPUT_FORMATS))}")
     return suffix
 

@@ -54,7 +54,8 @@ def _read_pnm(data: bytes, name: str) -> tuple[np.ndarray, dict] | None:
     while len(fields) < 3:
         while pos < len(data) and (data[pos : pos + 1].isspace() or data[pos : pos + 1] == b"#"):
             if data[pos : pos + 1] == b"#":  # a comment runs to the end of its line
-                pos = data.find(b"\n", pos) if data.find(b"\n", pos) >= 0 else len(data)
+                end = data.find(b"\n", pos)
+                pos = end if end >= 0 else len(data)
             pos += 1
         start = pos
         while pos < len(data) and data[pos : pos + 1].isdigit():
